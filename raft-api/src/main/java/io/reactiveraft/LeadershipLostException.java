@@ -1,0 +1,20 @@
+package io.reactiveraft;
+
+/**
+ * The leader that accepted the command stepped down before the command committed. A later leader
+ * may still commit it, so the outcome is unknown.
+ */
+public final class LeadershipLostException extends OutcomeUnknownException {
+  private static final long serialVersionUID = 1L;
+
+  public LeadershipLostException(String nodeId, long index, long term) {
+    super(
+        "node "
+            + nodeId
+            + " lost leadership before entry "
+            + index
+            + " of term "
+            + term
+            + " committed; outcome unknown");
+  }
+}

@@ -1,0 +1,18 @@
+package io.reactiveraft;
+
+/**
+ * The command was accepted into a leader's log, but this node can no longer tell whether it will
+ * commit: an entry that reached a majority may still be committed by a later leader.
+ */
+public class OutcomeUnknownException extends RaftException {
+  private static final long serialVersionUID = 1L;
+
+  public OutcomeUnknownException(String message) {
+    super(message);
+  }
+
+  @Override
+  public final boolean outcomeUnknown() {
+    return true;
+  }
+}

@@ -1,0 +1,512 @@
+package io.reactiveraft;
+
+import io.reactiveraft.spi.Codec;
+import io.reactiveraft.spi.LogStore;
+import io.reactiveraft.spi.Transport;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Everything one node needs to run, validated when built: an invalid value fails {@link
+ * Builder#build()} with an {@link IllegalArgumentException} that names the field and the rule.
+ * Immutable and thread-safe.
+ *
+ * <p>Defaults follow fluree/raft where it has one, except where noted on the builder method.
+ *
+ * @param <C> command type
+ * @param <R> result type
+ */
+public final class RaftConfig<C, R> {
+
+  private final List<Member> members;
+  private final String selfId;
+  private final Transport transport;
+  private final LogStore logStore;
+  private final StateMachine<C, R> stateMachine;
+  private final Codec<C> codec;
+  private final Consumer<LeaderChange> leaderChangeListener;
+  private final Duration tickInterval;
+  private final Duration heartbeatInterval;
+  private final Duration electionTimeout;
+  private final boolean preVote;
+  private final boolean checkQuorum;
+  private final int maxEntriesPerAppend;
+  private final int maxAppendBytes;
+  private final int maxInflightAppends;
+  private final Duration defaultCommandTimeout;
+  private final int maxPendingCommands;
+  private final long maxPendingBytes;
+  private final int snapshotThreshold;
+  private final int logHistory;
+  private final int catchUpRounds;
+  private final int entryCacheSize;
+  private final Runnable closeHook;
+  private final Scheduler scheduler;
+  private final Scheduler applyScheduler;
+  private final Long randomSeed;
+
+  private RaftConfig(Builder<C, R> b) {
+    members = List.copyOf(b.members);
+    selfId = b.selfId;
+    transport = b.transport;
+    logStore = b.logStore;
+    stateMachine = b.stateMachine;
+    codec = b.codec;
+    leaderChangeListener = b.leaderChangeListener;
+    tickInterval = b.tickInterval;
+    heartbeatInterval = b.heartbeatInterval;
+    electionTimeout = b.electionTimeout;
+    preVote = b.preVote;
+    checkQuorum = b.checkQuorum;
+    maxEntriesPerAppend = b.maxEntriesPerAppend;
+    maxAppendBytes = b.maxAppendBytes;
+    maxInflightAppends = b.maxInflightAppends;
+    defaultCommandTimeout = b.defaultCommandTimeout;
+    maxPendingCommands = b.maxPendingCommands;
+    maxPendingBytes = b.maxPendingBytes;
+    snapshotThreshold = b.snapshotThreshold;
+    logHistory = b.logHistory;
+    catchUpRounds = b.catchUpRounds;
+    entryCacheSize = b.entryCacheSize;
+    closeHook = b.closeHook;
+    scheduler = b.scheduler;
+    applyScheduler = b.applyScheduler;
+    randomSeed = b.randomSeed;
+  }
+
+  /**
+   * A builder with every default set; members, self, transport, log store, state machine and codec
+   * are required.
+   */
+  public static <C, R> Builder<C, R> builder() {
+    return new Builder<>();
+  }
+
+  public List<Member> members() {
+    return members;
+  }
+
+  public String selfId() {
+    return selfId;
+  }
+
+  /** This node's own member entry. */
+  public Member self() {
+    return member(selfId).orElseThrow();
+  }
+
+  /** The member with that id, if it is in the configuration. */
+  public Optional<Member> member(String id) {
+    return members.stream().filter(m -> m.id().equals(id)).findFirst();
+  }
+
+  public Transport transport() {
+    return transport;
+  }
+
+  public LogStore logStore() {
+    return logStore;
+  }
+
+  public StateMachine<C, R> stateMachine() {
+    return stateMachine;
+  }
+
+  public Codec<C> codec() {
+    return codec;
+  }
+
+  public Optional<Consumer<LeaderChange>> leaderChangeListener() {
+    return Optional.ofNullable(leaderChangeListener);
+  }
+
+  public Duration tickInterval() {
+    return tickInterval;
+  }
+
+  public Duration heartbeatInterval() {
+    return heartbeatInterval;
+  }
+
+  public Duration electionTimeout() {
+    return electionTimeout;
+  }
+
+  /** Heartbeat interval in whole ticks (at least 1). */
+  public int heartbeatTicks() {
+    return (int) Math.max(1, heartbeatInterval.toNanos() / tickInterval.toNanos());
+  }
+
+  /** Election timeout in whole ticks; the randomised timeout is drawn from [T, 2T). */
+  public int electionTicks() {
+    return (int) Math.max(2, electionTimeout.toNanos() / tickInterval.toNanos());
+  }
+
+  public boolean preVote() {
+    return preVote;
+  }
+
+  public boolean checkQuorum() {
+    return checkQuorum;
+  }
+
+  public int maxEntriesPerAppend() {
+    return maxEntriesPerAppend;
+  }
+
+  public int maxAppendBytes() {
+    return maxAppendBytes;
+  }
+
+  public int maxInflightAppends() {
+    return maxInflightAppends;
+  }
+
+  public Duration defaultCommandTimeout() {
+    return defaultCommandTimeout;
+  }
+
+  public int maxPendingCommands() {
+    return maxPendingCommands;
+  }
+
+  public long maxPendingBytes() {
+    return maxPendingBytes;
+  }
+
+  public int snapshotThreshold() {
+    return snapshotThreshold;
+  }
+
+  public int logHistory() {
+    return logHistory;
+  }
+
+  public int catchUpRounds() {
+    return catchUpRounds;
+  }
+
+  public int entryCacheSize() {
+    return entryCacheSize;
+  }
+
+  public Optional<Runnable> closeHook() {
+    return Optional.ofNullable(closeHook);
+  }
+
+  /** The scheduler of the event loop and timers; empty means the node creates its own. */
+  public Optional<Scheduler> scheduler() {
+    return Optional.ofNullable(scheduler);
+  }
+
+  /** The scheduler of state machine applies; empty means the node creates its own. */
+  public Optional<Scheduler> applyScheduler() {
+    return Optional.ofNullable(applyScheduler);
+  }
+
+  /** The seed of the election timeout randomisation; empty means an unpredictable seed. */
+  public Optional<Long> randomSeed() {
+    return Optional.ofNullable(randomSeed);
+  }
+
+  /**
+   * Builds a {@link RaftConfig}. Not thread-safe.
+   *
+   * @param <C> command type
+   * @param <R> result type
+   */
+  public static final class Builder<C, R> {
+    private final List<Member> members = new ArrayList<>();
+    private String selfId;
+    private Transport transport;
+    private LogStore logStore;
+    private StateMachine<C, R> stateMachine;
+    private Codec<C> codec;
+    private Consumer<LeaderChange> leaderChangeListener;
+    private Duration tickInterval = Duration.ofMillis(10);
+    private Duration heartbeatInterval = Duration.ofMillis(100);
+    private Duration electionTimeout = Duration.ofMillis(500);
+    private boolean preVote = true;
+    private boolean checkQuorum = true;
+    private int maxEntriesPerAppend = 50;
+    private int maxAppendBytes = 1 << 20;
+    private int maxInflightAppends = 16;
+    private Duration defaultCommandTimeout = Duration.ofMillis(4000);
+    private int maxPendingCommands = 10_000;
+    private long maxPendingBytes = 64L << 20;
+    private int snapshotThreshold = 100;
+    private int logHistory = 10;
+    private int catchUpRounds = 10;
+    private int entryCacheSize = 1024;
+    private Runnable closeHook;
+    private Scheduler scheduler;
+    private Scheduler applyScheduler;
+    private Long randomSeed;
+
+    private Builder() {}
+
+    /** The voting members of the cluster, this node included. Required; ids unique. */
+    public Builder<C, R> members(List<Member> members) {
+      this.members.clear();
+      this.members.addAll(Objects.requireNonNull(members, "members"));
+      return this;
+    }
+
+    /** Which of the members this node is. Required. */
+    public Builder<C, R> self(String selfId) {
+      this.selfId = selfId;
+      return this;
+    }
+
+    /** How this node reaches its peers. Required; one instance per node. */
+    public Builder<C, R> transport(Transport transport) {
+      this.transport = transport;
+      return this;
+    }
+
+    /** Where this node keeps its log, term and vote. Required; one instance per node. */
+    public Builder<C, R> logStore(LogStore logStore) {
+      this.logStore = logStore;
+      return this;
+    }
+
+    /** The replicated state. Required. */
+    public Builder<C, R> stateMachine(StateMachine<C, R> stateMachine) {
+      this.stateMachine = stateMachine;
+      return this;
+    }
+
+    /** How commands become log bytes. Required. */
+    public Builder<C, R> codec(Codec<C> codec) {
+      this.codec = codec;
+      return this;
+    }
+
+    /**
+     * Called with each leadership change, on the apply scheduler (fluree/raft's leader-change-fn).
+     * Optional; {@link RaftNode#leaderChanges()} is the reactive form.
+     */
+    public Builder<C, R> leaderChangeListener(Consumer<LeaderChange> listener) {
+      this.leaderChangeListener = listener;
+      return this;
+    }
+
+    /**
+     * The resolution of the node's timers (default 10 ms). Heartbeat and election timeouts are
+     * whole numbers of ticks; must be at most the heartbeat interval.
+     */
+    public Builder<C, R> tickInterval(Duration tickInterval) {
+      this.tickInterval = tickInterval;
+      return this;
+    }
+
+    /** How often a leader heartbeats idle followers (default 100 ms). */
+    public Builder<C, R> heartbeatInterval(Duration heartbeatInterval) {
+      this.heartbeatInterval = heartbeatInterval;
+      return this;
+    }
+
+    /**
+     * The base election timeout T (default 500 ms); each wait is drawn from [T, 2T). Must be at
+     * least twice the heartbeat interval so one lost heartbeat does not start an election.
+     */
+    public Builder<C, R> electionTimeout(Duration electionTimeout) {
+      this.electionTimeout = electionTimeout;
+      return this;
+    }
+
+    /**
+     * Whether a node asks for pre-votes before raising its term (default on; thesis 9.6). With it,
+     * a node rejoining from a partition cannot force the leader to step down.
+     */
+    public Builder<C, R> preVote(boolean preVote) {
+      this.preVote = preVote;
+      return this;
+    }
+
+    /**
+     * Whether a leader that has not heard from a majority for an election timeout steps down, and
+     * whether followers that hear a leader ignore vote requests (default on; thesis 6.2, 4.2.3).
+     */
+    public Builder<C, R> checkQuorum(boolean checkQuorum) {
+      this.checkQuorum = checkQuorum;
+      return this;
+    }
+
+    /** The most entries in one AppendEntries (default 50, as fluree/raft). */
+    public Builder<C, R> maxEntriesPerAppend(int maxEntriesPerAppend) {
+      this.maxEntriesPerAppend = maxEntriesPerAppend;
+      return this;
+    }
+
+    /**
+     * The most payload bytes in one AppendEntries (default 1 MiB). A single larger entry still
+     * travels alone.
+     */
+    public Builder<C, R> maxAppendBytes(int maxAppendBytes) {
+      this.maxAppendBytes = maxAppendBytes;
+      return this;
+    }
+
+    /**
+     * The most AppendEntries carrying entries in flight to one follower (default 16): the
+     * pipelining window. Heartbeats are never held back by it.
+     */
+    public Builder<C, R> maxInflightAppends(int maxInflightAppends) {
+      this.maxInflightAppends = maxInflightAppends;
+      return this;
+    }
+
+    /** The timeout of {@link RaftNode#submit(Object)} (default 4000 ms, as fluree/raft). */
+    public Builder<C, R> defaultCommandTimeout(Duration defaultCommandTimeout) {
+      this.defaultCommandTimeout = defaultCommandTimeout;
+      return this;
+    }
+
+    /**
+     * The most commands submitted and not yet completed (default 10,000); beyond it {@code submit}
+     * fails fast with {@link OverloadedException} instead of queueing without bound.
+     */
+    public Builder<C, R> maxPendingCommands(int maxPendingCommands) {
+      this.maxPendingCommands = maxPendingCommands;
+      return this;
+    }
+
+    /** The most encoded bytes of pending commands (default 64 MiB); see maxPendingCommands. */
+    public Builder<C, R> maxPendingBytes(long maxPendingBytes) {
+      this.maxPendingBytes = maxPendingBytes;
+      return this;
+    }
+
+    /**
+     * Entries applied between snapshots (default 100, as fluree/raft). Validated now; used once
+     * snapshots are implemented.
+     */
+    public Builder<C, R> snapshotThreshold(int snapshotThreshold) {
+      this.snapshotThreshold = snapshotThreshold;
+      return this;
+    }
+
+    /**
+     * Old snapshots and log segments kept (default 10, as fluree/raft). Validated now; used once
+     * snapshots are implemented.
+     */
+    public Builder<C, R> logHistory(int logHistory) {
+      this.logHistory = logHistory;
+      return this;
+    }
+
+    /**
+     * Rounds a new member gets to catch up before it may vote (default 10, as fluree/raft).
+     * Validated now; used once membership changes are implemented.
+     */
+    public Builder<C, R> catchUpRounds(int catchUpRounds) {
+      this.catchUpRounds = catchUpRounds;
+      return this;
+    }
+
+    /**
+     * Recent entries the durable log keeps in memory for replication (default 1024). Validated now;
+     * used by the file log store.
+     */
+    public Builder<C, R> entryCacheSize(int entryCacheSize) {
+      this.entryCacheSize = entryCacheSize;
+      return this;
+    }
+
+    /** Runs once after the node has closed (fluree/raft's close-fn). Optional. */
+    public Builder<C, R> closeHook(Runnable closeHook) {
+      this.closeHook = closeHook;
+      return this;
+    }
+
+    /**
+     * The scheduler of the event loop and timers (fluree/raft's event channel). The node uses one
+     * worker of it, so the loop stays serial. Default: a new single-thread scheduler, disposed on
+     * close. Tests pass a VirtualTimeScheduler.
+     */
+    public Builder<C, R> scheduler(Scheduler scheduler) {
+      this.scheduler = scheduler;
+      return this;
+    }
+
+    /**
+     * The scheduler on which the state machine applies and results are delivered. The node uses one
+     * worker of it. Default: a new single-thread scheduler, disposed on close.
+     */
+    public Builder<C, R> applyScheduler(Scheduler applyScheduler) {
+      this.applyScheduler = applyScheduler;
+      return this;
+    }
+
+    /** Seeds the election timeout randomisation, for reproducible runs. Optional. */
+    public Builder<C, R> randomSeed(long randomSeed) {
+      this.randomSeed = randomSeed;
+      return this;
+    }
+
+    /**
+     * Validates and builds.
+     *
+     * @throws IllegalArgumentException naming the first invalid field and its rule
+     */
+    public RaftConfig<C, R> build() {
+      require(!members.isEmpty(), "members", "must list at least one member");
+      Set<String> ids = new HashSet<>();
+      for (Member m : members) {
+        require(m != null, "members", "must not contain null");
+        require(ids.add(m.id()), "members", "ids must be unique, " + m.id() + " repeats");
+      }
+      require(selfId != null, "self", "is required");
+      require(ids.contains(selfId), "self", "must be one of the members, " + selfId + " is not");
+      require(transport != null, "transport", "is required");
+      require(logStore != null, "logStore", "is required");
+      require(stateMachine != null, "stateMachine", "is required");
+      require(codec != null, "codec", "is required");
+      positive(tickInterval, "tickInterval");
+      positive(heartbeatInterval, "heartbeatInterval");
+      positive(electionTimeout, "electionTimeout");
+      positive(defaultCommandTimeout, "defaultCommandTimeout");
+      require(
+          tickInterval.compareTo(heartbeatInterval) <= 0,
+          "tickInterval",
+          "must not exceed heartbeatInterval (" + heartbeatInterval.toMillis() + " ms)");
+      require(
+          electionTimeout.compareTo(heartbeatInterval.multipliedBy(2)) >= 0,
+          "electionTimeout",
+          "must be at least twice heartbeatInterval ("
+              + heartbeatInterval.toMillis()
+              + " ms), was "
+              + electionTimeout.toMillis()
+              + " ms");
+      require(maxEntriesPerAppend >= 1, "maxEntriesPerAppend", "must be >= 1");
+      require(maxAppendBytes >= 1024, "maxAppendBytes", "must be >= 1024");
+      require(maxInflightAppends >= 1, "maxInflightAppends", "must be >= 1");
+      require(maxPendingCommands >= 1, "maxPendingCommands", "must be >= 1");
+      require(maxPendingBytes >= 1024, "maxPendingBytes", "must be >= 1024");
+      require(snapshotThreshold >= 1, "snapshotThreshold", "must be >= 1");
+      require(logHistory >= 1, "logHistory", "must be >= 1");
+      require(catchUpRounds >= 1, "catchUpRounds", "must be >= 1");
+      require(entryCacheSize >= 0, "entryCacheSize", "must be >= 0");
+      return new RaftConfig<>(this);
+    }
+
+    private static void positive(Duration d, String field) {
+      require(d != null, field, "is required");
+      require(!d.isNegative() && !d.isZero(), field, "must be positive, was " + d);
+    }
+
+    private static void require(boolean ok, String field, String rule) {
+      if (!ok) {
+        throw new IllegalArgumentException("invalid RaftConfig." + field + ": " + rule);
+      }
+    }
+  }
+}

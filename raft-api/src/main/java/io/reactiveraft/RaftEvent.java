@@ -1,0 +1,38 @@
+package io.reactiveraft;
+
+import io.reactiveraft.message.RaftMessage;
+
+/**
+ * An input to a node's event loop. Every input a node processes is one of these, in the order it
+ * was processed; {@link RaftNode#events()} publishes them for monitoring and tests.
+ */
+public sealed interface RaftEvent
+    permits RaftEvent.Tick,
+        RaftEvent.MessageReceived,
+        RaftEvent.CommandProposed,
+        RaftEvent.LogDurable {
+
+  /** One tick of the node's logical clock; election and heartbeat timeouts count ticks. */
+  record Tick() implements RaftEvent {
+    /** The only tick there needs to be: ticks carry no data. */
+    public static final Tick INSTANCE = new Tick();
+  }
+
+  /** A message from a peer arrived. */
+  record MessageReceived(RaftMessage message) implements RaftEvent {}
+
+  /**
+   * A client proposed a command.
+   *
+   * @param requestId the node-local id that correlates the proposal with its caller
+   * @param payload the encoded command; not copied, never modified
+   */
+  record CommandProposed(long requestId, byte[] payload) implements RaftEvent {}
+
+  /**
+   * The log store made every entry up to {@code index} durable. The term is that of the entry at
+   * {@code index} when it was written: if the log has since been truncated and that index rewritten
+   * in another term, the acknowledgement is stale and ignored.
+   */
+  record LogDurable(long index, long term) implements RaftEvent {}
+}

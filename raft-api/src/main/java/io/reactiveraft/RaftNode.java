@@ -1,0 +1,89 @@
+package io.reactiveraft;
+
+import java.time.Duration;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * One member of a Raft cluster, embedded in the caller's process.
+ *
+ * <p>Every method is thread-safe and non-blocking. The returned publishers are cold unless stated
+ * otherwise: nothing happens until they are subscribed.
+ *
+ * <p>Threads: results of {@link #submit} are delivered on the node's apply thread (the configured
+ * apply scheduler), right after the state machine returns; errors are delivered on the event loop,
+ * the timeout scheduler or the caller's thread. No user callback ever runs on the event loop as
+ * part of its work: callbacks that block or take long should {@code publishOn} another scheduler,
+ * or they delay the next applies.
+ *
+ * @param <C> command type
+ * @param <R> result type
+ */
+public interface RaftNode<C, R> {
+
+  /** This node's member id. */
+  String id();
+
+  /**
+   * Proposes a command, and completes with the state machine's result once the command is committed
+   * and applied on this node, which must be the leader. Uses the configured default command
+   * timeout.
+   *
+   * <p>Errors: {@link NotLeaderException} (not applied; carries the leader when known), {@link
+   * OverloadedException} (not applied), {@link CommandTimeoutException} and {@link
+   * LeadershipLostException} (outcome unknown), {@link NodeClosedException}, {@link
+   * IllegalArgumentException} for a null command or one the codec refuses. Cancelling the
+   * subscription does not withdraw a command already proposed.
+   *
+   * @param command the command, not null
+   */
+  Mono<R> submit(C command);
+
+  /**
+   * As {@link #submit(Object)}, with its own timeout.
+   *
+   * @param timeout positive
+   */
+  Mono<R> submit(C command, Duration timeout);
+
+  /**
+   * Leadership changes seen by this node. Hot: a new subscriber first receives the latest change
+   * (so it learns the current leader), then every later one. Completes when the node closes.
+   */
+  Flux<LeaderChange> leaderChanges();
+
+  /** A snapshot of this node's state, taken on its event loop. */
+  Mono<RaftStatus> status();
+
+  /**
+   * Every event this node's loop processes, in order, for monitoring and tests. Hot, with no
+   * replay; a subscriber that cannot keep up misses events rather than slowing the node.
+   */
+  Flux<RaftEvent> events();
+
+  /**
+   * Adds a voting member. Not available in this version.
+   *
+   * @throws UnsupportedOperationException always, as an error signal
+   */
+  default Mono<Void> addServer(Member member) {
+    return Mono.error(new UnsupportedOperationException("membership changes are not available"));
+  }
+
+  /** Removes a member. Not available in this version. */
+  default Mono<Void> removeServer(String memberId) {
+    return Mono.error(new UnsupportedOperationException("membership changes are not available"));
+  }
+
+  /** Hands leadership to another member. Not available in this version. */
+  default Mono<Void> transferLeadership(String memberId) {
+    return Mono.error(new UnsupportedOperationException("leadership transfer is not available"));
+  }
+
+  /**
+   * Stops the node: timers stop, the transport and log store close, pending commands fail with
+   * {@link NodeClosedException}, and the configured close hook runs. Idempotent; completes when
+   * everything is released.
+   */
+  Mono<Void> close();
+}

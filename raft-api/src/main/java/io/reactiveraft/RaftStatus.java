@@ -1,0 +1,38 @@
+package io.reactiveraft;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A point-in-time view of one node, taken on its event loop.
+ *
+ * @param id this node's id
+ * @param role its role
+ * @param term its current term
+ * @param leader the leader it knows, or {@code null}
+ * @param votedFor whom it voted for in this term, or {@code null}
+ * @param commitIndex the highest index known committed
+ * @param lastApplied the highest index applied to the state machine
+ * @param lastLogIndex the index of the last log entry
+ * @param lastLogTerm the term of the last log entry
+ * @param members the current voting configuration
+ * @param followers for a leader, each follower's replication progress; empty otherwise
+ */
+public record RaftStatus(
+    String id,
+    Role role,
+    long term,
+    String leader,
+    String votedFor,
+    long commitIndex,
+    long lastApplied,
+    long lastLogIndex,
+    long lastLogTerm,
+    List<Member> members,
+    Map<String, FollowerProgress> followers) {
+
+  public RaftStatus {
+    members = List.copyOf(members);
+    followers = Map.copyOf(followers);
+  }
+}

@@ -1,0 +1,49 @@
+package io.reactiveraft;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * The user's replicated state. Every node applies the same commands in the same order, so a
+ * deterministic state machine ends in the same state on every node.
+ *
+ * <p>Threading: the node calls the state machine from one apply thread at a time, never from its
+ * event loop, so a slow {@code apply} delays results but never heartbeats.
+ *
+ * @param <C> command type
+ * @param <R> result type
+ */
+public interface StateMachine<C, R> {
+
+  /**
+   * Applies a committed command. Called exactly once per committed command on each node, in log
+   * order. Must be deterministic: the result may depend only on the state and the command. The
+   * result is returned to the caller of {@link RaftNode#submit} on the node that proposed it; other
+   * nodes discard it.
+   *
+   * @param index the log index of the command
+   * @param command the decoded command
+   * @return the result for the caller; may be null
+   */
+  R apply(long index, C command);
+
+  /**
+   * Writes a point-in-time image of the state. The default refuses: a state machine that cannot
+   * snapshot keeps its whole log.
+   *
+   * @throws IOException when writing fails
+   */
+  default void writeSnapshot(OutputStream out) throws IOException {
+    throw new UnsupportedOperationException(getClass().getName() + " does not write snapshots");
+  }
+
+  /**
+   * Replaces the state with an image written by {@link #writeSnapshot}.
+   *
+   * @throws IOException when reading fails or the image is invalid
+   */
+  default void restoreSnapshot(InputStream in) throws IOException {
+    throw new UnsupportedOperationException(getClass().getName() + " does not restore snapshots");
+  }
+}

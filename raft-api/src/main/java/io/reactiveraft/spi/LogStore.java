@@ -1,0 +1,52 @@
+package io.reactiveraft.spi;
+
+import io.reactiveraft.message.LogEntry;
+import java.util.List;
+import reactor.core.publisher.Mono;
+
+/**
+ * Persistence of one node's log and {@link HardState}.
+ *
+ * <p>Threading: the node calls every method from its event loop, in order; {@link #append} and
+ * {@link #truncateSuffix} must not block on IO (they may hand the work to an IO thread), while
+ * {@link #saveHardState} returns only once the state is durable, because Raft forbids sending a
+ * message that carries a term or vote before it is stored (paper section 5.1, thesis 3.8).
+ *
+ * <p>Durability: {@link #flush} completes once every earlier append and truncation is durable. A
+ * store may serve many appends with one flush (group commit). A store that fails to make data
+ * durable must fail the flush and all later ones: the node then stops, and never retries and
+ * acknowledges.
+ */
+public interface LogStore {
+
+  /** The stored term and vote; {@link HardState#INITIAL} for a new store. */
+  HardState hardState();
+
+  /** Stores term and vote durably before returning. */
+  void saveHardState(HardState state);
+
+  /** The index of the first entry held, or lastIndex() + 1 when the log is empty. */
+  long firstIndex();
+
+  /** The index of the last entry held, or 0 when the log is empty. */
+  long lastIndex();
+
+  /**
+   * Entries {@code [from, toInclusive]}, in order.
+   *
+   * @throws IndexOutOfBoundsException when the range is outside [firstIndex, lastIndex]
+   */
+  List<LogEntry> entries(long from, long toInclusive);
+
+  /** Appends entries that continue the log at lastIndex() + 1. */
+  void append(List<LogEntry> entries);
+
+  /** Discards every entry at or after {@code fromIndex}. */
+  void truncateSuffix(long fromIndex);
+
+  /** Completes when every earlier append and truncation is durable. */
+  Mono<Void> flush();
+
+  /** Releases files; later calls fail. */
+  void close();
+}

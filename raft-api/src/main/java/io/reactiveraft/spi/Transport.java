@@ -1,0 +1,38 @@
+package io.reactiveraft.spi;
+
+import io.reactiveraft.Member;
+import io.reactiveraft.message.RaftMessage;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Carries {@link RaftMessage}s between the members of one cluster.
+ *
+ * <p>Raft tolerates lost, duplicated and reordered messages, so a transport may drop a message it
+ * cannot deliver (peer down, window full) rather than queue it without bound. It must never alter
+ * one.
+ *
+ * <p>One transport instance serves one node. The node calls {@link #start} once, then {@link #send}
+ * from its event loop, which must never block; and {@link #close} once when it closes.
+ */
+public interface Transport {
+
+  /**
+   * Starts serving {@code self} and returns the messages addressed to it. The returned {@code Flux}
+   * is subscribed once by the node; messages may be emitted from any thread, one at a time.
+   *
+   * @param self the member this transport serves
+   * @param peers the other members, to which {@link #send} may address messages
+   */
+  Flux<RaftMessage> start(Member self, Iterable<Member> peers);
+
+  /**
+   * Sends a message to {@code message.to()}, without blocking. Delivery is best effort.
+   *
+   * @throws IllegalArgumentException when the receiver is not a known peer
+   */
+  void send(RaftMessage message);
+
+  /** Releases ports and connections; completes when they are released. Idempotent. */
+  Mono<Void> close();
+}

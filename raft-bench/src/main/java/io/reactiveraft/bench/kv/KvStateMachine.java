@@ -1,0 +1,47 @@
+package io.reactiveraft.bench.kv;
+
+import io.reactiveraft.StateMachine;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The key-value example's state: a map applied to by the node's apply thread. {@link #read} may be
+ * called from any thread and sees the applied state, which on a follower may lag.
+ */
+public final class KvStateMachine implements StateMachine<KvCommand, KvResult> {
+
+  private final Map<String, String> data = new ConcurrentHashMap<>();
+
+  @Override
+  public KvResult apply(long index, KvCommand c) {
+    return switch (c.op()) {
+      case PUT -> new KvResult(true, put(c.key(), c.value()));
+      case GET -> new KvResult(true, data.get(c.key()));
+      case DELETE -> new KvResult(true, data.remove(c.key()));
+      case CAS -> {
+        String current = data.get(c.key());
+        if (!Objects.equals(current, c.expected())) {
+          yield new KvResult(false, current);
+        }
+        put(c.key(), c.value());
+        yield new KvResult(true, current);
+      }
+    };
+  }
+
+  private String put(String key, String value) {
+    return value == null ? data.remove(key) : data.put(key, value);
+  }
+
+  /** The applied value of {@code key}, read locally (not linearizable). */
+  public Optional<String> read(String key) {
+    return Optional.ofNullable(data.get(key));
+  }
+
+  /** How many keys the applied state holds. */
+  public int size() {
+    return data.size();
+  }
+}

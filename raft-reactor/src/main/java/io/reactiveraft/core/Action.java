@@ -1,0 +1,45 @@
+package io.reactiveraft.core;
+
+import io.reactiveraft.LeaderChange;
+import io.reactiveraft.message.LogEntry;
+import io.reactiveraft.message.RaftMessage;
+import io.reactiveraft.spi.HardState;
+import java.util.List;
+
+/**
+ * What the core asks its driver to do after a batch of events. The driver performs a batch's
+ * actions in list order; the core orders them so that doing so keeps Raft's rules (term and vote
+ * stored before any message that carries them is sent).
+ */
+public sealed interface Action {
+
+  /** Store term and vote durably before performing any later action of the batch. */
+  record PersistHardState(HardState state) implements Action {}
+
+  /** Discard log entries at or after {@code fromIndex}. */
+  record TruncateLog(long fromIndex) implements Action {}
+
+  /**
+   * Write entries to the log, then report their durability with a {@code LogDurable} event for the
+   * last one.
+   */
+  record AppendLog(List<LogEntry> entries) implements Action {}
+
+  /** Send a message to a peer. */
+  record Send(RaftMessage message) implements Action {}
+
+  /** Apply committed entries to the state machine, in order. */
+  record ApplyEntries(List<LogEntry> entries) implements Action {}
+
+  /** A proposal was appended at (index, term): its caller waits for that entry to apply. */
+  record ProposalAccepted(long requestId, long index, long term) implements Action {}
+
+  /** A proposal was refused because this node is not leader; {@code leaderId} may be null. */
+  record ProposalRejected(long requestId, String leaderId) implements Action {}
+
+  /**
+   * Leadership changed as seen by this node. {@code commitIndex} is the commit index when it
+   * happened: when a leader steps down, its proposals above it may never commit here.
+   */
+  record LeaderChanged(LeaderChange change, long commitIndex) implements Action {}
+}

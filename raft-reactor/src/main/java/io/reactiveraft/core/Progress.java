@@ -1,0 +1,90 @@
+package io.reactiveraft.core;
+
+import java.util.ArrayDeque;
+
+/**
+ * A leader's view of one follower (paper Figure 2, "volatile state on leaders"), plus the flow
+ * control of pipelined replication.
+ *
+ * <p>In {@link State#PROBE} the leader does not know where the follower's log matches its own and
+ * sends one AppendEntries at a time; in {@link State#REPLICATE} it streams batches optimistically,
+ * up to a window of unacknowledged requests.
+ */
+final class Progress {
+
+  enum State {
+    PROBE,
+    REPLICATE
+  }
+
+  private final int maxInflight;
+
+  /** Last index of each AppendEntries with entries in flight, oldest first. */
+  private final ArrayDeque<long[]> inflight = new ArrayDeque<>();
+
+  long nextIndex;
+  long matchIndex;
+  State state = State.PROBE;
+
+  /** In PROBE: a probe is in flight, so no other is sent until it is answered or times out. */
+  boolean probeSent;
+
+  /** Heard from since the last check-quorum round. */
+  boolean recentActive;
+
+  Progress(long nextIndex, int maxInflight) {
+    this.nextIndex = nextIndex;
+    this.maxInflight = maxInflight;
+  }
+
+  boolean windowFull() {
+    return inflight.size() >= maxInflight;
+  }
+
+  int inflightCount() {
+    return inflight.size();
+  }
+
+  /** Records an AppendEntries ending at {@code lastIndex}, sent at logical time {@code now}. */
+  void sent(long lastIndex, long now) {
+    if (state == State.REPLICATE) {
+      inflight.addLast(new long[] {lastIndex, now});
+      nextIndex = lastIndex + 1;
+    } else {
+      probeSent = true;
+    }
+  }
+
+  /** The follower stored everything up to {@code index}: frees the window below it. */
+  boolean acknowledge(long index) {
+    while (!inflight.isEmpty() && inflight.peekFirst()[0] <= index) {
+      inflight.pollFirst();
+    }
+    probeSent = false;
+    if (index <= matchIndex) {
+      return false;
+    }
+    matchIndex = index;
+    nextIndex = Math.max(nextIndex, index + 1);
+    if (state == State.PROBE) {
+      state = State.REPLICATE;
+    }
+    return true;
+  }
+
+  /** Goes back to probing from {@code next}, forgetting the window. */
+  void probeFrom(long next) {
+    state = State.PROBE;
+    inflight.clear();
+    probeSent = false;
+    nextIndex = Math.max(matchIndex + 1, next);
+  }
+
+  /**
+   * Whether the oldest request in flight has gone unanswered since before {@code deadline}: it or
+   * its answer was lost, and only a new probe will find out where the follower stands.
+   */
+  boolean stalledSince(long deadline) {
+    return !inflight.isEmpty() && inflight.peekFirst()[1] < deadline;
+  }
+}

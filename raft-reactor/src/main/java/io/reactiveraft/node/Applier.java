@@ -1,0 +1,76 @@
+package io.reactiveraft.node;
+
+import io.reactiveraft.StateMachine;
+import io.reactiveraft.message.EntryType;
+import io.reactiveraft.message.LogEntry;
+import io.reactiveraft.spi.Codec;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Applies committed entries to the state machine on the apply worker, off the event loop, so a slow
+ * state machine delays results but never heartbeats; then completes the callers.
+ *
+ * @param <C> command type
+ * @param <R> result type
+ */
+final class Applier<C, R> {
+
+  private static final Logger log = LoggerFactory.getLogger(Applier.class);
+
+  private final Scheduler.Worker worker;
+  private final StateMachine<C, R> stateMachine;
+  private final Codec<C> codec;
+  private final PendingRequests<R> pending;
+  private volatile long lastApplied;
+
+  Applier(
+      Scheduler.Worker worker,
+      StateMachine<C, R> stateMachine,
+      Codec<C> codec,
+      PendingRequests<R> pending,
+      long lastApplied) {
+    this.worker = worker;
+    this.stateMachine = stateMachine;
+    this.codec = codec;
+    this.pending = pending;
+    this.lastApplied = lastApplied;
+  }
+
+  /** Queues entries for apply; they apply in the order queued. Thread-safe. */
+  void apply(List<LogEntry> entries) {
+    worker.schedule(() -> applyAll(entries));
+  }
+
+  long lastApplied() {
+    return lastApplied;
+  }
+
+  private void applyAll(List<LogEntry> entries) {
+    for (LogEntry entry : entries) {
+      if (entry.index() <= lastApplied) {
+        continue;
+      }
+      if (entry.type() == EntryType.COMMAND) {
+        applyCommand(entry);
+      }
+      lastApplied = entry.index();
+    }
+  }
+
+  private void applyCommand(LogEntry entry) {
+    R result;
+    try {
+      result = stateMachine.apply(entry.index(), codec.decode(entry.payload()));
+    } catch (RuntimeException e) {
+      // The same command fails the same way on every node (apply is deterministic), so the
+      // state stays consistent; the caller gets the error and the log moves on.
+      log.warn("state machine failed to apply entry {}", entry.index(), e);
+      pending.applyFailed(entry.index(), entry.term(), e);
+      return;
+    }
+    pending.applied(entry.index(), entry.term(), result);
+  }
+}

@@ -1,0 +1,68 @@
+package io.reactiveraft.node;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The serialized input stream of one node: any thread may {@link #offer} an input; one worker
+ * drains everything queued as a batch and hands it to the batch handler. A multi-producer queue
+ * with a work-in-progress counter merges the sources without locks and without the retry spin of a
+ * serialized {@code Sinks.Many}.
+ */
+final class EventLoop {
+
+  /** Caps one batch so timers keep their resolution under a flood of inputs. */
+  private static final int MAX_BATCH = 8192;
+
+  private final Queue<Object> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger wip = new AtomicInteger();
+  private final Scheduler.Worker worker;
+  private final Consumer<List<Object>> batchHandler;
+  private final List<Object> batch = new ArrayList<>();
+
+  EventLoop(Scheduler.Worker worker, Consumer<List<Object>> batchHandler) {
+    this.worker = worker;
+    this.batchHandler = batchHandler;
+  }
+
+  /** Queues an input; thread-safe and non-blocking. */
+  void offer(Object input) {
+    queue.offer(input);
+    if (wip.getAndIncrement() == 0) {
+      worker.schedule(this::drain);
+    }
+  }
+
+  private void drain() {
+    int missed = 1;
+    while (true) {
+      Object input;
+      while ((input = queue.poll()) != null) {
+        batch.add(input);
+        if (batch.size() >= MAX_BATCH) {
+          runBatch();
+        }
+      }
+      if (!batch.isEmpty()) {
+        runBatch();
+      }
+      missed = wip.addAndGet(-missed);
+      if (missed == 0) {
+        return;
+      }
+    }
+  }
+
+  private void runBatch() {
+    try {
+      batchHandler.accept(batch);
+    } finally {
+      batch.clear();
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package io.reactiveraft.node;
+
+import io.reactiveraft.RaftConfig;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The threads of one node: a worker for the event loop, one for timers, one for applies. Schedulers
+ * the node created itself are disposed with it; those the caller supplied are not.
+ */
+final class NodeSchedulers {
+
+  private final Scheduler loopScheduler;
+  private final Scheduler applyScheduler;
+  private final boolean ownsLoop;
+  private final boolean ownsApply;
+  private final Scheduler.Worker loopWorker;
+  private final Scheduler.Worker timerWorker;
+  private final Scheduler.Worker applyWorker;
+
+  NodeSchedulers(RaftConfig<?, ?> config) {
+    ownsLoop = config.scheduler().isEmpty();
+    ownsApply = config.applyScheduler().isEmpty();
+    loopScheduler =
+        config.scheduler().orElseGet(() -> Schedulers.newSingle("raft-loop-" + config.selfId()));
+    applyScheduler =
+        config
+            .applyScheduler()
+            .orElseGet(() -> Schedulers.newSingle("raft-apply-" + config.selfId()));
+    loopWorker = loopScheduler.createWorker();
+    timerWorker = loopScheduler.createWorker();
+    applyWorker = applyScheduler.createWorker();
+  }
+
+  Scheduler.Worker loopWorker() {
+    return loopWorker;
+  }
+
+  Scheduler.Worker timerWorker() {
+    return timerWorker;
+  }
+
+  Scheduler.Worker applyWorker() {
+    return applyWorker;
+  }
+
+  /** Where command timeouts fire. */
+  Scheduler timerScheduler() {
+    return loopScheduler;
+  }
+
+  Scheduler applyScheduler() {
+    return applyScheduler;
+  }
+
+  void dispose() {
+    timerWorker.dispose();
+    applyWorker.dispose();
+    loopWorker.dispose();
+    if (ownsApply) {
+      applyScheduler.dispose();
+    }
+    if (ownsLoop) {
+      loopScheduler.dispose();
+    }
+  }
+}

@@ -1,0 +1,343 @@
+package io.reactiveraft.node;
+
+import io.reactiveraft.CommandTimeoutException;
+import io.reactiveraft.LeaderChange;
+import io.reactiveraft.LeadershipLostException;
+import io.reactiveraft.Member;
+import io.reactiveraft.NodeClosedException;
+import io.reactiveraft.RaftConfig;
+import io.reactiveraft.RaftEvent;
+import io.reactiveraft.RaftNode;
+import io.reactiveraft.RaftStatus;
+import io.reactiveraft.core.Action;
+import io.reactiveraft.core.RaftCore;
+import io.reactiveraft.message.LogEntry;
+import io.reactiveraft.spi.LogStore;
+import io.reactiveraft.spi.Transport;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * A {@link RaftNode} driven by one serialized event loop (see the package documentation): inputs
+ * from timers, the transport, callers and the log store are merged into batches, fed to the pure
+ * {@link RaftCore}, and the core's actions are performed in order.
+ *
+ * @param <C> command type
+ * @param <R> result type
+ */
+final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
+
+  private static final Logger log = LoggerFactory.getLogger(ReactiveRaftNode.class);
+
+  private final RaftConfig<C, R> config;
+  private final String id;
+  private final RaftCore core;
+  private final LogStore store;
+  private final Transport transport;
+  private final NodeSchedulers schedulers;
+  private final EventLoop loop;
+  private final PendingRequests<R> pending;
+  private final Applier<C, R> applier;
+  private final Sinks.Many<LeaderChange> leaderChanges = Sinks.many().replay().latest();
+  private final Sinks.Many<RaftEvent> events = Sinks.many().multicast().directBestEffort();
+  private final Sinks.Empty<Void> closed = Sinks.empty();
+  private final AtomicBoolean closing = new AtomicBoolean();
+
+  /** Set on the loop when the node stops; inputs after it are ignored. */
+  private boolean stopped;
+
+  private Disposable ticker;
+  private Disposable inbound;
+  private Disposable listener;
+
+  ReactiveRaftNode(RaftConfig<C, R> config, RaftCore core, NodeSchedulers schedulers) {
+    this.config = config;
+    this.id = config.selfId();
+    this.core = core;
+    this.store = config.logStore();
+    this.transport = config.transport();
+    this.schedulers = schedulers;
+    this.pending = new PendingRequests<>(config.maxPendingCommands(), config.maxPendingBytes());
+    this.loop = new EventLoop(schedulers.loopWorker(), this::runBatch);
+    this.applier =
+        new Applier<>(
+            schedulers.applyWorker(),
+            config.stateMachine(),
+            config.codec(),
+            pending,
+            core.commitIndex());
+  }
+
+  /** Starts timers and the transport. Called once by {@link ReactiveRaft}. */
+  void start() {
+    config
+        .leaderChangeListener()
+        .ifPresent(
+            l ->
+                listener =
+                    leaderChanges.asFlux().publishOn(schedulers.applyScheduler()).subscribe(l));
+    List<Member> peers = config.members().stream().filter(m -> !m.id().equals(id)).toList();
+    inbound =
+        transport
+            .start(config.self(), peers)
+            .subscribe(
+                m -> loop.offer(new RaftEvent.MessageReceived(m)),
+                e -> loop.offer((Runnable) () -> stop(e)));
+    long tickNanos = config.tickInterval().toNanos();
+    ticker =
+        schedulers
+            .timerWorker()
+            .schedulePeriodically(
+                () -> loop.offer(RaftEvent.Tick.INSTANCE),
+                tickNanos,
+                tickNanos,
+                TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public Mono<R> submit(C command) {
+    return submit(command, config.defaultCommandTimeout());
+  }
+
+  @Override
+  public Mono<R> submit(C command, Duration timeout) {
+    if (command == null) {
+      return Mono.error(new IllegalArgumentException("command must not be null"));
+    }
+    if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+      return Mono.error(new IllegalArgumentException("timeout must be positive: " + timeout));
+    }
+    return Mono.defer(
+        () -> {
+          if (closing.get()) {
+            return Mono.error(NodeClosedException.rejected(id, null));
+          }
+          byte[] payload = config.codec().encode(command);
+          PendingRequests.Request<R> request = pending.reserve(payload.length);
+          loop.offer(new Proposal<>(request, payload));
+          return request
+              .sink()
+              .asMono()
+              .timeout(
+                  timeout,
+                  Mono.defer(
+                      () -> {
+                        pending.abandon(request);
+                        return Mono.error(new CommandTimeoutException(timeout));
+                      }),
+                  schedulers.timerScheduler());
+        });
+  }
+
+  @Override
+  public Flux<LeaderChange> leaderChanges() {
+    return leaderChanges.asFlux();
+  }
+
+  @Override
+  public Mono<RaftStatus> status() {
+    return Mono.defer(
+        () -> {
+          Sinks.One<RaftStatus> result = Sinks.one();
+          loop.offer(
+              (Runnable)
+                  () -> {
+                    if (stopped) {
+                      result.tryEmitError(NodeClosedException.rejected(id, null));
+                    } else {
+                      result.tryEmitValue(core.status(config.members(), applier.lastApplied()));
+                    }
+                  });
+          return result.asMono();
+        });
+  }
+
+  @Override
+  public Flux<RaftEvent> events() {
+    return events.asFlux();
+  }
+
+  @Override
+  public Mono<Void> close() {
+    if (closing.compareAndSet(false, true)) {
+      loop.offer((Runnable) () -> stop(null));
+    }
+    return closed.asMono();
+  }
+
+  // ------------------------------------------------------------------ the loop
+
+  /** A proposal on its way into the loop; the core sees only its payload. */
+  private record Proposal<R>(PendingRequests.Request<R> request, byte[] payload) {}
+
+  private void runBatch(List<Object> batch) {
+    if (stopped) {
+      return;
+    }
+    try {
+      for (Object input : batch) {
+        if (stopped) {
+          return;
+        }
+        if (input instanceof RaftEvent event) {
+          handle(event);
+        } else if (input instanceof Proposal<?> proposal) {
+          @SuppressWarnings("unchecked")
+          PendingRequests.Request<R> request = (PendingRequests.Request<R>) proposal.request();
+          pending.proposed(request);
+          handle(new RaftEvent.CommandProposed(request.id(), proposal.payload()));
+        } else if (input instanceof Runnable task) {
+          task.run();
+        }
+      }
+      if (!stopped) {
+        perform(core.flush());
+      }
+    } catch (RuntimeException | Error e) {
+      // A broken invariant or a failed write: stop rather than risk acknowledging anything.
+      log.error("node {} stops after an unrecoverable error", id, e);
+      stop(e);
+    }
+  }
+
+  private void handle(RaftEvent event) {
+    core.handle(event);
+    if (events.currentSubscriberCount() > 0) {
+      events.tryEmitNext(event);
+    }
+  }
+
+  private void perform(List<Action> actions) {
+    for (Action action : actions) {
+      if (action instanceof Action.Send send) {
+        sendQuietly(send);
+      } else if (action instanceof Action.PersistHardState persist) {
+        store.saveHardState(persist.state());
+      } else if (action instanceof Action.TruncateLog truncate) {
+        store.truncateSuffix(truncate.fromIndex());
+      } else if (action instanceof Action.AppendLog append) {
+        appendAndFlush(append.entries());
+      } else if (action instanceof Action.ApplyEntries apply) {
+        applier.apply(apply.entries());
+      } else if (action instanceof Action.ProposalAccepted accepted) {
+        pending.accepted(accepted.requestId(), accepted.index(), accepted.term());
+      } else if (action instanceof Action.ProposalRejected rejected) {
+        String leader = rejected.leaderId();
+        String address =
+            leader == null ? null : config.member(leader).map(Member::address).orElse(null);
+        pending.rejected(rejected.requestId(), id, leader, address);
+      } else if (action instanceof Action.LeaderChanged changed) {
+        onLeaderChanged(changed);
+      }
+    }
+  }
+
+  private void sendQuietly(Action.Send send) {
+    try {
+      transport.send(send.message());
+    } catch (RuntimeException e) {
+      // Raft survives lost messages; a transport that refuses one must not stop the node.
+      log.debug("node {} could not send {}: {}", id, send.message().getClass().getSimpleName(), e);
+    }
+  }
+
+  private void appendAndFlush(List<LogEntry> entries) {
+    store.append(entries);
+    LogEntry last = entries.get(entries.size() - 1);
+    store
+        .flush()
+        .subscribe(
+            null,
+            e -> loop.offer((Runnable) () -> stop(e)),
+            () -> loop.offer(new RaftEvent.LogDurable(last.index(), last.term())));
+  }
+
+  private void onLeaderChanged(Action.LeaderChanged changed) {
+    LeaderChange change = changed.change();
+    log.info(
+        "node {} term {}: {} (leader {} -> {}; {})",
+        id,
+        change.term(),
+        change.kind(),
+        change.previousLeader(),
+        change.leader(),
+        change.cause());
+    if (change.kind() == LeaderChange.Kind.STEPPED_DOWN) {
+      pending.failAbove(
+          changed.commitIndex(), index -> new LeadershipLostException(id, index, change.term()));
+    }
+    leaderChanges.tryEmitNext(change);
+  }
+
+  /** Stops the node, on the loop. {@code cause} is null for an orderly close. */
+  private void stop(Throwable cause) {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    closing.set(true);
+    if (cause != null) {
+      log.error("node {} stopped: {}", id, cause.toString());
+    }
+    dispose(ticker);
+    dispose(inbound);
+    pending.failAll(() -> NodeClosedException.whilePending(id, cause));
+    leaderChanges.tryEmitComplete();
+    if (cause == null) {
+      events.tryEmitComplete();
+    } else {
+      events.tryEmitError(cause);
+    }
+    Mono<Void> transportClosed =
+        transport
+            .close()
+            .onErrorResume(e -> Mono.empty())
+            .timeout(Duration.ofSeconds(5), Mono.empty());
+    transportClosed
+        .doFinally(
+            signal -> {
+              try {
+                store.close();
+              } catch (RuntimeException e) {
+                log.warn("node {}: closing the log store failed", id, e);
+              }
+              dispose(listener);
+              config.closeHook().ifPresent(ReactiveRaftNode::runHook);
+              schedulers.dispose();
+              closed.tryEmitEmpty();
+            })
+        .subscribe();
+  }
+
+  private static void runHook(Runnable hook) {
+    try {
+      hook.run();
+    } catch (RuntimeException e) {
+      log.warn("close hook failed", e);
+    }
+  }
+
+  private static void dispose(Disposable d) {
+    if (d != null) {
+      d.dispose();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RaftNode[" + id + "]";
+  }
+}
