@@ -29,8 +29,8 @@ final class Progress {
   /** In PROBE: a probe is in flight, so no other is sent until it is answered or times out. */
   boolean probeSent;
 
-  /** Heard from since the last check-quorum round. */
-  boolean recentActive;
+  /** Logical time of the last message from the follower, for check-quorum. */
+  long lastHeardAt;
 
   Progress(long nextIndex, int maxInflight) {
     this.nextIndex = nextIndex;

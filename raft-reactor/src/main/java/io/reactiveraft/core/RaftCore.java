@@ -156,23 +156,24 @@ public final class RaftCore {
       heartbeatElapsed = 0;
       heartbeatAll();
     }
-    if (electionElapsed >= config.electionTicks()) {
-      electionElapsed = 0;
-      if (config.checkQuorum() && !quorumActive()) {
-        becomeFollower(term, null, "lost contact with a majority (check-quorum)");
-      }
+    if (config.checkQuorum() && !quorumHeardWithin(config.electionTicks())) {
+      becomeFollower(term, null, "lost contact with a majority (check-quorum)");
     }
   }
 
-  private boolean quorumActive() {
-    int active = 1;
+  /**
+   * Whether a majority (this node included) was heard from in the last {@code ticks}: checked every
+   * tick, so an isolated leader steps down one election timeout after its last contact (thesis
+   * 6.2), before followers elect another.
+   */
+  private boolean quorumHeardWithin(long ticks) {
+    int heard = 1;
     for (Progress pr : progress.values()) {
-      if (pr.recentActive) {
-        active++;
+      if (now - pr.lastHeardAt < ticks) {
+        heard++;
       }
-      pr.recentActive = false;
     }
-    return active >= config.quorum();
+    return heard >= config.quorum();
   }
 
   // ---------------------------------------------------------------- elections
@@ -224,7 +225,9 @@ public final class RaftCore {
     electionElapsed = 0;
     progress.clear();
     for (String peer : peers) {
-      progress.put(peer, new Progress(log.lastIndex() + 1, config.maxInflightAppends()));
+      Progress pr = new Progress(log.lastIndex() + 1, config.maxInflightAppends());
+      pr.lastHeardAt = now;
+      progress.put(peer, pr);
     }
     setLeader(self, "won election in term " + term);
     // A leader commits entries of earlier terms only through one of its own (paper 5.4.2), so
@@ -437,7 +440,7 @@ public final class RaftCore {
     if (role != Role.LEADER || pr == null) {
       return;
     }
-    pr.recentActive = true;
+    pr.lastHeardAt = now;
     if (m.success()) {
       if (pr.acknowledge(m.matchIndex())) {
         tryAdvanceCommitIndex();

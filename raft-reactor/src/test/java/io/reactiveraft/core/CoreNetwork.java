@@ -1,0 +1,200 @@
+package io.reactiveraft.core;
+
+import io.reactiveraft.LeaderChange;
+import io.reactiveraft.RaftEvent;
+import io.reactiveraft.Role;
+import io.reactiveraft.message.LogEntry;
+import io.reactiveraft.message.RaftMessage;
+import io.reactiveraft.spi.HardState;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.Predicate;
+
+/**
+ * Cores wired together by hand, for scenario tests: messages wait in a queue until {@link
+ * #deliverAll} (or a test) moves them; storage is a list per node that acknowledges writes at once
+ * unless the node's durability is held.
+ */
+final class CoreNetwork {
+
+  static final int ELECTION_TICKS = 10;
+  static final int HEARTBEAT_TICKS = 2;
+
+  /** A node: its core plus what it has stored and applied. */
+  static final class Node {
+    final String id;
+    RaftCore core;
+    HardState hardState = HardState.INITIAL;
+    final List<LogEntry> stored = new ArrayList<>();
+    final List<LogEntry> applied = new ArrayList<>();
+    final List<Action> actions = new ArrayList<>();
+    final List<LeaderChange> leaderChanges = new ArrayList<>();
+    final Deque<RaftEvent.LogDurable> heldAcks = new ArrayDeque<>();
+    boolean holdDurability;
+
+    Node(String id) {
+      this.id = id;
+    }
+  }
+
+  final Map<String, Node> nodes = new LinkedHashMap<>();
+  final Deque<RaftMessage> inFlight = new ArrayDeque<>();
+  final List<RaftMessage> sent = new ArrayList<>();
+  private final Set<String> isolated = new HashSet<>();
+  private final List<String> ids;
+  private final CoreConfigFactory configs;
+  private long seed = 1;
+
+  interface CoreConfigFactory {
+    CoreConfig config(String self, List<String> voters);
+  }
+
+  CoreNetwork(String... ids) {
+    this(
+        (self, voters) ->
+            new CoreConfig(
+                self, voters, ELECTION_TICKS, HEARTBEAT_TICKS, true, true, 50, 1 << 20, 4),
+        ids);
+  }
+
+  CoreNetwork(CoreConfigFactory configs, String... ids) {
+    this.ids = List.of(ids);
+    this.configs = configs;
+    for (String id : ids) {
+      Node n = new Node(id);
+      nodes.put(id, n);
+      restart(id);
+    }
+  }
+
+  Node node(String id) {
+    return nodes.get(id);
+  }
+
+  RaftCore core(String id) {
+    return nodes.get(id).core;
+  }
+
+  /** Rebuilds a node's core from what it stored, as after a crash. */
+  void restart(String id) {
+    Node n = nodes.get(id);
+    n.heldAcks.clear();
+    n.core =
+        new RaftCore(
+            configs.config(id, ids),
+            n.hardState,
+            new RaftLog(0, 0, n.stored),
+            new SplittableRandom(seed++));
+  }
+
+  void isolate(String id) {
+    isolated.add(id);
+  }
+
+  void heal() {
+    isolated.clear();
+  }
+
+  /** Feeds one event to a node and performs its actions. */
+  void handle(String id, RaftEvent event) {
+    Node n = nodes.get(id);
+    n.core.handle(event);
+    perform(n);
+  }
+
+  void tick(String id, int ticks) {
+    for (int i = 0; i < ticks; i++) {
+      handle(id, RaftEvent.Tick.INSTANCE);
+    }
+  }
+
+  void propose(String id, String command) {
+    handle(id, new RaftEvent.CommandProposed(command.hashCode(), command.getBytes()));
+  }
+
+  /** Ticks a node until it is leader, delivering messages as they come. */
+  void elect(String id) {
+    for (int i = 0; i < 10 * ELECTION_TICKS && core(id).role() != Role.LEADER; i++) {
+      tick(id, 1);
+      deliverAll();
+    }
+    if (core(id).role() != Role.LEADER) {
+      throw new AssertionError(id + " did not become leader: " + core(id).role());
+    }
+  }
+
+  /** Delivers queued messages (and the ones they cause) until none are left. */
+  void deliverAll() {
+    deliverWhile(m -> true);
+  }
+
+  /** Delivers queued messages matching {@code filter}; others are dropped. */
+  void deliverWhile(Predicate<RaftMessage> filter) {
+    for (int guard = 0; !inFlight.isEmpty(); guard++) {
+      if (guard > 1_000_000) {
+        throw new AssertionError("messages never stop");
+      }
+      RaftMessage m = inFlight.pollFirst();
+      if (filter.test(m) && !isolated.contains(m.from()) && !isolated.contains(m.to())) {
+        handle(m.to(), new RaftEvent.MessageReceived(m));
+      }
+    }
+  }
+
+  /** Drops every queued message. */
+  void dropAll() {
+    inFlight.clear();
+  }
+
+  /** Releases acknowledgements held while a node's durability was held. */
+  void releaseDurability(String id) {
+    Node n = nodes.get(id);
+    n.holdDurability = false;
+    while (!n.heldAcks.isEmpty()) {
+      handle(id, n.heldAcks.pollFirst());
+    }
+  }
+
+  private void perform(Node n) {
+    List<Action> actions = n.core.flush();
+    n.actions.addAll(actions);
+    List<RaftEvent.LogDurable> acks = new ArrayList<>();
+    for (Action a : actions) {
+      if (a instanceof Action.PersistHardState p) {
+        n.hardState = p.state();
+      } else if (a instanceof Action.TruncateLog t) {
+        n.stored.subList((int) t.fromIndex() - 1, n.stored.size()).clear();
+      } else if (a instanceof Action.AppendLog ap) {
+        n.stored.addAll(ap.entries());
+        LogEntry last = ap.entries().get(ap.entries().size() - 1);
+        acks.add(new RaftEvent.LogDurable(last.index(), last.term()));
+      } else if (a instanceof Action.Send s) {
+        inFlight.addLast(s.message());
+        sent.add(s.message());
+      } else if (a instanceof Action.ApplyEntries ap) {
+        n.applied.addAll(ap.entries());
+      } else if (a instanceof Action.LeaderChanged c) {
+        n.leaderChanges.add(c.change());
+      }
+    }
+    for (RaftEvent.LogDurable ack : acks) {
+      if (n.holdDurability) {
+        n.heldAcks.addLast(ack);
+      } else {
+        handle(n.id, ack);
+      }
+    }
+  }
+
+  /** Messages of a type sent so far. */
+  <T extends RaftMessage> List<T> sent(Class<T> type) {
+    return sent.stream().filter(type::isInstance).map(type::cast).toList();
+  }
+}

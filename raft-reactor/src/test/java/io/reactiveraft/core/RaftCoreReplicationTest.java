@@ -1,0 +1,280 @@
+package io.reactiveraft.core;
+
+import static io.reactiveraft.core.RaftCoreElectionTest.entry;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reactiveraft.RaftEvent;
+import io.reactiveraft.Role;
+import io.reactiveraft.message.AppendEntriesRequest;
+import io.reactiveraft.message.AppendEntriesResponse;
+import io.reactiveraft.message.LogEntry;
+import io.reactiveraft.message.RaftMessage;
+import io.reactiveraft.message.VoteResponse;
+import io.reactiveraft.spi.HardState;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Log replication and commit rules of the Raft paper (section 5.3, 5.4.2) and thesis 10.2.1. */
+class RaftCoreReplicationTest {
+
+  private static RaftEvent.MessageReceived msg(RaftMessage m) {
+    return new RaftEvent.MessageReceived(m);
+  }
+
+  private static List<AppendEntriesResponse> acks(CoreNetwork net, String from) {
+    return net.sent(AppendEntriesResponse.class).stream()
+        .filter(r -> r.from().equals(from) && r.success())
+        .toList();
+  }
+
+  /** Makes a leader of {@code a} in a 3-node cluster by answering its vote requests by hand. */
+  private static void winElectionByHand(CoreNetwork net) {
+    RaftCore a = net.core("a");
+    while (a.role() == Role.FOLLOWER) {
+      net.tick("a", 1);
+    }
+    net.handle("a", msg(new VoteResponse("b", "a", a.term() + 1, true, true)));
+    net.handle("a", msg(new VoteResponse("b", "a", a.term(), true, false)));
+    assertThat(a.role()).isEqualTo(Role.LEADER);
+    net.dropAll();
+  }
+
+  @Test
+  void entryOfAnOlderTermOnAMajorityStaysUncommittedUntilOneOfTheCurrentTermIs() {
+    // Paper Figure 8: a leader of term 3 holds entries of terms 1 and 2.
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    net.node("a").stored.addAll(List.of(entry(1, 1), entry(2, 2)));
+    net.node("a").hardState = new HardState(2, null);
+    net.restart("a");
+    winElectionByHand(net);
+    RaftCore leader = net.core("a");
+    assertThat(leader.term()).isEqualTo(3);
+    assertThat(leader.log().lastIndex()).isEqualTo(3); // the no-op of term 3
+
+    net.handle("a", msg(new AppendEntriesResponse("b", "a", 3, true, 2, 0, 0)));
+    assertThat(leader.commitIndex())
+        .as("entry 2 of term 2 is on a majority but must not commit by counting")
+        .isZero();
+
+    net.handle("a", msg(new AppendEntriesResponse("b", "a", 3, true, 3, 0, 0)));
+    assertThat(leader.commitIndex()).isEqualTo(3);
+    assertThat(net.node("a").applied).extracting(LogEntry::index).containsExactly(1L, 2L, 3L);
+  }
+
+  @Test
+  void leaderCountsItselfOnlyOnceItsOwnWriteIsDurable() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    winElectionByHand(net);
+    net.node("a").holdDurability = true;
+    net.propose("a", "x");
+    long index = net.core("a").log().lastIndex();
+    net.handle(
+        "a", msg(new AppendEntriesResponse("b", "a", net.core("a").term(), true, index - 1, 0, 0)));
+    assertThat(net.core("a").commitIndex()).isLessThan(index);
+    net.releaseDurability("a");
+    assertThat(net.core("a").commitIndex()).isEqualTo(index - 1);
+    net.handle(
+        "a", msg(new AppendEntriesResponse("b", "a", net.core("a").term(), true, index, 0, 0)));
+    assertThat(net.core("a").commitIndex()).isEqualTo(index);
+  }
+
+  @Test
+  void followerAcknowledgesOnlyWhatIsDurable() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    net.elect("a");
+    net.deliverAll();
+    net.node("b").holdDurability = true;
+    net.propose("a", "x");
+    long index = net.core("a").log().lastIndex();
+    net.deliverAll();
+    assertThat(acks(net, "b")).noneMatch(r -> r.matchIndex() >= index);
+    assertThat(net.node("b").stored).extracting(LogEntry::index).contains(index);
+
+    net.releaseDurability("b");
+    assertThat(acks(net, "b")).anyMatch(r -> r.matchIndex() == index);
+  }
+
+  @Test
+  void lateDurabilityAckForAnOverwrittenEntryIsIgnored() {
+    // etcd-io/raft async_storage_writes_append_aba_race: (2, term 1) is written, then
+    // replaced by (2, term 2) before the first write's ack arrives.
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    net.node("b").stored.add(entry(1, 1));
+    net.node("b").hardState = new HardState(1, null);
+    net.restart("b");
+    net.node("b").holdDurability = true;
+    net.handle("b", msg(new AppendEntriesRequest("a", "b", 1, 1, 1, List.of(entry(2, 1)), 1)));
+    net.handle("b", msg(new AppendEntriesRequest("c", "b", 2, 1, 1, List.of(entry(2, 2)), 1)));
+    assertThat(net.node("b").heldAcks)
+        .extracting(RaftEvent.LogDurable::term)
+        .containsExactly(1L, 2L);
+
+    net.handle("b", net.node("b").heldAcks.pollFirst()); // the stale (2, term 1)
+    assertThat(acks(net, "b")).noneMatch(r -> r.matchIndex() == 2);
+    net.handle("b", net.node("b").heldAcks.pollFirst());
+    assertThat(acks(net, "b")).anyMatch(r -> r.to().equals("c") && r.matchIndex() == 2);
+  }
+
+  @Test
+  void staleAppendWhoseEntriesAllMatchNeverTruncates() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    net.node("b").stored.addAll(List.of(entry(1, 1), entry(2, 1), entry(3, 1)));
+    net.node("b").hardState = new HardState(1, null);
+    net.restart("b");
+    net.handle(
+        "b",
+        msg(new AppendEntriesRequest("a", "b", 1, 0, 0, List.of(entry(1, 1), entry(2, 1)), 0)));
+    assertThat(net.node("b").stored).hasSize(3);
+    assertThat(net.node("b").actions).noneMatch(a -> a instanceof Action.TruncateLog);
+    assertThat(acks(net, "b")).singleElement().matches(r -> r.matchIndex() == 2);
+  }
+
+  @Test
+  void followerCommitsAtMostTheLastEntryOfTheRequest() {
+    // b holds an entry 3 that a leader of term 2 may not have: a heartbeat checked at index 1
+    // with leaderCommit 3 must not commit b's entry 3.
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    net.node("b").stored.addAll(List.of(entry(1, 1), entry(2, 1), entry(3, 1)));
+    net.node("b").hardState = new HardState(1, null);
+    net.restart("b");
+    net.handle("b", msg(new AppendEntriesRequest("a", "b", 2, 1, 1, List.of(), 3)));
+    assertThat(net.core("b").commitIndex()).isEqualTo(1);
+    net.handle("b", msg(new AppendEntriesRequest("a", "b", 2, 1, 1, List.of(entry(2, 2)), 3)));
+    assertThat(net.core("b").commitIndex()).isEqualTo(2);
+    assertThat(net.node("b").stored).containsExactly(entry(1, 1), entry(2, 2));
+  }
+
+  @Test
+  void divergentFollowerLogsAreRepairedWithOneRejectionPerConflictingTerm() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    net.node("a").stored.addAll(List.of(entry(1, 1), entry(2, 1), entry(3, 3), entry(4, 3)));
+    net.node("a").hardState = new HardState(3, null);
+    net.node("b")
+        .stored
+        .addAll(List.of(entry(1, 1), entry(2, 2), entry(3, 2), entry(4, 2), entry(5, 2)));
+    net.node("b").hardState = new HardState(2, null);
+    net.node("c").stored.add(entry(1, 1));
+    net.node("c").hardState = new HardState(1, null);
+    for (String id : List.of("a", "b", "c")) {
+      net.restart(id);
+    }
+    net.elect("a");
+    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
+    net.deliverAll();
+
+    List<LogEntry> leaderLog = net.node("a").stored;
+    assertThat(leaderLog).hasSize(5);
+    assertThat(net.node("b").stored).isEqualTo(leaderLog);
+    assertThat(net.node("c").stored).isEqualTo(leaderLog);
+    for (String id : List.of("a", "b", "c")) {
+      assertThat(net.core(id).commitIndex()).as(id).isEqualTo(5);
+    }
+    long rejectionsFromB =
+        net.sent(AppendEntriesResponse.class).stream()
+            .filter(r -> r.from().equals("b") && !r.success())
+            .count();
+    assertThat(rejectionsFromB).isEqualTo(1);
+  }
+
+  @Test
+  void proposalsOfOneBatchLeaveAsFewAppendEntriesWithinTheWindow() {
+    int window = 4;
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    net.elect("a");
+    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
+    net.deliverAll();
+    int before = net.sent.size();
+    RaftCore a = net.core("a");
+    for (int i = 0; i < 1000; i++) {
+      a.handle(new RaftEvent.CommandProposed(i, ("c" + i).getBytes()));
+    }
+    net.handle("a", new RaftEvent.LogDurable(a.log().lastIndex(), a.term())); // flushes the batch
+    List<AppendEntriesRequest> toB =
+        net.sent.subList(before, net.sent.size()).stream()
+            .filter(m -> m instanceof AppendEntriesRequest r && r.to().equals("b"))
+            .map(AppendEntriesRequest.class::cast)
+            .toList();
+    assertThat(toB).hasSize(window).allMatch(r -> r.entries().size() == 50);
+    assertThat(a.inflightAppends("b")).isEqualTo(window);
+
+    int maxInflight = 0;
+    List<Integer> batchSizes = new ArrayList<>();
+    while (!net.inFlight.isEmpty()) {
+      RaftMessage m = net.inFlight.pollFirst();
+      if (m instanceof AppendEntriesRequest r && !r.entries().isEmpty()) {
+        batchSizes.add(r.entries().size());
+      }
+      net.handle(m.to(), msg(m));
+      maxInflight = Math.max(maxInflight, Math.max(a.inflightAppends("b"), a.inflightAppends("c")));
+    }
+    assertThat(maxInflight).isLessThanOrEqualTo(window);
+    assertThat(a.commitIndex()).isEqualTo(a.log().lastIndex());
+    assertThat(batchSizes).allMatch(n -> n <= 50);
+    assertThat(batchSizes.stream().mapToInt(Integer::intValue).sum()).isGreaterThanOrEqualTo(2000);
+  }
+
+  @Test
+  void lostAppendInTheWindowIsResentAfterAHeartbeat() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    net.elect("a");
+    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
+    net.deliverAll();
+    net.propose("a", "lost");
+    net.dropAll(); // the append to both followers is lost
+    long index = net.core("a").log().lastIndex();
+    assertThat(net.core("a").commitIndex()).isLessThan(index);
+    for (int i = 0; i < 4 * CoreNetwork.HEARTBEAT_TICKS; i++) {
+      net.tick("a", 1);
+      net.tick("b", 1);
+      net.tick("c", 1);
+      net.deliverAll();
+    }
+    assertThat(net.core("a").commitIndex()).isEqualTo(index);
+    assertThat(net.node("b").stored).isEqualTo(net.node("a").stored);
+  }
+
+  @Test
+  void followerRejectsProposalsAndNamesTheLeader() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    net.elect("a");
+    net.propose("b", "x");
+    assertThat(net.node("b").actions)
+        .anyMatch(a -> a instanceof Action.ProposalRejected r && "a".equals(r.leaderId()));
+  }
+
+  @Test
+  void leaderStepsDownOnAHigherTermAndItsUncommittedEntryIsReplaced() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    net.elect("a");
+    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
+    net.deliverAll();
+    net.isolate("a");
+    net.propose("a", "doomed");
+    long doomed = net.core("a").log().lastIndex();
+    net.deliverAll();
+    String winner = null;
+    for (int i = 0; i < 10 * CoreNetwork.ELECTION_TICKS && winner == null; i++) {
+      net.tick("b", 1);
+      net.tick("c", 1);
+      net.deliverAll();
+      winner =
+          net.core("b").role() == Role.LEADER
+              ? "b"
+              : net.core("c").role() == Role.LEADER ? "c" : null;
+    }
+    assertThat(winner).isNotNull();
+    net.propose(winner, "winner");
+    net.deliverAll();
+    net.heal();
+    net.tick(winner, CoreNetwork.HEARTBEAT_TICKS);
+    net.deliverAll();
+    net.tick(winner, CoreNetwork.HEARTBEAT_TICKS);
+    net.deliverAll();
+    assertThat(net.core("a").role()).isEqualTo(Role.FOLLOWER);
+    assertThat(net.node("a").stored).isEqualTo(net.node(winner).stored);
+    assertThat(net.node("a").stored.get((int) doomed - 1).term())
+        .isEqualTo(net.core(winner).term());
+    assertThat(net.node("a").applied).isEqualTo(net.node(winner).applied);
+  }
+}
