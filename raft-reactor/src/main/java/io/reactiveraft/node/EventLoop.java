@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import reactor.core.scheduler.Scheduler;
@@ -34,7 +35,13 @@ final class EventLoop {
   void offer(Object input) {
     queue.offer(input);
     if (wip.getAndIncrement() == 0) {
-      worker.schedule(this::drain);
+      try {
+        worker.schedule(this::drain);
+      } catch (RejectedExecutionException e) {
+        // The node has stopped and its worker is gone: drain here, so late queries and
+        // proposals are still answered (with "closed") instead of waiting forever.
+        drain();
+      }
     }
   }
 

@@ -184,23 +184,21 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   private record Proposal<R>(PendingRequests.Request<R> request, byte[] payload) {}
 
   private void runBatch(List<Object> batch) {
-    if (stopped) {
-      return;
-    }
     try {
       for (Object input : batch) {
-        if (stopped) {
-          return;
-        }
-        if (input instanceof RaftEvent event) {
-          handle(event);
+        if (input instanceof Runnable task) {
+          task.run(); // queries and stop requests answer even on a stopped node
         } else if (input instanceof Proposal<?> proposal) {
           @SuppressWarnings("unchecked")
           PendingRequests.Request<R> request = (PendingRequests.Request<R>) proposal.request();
-          pending.proposed(request);
-          handle(new RaftEvent.CommandProposed(request.id(), proposal.payload()));
-        } else if (input instanceof Runnable task) {
-          task.run();
+          if (stopped) {
+            pending.fail(request, NodeClosedException.rejected(id, null));
+          } else {
+            pending.proposed(request);
+            handle(new RaftEvent.CommandProposed(request.id(), proposal.payload()));
+          }
+        } else if (input instanceof RaftEvent event && !stopped) {
+          handle(event);
         }
       }
       if (!stopped) {
