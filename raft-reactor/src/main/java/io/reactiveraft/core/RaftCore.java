@@ -6,6 +6,7 @@ import io.reactiveraft.Member;
 import io.reactiveraft.RaftEvent;
 import io.reactiveraft.RaftStatus;
 import io.reactiveraft.Role;
+import io.reactiveraft.core.InjectedDefects.Defect;
 import io.reactiveraft.message.AppendEntriesRequest;
 import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.EntryType;
@@ -116,7 +117,7 @@ public final class RaftCore {
       replicateToAll();
     }
     List<Action> out = new ArrayList<>();
-    if (hardStateDirty) {
+    if (hardStateDirty && !InjectedDefects.on(Defect.FORGET_TERM_AND_VOTE)) {
       out.add(new Action.PersistHardState(new HardState(term, votedFor)));
       hardStateDirty = false;
     }
@@ -397,6 +398,11 @@ public final class RaftCore {
       appendLocal(e);
     }
     long lastNew = m.lastIndex();
+    if (InjectedDefects.on(Defect.TRUNCATE_AFTER_MATCHING_APPEND)
+        && !m.entries().isEmpty()
+        && lastNew < log.lastIndex()) {
+      truncateLocal(lastNew + 1);
+    }
     // Only entries known to match the leader can be committed here (paper Figure 2, rule 5).
     advanceCommit(Math.min(m.leaderCommit(), lastNew));
     acknowledge(m.from(), lastNew);
@@ -410,7 +416,7 @@ public final class RaftCore {
 
   /** A follower acks only what is durable (thesis 10.2.1); the rest waits for LogDurable. */
   private void acknowledge(String leader, long index) {
-    if (durableIndex >= index) {
+    if (durableIndex >= index || InjectedDefects.on(Defect.ACK_BEFORE_DURABLE)) {
       send(new AppendEntriesResponse(self, leader, term, true, index, 0, 0));
     } else {
       pendingAckIndex = Math.max(pendingAckIndex, index);
@@ -419,10 +425,12 @@ public final class RaftCore {
   }
 
   private void logDurable(long index, long entryTerm) {
-    if (!log.matches(index, entryTerm) || index <= durableIndex) {
+    boolean stale =
+        !log.matches(index, entryTerm) && !InjectedDefects.on(Defect.ACCEPT_STALE_DURABILITY_ACK);
+    if (stale || index <= durableIndex) {
       return; // stale: that entry was truncated and perhaps rewritten in another term (ABA)
     }
-    durableIndex = index;
+    durableIndex = Math.min(index, log.lastIndex());
     if (role == Role.LEADER) {
       tryAdvanceCommitIndex();
     } else if (pendingAckTo != null) {
@@ -517,7 +525,9 @@ public final class RaftCore {
     }
     Arrays.sort(matched);
     long majorityIndex = matched[matched.length - config.quorum()];
-    if (majorityIndex > commitIndex && log.term(majorityIndex) == term) {
+    boolean ofThisTerm =
+        log.term(majorityIndex) == term || InjectedDefects.on(Defect.COMMIT_BY_COUNTING);
+    if (majorityIndex > commitIndex && ofThisTerm) {
       advanceCommit(majorityIndex);
     }
   }

@@ -5,6 +5,7 @@ import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.spi.Transport;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,6 +33,7 @@ public final class LocalNetwork {
   private final SplittableRandom random;
   private final Map<String, FluxSink<RaftMessage>> inboxes = new ConcurrentHashMap<>();
   private final Map<String, Integer> partitionOf = new HashMap<>();
+  private final Set<List<String>> cutLinks = new HashSet<>();
   private final List<LinkRule> rules = new CopyOnWriteArrayList<>();
   private final List<Consumer<RaftMessage>> observers = new CopyOnWriteArrayList<>();
 
@@ -68,9 +70,27 @@ public final class LocalNetwork {
     partitionOf.put(id, -1 - partitionOf.size());
   }
 
-  /** Removes every partition (rules stay). */
+  /**
+   * Undoes {@link #isolate} or a partition for {@code id} alone: it reaches every member not itself
+   * cut off.
+   */
+  public synchronized void rejoin(String id) {
+    partitionOf.remove(id);
+  }
+
+  /**
+   * Cuts the link between two members in both directions, leaving their other links alone; several
+   * cuts make non-transitive partitions such as a majorities ring.
+   */
+  public synchronized void cut(String a, String b) {
+    cutLinks.add(List.of(a, b));
+    cutLinks.add(List.of(b, a));
+  }
+
+  /** Removes every partition and cut link (rules stay). */
   public synchronized void heal() {
     partitionOf.clear();
+    cutLinks.clear();
   }
 
   /** Adds a fault rule. */
@@ -89,7 +109,8 @@ public final class LocalNetwork {
   }
 
   private synchronized boolean connected(String a, String b) {
-    return partitionOf.getOrDefault(a, 0).equals(partitionOf.getOrDefault(b, 0));
+    return partitionOf.getOrDefault(a, 0).equals(partitionOf.getOrDefault(b, 0))
+        && !cutLinks.contains(List.of(a, b));
   }
 
   private void route(RaftMessage m) {

@@ -1,0 +1,41 @@
+package io.reactiveraft.core;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Deliberate protocol defects, for one purpose only: tests that prove the simulation catches each
+ * of them. Never enable one outside such a test. With none enabled (the default) each check costs
+ * one read of a volatile boolean.
+ */
+public final class InjectedDefects {
+
+  /** The defects the simulation must catch. */
+  public enum Defect {
+    /** Commit an entry of an older term by counting replicas (paper Figure 8). */
+    COMMIT_BY_COUNTING,
+    /** A follower acknowledges entries before they are durable. */
+    ACK_BEFORE_DURABLE,
+    /** Never store term and vote, so a restarted node can vote twice in a term. */
+    FORGET_TERM_AND_VOTE,
+    /** Accept a durability ack for an entry that was truncated and rewritten (ABA). */
+    ACCEPT_STALE_DURABILITY_ACK,
+    /** Truncate the log after a fully matching, possibly stale, AppendEntries. */
+    TRUNCATE_AFTER_MATCHING_APPEND
+  }
+
+  private static volatile boolean any;
+  private static volatile Set<Defect> enabled = EnumSet.noneOf(Defect.class);
+
+  private InjectedDefects() {}
+
+  /** Switches on exactly the given defects (none: all off). */
+  public static void set(Set<Defect> defects) {
+    enabled = defects.isEmpty() ? EnumSet.noneOf(Defect.class) : EnumSet.copyOf(defects);
+    any = !defects.isEmpty();
+  }
+
+  static boolean on(Defect defect) {
+    return any && enabled.contains(defect);
+  }
+}

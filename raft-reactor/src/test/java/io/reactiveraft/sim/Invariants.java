@@ -1,0 +1,193 @@
+package io.reactiveraft.sim;
+
+import io.reactiveraft.LeaderChange;
+import io.reactiveraft.RaftStatus;
+import io.reactiveraft.message.EntryType;
+import io.reactiveraft.message.LogEntry;
+import io.reactiveraft.sim.SimCluster.SimNode;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The safety invariants of Raft, checked against the simulated cluster's disks, statuses and state
+ * machines (TESTING.md, "Invariants"). Violations are added to the cluster's list.
+ */
+final class Invariants {
+
+  private final SimCluster cluster;
+
+  /** The longest committed prefix any node has reported; never shrinks. */
+  private final List<LogEntry> committed = new ArrayList<>();
+
+  private int leadersChecked;
+
+  Invariants(SimCluster cluster) {
+    this.cluster = cluster;
+  }
+
+  private void violation(String what) {
+    if (cluster.violations.size() < 20) {
+      cluster.violations.add("t=" + cluster.nowNanos() / 1_000_000 + "ms " + what);
+    }
+  }
+
+  /** Cheap checks, every step: commit monotonic, committed prefix agreement, durability. */
+  void checkStep() {
+    for (SimNode n : cluster.nodes.values()) {
+      Optional<RaftStatus> s = cluster.status(n.id);
+      if (s.isEmpty()) {
+        continue;
+      }
+      long commit = s.get().commitIndex();
+      if (commit < n.lastCommit) {
+        violation(n.id + " commit index went back from " + n.lastCommit + " to " + commit);
+      }
+      n.lastCommit = commit;
+      List<LogEntry> log = n.disk.currentLog();
+      if (commit > log.size()) {
+        violation(n.id + " commits " + commit + " beyond its log of " + log.size());
+        continue;
+      }
+      for (int i = 0; i < commit; i++) {
+        if (i < committed.size()) {
+          if (!same(committed.get(i), log.get(i))) {
+            violation(n.id + " committed " + log.get(i) + " where " + committed.get(i) + " was");
+            break;
+          }
+        } else {
+          committed.add(log.get(i));
+        }
+      }
+    }
+    checkDurableOnMajority();
+  }
+
+  /** Full checks: log matching, leader completeness, state machine safety. */
+  void checkFull() {
+    checkStep();
+    List<SimNode> all = List.copyOf(cluster.nodes.values());
+    for (int a = 0; a < all.size(); a++) {
+      for (int b = a + 1; b < all.size(); b++) {
+        checkLogMatching(all.get(a), all.get(b));
+      }
+    }
+    checkLeaderCompleteness();
+    for (SimNode n : all) {
+      if (n.running()) {
+        checkApplied(n);
+      }
+    }
+  }
+
+  private void checkDurableOnMajority() {
+    if (committed.isEmpty()) {
+      return;
+    }
+    LogEntry last = committed.get(committed.size() - 1);
+    int holders = 0;
+    for (SimNode n : cluster.nodes.values()) {
+      List<LogEntry> durable = n.disk.durableLog();
+      if (durable.size() >= last.index() && same(durable.get((int) last.index() - 1), last)) {
+        holders++;
+      }
+    }
+    if (holders < cluster.members.size() / 2 + 1) {
+      violation("committed " + last + " is durable on only " + holders + " nodes");
+    }
+  }
+
+  private void checkLogMatching(SimNode a, SimNode b) {
+    List<LogEntry> la = a.disk.currentLog();
+    List<LogEntry> lb = b.disk.currentLog();
+    int highest = -1;
+    for (int i = Math.min(la.size(), lb.size()) - 1; i >= 0; i--) {
+      if (la.get(i).term() == lb.get(i).term()) {
+        highest = i;
+        break;
+      }
+    }
+    for (int i = 0; i <= highest; i++) {
+      if (!same(la.get(i), lb.get(i))) {
+        violation(
+            "log matching: "
+                + a.id
+                + " and "
+                + b.id
+                + " agree at "
+                + (highest + 1)
+                + " but differ at "
+                + (i + 1));
+        return;
+      }
+    }
+  }
+
+  private void checkLeaderCompleteness() {
+    List<LeaderChange> leaders = cluster.newLeaders;
+    for (; leadersChecked < leaders.size(); leadersChecked++) {
+      LeaderChange c = leaders.get(leadersChecked);
+      SimNode n = cluster.nodes.get(c.leader());
+      List<LogEntry> log = n.disk.currentLog();
+      // What was committed before it won must be in its log; check what is known committed.
+      for (int i = 0; i < committed.size(); i++) {
+        if (i >= log.size() || !same(log.get(i), committed.get(i))) {
+          Optional<RaftStatus> s = cluster.status(c.leader());
+          if (s.isPresent() && s.get().term() == c.term()) {
+            violation(
+                "leader "
+                    + c.leader()
+                    + " of term "
+                    + c.term()
+                    + " lacks committed entry "
+                    + (i + 1));
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  private void checkApplied(SimNode n) {
+    List<String> applied = n.machine.applied();
+    int i = 0;
+    for (LogEntry e : committed) {
+      if (i >= applied.size()) {
+        return;
+      }
+      if (e.type() != EntryType.COMMAND) {
+        continue;
+      }
+      String command = new String(e.payload(), StandardCharsets.UTF_8);
+      if (!command.equals(applied.get(i))) {
+        violation(
+            n.id
+                + " applied "
+                + applied.get(i)
+                + " as command "
+                + (i + 1)
+                + ", log has "
+                + command);
+        return;
+      }
+      i++;
+    }
+    if (applied.size() > i && i == countCommands()) {
+      violation(n.id + " applied " + applied.size() + " commands, only " + i + " committed");
+    }
+  }
+
+  private int countCommands() {
+    return (int) committed.stream().filter(e -> e.type() == EntryType.COMMAND).count();
+  }
+
+  /** How many entries are known committed. */
+  int committedCount() {
+    return committed.size();
+  }
+
+  private static boolean same(LogEntry a, LogEntry b) {
+    return a.equals(b);
+  }
+}

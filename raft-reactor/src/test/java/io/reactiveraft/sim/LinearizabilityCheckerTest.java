@@ -1,0 +1,162 @@
+package io.reactiveraft.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reactiveraft.sim.Operation.Kind;
+import io.reactiveraft.sim.Operation.Outcome;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class LinearizabilityCheckerTest {
+
+  private final List<Operation> history = new ArrayList<>();
+
+  private void op(
+      Kind kind, String value, String expected, long from, long to, Outcome outcome, boolean cas) {
+    history.add(
+        new Operation(
+            history.size(),
+            history.size(),
+            "k",
+            kind,
+            value,
+            expected,
+            from * 1_000_000,
+            to == Long.MAX_VALUE ? to : to * 1_000_000,
+            outcome,
+            cas));
+  }
+
+  private void write(String v, long from, long to) {
+    op(Kind.WRITE, v, null, from, to, Outcome.OK, false);
+  }
+
+  private void read(String v, long from, long to) {
+    op(Kind.READ, v, null, from, to, Outcome.OK, false);
+  }
+
+  private boolean linearizable() {
+    return LinearizabilityChecker.check(history).linearizable();
+  }
+
+  @Test
+  void sequentialHistoryIsLinearizable() {
+    write("1", 0, 1);
+    read("1", 2, 3);
+    write("2", 4, 5);
+    read("2", 6, 7);
+    assertThat(linearizable()).isTrue();
+  }
+
+  @Test
+  void staleReadIsRejected() {
+    write("1", 0, 1);
+    write("2", 2, 3);
+    read("1", 4, 5); // 2 was written before this read began
+    LinearizabilityChecker.Result result = LinearizabilityChecker.check(history);
+    assertThat(result.linearizable()).isFalse();
+    assertThat(result.window()).last().matches(o -> o.kind() == Kind.READ && o.value().equals("1"));
+    assertThat(result.toString()).contains("not linearizable on key k");
+  }
+
+  @Test
+  void lostWriteIsRejected() {
+    write("1", 0, 1);
+    read("", 2, 3); // acknowledged write vanished
+    assertThat(linearizable()).isFalse();
+  }
+
+  @Test
+  void concurrentWriteMayBeSeenEitherWay() {
+    write("1", 0, 10);
+    read("1", 1, 2);
+    read("", 0, 1); // before the write took effect... but it started at 0 too
+    assertThat(linearizable()).isTrue();
+  }
+
+  @Test
+  void readsMustAgreeOnOneOrderOfConcurrentWrites() {
+    write("1", 0, 10);
+    write("2", 0, 10);
+    read("1", 11, 12);
+    read("2", 13, 14);
+    read("1", 15, 16); // flip-flop: no single order explains it
+    assertThat(linearizable()).isFalse();
+  }
+
+  @Test
+  void infoWriteMayTakeEffectLateOrNever() {
+    write("1", 0, 1);
+    op(Kind.WRITE, "2", null, 2, Long.MAX_VALUE, Outcome.INFO, false);
+    read("1", 3, 4);
+    read("2", 10, 11);
+    assertThat(linearizable()).isTrue();
+
+    history.clear();
+    write("1", 0, 1);
+    op(Kind.WRITE, "2", null, 2, Long.MAX_VALUE, Outcome.INFO, false);
+    read("1", 10, 11);
+    assertThat(linearizable()).as("never taking effect is allowed").isTrue();
+  }
+
+  @Test
+  void infoWriteCannotTakeEffectBeforeItWasInvoked() {
+    read("2", 0, 1);
+    op(Kind.WRITE, "2", null, 5, Long.MAX_VALUE, Outcome.INFO, false);
+    assertThat(linearizable()).isFalse();
+  }
+
+  @Test
+  void failedOperationsNeverHappened() {
+    write("1", 0, 1);
+    op(Kind.WRITE, "2", null, 2, 3, Outcome.FAIL, false);
+    read("1", 4, 5);
+    assertThat(linearizable()).isTrue();
+  }
+
+  @Test
+  void compareAndSetFollowsTheRegister() {
+    write("1", 0, 1);
+    op(Kind.CAS, "2", "1", 2, 3, Outcome.OK, true);
+    op(Kind.CAS, "3", "1", 4, 5, Outcome.OK, false);
+    read("2", 6, 7);
+    assertThat(linearizable()).isTrue();
+
+    history.clear();
+    write("1", 0, 1);
+    op(Kind.CAS, "3", "1", 4, 5, Outcome.OK, false); // compare failed though the value was 1
+    assertThat(linearizable()).isFalse();
+  }
+
+  @Test
+  void keysAreCheckedIndependently() {
+    history.add(new Operation(0, 0, "a", Kind.WRITE, "1", null, 0, 1, Outcome.OK, false));
+    history.add(new Operation(1, 1, "b", Kind.READ, "", null, 2, 3, Outcome.OK, false));
+    history.add(new Operation(2, 2, "a", Kind.READ, "1", null, 2, 3, Outcome.OK, false));
+    assertThat(linearizable()).isTrue();
+  }
+
+  @Test
+  void largeConcurrentHistoryIsCheckedQuickly() {
+    // 5 clients, overlapping writes of unique values and reads of the latest completed one.
+    SplittableRandom random = new SplittableRandom(3);
+    long t = 0;
+    String last = "";
+    for (int i = 0; i < 400; i++) {
+      t += 1 + random.nextInt(3);
+      if (random.nextBoolean()) {
+        last = "v" + i;
+        write(last, t, t + 5);
+        t += 6;
+      } else {
+        read(last, t, t + 2);
+      }
+      if (random.nextInt(10) == 0) {
+        op(Kind.WRITE, "lost" + i, null, t, Long.MAX_VALUE, Outcome.INFO, false);
+      }
+    }
+    assertThat(linearizable()).isTrue();
+  }
+}

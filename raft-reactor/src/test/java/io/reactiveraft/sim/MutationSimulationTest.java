@@ -1,0 +1,50 @@
+package io.reactiveraft.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reactiveraft.core.InjectedDefects;
+import io.reactiveraft.core.InjectedDefects.Defect;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Proof that the simulation has teeth: with each protocol defect switched on in turn, some seed of
+ * the default run must report a violation.
+ */
+class MutationSimulationTest {
+
+  private static final int DEFAULT_SEEDS = Integer.getInteger("sim.seeds", 300);
+
+  @AfterEach
+  void switchOff() {
+    InjectedDefects.set(Set.of());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Defect.class)
+  void simulationCatchesTheDefect(Defect defect) {
+    InjectedDefects.set(Set.of(defect));
+    int seedsNeeded = 0;
+    SimulationRun.Result caught = null;
+    for (long seed = 1; seed <= DEFAULT_SEEDS && caught == null; seed++) {
+      seedsNeeded++;
+      SimulationRun.Result r = SimulationRun.run(seed);
+      if (!r.ok()) {
+        caught = r;
+      }
+    }
+    System.out.println(
+        "MUTATION "
+            + defect
+            + " caught="
+            + (caught != null)
+            + " seeds="
+            + seedsNeeded
+            + (caught == null
+                ? ""
+                : " first: " + caught.violations().get(0).lines().findFirst().orElse("")));
+    assertThat(caught).as("%s caught within %d seeds", defect, DEFAULT_SEEDS).isNotNull();
+  }
+}

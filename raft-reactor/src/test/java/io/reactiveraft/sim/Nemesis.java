@@ -1,0 +1,243 @@
+package io.reactiveraft.sim;
+
+import io.reactiveraft.message.AppendEntriesRequest;
+import io.reactiveraft.message.AppendEntriesResponse;
+import io.reactiveraft.message.RaftMessage;
+import io.reactiveraft.message.VoteRequest;
+import io.reactiveraft.message.VoteResponse;
+import io.reactiveraft.sim.FaultCounters.Kind;
+import io.reactiveraft.transport.local.LinkRule;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Injects faults drawn from the seed: partitions (leader isolated, majority/minority split, a
+ * majorities ring), message drop, duplication and delay, crashes with lost unforced writes and
+ * restarts, and pauses longer than an election timeout.
+ */
+final class Nemesis {
+
+  private static final List<Class<? extends RaftMessage>> KINDS =
+      List.of(
+          AppendEntriesRequest.class,
+          AppendEntriesResponse.class,
+          VoteRequest.class,
+          VoteResponse.class);
+
+  private final SimCluster cluster;
+  private final SplittableRandom random;
+  private final FaultCounters counters;
+  private final Set<String> crashed = new HashSet<>();
+  private final Set<String> paused = new HashSet<>();
+  private final int faultsPerThousandSteps;
+  private final int leaderChurnPercent;
+  private boolean active = true;
+  private boolean partitioned;
+
+  Nemesis(SimCluster cluster, SplittableRandom random) {
+    this.cluster = cluster;
+    this.random = random;
+    this.counters = cluster.counters;
+    this.faultsPerThousandSteps = new int[] {20, 40, 80}[random.nextInt(3)];
+    this.leaderChurnPercent = new int[] {0, 20, 50, 100}[random.nextInt(4)];
+    cluster.onNewLeader = this::maybeStrikeNewLeader;
+  }
+
+  /**
+   * Leader churn: a leader that dies moments after its election leaves a log replicated to some
+   * followers only, the ground of the paper's Figure 8.
+   */
+  private void maybeStrikeNewLeader(io.reactiveraft.LeaderChange c) {
+    if (!active || random.nextInt(100) >= leaderChurnPercent) {
+      return;
+    }
+    boolean isolate = random.nextBoolean();
+    // Isolated at once, the new leader keeps its no-op to itself: a log that differs from
+    // everyone else's in its last term, as S5's does in the paper's Figure 8.
+    long delay = isolate ? 0 : random.nextInt(300);
+    cluster.clock.schedule(
+        () -> {
+          if (active && cluster.nodes.get(c.leader()).running()) {
+            counters.add(Kind.LEADER_CHURN);
+            if (isolate) {
+              cluster.network.isolate(c.leader());
+              partitioned = true;
+            } else {
+              crashNode(c.leader());
+            }
+          }
+        },
+        delay,
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** Maybe injects one fault; called once per simulation step. */
+  void step() {
+    if (random.nextInt(1000) >= faultsPerThousandSteps) {
+      return;
+    }
+    switch (random.nextInt(10)) {
+      case 0 -> isolateLeader();
+      case 1 -> split();
+      case 2 -> ring();
+      case 3 -> messageFault();
+      case 4, 5 -> crash();
+      case 6 -> pause();
+      case 7 -> rejoinOne();
+      default -> heal();
+    }
+  }
+
+  private List<String> ids() {
+    return List.copyOf(cluster.nodes.keySet());
+  }
+
+  private void isolateLeader() {
+    cluster
+        .leader()
+        .ifPresent(
+            leader -> {
+              cluster.network.isolate(leader);
+              partitioned = true;
+              counters.add(Kind.ISOLATE_LEADER);
+            });
+  }
+
+  private void split() {
+    List<String> ids = new ArrayList<>(ids());
+    shuffle(ids);
+    int minority = (ids.size() - 1) / 2;
+    cluster.network.partition(
+        Set.copyOf(ids.subList(0, minority)), Set.copyOf(ids.subList(minority, ids.size())));
+    partitioned = true;
+    counters.add(Kind.SPLIT);
+  }
+
+  /** Every node sees a majority, no two the same one (a bridge when there are only three). */
+  private void ring() {
+    List<String> ids = new ArrayList<>(ids());
+    shuffle(ids);
+    int n = ids.size();
+    for (int i = 0; i < n; i++) {
+      for (int j = i + 1; j < n; j++) {
+        int distance = Math.min(j - i, n - (j - i));
+        if (n == 3 ? (i == 0 && j == 1) : distance > 1) {
+          cluster.network.cut(ids.get(i), ids.get(j));
+        }
+      }
+    }
+    partitioned = true;
+    counters.add(Kind.RING);
+  }
+
+  private void messageFault() {
+    String from = random.nextBoolean() ? null : pick(ids());
+    String to = random.nextBoolean() ? null : pick(ids());
+    Class<? extends RaftMessage> kind =
+        random.nextBoolean() ? null : KINDS.get(random.nextInt(KINDS.size()));
+    switch (random.nextInt(3)) {
+      case 0 -> {
+        cluster.network.addRule(LinkRule.drop(from, to, kind, 0.1 + 0.4 * random.nextDouble()));
+        counters.add(Kind.DROP);
+      }
+      case 1 -> {
+        cluster.network.addRule(
+            LinkRule.duplicate(from, to, kind, 0.1 + 0.4 * random.nextDouble()));
+        counters.add(Kind.DUPLICATE);
+      }
+      default -> {
+        cluster.network.addRule(
+            LinkRule.delay(
+                from, to, kind, Duration.ZERO, Duration.ofMillis(5 + random.nextInt(60))));
+        counters.add(Kind.DELAY_REORDER);
+      }
+    }
+  }
+
+  private void crash() {
+    List<String> up = cluster.running();
+    if (up.isEmpty()) {
+      return;
+    }
+    crashNode(random.nextInt(3) == 0 ? cluster.leader().orElse(pick(up)) : pick(up));
+  }
+
+  private void crashNode(String victim) {
+    int lost = cluster.crash(victim);
+    crashed.add(victim);
+    paused.remove(victim);
+    counters.add(Kind.CRASH_RESTART);
+    if (lost > 0) {
+      counters.add(Kind.RESTART_LOST_WRITES);
+    }
+    cluster.clock.schedule(() -> restart(victim), 50 + random.nextInt(1500), TimeUnit.MILLISECONDS);
+  }
+
+  private void restart(String id) {
+    if (crashed.remove(id)) {
+      cluster.start(id);
+    }
+  }
+
+  private void pause() {
+    List<String> up = cluster.running().stream().filter(id -> !paused.contains(id)).toList();
+    if (up.isEmpty()) {
+      return;
+    }
+    String victim = random.nextBoolean() ? cluster.leader().orElse(pick(up)) : pick(up);
+    cluster.pause(victim);
+    paused.add(victim);
+    counters.add(Kind.PAUSE);
+    long millis = SimCluster.ELECTION_TIMEOUT.toMillis() * 2 + random.nextInt(1500);
+    cluster.clock.schedule(() -> resume(victim), millis, TimeUnit.MILLISECONDS);
+  }
+
+  private void resume(String id) {
+    if (paused.remove(id)) {
+      cluster.resume(id);
+    }
+  }
+
+  /** Lets one node back in while others stay cut off. */
+  private void rejoinOne() {
+    String id = pick(ids());
+    cluster.network.rejoin(id);
+    counters.add(Kind.PARTITION_HEALED);
+  }
+
+  private void heal() {
+    if (partitioned) {
+      counters.add(Kind.PARTITION_HEALED);
+      partitioned = false;
+    }
+    cluster.network.heal();
+    cluster.network.clearRules();
+    cluster.network.addRule(cluster.baseLatency);
+  }
+
+  /** Ends every fault: heals the network, resumes and restarts every node. */
+  void healAll() {
+    active = false;
+    heal();
+    List.copyOf(paused).forEach(this::resume);
+    List.copyOf(crashed).forEach(this::restart);
+  }
+
+  private String pick(List<String> ids) {
+    return ids.get(random.nextInt(ids.size()));
+  }
+
+  private void shuffle(List<String> ids) {
+    for (int i = ids.size() - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      String t = ids.get(i);
+      ids.set(i, ids.get(j));
+      ids.set(j, t);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+package io.reactiveraft.sim;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import reactor.core.Disposable;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * One node's view of the simulation's scheduler: it can be paused (a long GC pause: nothing of the
+ * node runs, work queues up and runs on resume) and its timers run at a skewed rate (clock drift).
+ */
+final class PausableScheduler implements Scheduler {
+
+  private final Scheduler delegate;
+  private final double clockRate;
+  private final List<Runnable> held = new ArrayList<>();
+  private boolean paused;
+
+  /**
+   * @param clockRate how much longer than nominal the node's periodic timers take (1.0 = none)
+   */
+  PausableScheduler(Scheduler delegate, double clockRate) {
+    this.delegate = delegate;
+    this.clockRate = clockRate;
+  }
+
+  void pause() {
+    paused = true;
+  }
+
+  void resume() {
+    paused = false;
+    List<Runnable> release = new ArrayList<>(held);
+    held.clear();
+    release.forEach(delegate::schedule);
+  }
+
+  boolean paused() {
+    return paused;
+  }
+
+  private Runnable gated(Runnable task) {
+    return () -> {
+      if (paused) {
+        held.add(task);
+      } else {
+        task.run();
+      }
+    };
+  }
+
+  @Override
+  public Disposable schedule(Runnable task) {
+    return delegate.schedule(gated(task));
+  }
+
+  @Override
+  public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
+    return delegate.schedule(gated(task), delay, unit);
+  }
+
+  @Override
+  public long now(TimeUnit unit) {
+    return delegate.now(unit);
+  }
+
+  @Override
+  public Worker createWorker() {
+    Worker w = delegate.createWorker();
+    return new Worker() {
+      @Override
+      public Disposable schedule(Runnable task) {
+        return w.schedule(gated(task));
+      }
+
+      @Override
+      public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
+        return w.schedule(gated(task), delay, unit);
+      }
+
+      @Override
+      public Disposable schedulePeriodically(
+          Runnable task, long initialDelay, long period, TimeUnit unit) {
+        // A paused process misses its timer ticks rather than replaying them all on resume.
+        long skewed = Math.max(1, (long) (unit.toNanos(period) * clockRate));
+        return w.schedulePeriodically(
+            () -> {
+              if (!paused) {
+                task.run();
+              }
+            },
+            (long) (unit.toNanos(initialDelay) * clockRate),
+            skewed,
+            TimeUnit.NANOSECONDS);
+      }
+
+      @Override
+      public void dispose() {
+        w.dispose();
+      }
+
+      @Override
+      public boolean isDisposed() {
+        return w.isDisposed();
+      }
+    };
+  }
+
+  @Override
+  public void dispose() {
+    // The simulation's scheduler outlives every node.
+  }
+}

@@ -1,0 +1,279 @@
+package io.reactiveraft.sim;
+
+import io.reactiveraft.LeaderChange;
+import io.reactiveraft.Member;
+import io.reactiveraft.RaftConfig;
+import io.reactiveraft.RaftEvent;
+import io.reactiveraft.RaftNode;
+import io.reactiveraft.RaftStatus;
+import io.reactiveraft.Role;
+import io.reactiveraft.message.AppendEntriesRequest;
+import io.reactiveraft.message.RaftMessage;
+import io.reactiveraft.message.VoteResponse;
+import io.reactiveraft.node.ReactiveRaft;
+import io.reactiveraft.testing.StringCodec;
+import io.reactiveraft.transport.local.LinkRule;
+import io.reactiveraft.transport.local.LocalNetwork;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+/**
+ * The simulated cluster: real nodes on one virtual clock over the in-JVM network, each with a
+ * {@link SimDisk} that outlives crashes and a {@link PausableScheduler} for pauses and clock skew.
+ * Records what the invariant checks need: leaders per term, votes, stale deliveries.
+ */
+final class SimCluster implements AutoCloseable {
+
+  /** One member: its disk and, while it runs, its current incarnation. */
+  static final class SimNode {
+    final String id;
+    final SimDisk disk;
+    final PausableScheduler scheduler;
+    RaftNode<String, String> node;
+    RegisterMachine machine;
+    int incarnation;
+    long lastCommit;
+
+    SimNode(String id, SimDisk disk, PausableScheduler scheduler) {
+      this.id = id;
+      this.disk = disk;
+      this.scheduler = scheduler;
+    }
+
+    boolean running() {
+      return node != null;
+    }
+  }
+
+  static final Duration TICK = Duration.ofMillis(10);
+  static final Duration HEARTBEAT = Duration.ofMillis(50);
+  static final Duration ELECTION_TIMEOUT = Duration.ofMillis(300);
+
+  final VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+  final LocalNetwork network;
+  final List<Member> members;
+  final Map<String, SimNode> nodes = new LinkedHashMap<>();
+  final FaultCounters counters;
+  final List<String> violations = new ArrayList<>();
+
+  /** Term to the leader that won it. */
+  final Map<Long, String> leaderOfTerm = new LinkedHashMap<>();
+
+  /** (voter, term) to the candidate it voted for. */
+  final Map<String, String> votes = new LinkedHashMap<>();
+
+  /** Every BECAME_LEADER seen, to check leader completeness in order. */
+  final List<LeaderChange> newLeaders = new ArrayList<>();
+
+  /** Told of every new leader (the nemesis uses it to strike right after elections). */
+  java.util.function.Consumer<LeaderChange> onNewLeader = c -> {};
+
+  private final SplittableRandom random;
+  private final long seed;
+
+  /** Drawn per seed, so that runs differ in batching and disk speed as well as in faults. */
+  private final int maxEntriesPerAppend;
+
+  final Duration maxSyncDelay;
+
+  /** Every message's delay; a slow network in some runs. */
+  final LinkRule baseLatency;
+
+  SimCluster(int size, long seed, SplittableRandom random, FaultCounters counters) {
+    this.seed = seed;
+    this.random = random;
+    this.counters = counters;
+    this.network = new LocalNetwork(clock, random.nextLong());
+    this.members =
+        IntStream.rangeClosed(1, size).mapToObj(i -> new Member("n" + i, "sim:n" + i)).toList();
+    this.maxEntriesPerAppend = new int[] {1, 2, 4, 8, 64}[random.nextInt(5)];
+    this.maxSyncDelay = Duration.ofMillis(new int[] {1, 5, 30, 100, 250}[random.nextInt(5)]);
+    this.baseLatency =
+        random.nextInt(4) == 0
+            ? LinkRule.delay(null, null, null, Duration.ofMillis(5), Duration.ofMillis(20))
+            : LinkRule.delay(null, null, null, Duration.ofNanos(200_000), Duration.ofMillis(2));
+    boolean skewed = random.nextBoolean();
+    for (Member m : members) {
+      double rate = skewed ? 0.8 + 0.4 * random.nextDouble() : 1.0;
+      SimDisk disk = new SimDisk(m.id(), clock, random.split(), maxSyncDelay);
+      disk.onTruncation = () -> counters.add(FaultCounters.Kind.TRUNCATION);
+      nodes.put(m.id(), new SimNode(m.id(), disk, new PausableScheduler(clock, rate)));
+    }
+    if (skewed) {
+      counters.add(FaultCounters.Kind.CLOCK_SKEW);
+    }
+    network.observe(this::observe);
+    nodes.keySet().forEach(this::start);
+  }
+
+  long nowNanos() {
+    return clock.now(java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  void start(String id) {
+    SimNode n = nodes.get(id);
+    n.incarnation++;
+    n.machine = new RegisterMachine();
+    n.lastCommit = 0;
+    RaftConfig<String, String> config =
+        RaftConfig.<String, String>builder()
+            .members(members)
+            .self(id)
+            .transport(network.transport(id))
+            .logStore(n.disk.open())
+            .stateMachine(n.machine)
+            .codec(new StringCodec())
+            .scheduler(n.scheduler)
+            .applyScheduler(n.scheduler)
+            .tickInterval(TICK)
+            .heartbeatInterval(HEARTBEAT)
+            .electionTimeout(ELECTION_TIMEOUT)
+            .maxEntriesPerAppend(maxEntriesPerAppend)
+            .maxInflightAppends(4)
+            .randomSeed(seed * 1_000_003L + id.hashCode() * 31L + n.incarnation)
+            .build();
+    RaftNode<String, String> node = ReactiveRaft.start(config);
+    n.node = node;
+    node.leaderChanges().subscribe(this::onLeaderChange);
+    node.events().subscribe(e -> onEvent(n, e), e -> violations.add(id + " stopped itself: " + e));
+  }
+
+  /** Stops a node at once and loses its unforced writes; returns how many were lost. */
+  int crash(String id) {
+    SimNode n = nodes.get(id);
+    if (!n.running()) {
+      return 0;
+    }
+    if (n.scheduler.paused()) {
+      n.scheduler.resume(); // a crashed process is not paused any more
+    }
+    n.node.close().subscribe();
+    n.node = null;
+    int lost = n.disk.crash();
+    return lost;
+  }
+
+  void pause(String id) {
+    SimNode n = nodes.get(id);
+    if (n.running()) {
+      n.scheduler.pause();
+    }
+  }
+
+  void resume(String id) {
+    nodes.get(id).scheduler.resume();
+  }
+
+  List<String> running() {
+    return nodes.values().stream().filter(SimNode::running).map(n -> n.id).toList();
+  }
+
+  Optional<RaftStatus> status(String id) {
+    SimNode n = nodes.get(id);
+    if (!n.running() || n.scheduler.paused()) {
+      return Optional.empty();
+    }
+    List<RaftStatus> out = new ArrayList<>(1);
+    n.node.status().subscribe(out::add, e -> {});
+    return out.isEmpty() ? Optional.empty() : Optional.of(out.get(0));
+  }
+
+  /** The node that most recently became leader and still believes it leads. */
+  Optional<String> leader() {
+    String best = null;
+    long bestTerm = -1;
+    for (String id : running()) {
+      Optional<RaftStatus> s = status(id);
+      if (s.isPresent() && s.get().role() == Role.LEADER && s.get().term() > bestTerm) {
+        best = id;
+        bestTerm = s.get().term();
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  private void onLeaderChange(LeaderChange c) {
+    if (c.kind() != LeaderChange.Kind.BECAME_LEADER) {
+      return;
+    }
+    counters.add(FaultCounters.Kind.ELECTION);
+    newLeaders.add(c);
+    onNewLeader.accept(c);
+    String previous = leaderOfTerm.putIfAbsent(c.term(), c.leader());
+    if (previous != null && !previous.equals(c.leader())) {
+      violations.add("two leaders in term " + c.term() + ": " + previous + " and " + c.leader());
+    }
+  }
+
+  /** (leader, term) to the commit index its first AppendEntries of that term carried. */
+  private final Map<String, Long> commitAtElection = new LinkedHashMap<>();
+
+  private void observe(RaftMessage m) {
+    if (m instanceof AppendEntriesRequest r) {
+      checkCommitRule(r);
+    }
+    if (m instanceof VoteResponse r && r.granted() && !r.preVote()) {
+      String key = r.from() + "@" + r.term();
+      String previous = votes.putIfAbsent(key, r.to());
+      if (previous != null && !previous.equals(r.to())) {
+        violations.add(
+            r.from() + " voted twice in term " + r.term() + ": " + previous + " and " + r.to());
+      }
+    }
+  }
+
+  /**
+   * Paper 5.4.2 (Figure 8): a leader advances its commit index past what it inherited only to an
+   * entry of its own term. Seen from outside: a leader's AppendEntries carry its commit index, and
+   * the first one of a term carries the inherited value.
+   */
+  private void checkCommitRule(AppendEntriesRequest r) {
+    String key = r.from() + "@" + r.term();
+    long inherited = commitAtElection.computeIfAbsent(key, k -> r.leaderCommit());
+    SimNode leader = nodes.get(r.from());
+    if (r.leaderCommit() <= inherited || !leader.running()) {
+      return;
+    }
+    List<io.reactiveraft.message.LogEntry> log = leader.disk.currentLog();
+    long entryTerm =
+        r.leaderCommit() <= log.size() ? log.get((int) r.leaderCommit() - 1).term() : -1;
+    if (entryTerm != r.term()) {
+      violations.add(
+          "leader "
+              + r.from()
+              + " of term "
+              + r.term()
+              + " committed entry "
+              + r.leaderCommit()
+              + " of term "
+              + entryTerm
+              + " by counting replicas (paper Figure 8)");
+    }
+  }
+
+  private void onEvent(SimNode n, RaftEvent e) {
+    if (e instanceof RaftEvent.MessageReceived m
+        && m.message().term() < n.disk.hardState().currentTerm()) {
+      counters.add(FaultCounters.Kind.STALE_MESSAGE);
+    }
+  }
+
+  @Override
+  public void close() {
+    for (SimNode n : nodes.values()) {
+      if (n.running()) {
+        n.scheduler.resume();
+        n.node.close().subscribe();
+      }
+    }
+    clock.advanceTimeBy(Duration.ofSeconds(1));
+    clock.dispose();
+  }
+}

@@ -1,0 +1,176 @@
+package io.reactiveraft.sim;
+
+import io.reactiveraft.message.LogEntry;
+import io.reactiveraft.spi.HardState;
+import io.reactiveraft.spi.LogStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * A node's disk in the simulation. It survives the node: a crash keeps what was forced, plus a
+ * random prefix of the writes made since (a real log recovers a valid prefix of its unforced tail,
+ * whatever pages reached the disk). Term and vote are durable when stored.
+ *
+ * <p>A flush completes after a random fsync delay on the simulation's clock, and makes durable what
+ * was written before it was asked for.
+ */
+final class SimDisk {
+
+  /** A write since the last durable point: an append of one entry, or a truncation. */
+  private record Write(long seq, LogEntry append, long truncateFrom) {}
+
+  private final String nodeId;
+  private final Scheduler scheduler;
+  private final SplittableRandom random;
+  private final Duration maxSyncDelay;
+  private final List<LogEntry> durable = new ArrayList<>();
+  private final List<Write> unforced = new ArrayList<>();
+  private HardState hardState = HardState.INITIAL;
+  private long nextSeq;
+  private long epoch;
+
+  /** Called when a truncation removes at least one entry. */
+  Runnable onTruncation = () -> {};
+
+  SimDisk(String nodeId, Scheduler scheduler, SplittableRandom random, Duration maxSyncDelay) {
+    this.nodeId = nodeId;
+    this.scheduler = scheduler;
+    this.random = random;
+    this.maxSyncDelay = maxSyncDelay;
+  }
+
+  /** A store view for one incarnation of the node. */
+  LogStore open() {
+    return new Store(epoch);
+  }
+
+  /**
+   * The node crashed: writes not yet forced are lost, except a random prefix of them. Returns how
+   * many writes were lost.
+   */
+  int crash() {
+    epoch++;
+    int kept = unforced.isEmpty() ? 0 : random.nextInt(unforced.size() + 1);
+    for (int i = 0; i < kept; i++) {
+      applyTo(durable, unforced.get(i));
+    }
+    int lost = unforced.size() - kept;
+    unforced.clear();
+    return lost;
+  }
+
+  HardState hardState() {
+    return hardState;
+  }
+
+  /** The log as the node sees it now (durable plus unforced writes). */
+  List<LogEntry> currentLog() {
+    List<LogEntry> view = new ArrayList<>(durable);
+    unforced.forEach(w -> applyTo(view, w));
+    return view;
+  }
+
+  /** The log as it would survive a crash that keeps no unforced write. */
+  List<LogEntry> durableLog() {
+    return List.copyOf(durable);
+  }
+
+  private static void applyTo(List<LogEntry> log, Write w) {
+    if (w.append != null) {
+      if (w.append.index() != log.size() + 1) {
+        throw new IllegalStateException("append " + w.append + " after " + log.size());
+      }
+      log.add(w.append);
+    } else if (w.truncateFrom <= log.size()) {
+      log.subList((int) w.truncateFrom - 1, log.size()).clear();
+    }
+  }
+
+  private void forceUpTo(long seq, long flushEpoch) {
+    if (flushEpoch != epoch) {
+      return; // the incarnation that asked crashed; its writes were already settled
+    }
+    while (!unforced.isEmpty() && unforced.get(0).seq < seq) {
+      applyTo(durable, unforced.remove(0));
+    }
+  }
+
+  private final class Store implements LogStore {
+    private final long storeEpoch;
+    private boolean closed;
+
+    Store(long storeEpoch) {
+      this.storeEpoch = storeEpoch;
+    }
+
+    @Override
+    public HardState hardState() {
+      return hardState;
+    }
+
+    @Override
+    public void saveHardState(HardState state) {
+      check();
+      if (state.currentTerm() < hardState.currentTerm()) {
+        throw new AssertionError(nodeId + " stored term " + state + " below " + hardState);
+      }
+      hardState = state;
+    }
+
+    @Override
+    public long firstIndex() {
+      return 1;
+    }
+
+    @Override
+    public long lastIndex() {
+      return currentLog().size();
+    }
+
+    @Override
+    public List<LogEntry> entries(long from, long toInclusive) {
+      return List.copyOf(currentLog().subList((int) from - 1, (int) toInclusive));
+    }
+
+    @Override
+    public void append(List<LogEntry> entries) {
+      check();
+      for (LogEntry e : entries) {
+        unforced.add(new Write(nextSeq++, e, 0));
+      }
+    }
+
+    @Override
+    public void truncateSuffix(long fromIndex) {
+      check();
+      if (fromIndex <= lastIndex()) {
+        onTruncation.run();
+      }
+      unforced.add(new Write(nextSeq++, null, fromIndex));
+    }
+
+    @Override
+    public Mono<Void> flush() {
+      long upTo = nextSeq;
+      long delay = 1 + random.nextLong(Math.max(1, maxSyncDelay.toNanos()));
+      return Mono.delay(Duration.ofNanos(delay), scheduler)
+          .doOnNext(t -> forceUpTo(upTo, storeEpoch))
+          .then();
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
+
+    private void check() {
+      if (closed || storeEpoch != epoch) {
+        throw new IllegalStateException(nodeId + ": store of a crashed incarnation");
+      }
+    }
+  }
+}

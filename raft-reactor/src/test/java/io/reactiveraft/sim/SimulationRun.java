@@ -1,0 +1,123 @@
+package io.reactiveraft.sim;
+
+import io.reactiveraft.RaftStatus;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+
+/**
+ * One simulation: a cluster of 3 or 5 nodes under a workload and a nemesis, all drawn from one
+ * seed, checked by invariants every step and by the linearizability checker at the end.
+ */
+final class SimulationRun {
+
+  static final Duration STEP = Duration.ofMillis(10);
+  static final Duration FAULT_PHASE = Duration.ofSeconds(12);
+  static final Duration LIVENESS_BOUND = Duration.ofSeconds(10);
+  static final Duration DRAIN = Duration.ofSeconds(3);
+
+  /** What one seed produced. */
+  record Result(
+      long seed,
+      int nodes,
+      int operations,
+      List<String> violations,
+      FaultCounters counters,
+      long simulatedMillis) {
+
+    boolean ok() {
+      return violations.isEmpty();
+    }
+  }
+
+  private SimulationRun() {}
+
+  static Result run(long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    int size = random.nextBoolean() ? 3 : 5;
+    FaultCounters counters = new FaultCounters();
+    List<String> violations = new ArrayList<>();
+    int operations = 0;
+    long simulated = 0;
+    try (SimCluster cluster = new SimCluster(size, seed, random.split(), counters)) {
+      cluster.network.addRule(cluster.baseLatency);
+      Invariants invariants = new Invariants(cluster);
+      Workload workload =
+          new Workload(cluster, random.split(), 2 + random.nextInt(4), 1 + random.nextInt(3));
+      Nemesis nemesis = new Nemesis(cluster, random.split());
+
+      long steps = FAULT_PHASE.toMillis() / STEP.toMillis();
+      for (long i = 0; i < steps && cluster.violations.isEmpty(); i++) {
+        nemesis.step();
+        cluster.clock.advanceTimeBy(STEP);
+        if (i % 10 == 0) {
+          invariants.checkFull();
+        } else {
+          invariants.checkStep();
+        }
+      }
+      nemesis.healAll();
+      checkLiveness(cluster, invariants);
+      workload.stop();
+      long drainSteps = DRAIN.toMillis() / STEP.toMillis();
+      for (long i = 0; i < drainSteps && !workload.idle(); i++) {
+        cluster.clock.advanceTimeBy(STEP);
+        invariants.checkStep();
+      }
+      invariants.checkFull();
+      if (!workload.idle()) {
+        cluster.violations.add("operations still pending after the drain");
+      }
+      LinearizabilityChecker.Result lin = LinearizabilityChecker.check(workload.history());
+      if (!lin.linearizable()) {
+        cluster.violations.add(lin.toString());
+      }
+      violations.addAll(cluster.violations);
+      operations = workload.history().size();
+      simulated = cluster.nowNanos() / 1_000_000;
+    } catch (RuntimeException | AssertionError e) {
+      violations.add("simulation crashed: " + e);
+    }
+    return new Result(seed, size, operations, violations, counters, simulated);
+  }
+
+  /** After the faults stop, a leader known to all must commit a write within the bound. */
+  private static void checkLiveness(SimCluster cluster, Invariants invariants) {
+    long deadline = cluster.nowNanos() + LIVENESS_BOUND.toNanos();
+    List<String> done = new ArrayList<>();
+    int attempt = 0;
+    while (cluster.nowNanos() < deadline && done.isEmpty()) {
+      Optional<String> leader = cluster.leader();
+      if (leader.isPresent() && knownByAll(cluster, leader.get())) {
+        cluster
+            .nodes
+            .get(leader.get())
+            .node
+            .submit(RegisterMachine.write("liveness", "probe" + attempt++), Duration.ofMillis(500))
+            .subscribe(done::add, e -> {});
+        for (int i = 0; i < 60 && done.isEmpty(); i++) {
+          cluster.clock.advanceTimeBy(STEP);
+        }
+      } else {
+        cluster.clock.advanceTimeBy(STEP);
+      }
+      invariants.checkStep();
+    }
+    if (done.isEmpty()) {
+      cluster.violations.add(
+          "no leader committed within " + LIVENESS_BOUND + " after the faults stopped");
+    }
+  }
+
+  private static boolean knownByAll(SimCluster cluster, String leader) {
+    for (String id : cluster.running()) {
+      Optional<RaftStatus> s = cluster.status(id);
+      if (s.isEmpty() || !leader.equals(s.get().leader())) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
