@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Proof that the simulation has teeth: with each protocol defect switched on in turn, some seed of
  * the default run must report a violation.
  */
-class MutationSimulationTest {
+class DefectDetectionTest {
 
   private static final int DEFAULT_SEEDS = Integer.getInteger("sim.seeds", 300);
 
