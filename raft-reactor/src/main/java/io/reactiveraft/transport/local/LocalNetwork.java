@@ -38,7 +38,8 @@ public final class LocalNetwork {
   private final List<Consumer<RaftMessage>> observers = new CopyOnWriteArrayList<>();
 
   /**
-   * @param scheduler where deliveries run
+   * @param scheduler where deliveries run; {@code Schedulers.immediate()} delivers on the
+   *     sender's thread (fastest, for benchmarks; delay rules then cannot be used)
    * @param seed seeds every random fault decision
    */
   public LocalNetwork(Scheduler scheduler, long seed) {
@@ -137,8 +138,11 @@ public final class LocalNetwork {
       }
     }
     for (int i = 0; i < copies; i++) {
-      long delay = delayNanos;
-      scheduler.schedule(() -> deliver(m), delay, TimeUnit.NANOSECONDS);
+      if (delayNanos == 0) {
+        scheduler.schedule(() -> deliver(m)); // Schedulers.immediate() hands over inline
+      } else {
+        scheduler.schedule(() -> deliver(m), delayNanos, TimeUnit.NANOSECONDS);
+      }
     }
   }
 

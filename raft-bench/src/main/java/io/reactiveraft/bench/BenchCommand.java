@@ -1,0 +1,186 @@
+package io.reactiveraft.bench;
+
+import io.reactiveraft.LeaderChange;
+import io.reactiveraft.Member;
+import io.reactiveraft.NotLeaderException;
+import io.reactiveraft.RaftConfig;
+import io.reactiveraft.RaftNode;
+import io.reactiveraft.bench.workload.BytesCodec;
+import io.reactiveraft.bench.workload.LoadGenerator;
+import io.reactiveraft.bench.workload.PutCommands;
+import io.reactiveraft.bench.workload.PutStateMachine;
+import io.reactiveraft.log.InMemoryLogStore;
+import io.reactiveraft.node.ReactiveRaft;
+import io.reactiveraft.spi.LogStore;
+import io.reactiveraft.spi.Transport;
+import io.reactiveraft.transport.local.LocalNetwork;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The cluster benchmark of shared/peerbench/WORKLOAD.md: three nodes in this JVM, a closed loop of
+ * PUT commands against the leader, one RESULT line at the end.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Run the peerbench workload against a 3-node cluster in this JVM.")
+final class BenchCommand implements Callable<Integer> {
+
+  enum TransportKind {
+    local,
+    rsocket
+  }
+
+  @Option(names = "--payload", description = "Value bytes per command (default 100).")
+  int payload = 100;
+
+  @Option(names = "--outstanding", description = "Requests kept in flight (default 64).")
+  int outstanding = 64;
+
+  @Option(names = "--fsync", description = "on: force the log before counting; off: no force.")
+  String fsync = "on";
+
+  @Option(names = "--warmup", description = "Warmup seconds (default 5).")
+  double warmup = 5;
+
+  @Option(names = "--duration", description = "Measured seconds (default 20).")
+  double duration = 20;
+
+  @Option(names = "--keys", description = "Distinct keys (default 100000).")
+  int keys = 100_000;
+
+  @Option(names = "--seed", description = "Seed of keys and values (default 42).")
+  long seed = 42;
+
+  @Option(names = "--request-timeout-ms", description = "Per-request timeout (default 10000).")
+  long requestTimeoutMs = 10_000;
+
+  @Option(names = "--transport", description = "rsocket or local (default local).")
+  TransportKind transport = TransportKind.local;
+
+  private final Map<String, RaftNode<byte[], Integer>> nodes = new LinkedHashMap<>();
+  private final AtomicReference<String> leader = new AtomicReference<>();
+
+  @Override
+  public Integer call() throws Exception {
+    boolean durable =
+        switch (fsync) {
+          case "on" -> true;
+          case "off" -> false;
+          default ->
+              throw new picocli.CommandLine.ParameterException(
+                  new picocli.CommandLine(this), "--fsync must be on or off, not " + fsync);
+        };
+    if (durable) {
+      info("fsync=on needs the durable log store, which this build does not have yet");
+      return 2;
+    }
+    if (transport == TransportKind.rsocket) {
+      info("transport=rsocket is not available in this build yet; use --transport local");
+      return 2;
+    }
+    List<Member> members =
+        IntStream.rangeClosed(1, 3).mapToObj(i -> new Member("n" + i, "local:n" + i)).toList();
+    LocalNetwork network = new LocalNetwork(Schedulers.immediate(), seed);
+    info(
+        "system=reactive-raft knobs: transport="
+            + transport
+            + " store=in-memory fsync="
+            + fsync
+            + " maxEntriesPerAppend=default maxInflightAppends=default");
+    info(
+        "jvm="
+            + System.getProperty("java.vm.name")
+            + " "
+            + System.getProperty("java.version")
+            + " cpus="
+            + Runtime.getRuntime().availableProcessors()
+            + " maxHeapMiB="
+            + Runtime.getRuntime().maxMemory() / (1 << 20));
+    long startedAt = System.nanoTime();
+    for (Member m : members) {
+      nodes.put(m.id(), start(members, m, network.transport(m.id()), new InMemoryLogStore()));
+    }
+    Flux.fromIterable(nodes.values())
+        .flatMap(RaftNode::leaderChanges)
+        .filter(c -> c.kind() == LeaderChange.Kind.BECAME_LEADER)
+        .subscribe(c -> leader.set(c.leader()));
+    Flux.fromIterable(nodes.values())
+        .flatMap(RaftNode::leaderChanges)
+        .filter(c -> c.kind() == LeaderChange.Kind.BECAME_LEADER)
+        .blockFirst(Duration.ofSeconds(30));
+    info(
+        String.format(
+            Locale.ROOT,
+            "cluster started, leader=%s after %.0f ms",
+            leader.get(),
+            (System.nanoTime() - startedAt) / 1e6));
+    String leaderAtStart = leader.get();
+    Duration window = Duration.ofNanos((long) (duration * 1e9));
+    LoadGenerator generator =
+        new LoadGenerator(
+            new PutCommands(seed, keys, payload),
+            outstanding,
+            Duration.ofNanos((long) (warmup * 1e9)),
+            window,
+            Duration.ofMillis(requestTimeoutMs));
+    LoadGenerator.Outcome outcome =
+        generator.run(
+            command -> nodes.get(leader.get()).submit(command),
+            error -> {
+              if (error instanceof NotLeaderException nl && nl.leaderId().isPresent()) {
+                leader.set(nl.leaderId().get());
+              }
+            });
+    info(
+        String.format(
+            Locale.ROOT,
+            "submitted=%d measured_ops=%d errors_in_window=%d errors_total=%d drained=%s"
+                + " leader_start=%s leader_end=%s mean_us=%.1f max_us=%d first_error=%s",
+            outcome.submitted(),
+            outcome.ops(),
+            outcome.errors(),
+            outcome.totalErrors(),
+            outcome.drained(),
+            leaderAtStart,
+            leader.get(),
+            outcome.latenciesMicros().getMean(),
+            outcome.latenciesMicros().getMaxValue(),
+            outcome.firstError()));
+    Flux.fromIterable(nodes.values()).flatMap(RaftNode::close).blockLast(Duration.ofSeconds(20));
+    System.out.println(
+        LoadGenerator.resultLine("reactive-raft", payload, outstanding, durable, outcome, window));
+    return 0;
+  }
+
+  private RaftNode<byte[], Integer> start(
+      List<Member> members, Member self, Transport transport, LogStore store) {
+    RaftConfig<byte[], Integer> config =
+        RaftConfig.<byte[], Integer>builder()
+            .members(members)
+            .self(self.id())
+            .transport(transport)
+            .logStore(store)
+            .stateMachine(new PutStateMachine())
+            .codec(new BytesCodec())
+            .maxPendingCommands(Math.max(10_000, 2 * outstanding))
+            .defaultCommandTimeout(Duration.ofMillis(requestTimeoutMs))
+            .build();
+    return ReactiveRaft.start(config);
+  }
+
+  private static void info(String line) {
+    System.out.println("# " + line);
+  }
+}
