@@ -1,8 +1,10 @@
 package io.reactiveraft.node;
 
+import io.reactiveraft.CommandTimeoutException;
 import io.reactiveraft.EntryOverwrittenException;
 import io.reactiveraft.NotLeaderException;
 import io.reactiveraft.OverloadedException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,11 +33,15 @@ final class PendingRequests<R> {
     private final AtomicBoolean done = new AtomicBoolean();
     private final int bytes;
     private final long id;
+    private final long deadlineNanos;
+    private final Duration timeout;
     private long term;
 
-    private Request(long id, int bytes) {
+    private Request(long id, int bytes, long deadlineNanos, Duration timeout) {
       this.id = id;
       this.bytes = bytes;
+      this.deadlineNanos = deadlineNanos;
+      this.timeout = timeout;
     }
 
     long id() {
@@ -69,7 +75,7 @@ final class PendingRequests<R> {
    *
    * @throws OverloadedException when the node already holds as much as it may
    */
-  Request<R> reserve(int size) {
+  Request<R> reserve(int size, long nowNanos, Duration timeout) {
     if (count.incrementAndGet() > maxCount) {
       count.decrementAndGet();
       throw new OverloadedException(maxCount + " commands are already pending");
@@ -79,7 +85,7 @@ final class PendingRequests<R> {
       count.decrementAndGet();
       throw new OverloadedException("pending commands already hold " + maxBytes + " bytes");
     }
-    return new Request<>(ids.incrementAndGet(), size);
+    return new Request<>(ids.incrementAndGet(), size, nowNanos + timeout.toNanos(), timeout);
   }
 
   /** Event loop: the request's proposal is queued for the core. */
@@ -145,7 +151,24 @@ final class PendingRequests<R> {
     accepted.clear();
   }
 
-  /** The caller stopped waiting (timeout); frees its room. */
+  /**
+   * Event loop, once per tick: fails the accepted requests whose deadline has passed with {@link
+   * CommandTimeoutException}. One scan of what is pending replaces a timer per command, which would
+   * cost a scheduled task on every submit.
+   */
+  void expire(long nowNanos) {
+    if (accepted.isEmpty()) {
+      return;
+    }
+    accepted.forEach(
+        (index, r) -> {
+          if (r.deadlineNanos <= nowNanos && accepted.remove(index, r)) {
+            fail(r, new CommandTimeoutException(r.timeout));
+          }
+        });
+  }
+
+  /** The caller stopped waiting; frees its room. */
   void abandon(Request<R> r) {
     release(r);
   }

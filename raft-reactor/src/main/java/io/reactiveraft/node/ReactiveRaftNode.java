@@ -1,6 +1,5 @@
 package io.reactiveraft.node;
 
-import io.reactiveraft.CommandTimeoutException;
 import io.reactiveraft.LeaderChange;
 import io.reactiveraft.LeadershipLostException;
 import io.reactiveraft.Member;
@@ -126,19 +125,9 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
             return Mono.error(NodeClosedException.rejected(id, null));
           }
           byte[] payload = config.codec().encode(command);
-          PendingRequests.Request<R> request = pending.reserve(payload.length);
+          PendingRequests.Request<R> request = pending.reserve(payload.length, nowNanos(), timeout);
           loop.offer(new Proposal<>(request, payload));
-          return request
-              .sink()
-              .asMono()
-              .timeout(
-                  timeout,
-                  Mono.defer(
-                      () -> {
-                        pending.abandon(request);
-                        return Mono.error(new CommandTimeoutException(timeout));
-                      }),
-                  schedulers.timerScheduler());
+          return request.sink().asMono();
         });
   }
 
@@ -199,6 +188,9 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
           }
         } else if (input instanceof RaftEvent event && !stopped) {
           handle(event);
+          if (event instanceof RaftEvent.Tick) {
+            pending.expire(nowNanos());
+          }
         }
       }
       if (!stopped) {
@@ -209,6 +201,10 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       log.error("node {} stops after an unrecoverable error", id, e);
       stop(e);
     }
+  }
+
+  private long nowNanos() {
+    return schedulers.timerScheduler().now(TimeUnit.NANOSECONDS);
   }
 
   private void handle(RaftEvent event) {

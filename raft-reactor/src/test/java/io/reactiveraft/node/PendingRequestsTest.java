@@ -11,10 +11,26 @@ import org.junit.jupiter.api.Test;
 
 class PendingRequestsTest {
 
+  private static final Duration T = Duration.ofSeconds(1);
+
+  @Test
+  void acceptedRequestPastItsDeadlineTimesOutWithUnknownOutcome() {
+    PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
+    PendingRequests.Request<String> r = pending.reserve(3, 0, T);
+    pending.proposed(r);
+    pending.accepted(r.id(), 5, 1);
+    pending.expire(T.toNanos() - 1);
+    assertThat(pending.size()).isEqualTo(1);
+    pending.expire(T.toNanos());
+    assertThatThrownBy(() -> r.sink().asMono().block(Duration.ZERO))
+        .isInstanceOf(io.reactiveraft.CommandTimeoutException.class);
+    assertThat(pending.size()).isZero();
+  }
+
   @Test
   void entryOverwrittenByAnotherTermFailsItsCallerInsteadOfHandingOverAnotherResult() {
     PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
-    PendingRequests.Request<String> r = pending.reserve(3);
+    PendingRequests.Request<String> r = pending.reserve(3, 0, T);
     pending.proposed(r);
     pending.accepted(r.id(), 5, 1);
     pending.applied(5, 2, "someone else's result");
@@ -26,7 +42,7 @@ class PendingRequestsTest {
   @Test
   void resultReachesTheCallerWhoseEntryApplied() {
     PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
-    PendingRequests.Request<String> r = pending.reserve(3);
+    PendingRequests.Request<String> r = pending.reserve(3, 0, T);
     pending.proposed(r);
     pending.accepted(r.id(), 5, 2);
     pending.applied(5, 2, "mine");
@@ -36,8 +52,8 @@ class PendingRequestsTest {
   @Test
   void stepDownFailsOnlyWhatIsAboveTheCommitIndex() {
     PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
-    PendingRequests.Request<String> committed = pending.reserve(1);
-    PendingRequests.Request<String> uncommitted = pending.reserve(1);
+    PendingRequests.Request<String> committed = pending.reserve(1, 0, T);
+    PendingRequests.Request<String> uncommitted = pending.reserve(1, 0, T);
     pending.proposed(committed);
     pending.proposed(uncommitted);
     pending.accepted(committed.id(), 4, 1);
@@ -52,14 +68,14 @@ class PendingRequestsTest {
   @Test
   void reservationsAreBoundedByCountAndBytesAndFreedOnCompletion() {
     PendingRequests<String> pending = new PendingRequests<>(2, 2048);
-    PendingRequests.Request<String> a = pending.reserve(1000);
-    assertThatThrownBy(() -> pending.reserve(1100)).isInstanceOf(OverloadedException.class);
-    PendingRequests.Request<String> b = pending.reserve(10);
-    assertThatThrownBy(() -> pending.reserve(1)).isInstanceOf(OverloadedException.class);
+    PendingRequests.Request<String> a = pending.reserve(1000, 0, T);
+    assertThatThrownBy(() -> pending.reserve(1100, 0, T)).isInstanceOf(OverloadedException.class);
+    PendingRequests.Request<String> b = pending.reserve(10, 0, T);
+    assertThatThrownBy(() -> pending.reserve(1, 0, T)).isInstanceOf(OverloadedException.class);
     pending.abandon(a);
     pending.abandon(a); // releasing twice frees once
     assertThat(pending.size()).isEqualTo(1);
-    pending.reserve(1);
+    pending.reserve(1, 0, T);
     assertThat(pending.size()).isEqualTo(2);
     pending.abandon(b);
   }
