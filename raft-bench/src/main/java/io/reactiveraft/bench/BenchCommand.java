@@ -23,7 +23,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
 
@@ -36,6 +38,8 @@ import reactor.core.scheduler.Schedulers;
     mixinStandardHelpOptions = true,
     description = "Run the peerbench workload against a 3-node cluster in this JVM.")
 final class BenchCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
 
   enum TransportKind {
     local,
@@ -159,8 +163,11 @@ final class BenchCommand implements Callable<Integer> {
             outcome.latenciesMicros().getMaxValue(),
             outcome.firstError()));
     Flux.fromIterable(nodes.values()).flatMap(RaftNode::close).blockLast(Duration.ofSeconds(20));
-    System.out.println(
-        LoadGenerator.resultLine("reactive-raft", payload, outstanding, durable, outcome, window));
+    spec.commandLine()
+        .getOut()
+        .println(
+            LoadGenerator.resultLine(
+                "reactive-raft", payload, outstanding, durable, outcome, window));
     return 0;
   }
 
@@ -180,7 +187,8 @@ final class BenchCommand implements Callable<Integer> {
     return ReactiveRaft.start(config);
   }
 
-  private static void info(String line) {
-    System.out.println("# " + line);
+  private void info(String line) {
+    spec.commandLine().getOut().println("# " + line);
+    spec.commandLine().getOut().flush();
   }
 }

@@ -20,7 +20,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -34,6 +36,8 @@ import reactor.core.scheduler.Schedulers;
     mixinStandardHelpOptions = true,
     description = "Run a 3-node KV cluster in one JVM through a leader failover.")
 final class DemoCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
 
   @Option(names = "--writes", description = "Writes before and after the failover (default 200).")
   int writes = 200;
@@ -149,7 +153,8 @@ final class DemoCommand implements Callable<Integer> {
     return lost;
   }
 
-  private static void println(String line) {
-    System.out.println(line);
+  private void println(String line) {
+    spec.commandLine().getOut().println(line);
+    spec.commandLine().getOut().flush();
   }
 }

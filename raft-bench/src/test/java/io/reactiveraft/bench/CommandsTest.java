@@ -1,0 +1,64 @@
+package io.reactiveraft.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The CLI commands run end to end, shortened. */
+class CommandsTest {
+
+  private record Run(int exitCode, String out) {
+    String lastLine() {
+      String[] lines = out.strip().split("\n");
+      return lines[lines.length - 1];
+    }
+  }
+
+  private static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(new StringWriter(), true));
+    int code = cli.execute(args);
+    return new Run(code, out.toString());
+  }
+
+  @Test
+  void demoSurvivesLeaderFailoverWithoutLosingAWrite() {
+    Run run = run("demo", "--writes", "50");
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.lastLine()).matches("DEMO OK leader=n\\d failover_ms=\\d+ writes=100 lost=0");
+  }
+
+  @Test
+  void benchPrintsTheResultLineOfTheWorkload() {
+    Run run =
+        run(
+            "bench",
+            "--fsync",
+            "off",
+            "--transport",
+            "local",
+            "--warmup",
+            "0.5",
+            "--duration",
+            "1",
+            "--outstanding",
+            "16");
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.lastLine())
+        .matches(
+            "RESULT system=reactive-raft nodes=3 payload=100 outstanding=16 fsync=off"
+                + " ops_per_s=[0-9.]+ p50_us=\\d+ p99_us=\\d+ p999_us=\\d+ errors=0");
+    assertThat(run.out()).contains("# system=reactive-raft knobs:");
+  }
+
+  @Test
+  void badFlagIsAUsageErrorWithExitCodeTwo() {
+    assertThat(run("bench", "--no-such-flag").exitCode()).isEqualTo(2);
+    assertThat(run("bench", "--fsync", "maybe").exitCode()).isEqualTo(2);
+  }
+}
