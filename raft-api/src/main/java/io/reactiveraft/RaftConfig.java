@@ -51,6 +51,7 @@ public final class RaftConfig<C, R> {
   private final Scheduler scheduler;
   private final Scheduler applyScheduler;
   private final Long randomSeed;
+  private final boolean bootstrap;
 
   private RaftConfig(Builder<C, R> b) {
     members = List.copyOf(b.members);
@@ -79,6 +80,7 @@ public final class RaftConfig<C, R> {
     scheduler = b.scheduler;
     applyScheduler = b.applyScheduler;
     randomSeed = b.randomSeed;
+    bootstrap = b.bootstrap;
   }
 
   /**
@@ -211,6 +213,11 @@ public final class RaftConfig<C, R> {
     return Optional.ofNullable(applyScheduler);
   }
 
+  /** Whether an empty node may vote and campaign (the first start of a new cluster). */
+  public boolean bootstrap() {
+    return bootstrap;
+  }
+
   /** The seed of the election timeout randomisation; empty means an unpredictable seed. */
   public Optional<Long> randomSeed() {
     return Optional.ofNullable(randomSeed);
@@ -249,6 +256,7 @@ public final class RaftConfig<C, R> {
     private Scheduler scheduler;
     private Scheduler applyScheduler;
     private Long randomSeed;
+    private boolean bootstrap = true;
 
     private Builder() {}
 
@@ -443,6 +451,17 @@ public final class RaftConfig<C, R> {
      */
     public Builder<C, R> applyScheduler(Scheduler applyScheduler) {
       this.applyScheduler = applyScheduler;
+      return this;
+    }
+
+    /**
+     * Whether this node, when its log is empty, may vote and campaign: set on the first start of a
+     * new cluster. A node joining an existing cluster, or one whose disk was wiped, must not: it
+     * waits until a leader has brought it the log, so it cannot vote twice in a term it forgot.
+     * Ignored once the node holds data.
+     */
+    public Builder<C, R> bootstrap(boolean bootstrap) {
+      this.bootstrap = bootstrap;
       return this;
     }
 

@@ -10,6 +10,7 @@ public sealed interface RaftEvent
     permits RaftEvent.Tick,
         RaftEvent.MessageReceived,
         RaftEvent.CommandProposed,
+        RaftEvent.ChangeRequested,
         RaftEvent.LogDurable {
 
   /** One tick of the node's logical clock; election and heartbeat timeouts count ticks. */
@@ -28,6 +29,14 @@ public sealed interface RaftEvent
    * @param payload the encoded command; not copied, never modified
    */
   record CommandProposed(long requestId, byte[] payload) implements RaftEvent {}
+
+  /**
+   * A caller asked for a membership change or a leadership transfer.
+   *
+   * @param requestId the node-local id that correlates the request with its caller
+   * @param change what to change
+   */
+  record ChangeRequested(long requestId, MembershipChange change) implements RaftEvent {}
 
   /**
    * The log store made every entry up to {@code index} durable. The term is that of the entry at

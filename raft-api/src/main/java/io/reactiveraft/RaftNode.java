@@ -62,23 +62,35 @@ public interface RaftNode<C, R> {
   Flux<RaftEvent> events();
 
   /**
-   * Adds a voting member. Not available in this version.
+   * Adds a voting member. It first joins as a learner and catches up with the log, in at most the
+   * configured number of rounds; then it is promoted to voter. Completes when the promotion is
+   * committed. The new server must already be running, configured with the cluster's members and
+   * without bootstrap.
    *
-   * @throws UnsupportedOperationException always, as an error signal
+   * <p>A leader takes changes only once it has committed an entry of its own term (Ongaro's fix for
+   * single-server changes); one that arrives earlier waits for that commit.
+   *
+   * <p>Errors: {@link NotLeaderException}; {@link MembershipChangeException} when the member
+   * already exists, another change is in flight, or the member failed to catch up (it is then
+   * removed again).
    */
-  default Mono<Void> addServer(Member member) {
-    return Mono.error(new UnsupportedOperationException("membership changes are not available"));
-  }
+  Mono<Void> addServer(Member member);
 
-  /** Removes a member. Not available in this version. */
-  default Mono<Void> removeServer(String memberId) {
-    return Mono.error(new UnsupportedOperationException("membership changes are not available"));
-  }
+  /** Adds a non-voting member, which receives the log. Completes when the change commits. */
+  Mono<Void> addLearner(Member member);
 
-  /** Hands leadership to another member. Not available in this version. */
-  default Mono<Void> transferLeadership(String memberId) {
-    return Mono.error(new UnsupportedOperationException("leadership transfer is not available"));
-  }
+  /**
+   * Removes a voter or learner; completes when the change commits. A leader that removes itself
+   * keeps leading until the change commits, then steps down.
+   */
+  Mono<Void> removeServer(String memberId);
+
+  /**
+   * Hands leadership to another voter: brings it up to date, then tells it to campaign at once
+   * (thesis 3.10). New commands are refused while the transfer runs; it is abandoned after an
+   * election timeout. Completes when the target is leader.
+   */
+  Mono<Void> transferLeadership(String memberId);
 
   /**
    * Stops the node: timers stop, the transport and log store close, pending commands fail with

@@ -15,7 +15,8 @@ import java.util.Map;
  * @param lastApplied the highest index applied to the state machine
  * @param lastLogIndex the index of the last log entry
  * @param lastLogTerm the term of the last log entry
- * @param members the current voting configuration
+ * @param members the current voters
+ * @param learners the current non-voting members
  * @param followers for a leader, each follower's replication progress; empty otherwise
  */
 public record RaftStatus(
@@ -29,10 +30,12 @@ public record RaftStatus(
     long lastLogIndex,
     long lastLogTerm,
     List<Member> members,
+    List<Member> learners,
     Map<String, FollowerProgress> followers) {
 
   public RaftStatus {
     members = List.copyOf(members);
+    learners = List.copyOf(learners);
     followers = Map.copyOf(followers);
   }
 }

@@ -33,6 +33,12 @@ public interface Transport {
    */
   void send(RaftMessage message);
 
+  /**
+   * The cluster's membership changed: from now on {@code peers} are the members this node may send
+   * to and accept connections from. Called from the event loop; must not block.
+   */
+  default void updatePeers(Iterable<Member> peers) {}
+
   /** Releases ports and connections; completes when they are released. Idempotent. */
   Mono<Void> close();
 }

@@ -1,6 +1,8 @@
 package io.reactiveraft.core;
 
+import io.reactiveraft.ClusterConfiguration;
 import io.reactiveraft.LeaderChange;
+import io.reactiveraft.RaftException;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.spi.HardState;
@@ -36,6 +38,15 @@ public sealed interface Action {
 
   /** A proposal was refused because this node is not leader; {@code leaderId} may be null. */
   record ProposalRejected(long requestId, String leaderId) implements Action {}
+
+  /** A new configuration took effect here: peers to reach (and admit) have changed. */
+  record ConfigurationChanged(ClusterConfiguration configuration) implements Action {}
+
+  /** The membership change or transfer {@code requestId} completed. */
+  record ChangeCompleted(long requestId) implements Action {}
+
+  /** The membership change or transfer {@code requestId} was refused or failed. */
+  record ChangeFailed(long requestId, RaftException error) implements Action {}
 
   /**
    * Leadership changed as seen by this node. {@code commitIndex} is the commit index when it

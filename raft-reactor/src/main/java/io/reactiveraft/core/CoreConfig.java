@@ -1,12 +1,14 @@
 package io.reactiveraft.core;
 
+import io.reactiveraft.ClusterConfiguration;
+import io.reactiveraft.Member;
 import java.util.List;
 
 /**
  * The settings of the protocol core, in ticks and counts.
  *
  * @param selfId this node's id
- * @param voters every voting member's id, this node's included
+ * @param initialConfiguration the members before the log holds a configuration entry
  * @param electionTicks the base election timeout T; each wait is drawn from [T, 2T)
  * @param heartbeatTicks ticks between a leader's heartbeats
  * @param preVote whether to run a pre-vote before raising the term (thesis 9.6)
@@ -15,31 +17,33 @@ import java.util.List;
  * @param maxEntriesPerAppend the most entries in one AppendEntries
  * @param maxAppendBytes the byte cap of one AppendEntries
  * @param maxInflightAppends the pipelining window per follower
+ * @param catchUpRounds rounds a new server gets to catch up before it is promoted
+ * @param bootstrap whether an empty node may vote and campaign: true on the first start of a new
+ *     cluster; false for a node joining, or one whose disk was wiped, which must first get the log
+ *     from a leader so that it cannot forget a vote it gave
  */
 public record CoreConfig(
     String selfId,
-    List<String> voters,
+    ClusterConfiguration initialConfiguration,
     int electionTicks,
     int heartbeatTicks,
     boolean preVote,
     boolean checkQuorum,
     int maxEntriesPerAppend,
     int maxAppendBytes,
-    int maxInflightAppends) {
+    int maxInflightAppends,
+    int catchUpRounds,
+    boolean bootstrap) {
 
   public CoreConfig {
-    voters = List.copyOf(voters);
-    if (!voters.contains(selfId)) {
-      throw new IllegalArgumentException(selfId + " is not among the voters " + voters);
-    }
     if (heartbeatTicks < 1 || electionTicks <= heartbeatTicks) {
       throw new IllegalArgumentException(
           "need 1 <= heartbeatTicks < electionTicks, got " + heartbeatTicks + ", " + electionTicks);
     }
   }
 
-  /** The votes needed to win or commit: a strict majority of the voters. */
-  public int quorum() {
-    return voters.size() / 2 + 1;
+  /** A configuration of voters named by id, for tests: addresses are the ids. */
+  public static ClusterConfiguration votersNamed(List<String> ids) {
+    return new ClusterConfiguration(ids.stream().map(id -> new Member(id, id)).toList(), List.of());
   }
 }

@@ -1,8 +1,14 @@
 package io.reactiveraft.core;
 
+import io.reactiveraft.ClusterConfiguration;
 import io.reactiveraft.FollowerProgress;
 import io.reactiveraft.LeaderChange;
+import io.reactiveraft.LeadershipLostException;
 import io.reactiveraft.Member;
+import io.reactiveraft.MembershipChange;
+import io.reactiveraft.MembershipChangeException;
+import io.reactiveraft.MembershipChangeException.Reason;
+import io.reactiveraft.NotLeaderException;
 import io.reactiveraft.RaftEvent;
 import io.reactiveraft.RaftStatus;
 import io.reactiveraft.Role;
@@ -37,7 +43,7 @@ public final class RaftCore {
 
   private final CoreConfig config;
   private final String self;
-  private final List<String> peers;
+  private final Membership membership;
   private final RaftLog log;
   private final RandomGenerator random;
 
@@ -53,6 +59,12 @@ public final class RaftCore {
   /** Highest index this node's store has made durable (ABA-checked against the log). */
   private long durableIndex;
 
+  /**
+   * An empty node that was not bootstrapped: it neither votes nor campaigns until a leader has
+   * brought it log entries (a wiped voter must not forget a vote it gave).
+   */
+  private boolean awaitingLog;
+
   /** Logical time, in ticks. */
   private long now;
 
@@ -62,6 +74,15 @@ public final class RaftCore {
 
   private VoteTally tally;
   private final Map<String, Progress> progress = new LinkedHashMap<>();
+
+  /** Leader: membership changes proposed and not yet committed. */
+  private final List<PendingChange> pendingChanges = new ArrayList<>();
+
+  /** Leader: changes that arrived before this term's first entry committed. */
+  private final List<RaftEvent.ChangeRequested> deferredChanges = new ArrayList<>();
+
+  /** Leader: a server being added, catching up before its promotion. */
+  private CatchUp catchUp;
 
   /** Follower: the highest index accepted from the leader whose ack waits for durability. */
   private long pendingAckIndex;
@@ -85,14 +106,15 @@ public final class RaftCore {
   public RaftCore(CoreConfig config, HardState hardState, RaftLog log, RandomGenerator random) {
     this.config = Objects.requireNonNull(config, "config");
     this.self = config.selfId();
-    this.peers = config.voters().stream().filter(id -> !id.equals(self)).toList();
     this.log = Objects.requireNonNull(log, "log");
+    this.membership = new Membership(config.initialConfiguration(), log);
     this.random = Objects.requireNonNull(random, "random");
     this.term = hardState.currentTerm();
     this.votedFor = hardState.votedFor();
     this.durableIndex = log.lastIndex();
     this.commitIndex = log.firstIndex() - 1;
     this.appliedUpTo = commitIndex;
+    this.awaitingLog = !config.bootstrap() && log.lastIndex() == 0 && hardState.currentTerm() == 0;
     resetElectionTimer();
   }
 
@@ -108,11 +130,16 @@ public final class RaftCore {
       propose(proposed.requestId(), EntryType.COMMAND, proposed.payload());
     } else if (event instanceof RaftEvent.LogDurable durable) {
       logDurable(durable.index(), durable.term());
+    } else if (event instanceof RaftEvent.ChangeRequested change) {
+      requestChange(change.requestId(), change.change());
     }
   }
 
   /** Ends the batch: returns its actions in the order they must be performed. */
   public List<Action> flush() {
+    if (role == Role.LEADER) {
+      superviseMembership();
+    }
     if (role == Role.LEADER) {
       replicateToAll();
     }
@@ -147,7 +174,11 @@ public final class RaftCore {
     if (role == Role.LEADER) {
       tickLeader();
     } else if (electionElapsed >= randomizedElectionTimeout) {
-      campaign();
+      if (membership.current().isVoter(self) && !awaitingLog) {
+        campaign();
+      } else {
+        resetElectionTimer(); // learners and removed servers never campaign
+      }
     }
   }
 
@@ -168,13 +199,14 @@ public final class RaftCore {
    * 6.2), before followers elect another.
    */
   private boolean quorumHeardWithin(long ticks) {
-    int heard = 1;
-    for (Progress pr : progress.values()) {
-      if (now - pr.lastHeardAt < ticks) {
+    ClusterConfiguration c = membership.current();
+    int heard = c.isVoter(self) ? 1 : 0;
+    for (Map.Entry<String, Progress> e : progress.entrySet()) {
+      if (c.isVoter(e.getKey()) && now - e.getValue().lastHeardAt < ticks) {
         heard++;
       }
     }
-    return heard >= config.quorum();
+    return heard >= c.quorum();
   }
 
   // ---------------------------------------------------------------- elections
@@ -191,7 +223,7 @@ public final class RaftCore {
     role = Role.PRE_CANDIDATE;
     setLeader(null, "election timeout");
     resetElectionTimer();
-    tally = new VoteTally(config.quorum(), config.voters().size());
+    tally = newTally();
     // Probe with the term we would campaign in, without moving to it (thesis 9.6).
     requestVotes(term + 1, true);
     if (tally.record(self, true) == VoteTally.Result.WON) {
@@ -206,15 +238,19 @@ public final class RaftCore {
     hardStateDirty = true;
     setLeader(null, "election timeout");
     resetElectionTimer();
-    tally = new VoteTally(config.quorum(), config.voters().size());
+    tally = newTally();
     requestVotes(term, false);
     if (tally.record(self, true) == VoteTally.Result.WON) {
       becomeLeader();
     }
   }
 
+  private VoteTally newTally() {
+    return new VoteTally(membership.current().quorum(), membership.current().voters().size());
+  }
+
   private void requestVotes(long electionTerm, boolean preVote) {
-    for (String peer : peers) {
+    for (String peer : membership.otherVoters(self)) {
       send(new VoteRequest(self, peer, electionTerm, log.lastIndex(), log.lastTerm(), preVote));
     }
   }
@@ -225,20 +261,26 @@ public final class RaftCore {
     heartbeatElapsed = 0;
     electionElapsed = 0;
     progress.clear();
-    for (String peer : peers) {
-      Progress pr = new Progress(log.lastIndex() + 1, config.maxInflightAppends());
-      pr.lastHeardAt = now;
-      progress.put(peer, pr);
-    }
+    membership.otherMembers(self).forEach(this::track);
     setLeader(self, "won election in term " + term);
     // A leader commits entries of earlier terms only through one of its own (paper 5.4.2), so
     // it appends a no-op at once rather than waiting for a client (thesis 6.4).
     appendLocal(LogEntry.noop(log.lastIndex() + 1, term));
   }
 
+  private Progress track(String peer) {
+    Progress pr = new Progress(log.lastIndex() + 1, config.maxInflightAppends());
+    pr.lastHeardAt = now;
+    progress.put(peer, pr);
+    return pr;
+  }
+
   private void becomeFollower(long newTerm, String leader, String cause) {
     if (newTerm > term) {
       setTerm(newTerm);
+    }
+    if (role == Role.LEADER) {
+      abandonChanges();
     }
     role = Role.FOLLOWER;
     tally = null;
@@ -284,8 +326,12 @@ public final class RaftCore {
   // ---------------------------------------------------------------- messages
 
   private void receive(RaftMessage m) {
-    if (!self.equals(m.to()) || !config.voters().contains(m.from())) {
-      return; // misrouted, or from a stranger: not ours to answer
+    if (!self.equals(m.to())) {
+      return; // misrouted
+    }
+    if ((m instanceof VoteRequest || m instanceof VoteResponse)
+        && !membership.current().isVoter(m.from())) {
+      return; // only voters take part in elections; a removed server cannot disrupt them
     }
     if (m.term() > term) {
       if (m instanceof VoteRequest && inLease()) {
@@ -338,7 +384,11 @@ public final class RaftCore {
         m.from().equals(votedFor)
             || (votedFor == null && leaderId == null)
             || (m.preVote() && m.term() > term);
-    boolean grant = free && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm());
+    boolean grant =
+        free
+            && !awaitingLog
+            && membership.current().isVoter(self)
+            && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm());
     if (grant && !m.preVote()) {
       votedFor = m.from();
       hardStateDirty = true;
@@ -487,7 +537,11 @@ public final class RaftCore {
 
   private void appendLocal(LogEntry entry) {
     log.append(entry);
+    awaitingLog = false;
     unflushedAppends.add(entry);
+    if (membership.onAppend(entry)) {
+      configurationChanged();
+    }
   }
 
   private void truncateLocal(long fromIndex) {
@@ -495,6 +549,9 @@ public final class RaftCore {
     log.truncateFrom(fromIndex);
     logWrites.add(new Action.TruncateLog(fromIndex));
     durableIndex = Math.min(durableIndex, fromIndex - 1);
+    if (membership.onTruncate(fromIndex, log)) {
+      configurationChanged(); // the entry that carried it never committed: revert (thesis 4.1)
+    }
   }
 
   private void sealAppends() {
@@ -517,14 +574,16 @@ public final class RaftCore {
    * becomes committed only under an entry of this term.
    */
   private void tryAdvanceCommitIndex() {
-    long[] matched = new long[config.voters().size()];
+    ClusterConfiguration c = membership.current();
+    long[] matched = new long[c.voters().size()];
     int i = 0;
-    matched[i++] = durableIndex;
-    for (Progress pr : progress.values()) {
-      matched[i++] = pr.matchIndex;
+    for (Member voter : c.voters()) {
+      Progress pr = progress.get(voter.id());
+      // A leader that is removing itself manages the cluster without counting (thesis 4.2.2).
+      matched[i++] = voter.id().equals(self) ? durableIndex : pr == null ? 0 : pr.matchIndex;
     }
     Arrays.sort(matched);
-    long majorityIndex = matched[matched.length - config.quorum()];
+    long majorityIndex = matched[matched.length - c.quorum()];
     boolean ofThisTerm =
         log.term(majorityIndex) == term || InjectedDefects.on(Defect.COMMIT_BY_COUNTING);
     if (majorityIndex > commitIndex && ofThisTerm) {
@@ -593,6 +652,207 @@ public final class RaftCore {
     messages.add(new Action.Send(m));
   }
 
+  // ---------------------------------------------------------------- membership
+
+  /** A configuration change proposed at {@code index}; its caller waits for the commit. */
+  private record PendingChange(long requestId, long index) {}
+
+  /** A server joining as a learner, replicated in rounds before its promotion (thesis 4.2.1). */
+  private static final class CatchUp {
+    final long requestId;
+    final String id;
+    final long learnerIndex;
+    int round;
+    long roundTarget;
+    long roundStartedAt;
+    boolean finishing;
+
+    CatchUp(long requestId, String id, long learnerIndex) {
+      this.requestId = requestId;
+      this.id = id;
+      this.learnerIndex = learnerIndex;
+    }
+  }
+
+  /**
+   * One change at a time, and only once this leader has committed an entry of its own term:
+   * otherwise two changes across a leader change can each form a majority without overlap (Ongaro,
+   * raft-dev 2015). Single-server changes keep every two majorities overlapping.
+   */
+  private void requestChange(long requestId, MembershipChange change) {
+    if (role != Role.LEADER) {
+      results.add(new Action.ChangeFailed(requestId, notLeader()));
+      return;
+    }
+    if (log.term(commitIndex) != term) {
+      // Not yet safe to change (see above): wait for this term's no-op to commit.
+      deferredChanges.add(new RaftEvent.ChangeRequested(requestId, change));
+      return;
+    }
+    ClusterConfiguration c = membership.current();
+    MembershipChangeException refusal = null;
+    if (membership.index() > commitIndex || catchUp != null) {
+      refusal = refuse(Reason.CHANGE_IN_PROGRESS, "another membership change is in flight");
+    } else if (change instanceof MembershipChange.AddServer add && c.contains(add.member().id())) {
+      refusal = refuse(Reason.ALREADY_MEMBER, add.member().id() + " is already a member");
+    } else if (change instanceof MembershipChange.AddLearner add && c.contains(add.member().id())) {
+      refusal = refuse(Reason.ALREADY_MEMBER, add.member().id() + " is already a member");
+    } else if (change instanceof MembershipChange.RemoveServer rm && !c.contains(rm.memberId())) {
+      refusal = refuse(Reason.NOT_A_MEMBER, rm.memberId() + " is not a member");
+    } else if (change instanceof MembershipChange.RemoveServer rm
+        && c.voters().size() == 1
+        && c.isVoter(rm.memberId())) {
+      refusal = refuse(Reason.LAST_VOTER, "cannot remove the last voter " + rm.memberId());
+    } else if (change instanceof MembershipChange.TransferLeadership) {
+      refusal = refuse(Reason.TRANSFER_TIMED_OUT, "leadership transfer is not available");
+    }
+    if (refusal != null) {
+      results.add(new Action.ChangeFailed(requestId, refusal));
+      return;
+    }
+    if (change instanceof MembershipChange.AddServer add) {
+      long index = proposeConfiguration(c.withLearner(add.member()));
+      catchUp = new CatchUp(requestId, add.member().id(), index);
+    } else if (change instanceof MembershipChange.AddLearner add) {
+      pendingChanges.add(
+          new PendingChange(requestId, proposeConfiguration(c.withLearner(add.member()))));
+    } else if (change instanceof MembershipChange.RemoveServer rm) {
+      pendingChanges.add(
+          new PendingChange(requestId, proposeConfiguration(c.without(rm.memberId()))));
+    }
+  }
+
+  private static MembershipChangeException refuse(Reason reason, String message) {
+    return new MembershipChangeException(reason, message);
+  }
+
+  private NotLeaderException notLeader() {
+    String address =
+        leaderId == null
+            ? null
+            : membership.current().member(leaderId).map(Member::address).orElse(null);
+    return new NotLeaderException(self, leaderId, address);
+  }
+
+  private long proposeConfiguration(ClusterConfiguration next) {
+    LogEntry entry =
+        new LogEntry(
+            log.lastIndex() + 1, term, EntryType.CONFIGURATION, ConfigurationCodec.encode(next));
+    appendLocal(entry);
+    return entry.index();
+  }
+
+  /** A new configuration took effect here (appended, or reverted by a truncation). */
+  private void configurationChanged() {
+    ClusterConfiguration c = membership.current();
+    if (role == Role.LEADER) {
+      for (String id : membership.otherMembers(self)) {
+        if (!progress.containsKey(id)) {
+          track(id);
+        }
+      }
+      progress.keySet().removeIf(id -> !c.contains(id));
+    }
+    results.add(new Action.ConfigurationChanged(c));
+  }
+
+  /** Leader, once per batch: completes committed changes and moves catch-ups along. */
+  private void superviseMembership() {
+    if (!deferredChanges.isEmpty() && log.term(commitIndex) == term) {
+      List<RaftEvent.ChangeRequested> ready = List.copyOf(deferredChanges);
+      deferredChanges.clear();
+      ready.forEach(r -> requestChange(r.requestId(), r.change()));
+    }
+    pendingChanges.removeIf(
+        p -> {
+          if (p.index() <= commitIndex) {
+            results.add(new Action.ChangeCompleted(p.requestId()));
+            return true;
+          }
+          return false;
+        });
+    if (catchUp != null) {
+      advanceCatchUp(catchUp);
+    }
+    ClusterConfiguration c = membership.current();
+    if (!c.isVoter(self) && membership.index() <= commitIndex) {
+      // Our removal committed: stop leading, so the remaining voters elect one of their own.
+      becomeFollower(term, null, "removed from the configuration");
+    }
+  }
+
+  private void advanceCatchUp(CatchUp cu) {
+    if (cu.finishing || commitIndex < cu.learnerIndex) {
+      return; // waiting for the learner entry, or for the promotion/removal to be proposed
+    }
+    Progress pr = progress.get(cu.id);
+    if (pr == null) {
+      catchUp = null; // removed meanwhile
+      results.add(
+          new Action.ChangeFailed(
+              cu.requestId, refuse(Reason.NOT_A_MEMBER, cu.id + " was removed")));
+      return;
+    }
+    if (cu.round == 0) {
+      startRound(cu);
+      return;
+    }
+    long elapsed = now - cu.roundStartedAt;
+    if (pr.matchIndex >= cu.roundTarget && elapsed <= config.electionTicks()) {
+      // The last round took less than an election timeout: the learner can keep up as a voter.
+      cu.finishing = true;
+      catchUp = null;
+      pendingChanges.add(
+          new PendingChange(
+              cu.requestId, proposeConfiguration(membership.current().promote(cu.id))));
+    } else if (pr.matchIndex >= cu.roundTarget || elapsed > 10L * config.electionTicks()) {
+      if (cu.round >= config.catchUpRounds()) {
+        cu.finishing = true;
+        catchUp = null;
+        proposeConfiguration(membership.current().without(cu.id));
+        results.add(
+            new Action.ChangeFailed(
+                cu.requestId,
+                refuse(
+                    Reason.CATCH_UP_FAILED,
+                    cu.id + " did not catch up in " + cu.round + " rounds; it is being removed")));
+      } else {
+        startRound(cu);
+      }
+    }
+  }
+
+  private void startRound(CatchUp cu) {
+    cu.round++;
+    cu.roundTarget = log.lastIndex();
+    cu.roundStartedAt = now;
+  }
+
+  /** Leadership is lost: callers of unfinished changes cannot know whether they commit. */
+  private void abandonChanges() {
+    for (RaftEvent.ChangeRequested r : deferredChanges) {
+      results.add(new Action.ChangeFailed(r.requestId(), notLeader()));
+    }
+    deferredChanges.clear();
+    for (PendingChange p : pendingChanges) {
+      results.add(
+          new Action.ChangeFailed(
+              p.requestId(), new LeadershipLostException(self, p.index(), term)));
+    }
+    pendingChanges.clear();
+    if (catchUp != null) {
+      results.add(
+          new Action.ChangeFailed(
+              catchUp.requestId, new LeadershipLostException(self, catchUp.learnerIndex, term)));
+      catchUp = null;
+    }
+  }
+
+  /** The configuration this node uses now. */
+  public ClusterConfiguration configuration() {
+    return membership.current();
+  }
+
   // ---------------------------------------------------------------- queries
 
   public Role role() {
@@ -622,7 +882,7 @@ public final class RaftCore {
   }
 
   /** A status view; the caller supplies what the core does not track. */
-  public RaftStatus status(List<Member> members, long lastApplied) {
+  public RaftStatus status(long lastApplied) {
     Map<String, FollowerProgress> followers = new LinkedHashMap<>();
     progress.forEach(
         (id, pr) ->
@@ -638,7 +898,8 @@ public final class RaftCore {
         lastApplied,
         log.lastIndex(),
         log.lastTerm(),
-        members,
+        membership.current().voters(),
+        membership.current().learners(),
         followers);
   }
 }

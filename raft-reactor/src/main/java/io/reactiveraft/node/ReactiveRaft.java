@@ -1,12 +1,13 @@
 package io.reactiveraft.node;
 
-import io.reactiveraft.Member;
+import io.reactiveraft.ClusterConfiguration;
 import io.reactiveraft.RaftConfig;
 import io.reactiveraft.RaftNode;
 import io.reactiveraft.core.CoreConfig;
 import io.reactiveraft.core.RaftCore;
 import io.reactiveraft.core.RaftLog;
 import io.reactiveraft.spi.LogStore;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /** Starts {@link RaftNode}s. */
@@ -25,19 +26,20 @@ public final class ReactiveRaft {
     LogStore store = config.logStore();
     long first = store.firstIndex();
     long last = store.lastIndex();
-    RaftLog log =
-        new RaftLog(first - 1, 0, last >= first ? store.entries(first, last) : java.util.List.of());
+    RaftLog log = new RaftLog(first - 1, 0, last >= first ? store.entries(first, last) : List.of());
     CoreConfig coreConfig =
         new CoreConfig(
             config.selfId(),
-            config.members().stream().map(Member::id).toList(),
+            new ClusterConfiguration(config.members(), List.of()),
             config.electionTicks(),
             config.heartbeatTicks(),
             config.preVote(),
             config.checkQuorum(),
             config.maxEntriesPerAppend(),
             config.maxAppendBytes(),
-            config.maxInflightAppends());
+            config.maxInflightAppends(),
+            config.catchUpRounds(),
+            config.bootstrap());
     SplittableRandom random =
         config.randomSeed().map(SplittableRandom::new).orElseGet(SplittableRandom::new);
     RaftCore core = new RaftCore(coreConfig, store.hardState(), log, random);

@@ -1,8 +1,10 @@
 package io.reactiveraft.node;
 
+import io.reactiveraft.ClusterConfiguration;
 import io.reactiveraft.LeaderChange;
 import io.reactiveraft.LeadershipLostException;
 import io.reactiveraft.Member;
+import io.reactiveraft.MembershipChange;
 import io.reactiveraft.NodeClosedException;
 import io.reactiveraft.RaftConfig;
 import io.reactiveraft.RaftEvent;
@@ -14,9 +16,13 @@ import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.spi.LogStore;
 import io.reactiveraft.spi.Transport;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -49,9 +55,17 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   private final Sinks.Many<RaftEvent> events = Sinks.many().multicast().directBestEffort();
   private final Sinks.Empty<Void> closed = Sinks.empty();
   private final AtomicBoolean closing = new AtomicBoolean();
+  private final Map<Long, Sinks.Empty<Void>> changes = new ConcurrentHashMap<>();
+  private final AtomicLong changeIds = new AtomicLong();
 
   /** Set on the loop when the node stops; inputs after it are ignored. */
   private boolean stopped;
+
+  /** The configuration in force; event loop only. */
+  private ClusterConfiguration configuration;
+
+  /** Every member seen in any configuration, to reach a departing leader. Event loop only. */
+  private final List<Member> lastKnownMembers = new ArrayList<>();
 
   private Disposable ticker;
   private Disposable inbound;
@@ -66,6 +80,8 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     this.schedulers = schedulers;
     this.pending = new PendingRequests<>(config.maxPendingCommands(), config.maxPendingBytes());
     this.loop = new EventLoop(schedulers.loopWorker(), this::runBatch);
+    this.configuration = core.configuration();
+    this.lastKnownMembers.addAll(configuration.members());
     this.applier =
         new Applier<>(
             schedulers.applyWorker(),
@@ -147,10 +163,47 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
                     if (stopped) {
                       result.tryEmitError(NodeClosedException.rejected(id, null));
                     } else {
-                      result.tryEmitValue(core.status(config.members(), applier.lastApplied()));
+                      result.tryEmitValue(core.status(applier.lastApplied()));
                     }
                   });
           return result.asMono();
+        });
+  }
+
+  @Override
+  public Mono<Void> addServer(Member member) {
+    return change(member == null ? null : new MembershipChange.AddServer(member));
+  }
+
+  @Override
+  public Mono<Void> addLearner(Member member) {
+    return change(member == null ? null : new MembershipChange.AddLearner(member));
+  }
+
+  @Override
+  public Mono<Void> removeServer(String memberId) {
+    return change(memberId == null ? null : new MembershipChange.RemoveServer(memberId));
+  }
+
+  @Override
+  public Mono<Void> transferLeadership(String memberId) {
+    return change(memberId == null ? null : new MembershipChange.TransferLeadership(memberId));
+  }
+
+  private Mono<Void> change(MembershipChange change) {
+    if (change == null) {
+      return Mono.error(new IllegalArgumentException("member must not be null"));
+    }
+    return Mono.defer(
+        () -> {
+          if (closing.get()) {
+            return Mono.error(NodeClosedException.rejected(id, null));
+          }
+          long requestId = changeIds.incrementAndGet();
+          Sinks.Empty<Void> done = Sinks.empty();
+          changes.put(requestId, done);
+          loop.offer(new RaftEvent.ChangeRequested(requestId, change));
+          return done.asMono();
         });
   }
 
@@ -231,10 +284,25 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       } else if (action instanceof Action.ProposalRejected rejected) {
         String leader = rejected.leaderId();
         String address =
-            leader == null ? null : config.member(leader).map(Member::address).orElse(null);
+            leader == null
+                ? null
+                : core.configuration().member(leader).map(Member::address).orElse(null);
         pending.rejected(rejected.requestId(), id, leader, address);
       } else if (action instanceof Action.LeaderChanged changed) {
         onLeaderChanged(changed);
+      } else if (action instanceof Action.ConfigurationChanged changed) {
+        configuration = changed.configuration();
+        updatePeers();
+      } else if (action instanceof Action.ChangeCompleted completed) {
+        Sinks.Empty<Void> done = changes.remove(completed.requestId());
+        if (done != null) {
+          done.tryEmitEmpty();
+        }
+      } else if (action instanceof Action.ChangeFailed failed) {
+        Sinks.Empty<Void> done = changes.remove(failed.requestId());
+        if (done != null) {
+          done.tryEmitError(failed.error());
+        }
       }
     }
   }
@@ -274,6 +342,27 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
           changed.commitIndex(), index -> new LeadershipLostException(id, index, change.term()));
     }
     leaderChanges.tryEmitNext(change);
+    if (change.leader() != null && !configuration.contains(change.leader())) {
+      updatePeers();
+    }
+  }
+
+  /**
+   * The transport talks to the members of the configuration, and to a leader that is removing
+   * itself: it needs our acknowledgements to commit its own removal (thesis 4.2.2).
+   */
+  private void updatePeers() {
+    List<Member> peers = new ArrayList<>(configuration.members());
+    String leader = core.leaderId();
+    if (leader != null && !configuration.contains(leader)) {
+      lastKnownMembers.stream()
+          .filter(m -> m.id().equals(leader))
+          .findFirst()
+          .ifPresent(peers::add);
+    }
+    peers.forEach(m -> lastKnownMembers.removeIf(k -> k.id().equals(m.id())));
+    lastKnownMembers.addAll(peers);
+    transport.updatePeers(peers.stream().filter(m -> !m.id().equals(id)).toList());
   }
 
   /** Stops the node, on the loop. {@code cause} is null for an orderly close. */
@@ -289,6 +378,8 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     dispose(ticker);
     dispose(inbound);
     pending.failAll(() -> NodeClosedException.whilePending(id, cause));
+    changes.values().forEach(s -> s.tryEmitError(NodeClosedException.whilePending(id, cause)));
+    changes.clear();
     leaderChanges.tryEmitComplete();
     if (cause == null) {
       events.tryEmitComplete();

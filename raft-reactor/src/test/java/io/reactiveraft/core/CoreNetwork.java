@@ -60,7 +60,17 @@ final class CoreNetwork {
     this(
         (self, voters) ->
             new CoreConfig(
-                self, voters, ELECTION_TICKS, HEARTBEAT_TICKS, true, true, 50, 1 << 20, 4),
+                self,
+                CoreConfig.votersNamed(voters),
+                ELECTION_TICKS,
+                HEARTBEAT_TICKS,
+                true,
+                true,
+                50,
+                1 << 20,
+                4,
+                3,
+                true),
         ids);
   }
 

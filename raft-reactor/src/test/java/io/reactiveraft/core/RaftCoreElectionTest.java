@@ -146,7 +146,17 @@ class RaftCoreElectionTest {
         new CoreNetwork(
             (self, voters) ->
                 new CoreConfig(
-                    self, voters, CoreNetwork.ELECTION_TICKS, 2, false, true, 50, 1 << 20, 4),
+                    self,
+                    CoreConfig.votersNamed(voters),
+                    CoreNetwork.ELECTION_TICKS,
+                    2,
+                    false,
+                    true,
+                    50,
+                    1 << 20,
+                    4,
+                    3,
+                    true),
             "a",
             "b",
             "c");

@@ -35,7 +35,7 @@ public final class VirtualCluster implements AutoCloseable {
 
   private final VirtualTimeScheduler scheduler = VirtualTimeScheduler.create();
   private final LocalNetwork network;
-  private final List<Member> members;
+  private List<Member> members;
   private final Map<String, RaftNode<String, String>> nodes = new LinkedHashMap<>();
   private final Map<String, RecordingStateMachine> stateMachines = new LinkedHashMap<>();
   private final List<LeaderChange> leaderChanges = Collections.synchronizedList(new ArrayList<>());
@@ -54,10 +54,23 @@ public final class VirtualCluster implements AutoCloseable {
     network.addRule(LinkRule.delay(null, null, null, Duration.ofMillis(1), Duration.ofMillis(1)));
     this.members =
         IntStream.rangeClosed(1, size).mapToObj(i -> new Member("n" + i, "local:n" + i)).toList();
-    members.forEach(m -> start(m.id()));
+    members.forEach(m -> start(m.id(), true));
   }
 
-  private void start(String id) {
+  /**
+   * Starts a new, empty node that is not part of the cluster yet (no bootstrap): it knows the
+   * members and itself, and waits for a leader to add it.
+   */
+  public RaftNode<String, String> startJoining(String id) {
+    members =
+        java.util.stream.Stream.concat(
+                members.stream(), java.util.stream.Stream.of(new Member(id, "local:" + id)))
+            .toList();
+    start(id, false);
+    return nodes.get(id);
+  }
+
+  private void start(String id, boolean bootstrap) {
     RecordingStateMachine sm = new RecordingStateMachine();
     RaftConfig.Builder<String, String> builder =
         RaftConfig.<String, String>builder()
@@ -69,7 +82,8 @@ public final class VirtualCluster implements AutoCloseable {
             .codec(new StringCodec())
             .scheduler(scheduler)
             .applyScheduler(scheduler)
-            .randomSeed(seed * 31 + id.hashCode());
+            .randomSeed(seed * 31 + id.hashCode())
+            .bootstrap(bootstrap);
     RaftNode<String, String> node = ReactiveRaft.start(customizer.apply(builder).build());
     node.leaderChanges().subscribe(leaderChanges::add);
     nodes.put(id, node);

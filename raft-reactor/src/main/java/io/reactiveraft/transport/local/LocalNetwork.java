@@ -38,8 +38,8 @@ public final class LocalNetwork {
   private final List<Consumer<RaftMessage>> observers = new CopyOnWriteArrayList<>();
 
   /**
-   * @param scheduler where deliveries run; {@code Schedulers.immediate()} delivers on the
-   *     sender's thread (fastest, for benchmarks; delay rules then cannot be used)
+   * @param scheduler where deliveries run; {@code Schedulers.immediate()} delivers on the sender's
+   *     thread (fastest, for benchmarks; delay rules then cannot be used)
    * @param seed seeds every random fault decision
    */
   public LocalNetwork(Scheduler scheduler, long seed) {
@@ -180,8 +180,22 @@ public final class LocalNetwork {
     }
 
     @Override
+    public void updatePeers(Iterable<Member> peerMembers) {
+      List<String> ids = new ArrayList<>();
+      peerMembers.forEach(p -> ids.add(p.id()));
+      synchronized (peers) {
+        peers.clear();
+        peers.addAll(ids);
+      }
+    }
+
+    @Override
     public void send(RaftMessage message) {
-      if (!peers.contains(message.to())) {
+      boolean known;
+      synchronized (peers) {
+        known = peers.contains(message.to());
+      }
+      if (!known) {
         throw new IllegalArgumentException(message.to() + " is not a peer of " + id);
       }
       route(message);
