@@ -17,6 +17,7 @@ final class FaultCounters {
     DELAY_REORDER,
     CRASH_RESTART,
     LEADER_CHURN,
+    MEMBERSHIP_CHANGE,
     RESTART_LOST_WRITES,
     PAUSE,
     CLOCK_SKEW,

@@ -1,5 +1,7 @@
 package io.reactiveraft.sim;
 
+import io.reactiveraft.Member;
+import io.reactiveraft.RaftStatus;
 import io.reactiveraft.message.AppendEntriesRequest;
 import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.RaftMessage;
@@ -11,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +37,8 @@ final class Nemesis {
   private final FaultCounters counters;
   private final Set<String> crashed = new HashSet<>();
   private final Set<String> paused = new HashSet<>();
+  private final Set<String> removed = new HashSet<>();
+  private boolean changing;
   private final int faultsPerThousandSteps;
   private final int leaderChurnPercent;
   private boolean active = true;
@@ -81,7 +86,7 @@ final class Nemesis {
     if (random.nextInt(1000) >= faultsPerThousandSteps) {
       return;
     }
-    switch (random.nextInt(10)) {
+    switch (random.nextInt(11)) {
       case 0 -> isolateLeader();
       case 1 -> split();
       case 2 -> ring();
@@ -89,6 +94,7 @@ final class Nemesis {
       case 4, 5 -> crash();
       case 6 -> pause();
       case 7 -> rejoinOne();
+      case 8 -> changeMembership();
       default -> heal();
     }
   }
@@ -160,7 +166,7 @@ final class Nemesis {
   }
 
   private void crash() {
-    List<String> up = cluster.running();
+    List<String> up = cluster.running().stream().filter(id -> !removed.contains(id)).toList();
     if (up.isEmpty()) {
       return;
     }
@@ -179,8 +185,58 @@ final class Nemesis {
   }
 
   private void restart(String id) {
-    if (crashed.remove(id)) {
-      cluster.start(id);
+    if (crashed.remove(id) && !removed.contains(id)) {
+      cluster.start(id, true);
+    }
+  }
+
+  /**
+   * Removes a voter (then wipes its disk) or adds a removed server back as a new, empty member:
+   * membership changes under every other fault.
+   */
+  private void changeMembership() {
+    Optional<String> leader = cluster.leader();
+    if (leader.isEmpty() || changing) {
+      return;
+    }
+    var node = cluster.nodes.get(leader.get()).node;
+    Optional<RaftStatus> status = cluster.status(leader.get());
+    if (status.isEmpty()) {
+      return;
+    }
+    List<String> voters = status.get().members().stream().map(Member::id).toList();
+    changing = true;
+    if (!removed.isEmpty() && (voters.size() <= 2 || random.nextBoolean())) {
+      String id = pick(List.copyOf(removed));
+      if (!cluster.nodes.get(id).running()) {
+        cluster.start(id, false); // empty disk, not bootstrapped: it must get the log first
+      }
+      counters.add(Kind.MEMBERSHIP_CHANGE);
+      node.addServer(new Member(id, "sim:" + id))
+          .subscribe(
+              null,
+              e -> changing = false,
+              () -> {
+                removed.remove(id);
+                changing = false;
+              });
+    } else if (voters.size() > 2) {
+      String id = pick(voters);
+      counters.add(Kind.MEMBERSHIP_CHANGE);
+      node.removeServer(id)
+          .subscribe(
+              null,
+              e -> changing = false,
+              () -> {
+                changing = false;
+                removed.add(id);
+                crashed.remove(id);
+                paused.remove(id);
+                cluster.crash(id);
+                cluster.nodes.get(id).disk.wipe();
+              });
+    } else {
+      changing = false;
     }
   }
 

@@ -8,6 +8,7 @@ import io.reactiveraft.RaftNode;
 import io.reactiveraft.RaftStatus;
 import io.reactiveraft.Role;
 import io.reactiveraft.message.AppendEntriesRequest;
+import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.message.VoteResponse;
 import io.reactiveraft.node.ReactiveRaft;
@@ -110,14 +111,15 @@ final class SimCluster implements AutoCloseable {
       counters.add(FaultCounters.Kind.CLOCK_SKEW);
     }
     network.observe(this::observe);
-    nodes.keySet().forEach(this::start);
+    nodes.keySet().forEach(id -> start(id, true));
   }
 
   long nowNanos() {
     return clock.now(java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
-  void start(String id) {
+  /** Starts a node on its disk; {@code bootstrap} only matters while the disk is empty. */
+  void start(String id, boolean bootstrap) {
     SimNode n = nodes.get(id);
     n.incarnation++;
     n.machine = new RegisterMachine();
@@ -137,6 +139,8 @@ final class SimCluster implements AutoCloseable {
             .electionTimeout(ELECTION_TIMEOUT)
             .maxEntriesPerAppend(maxEntriesPerAppend)
             .maxInflightAppends(4)
+            .catchUpRounds(5)
+            .bootstrap(bootstrap)
             .randomSeed(seed * 1_000_003L + id.hashCode() * 31L + n.incarnation)
             .build();
     RaftNode<String, String> node = ReactiveRaft.start(config);
@@ -218,6 +222,19 @@ final class SimCluster implements AutoCloseable {
   private void observe(RaftMessage m) {
     if (m instanceof AppendEntriesRequest r) {
       checkCommitRule(r);
+    }
+    if (m instanceof AppendEntriesResponse r && r.success() && r.matchIndex() > 0) {
+      // A follower acknowledges only what it has made durable (thesis 10.2.1).
+      SimNode follower = nodes.get(r.from());
+      if (!follower.disk.durablyHolds(r.matchIndex())) {
+        violations.add(
+            r.from()
+                + " acknowledged index "
+                + r.matchIndex()
+                + " in term "
+                + r.term()
+                + " before it was durable");
+      }
     }
     if (m instanceof VoteResponse r && r.granted() && !r.preVote()) {
       String key = r.from() + "@" + r.term();

@@ -43,6 +43,14 @@ final class SimDisk {
     this.maxSyncDelay = maxSyncDelay;
   }
 
+  /** Loses everything, term and vote included: a replaced disk. */
+  void wipe() {
+    epoch++;
+    durable.clear();
+    unforced.clear();
+    hardState = HardState.INITIAL;
+  }
+
   /** A store view for one incarnation of the node. */
   LogStore open() {
     return new Store(epoch);
@@ -72,6 +80,26 @@ final class SimDisk {
     List<LogEntry> view = new ArrayList<>(durable);
     unforced.forEach(w -> applyTo(view, w));
     return view;
+  }
+
+  /**
+   * Whether the entry the node now has at {@code index} is durable: a crash now could not lose or
+   * change it. Cheap enough to ask for every acknowledgement.
+   */
+  boolean durablyHolds(long index) {
+    if (index < 1 || durable.size() < index) {
+      return false;
+    }
+    LogEntry atIndex = durable.get((int) index - 1);
+    for (Write w : unforced) {
+      if (w.append != null && w.append.index() == index) {
+        return false; // rewritten since, and the rewrite is not durable yet
+      }
+      if (w.append == null && w.truncateFrom <= index) {
+        atIndex = null;
+      }
+    }
+    return atIndex != null;
   }
 
   /** The log as it would survive a crash that keeps no unforced write. */

@@ -112,7 +112,17 @@ final class SimulationRun {
   }
 
   private static boolean knownByAll(SimCluster cluster, String leader) {
-    for (String id : cluster.running()) {
+    Optional<RaftStatus> leaderStatus = cluster.status(leader);
+    if (leaderStatus.isEmpty()) {
+      return false;
+    }
+    List<String> members =
+        java.util.stream.Stream.concat(
+                leaderStatus.get().members().stream(), leaderStatus.get().learners().stream())
+            .map(io.reactiveraft.Member::id)
+            .filter(id -> cluster.nodes.get(id).running())
+            .toList();
+    for (String id : members) {
       Optional<RaftStatus> s = cluster.status(id);
       if (s.isEmpty() || !leader.equals(s.get().leader())) {
         return false;

@@ -1,0 +1,136 @@
+package io.reactiveraft.core;
+
+import static io.reactiveraft.core.RaftCoreElectionTest.entry;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reactiveraft.ClusterConfiguration;
+import io.reactiveraft.Member;
+import io.reactiveraft.RaftEvent;
+import io.reactiveraft.Role;
+import io.reactiveraft.message.AppendEntriesRequest;
+import io.reactiveraft.message.EntryType;
+import io.reactiveraft.message.LogEntry;
+import io.reactiveraft.message.VoteRequest;
+import io.reactiveraft.message.VoteResponse;
+import io.reactiveraft.spi.HardState;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Membership rules of thesis chapter 4, on the core alone. */
+class RaftCoreMembershipTest {
+
+  private static LogEntry configEntry(long index, long term, ClusterConfiguration c) {
+    return new LogEntry(index, term, EntryType.CONFIGURATION, ConfigurationCodec.encode(c));
+  }
+
+  private static RaftEvent.MessageReceived msg(io.reactiveraft.message.RaftMessage m) {
+    return new RaftEvent.MessageReceived(m);
+  }
+
+  @Test
+  void configurationTakesEffectWhenAppendedAndRevertsWhenTruncated() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    ClusterConfiguration initial = net.core("b").configuration();
+    ClusterConfiguration withD = initial.withLearner(new Member("d", "d"));
+    net.handle(
+        "b",
+        msg(
+            new AppendEntriesRequest(
+                "a", "b", 1, 0, 0, List.of(entry(1, 1), configEntry(2, 1, withD)), 1)));
+    assertThat(net.core("b").configuration()).isEqualTo(withD);
+    assertThat(net.node("b").actions)
+        .anyMatch(
+            a -> a instanceof Action.ConfigurationChanged c && c.configuration().equals(withD));
+
+    // A leader of term 2 never had that entry: it overwrites index 2, and b falls back.
+    net.handle(
+        "b", msg(new AppendEntriesRequest("c", "b", 2, 1, 1, List.of(LogEntry.noop(2, 2)), 1)));
+    assertThat(net.core("b").configuration()).isEqualTo(initial);
+  }
+
+  @Test
+  void configurationIsRestoredFromTheLogOnRestart() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    ClusterConfiguration shrunk = net.core("b").configuration().without("c");
+    net.node("b").stored.addAll(List.of(entry(1, 1), configEntry(2, 1, shrunk)));
+    net.node("b").hardState = new HardState(1, null);
+    net.restart("b");
+    assertThat(net.core("b").configuration()).isEqualTo(shrunk);
+  }
+
+  @Test
+  void removedServerCannotDisruptTheClusterWithVoteRequests() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    net.elect("a");
+    ClusterConfiguration withoutC = net.core("a").configuration().without("c");
+    // b learns a configuration without c; c's vote requests are no longer heard.
+    net.handle(
+        "b",
+        msg(
+            new AppendEntriesRequest(
+                "a",
+                "b",
+                net.core("a").term(),
+                1,
+                1,
+                List.of(configEntry(2, net.core("a").term(), withoutC)),
+                1)));
+    long term = net.core("b").term();
+    net.handle("b", msg(new VoteRequest("c", "b", term + 10, 100, term + 5, false)));
+    assertThat(net.core("b").term()).isEqualTo(term);
+    assertThat(net.sent(VoteResponse.class)).noneMatch(r -> r.to().equals("c"));
+  }
+
+  @Test
+  void learnerNeverCampaigns() {
+    ClusterConfiguration c =
+        new ClusterConfiguration(
+            List.of(new Member("a", "a"), new Member("b", "b")), List.of(new Member("l", "l")));
+    CoreNetwork net =
+        new CoreNetwork(
+            (self, voters) -> new CoreConfig(self, c, 10, 2, true, true, 50, 1 << 20, 4, 3, true),
+            "a",
+            "b",
+            "l");
+    net.tick("l", 100);
+    assertThat(net.core("l").role()).isEqualTo(Role.FOLLOWER);
+    assertThat(net.sent(VoteRequest.class)).noneMatch(r -> r.from().equals("l"));
+  }
+
+  @Test
+  void emptyNodeWithoutBootstrapNeitherVotesNorCampaignsUntilALeaderBringsTheLog() {
+    CoreNetwork net =
+        new CoreNetwork(
+            (self, voters) ->
+                new CoreConfig(
+                    self,
+                    CoreConfig.votersNamed(voters),
+                    10,
+                    2,
+                    true,
+                    true,
+                    50,
+                    1 << 20,
+                    4,
+                    3,
+                    !self.equals("c")),
+            "a",
+            "b",
+            "c");
+    net.tick("c", 100);
+    assertThat(net.sent(VoteRequest.class)).noneMatch(r -> r.from().equals("c"));
+    net.handle("c", msg(new VoteRequest("a", "c", 1, 0, 0, false)));
+    assertThat(net.sent(VoteResponse.class)).singleElement().matches(r -> !r.granted());
+
+    net.elect("a");
+    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
+    net.deliverAll();
+    assertThat(net.node("c").stored).isNotEmpty();
+    long term = net.core("c").term();
+    net.handle("c", msg(new VoteRequest("b", "c", term + 1, 100, term, false)));
+    // Now it holds the log; with the leader heard recently it still ignores b (check-quorum).
+    net.tick("c", 3 * CoreNetwork.ELECTION_TICKS);
+    net.handle("c", msg(new VoteRequest("b", "c", term + 2, 100, term, false)));
+    assertThat(net.sent(VoteResponse.class)).anyMatch(r -> r.from().equals("c") && r.granted());
+  }
+}
