@@ -1,0 +1,218 @@
+package io.reactiveraft.transport.rsocket;
+
+import io.reactiveraft.Member;
+import io.rsocket.RSocket;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The connection to one peer: opened lazily by the first message that needs it, reopened after it
+ * closes, with exponential backoff while the peer keeps failing.
+ *
+ * <p>A connection counts as healthy once the peer has acknowledged a request on it. Closing a
+ * healthy connection allows an immediate reconnection (the peer probably restarted); a connection
+ * that closes before any acknowledgement (a refused SETUP, a peer that accepts and dies) counts as
+ * a failure like a refused connect, so a misconfigured peer is not hammered in a tight loop.
+ *
+ * <p>Thread-safe. Nothing here blocks: callers get the open socket, a {@code Mono} of the attempt
+ * in progress, or null while the peer is in its backoff.
+ */
+final class PeerConnection {
+
+  private static final Logger log = LoggerFactory.getLogger(PeerConnection.class);
+
+  private final Member peer;
+  private final Function<Member, Mono<RSocket>> connector;
+  private final boolean ownsSockets;
+  private final Backoff backoff;
+  private final Duration connectTimeout;
+  private final Scheduler timer;
+
+  private volatile RSocket socket;
+  private volatile boolean healthy;
+  // Guarded by this.
+  private Sinks.One<RSocket> attempt;
+  private Disposable attemptSubscription;
+  private long retryAtNanos = System.nanoTime();
+  private int failures;
+  private boolean closed;
+
+  /**
+   * @param ownsSockets whether the sockets the connector returns are this connection's to dispose
+   *     (true for the transport's own connector; a service's connector keeps its sockets)
+   */
+  PeerConnection(
+      Member peer,
+      Function<Member, Mono<RSocket>> connector,
+      boolean ownsSockets,
+      Backoff backoff,
+      Duration connectTimeout,
+      Scheduler timer) {
+    this.peer = peer;
+    this.connector = connector;
+    this.ownsSockets = ownsSockets;
+    this.backoff = backoff;
+    this.connectTimeout = connectTimeout;
+    this.timer = timer;
+  }
+
+  Member peer() {
+    return peer;
+  }
+
+  /** The open socket, or null. */
+  RSocket connected() {
+    RSocket s = socket;
+    return s != null && !s.isDisposed() ? s : null;
+  }
+
+  /**
+   * A socket to send on, as soon as there is one: the open socket, the attempt in progress, or a
+   * new attempt if the backoff allows one.
+   *
+   * @return null when the peer is in its backoff or this connection is closed
+   */
+  Mono<RSocket> connectIfDue() {
+    Sinks.One<RSocket> mine;
+    synchronized (this) {
+      if (closed) {
+        return null;
+      }
+      RSocket s = connected();
+      if (s != null) {
+        return Mono.just(s);
+      }
+      if (attempt != null) {
+        return attempt.asMono();
+      }
+      if (System.nanoTime() - retryAtNanos < 0) {
+        return null;
+      }
+      mine = Sinks.one();
+      attempt = mine;
+    }
+    log.debug("connecting to {} at {}", peer.id(), peer.address());
+    Disposable subscription =
+        Mono.defer(() -> connector.apply(peer))
+            .timeout(connectTimeout, timer)
+            .subscribe(s -> onConnected(mine, s), e -> onConnectFailed(mine, e));
+    synchronized (this) {
+      if (attempt == mine) {
+        attemptSubscription = subscription;
+      }
+    }
+    return mine.asMono();
+  }
+
+  /** Records that the peer acknowledged a request: the connection works. */
+  void acknowledged() {
+    if (!healthy) {
+      healthy = true;
+    }
+  }
+
+  /**
+   * Stops connecting and disposes the socket if it is ours; completes when that socket is closed.
+   */
+  Mono<Void> close() {
+    Sinks.One<RSocket> waiting;
+    Disposable connecting;
+    RSocket s;
+    synchronized (this) {
+      if (closed) {
+        return Mono.empty();
+      }
+      closed = true;
+      waiting = attempt;
+      connecting = attemptSubscription;
+      attempt = null;
+      attemptSubscription = null;
+      s = socket;
+      socket = null;
+    }
+    if (connecting != null) {
+      connecting.dispose();
+    }
+    if (waiting != null) {
+      waiting.tryEmitError(new ClosedChannelException());
+    }
+    if (s == null || !ownsSockets) {
+      return Mono.empty();
+    }
+    s.dispose();
+    return s.onClose().onErrorResume(e -> Mono.empty());
+  }
+
+  private void onConnected(Sinks.One<RSocket> mine, RSocket s) {
+    boolean keep;
+    synchronized (this) {
+      keep = !closed && attempt == mine;
+      if (keep) {
+        attempt = null;
+        attemptSubscription = null;
+        socket = s;
+        healthy = false;
+      }
+    }
+    if (!keep) {
+      // Closed while connecting: this socket has no one to serve.
+      if (ownsSockets) {
+        s.dispose();
+      }
+      mine.tryEmitError(new ClosedChannelException());
+      return;
+    }
+    log.debug("connected to {}", peer.id());
+    s.onClose().subscribe(null, e -> onClosed(s, e), () -> onClosed(s, null));
+    mine.tryEmitValue(s);
+  }
+
+  private void onConnectFailed(Sinks.One<RSocket> mine, Throwable e) {
+    int n;
+    synchronized (this) {
+      if (attempt != mine) {
+        return;
+      }
+      attempt = null;
+      attemptSubscription = null;
+      n = ++failures;
+      retryAtNanos = System.nanoTime() + backoff.delayNanos(n);
+    }
+    if (n == 1) {
+      log.info("cannot connect to {} at {}: {}", peer.id(), peer.address(), e.toString());
+    } else {
+      log.debug("cannot connect to {} ({} failures): {}", peer.id(), n, e.toString());
+    }
+    mine.tryEmitError(e);
+  }
+
+  private void onClosed(RSocket s, Throwable cause) {
+    boolean wasHealthy;
+    synchronized (this) {
+      if (socket != s) {
+        return;
+      }
+      socket = null;
+      wasHealthy = healthy;
+      healthy = false;
+      if (wasHealthy) {
+        failures = 0;
+        retryAtNanos = System.nanoTime();
+      } else {
+        retryAtNanos = System.nanoTime() + backoff.delayNanos(++failures);
+      }
+    }
+    if (wasHealthy) {
+      log.info("connection to {} closed{}", peer.id(), cause == null ? "" : ": " + cause);
+    } else {
+      log.debug("connection to {} closed before any acknowledgement: {}", peer.id(), cause);
+    }
+  }
+}

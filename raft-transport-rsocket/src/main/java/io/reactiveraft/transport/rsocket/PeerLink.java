@@ -1,0 +1,166 @@
+package io.reactiveraft.transport.rsocket;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.reactiveraft.message.RaftMessage;
+import io.rsocket.Payload;
+import io.rsocket.RSocket;
+import io.rsocket.util.ByteBufPayload;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.reactivestreams.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.BaseSubscriber;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Sends messages to one peer as RSocket request-responses, at most {@code maxInFlight} at a time,
+ * each with a timeout so that a peer that never answers frees its slots.
+ *
+ * <p>{@link #send} never blocks and never throws: a message that finds the window full, or the peer
+ * down or in its reconnect backoff, is dropped and counted. Raft retransmits what matters. A
+ * message sent while the first connection is being opened waits for it, holding a slot, for at most
+ * the connect timeout.
+ *
+ * <p>Thread-safe.
+ */
+final class PeerLink {
+
+  private static final Logger log = LoggerFactory.getLogger(PeerLink.class);
+
+  private final PeerConnection connection;
+  private final String group;
+  private final int maxFrameSize;
+  private final int maxInFlight;
+  private final Duration requestTimeout;
+  private final Scheduler timer;
+  private final TransportCounters counters;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final LogThrottle throttle = new LogThrottle(Duration.ofSeconds(1));
+
+  PeerLink(
+      PeerConnection connection,
+      String group,
+      int maxFrameSize,
+      int maxInFlight,
+      Duration requestTimeout,
+      Scheduler timer,
+      TransportCounters counters) {
+    this.connection = connection;
+    this.group = group;
+    this.maxFrameSize = maxFrameSize;
+    this.maxInFlight = maxInFlight;
+    this.requestTimeout = requestTimeout;
+    this.timer = timer;
+    this.counters = counters;
+  }
+
+  PeerConnection connection() {
+    return connection;
+  }
+
+  /** Requests issued or waiting for a connection, and not yet answered. */
+  int inFlight() {
+    return inFlight.get();
+  }
+
+  /** Sends {@code message} if the window and the connection allow; drops it otherwise. */
+  void send(RaftMessage message) {
+    if (!tryAcquire()) {
+      counters.dropped();
+      return;
+    }
+    RSocket socket = connection.connected();
+    if (socket != null) {
+      issue(socket, message);
+      return;
+    }
+    Mono<RSocket> pending = connection.connectIfDue();
+    if (pending == null) {
+      release();
+      counters.dropped();
+      return;
+    }
+    pending.subscribe(
+        s -> issue(s, message),
+        e -> {
+          release();
+          counters.dropped();
+        });
+  }
+
+  /** Stops sending; requests in flight end with the connection. */
+  Mono<Void> close() {
+    return connection.close();
+  }
+
+  private void issue(RSocket socket, RaftMessage message) {
+    ByteBuf frame;
+    try {
+      frame = RaftFrameCodec.encode(ByteBufAllocator.DEFAULT, group, message, maxFrameSize);
+    } catch (RuntimeException e) {
+      // Too large, or a field the wire cannot carry: the peer would refuse it anyway.
+      release();
+      counters.dropped();
+      if (throttle.permit()) {
+        log.warn("dropped a message to {}: {}", message.to(), e.getMessage());
+      }
+      return;
+    }
+    counters.sent();
+    socket
+        .requestResponse(ByteBufPayload.create(frame))
+        .timeout(requestTimeout, timer)
+        .subscribe(new Acknowledgement());
+  }
+
+  private boolean tryAcquire() {
+    int n;
+    do {
+      n = inFlight.get();
+      if (n >= maxInFlight) {
+        return false;
+      }
+    } while (!inFlight.compareAndSet(n, n + 1));
+    return true;
+  }
+
+  private void release() {
+    inFlight.decrementAndGet();
+  }
+
+  /** Waits for the answer to one request, then frees its slot. */
+  private final class Acknowledgement extends BaseSubscriber<Payload> {
+
+    @Override
+    protected void hookOnSubscribe(Subscription subscription) {
+      subscription.request(1);
+    }
+
+    @Override
+    protected void hookOnNext(Payload payload) {
+      // The acknowledgement carries no data; whatever came is released unread.
+      payload.release();
+    }
+
+    @Override
+    protected void hookOnComplete() {
+      counters.acknowledged();
+      connection.acknowledged();
+    }
+
+    @Override
+    protected void hookOnError(Throwable e) {
+      counters.failed();
+      log.debug("request to {} failed: {}", connection.peer().id(), e.toString());
+    }
+
+    @Override
+    protected void hookFinally(SignalType type) {
+      release();
+    }
+  }
+}

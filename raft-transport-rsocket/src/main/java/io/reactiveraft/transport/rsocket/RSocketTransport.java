@@ -1,0 +1,349 @@
+package io.reactiveraft.transport.rsocket;
+
+import io.reactiveraft.Member;
+import io.reactiveraft.message.RaftMessage;
+import io.reactiveraft.spi.Transport;
+import io.rsocket.RSocket;
+import io.rsocket.SocketAcceptor;
+import io.rsocket.core.RSocketServer;
+import io.rsocket.frame.decoder.PayloadDecoder;
+import io.rsocket.transport.netty.server.CloseableChannel;
+import io.rsocket.transport.netty.server.TcpServerTransport;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.netty.tcp.TcpServer;
+
+/**
+ * The RSocket peer transport: each Raft message travels as one RSocket request-response to its
+ * receiver.
+ *
+ * <p><b>Mapping.</b> The sender encodes the message with {@link RaftFrameCodec} and issues a
+ * request-response on its connection to the receiver. The receiver's responder decodes it, hands it
+ * to the {@code Flux} that {@link #start} returned, and answers with an empty acknowledgement (an
+ * RSocket COMPLETE frame), or with an RSocket error when the frame is malformed, too large, for
+ * another group, or from a sender other than the member its connection authenticated as. Raft's own
+ * answers ({@code VoteResponse}, {@code AppendEntriesResponse}) are not the RSocket responses to
+ * their requests: they travel back as requests of their own, on the answering member's connection.
+ * The node produces them on its own schedule: a follower acknowledges AppendEntries only once its
+ * log is durable, and cumulatively (one response may answer several pipelined requests, and a
+ * request may get no answer of its own), so there is no single RSocket response to attach them to.
+ * Keeping the acknowledgement empty also lets the sender free its window slot as soon as the peer
+ * has the message, independent of disk speed.
+ *
+ * <p><b>Connections.</b> Each member opens one connection to each peer it sends to, lazily on the
+ * first message, and reopens it after a failure with exponential backoff and jitter. Its SETUP
+ * frame carries the cluster id, the member id and an HMAC-SHA256 token of both keyed with the
+ * shared secret (see {@link RaftSetup}); the receiver refuses a wrong cluster id, a wrong token, or
+ * a member not in its current peer list ({@link #updateMembers}). At most {@code
+ * maxInFlightPerPeer} requests are in flight to a peer, each with a timeout, so a peer that stops
+ * answering cannot hold the window; a message that finds the window full, or the peer down, is
+ * dropped and counted in {@link #stats()}: Raft retransmits.
+ *
+ * <p><b>Embedding.</b> A service that runs its own RSocket server can serve Raft on its port: build
+ * with {@code listen(false)}, and let its server's acceptor hand connections for which {@link
+ * RaftSetup#isRaft} holds to {@link #socketAcceptor()}. It can also supply the outbound connections
+ * with {@link RSocketTransportBuilder#connector}.
+ *
+ * <p><b>Snapshots.</b> Snapshot transfer is not part of this version; when snapshots exist, their
+ * chunks will stream as an RSocket request-stream, so that a large snapshot flows under RSocket's
+ * flow control instead of as one huge request.
+ *
+ * <p><b>Threads.</b> {@link #send} never blocks; it runs on the caller's thread (the node's event
+ * loop) up to handing the frame to RSocket. Inbound messages are emitted on the transport's Netty
+ * threads. The transport owns daemon threads named {@code raft-rsocket-<member>-*} from {@link
+ * #start} to the completion of {@link #close}. All public methods are thread-safe.
+ */
+public final class RSocketTransport implements Transport {
+
+  private static final Logger log = LoggerFactory.getLogger(RSocketTransport.class);
+
+  /** The largest frame RSocket's TCP framing can express: a 24-bit length. */
+  static final int TCP_FRAME_LIMIT = (1 << 24) - 1;
+
+  private final TransportSettings settings;
+  private final TransportCounters counters = new TransportCounters();
+  private final InboundMessages inbound = new InboundMessages();
+  private final PeerAuthenticator authenticator;
+  private final RaftSocketAcceptor acceptor;
+  private final InboundDispatcher dispatcher;
+  private final Sinks.Empty<Void> closed = Sinks.empty();
+
+  // Guarded by this.
+  private Member self;
+  private TransportResources resources;
+  private Function<Member, Mono<RSocket>> connector;
+  private CloseableChannel server;
+  private boolean closing;
+
+  private volatile Map<String, PeerLink> links = Map.of();
+  private volatile boolean sending;
+
+  RSocketTransport(TransportSettings settings) {
+    this.settings = settings;
+    this.authenticator = new PeerAuthenticator(settings.clusterId(), settings.secret());
+    this.dispatcher =
+        new InboundDispatcher(
+            settings.group(), settings.maxFrameSize(), authenticator, inbound, counters);
+    this.acceptor = new RaftSocketAcceptor(authenticator, dispatcher, counters);
+  }
+
+  /** A builder; cluster id and shared secret are required. */
+  public static RSocketTransportBuilder builder() {
+    return new RSocketTransportBuilder();
+  }
+
+  /**
+   * Starts serving {@code self}: creates the transport's threads, binds its port (unless built with
+   * {@code listen(false)}), and accepts connections from {@code peers}. Blocks the caller while the
+   * port is bound.
+   *
+   * @return the inbound messages, for one subscriber; they complete when the transport closes
+   * @throws IllegalStateException when started twice or after close, or when the port cannot be
+   *     bound (the transport is then closed)
+   * @throws IllegalArgumentException when an address is not {@code host:port}
+   */
+  @Override
+  public Flux<RaftMessage> start(Member self, Iterable<Member> peers) {
+    HostPort bindAt;
+    synchronized (this) {
+      if (closing) {
+        throw new IllegalStateException("the transport is closed");
+      }
+      if (this.self != null) {
+        throw new IllegalStateException("the transport was already started for " + this.self);
+      }
+      bindAt =
+          HostPort.parse(settings.bindAddress() != null ? settings.bindAddress() : self.address());
+      this.self = self;
+      resources = new TransportResources(self.id(), settings.ioThreads());
+      connector =
+          settings.connector() != null
+              ? settings.connector()
+              : new TcpPeerConnector(settings, self.id(), resources.loops());
+      dispatcher.serve(self.id());
+      updateMembers(peers);
+      acceptor.serving(true);
+      sending = true;
+    }
+    if (settings.listen()) {
+      CloseableChannel channel;
+      try {
+        channel = bind(bindAt);
+      } catch (RuntimeException e) {
+        close().block(TransportSettings.LIFECYCLE_TIMEOUT);
+        throw new IllegalStateException(
+            self.id() + " cannot listen on " + bindAt.host() + ":" + bindAt.port(), e);
+      }
+      boolean kept;
+      synchronized (this) {
+        kept = !closing;
+        if (kept) {
+          server = channel;
+        }
+      }
+      if (!kept) {
+        // close() ran while the port was being bound, and could not see it.
+        channel.dispose();
+        channel.onClose().block(TransportSettings.LIFECYCLE_TIMEOUT);
+        throw new IllegalStateException("the transport was closed while starting");
+      }
+      log.info("{} listening on {}", self.id(), channel.address());
+    }
+    return inbound.flux();
+  }
+
+  /**
+   * Sends {@code message} to its receiver without blocking; drops it (and counts it) when the
+   * peer's window is full, the peer is unreachable, or the transport is closed.
+   *
+   * @throws IllegalArgumentException when the receiver is not a current peer
+   * @throws IllegalStateException before {@link #start}
+   */
+  @Override
+  public void send(RaftMessage message) {
+    if (!sending) {
+      synchronized (this) {
+        if (self == null) {
+          throw new IllegalStateException("send before start");
+        }
+      }
+      counters.dropped();
+      return;
+    }
+    PeerLink link = links.get(message.to());
+    if (link == null) {
+      throw new IllegalArgumentException(message.to() + " is not a peer of " + self.id());
+    }
+    link.send(message);
+  }
+
+  /**
+   * Replaces the peer list: connections are opened to new members (lazily, as always), links to
+   * removed ones are closed, a member whose address changed is redialled, and connections from
+   * members no longer listed are cut and refused from now on. This node's own id is ignored.
+   *
+   * @throws IllegalStateException before {@link #start}
+   * @throws IllegalArgumentException when two peers share an id
+   */
+  public synchronized void updateMembers(Iterable<Member> peers) {
+    if (self == null) {
+      throw new IllegalStateException("updateMembers before start");
+    }
+    if (closing) {
+      return;
+    }
+    Map<String, Member> next = new LinkedHashMap<>();
+    for (Member m : peers) {
+      if (!m.id().equals(self.id()) && next.put(m.id(), m) != null) {
+        throw new IllegalArgumentException("two peers are named " + m.id());
+      }
+    }
+    authenticator.allow(next.keySet());
+    Map<String, PeerLink> current = links;
+    Map<String, PeerLink> updated = new HashMap<>();
+    for (Member m : next.values()) {
+      PeerLink link = current.get(m.id());
+      updated.put(m.id(), link != null && link.connection().peer().equals(m) ? link : newLink(m));
+    }
+    links = Map.copyOf(updated);
+    current.forEach(
+        (id, link) -> {
+          if (updated.get(id) != link) {
+            link.close().subscribe();
+          }
+        });
+    acceptor.retainOnly(next.keySet());
+  }
+
+  /**
+   * The node's membership changed: same as {@link #updateMembers}. Called on the node's event loop;
+   * does not block (it computes the new members' tokens and starts closing dropped connections).
+   */
+  @Override
+  public void updatePeers(Iterable<Member> peers) {
+    updateMembers(peers);
+  }
+
+  /**
+   * The acceptor of this transport's inbound connections, to mount Raft on a service's own RSocket
+   * server: hand it the connections whose SETUP satisfies {@link RaftSetup#isRaft}. It
+   * authenticates each connection as this transport's own port does, and refuses every connection
+   * before {@link #start} and after {@link #close}. Thread-safe.
+   */
+  public SocketAcceptor socketAcceptor() {
+    return acceptor;
+  }
+
+  /** The address the transport listens on; empty before start, after close, or when embedded. */
+  public synchronized Optional<InetSocketAddress> boundAddress() {
+    return server == null || closing ? Optional.empty() : Optional.of(server.address());
+  }
+
+  /** The counters of sent, acknowledged, failed, dropped and refused traffic so far. */
+  public RSocketTransportStats stats() {
+    return counters.snapshot();
+  }
+
+  /**
+   * Closes the port, the connections in both directions and the transport's threads; completes the
+   * inbound messages. The returned {@code Mono} completes once all of it is released (each step is
+   * bounded by a timeout). Idempotent: every call returns the same completion.
+   */
+  @Override
+  public Mono<Void> close() {
+    return Mono.defer(
+        () -> {
+          Mono<Void> shutdown = null;
+          synchronized (this) {
+            if (!closing) {
+              closing = true;
+              shutdown = shutdown();
+            }
+          }
+          if (shutdown != null) {
+            shutdown.subscribe(
+                null,
+                e -> {
+                  log.warn("closing the transport failed", e);
+                  closed.tryEmitEmpty();
+                },
+                closed::tryEmitEmpty);
+          }
+          return closed.asMono();
+        });
+  }
+
+  /** Stops everything; called once, holding the lock, by {@link #close}. */
+  private Mono<Void> shutdown() {
+    sending = false;
+    acceptor.serving(false);
+    inbound.complete();
+    Map<String, PeerLink> closing = links;
+    links = Map.of();
+    if (resources == null) {
+      return Mono.empty();
+    }
+    CloseableChannel listening = server;
+    Mono<Void> serverClosed =
+        listening == null
+            ? Mono.empty()
+            : Mono.fromRunnable(listening::dispose).then(listening.onClose());
+    Mono<Void> linksClosed = Flux.fromIterable(closing.values()).flatMap(PeerLink::close).then();
+    Mono<Void> inboundClosed =
+        acceptor.closeAll(TransportSettings.LIFECYCLE_TIMEOUT, resources.timer());
+    TransportResources owned = resources;
+    return Mono.when(serverClosed, linksClosed, inboundClosed)
+        .timeout(TransportSettings.LIFECYCLE_TIMEOUT, resources.timer())
+        .onErrorResume(
+            e -> {
+              log.warn("{}: connections did not close cleanly: {}", self.id(), e.toString());
+              return Mono.empty();
+            })
+        .then(Mono.defer(owned::dispose))
+        .doOnSuccess(v -> log.debug("{}: transport closed", self.id()));
+  }
+
+  private PeerLink newLink(Member peer) {
+    PeerConnection connection =
+        new PeerConnection(
+            peer,
+            connector,
+            settings.connector() == null,
+            settings.reconnectBackoff(),
+            settings.connectTimeout(),
+            resources.timer());
+    return new PeerLink(
+        connection,
+        settings.group(),
+        settings.maxFrameSize(),
+        settings.maxInFlightPerPeer(),
+        settings.requestTimeout(),
+        resources.timer(),
+        counters);
+  }
+
+  private CloseableChannel bind(HostPort at) {
+    TcpServer tcp = TcpServer.create().runOn(resources.loops()).host(at.host()).port(at.port());
+    if (settings.serverTls() != null) {
+      tcp = tcp.secure(spec -> spec.sslContext(settings.serverTls()));
+    }
+    return RSocketServer.create(acceptor)
+        .payloadDecoder(PayloadDecoder.ZERO_COPY)
+        // RSocket itself admits anything a TCP frame can hold (16 MiB), so that a frame over our
+        // own, smaller limit reaches the dispatcher and gets an RSocket error back rather than a
+        // closed connection.
+        .maxInboundPayloadSize(TCP_FRAME_LIMIT)
+        .maxTimeToFirstFrame(TransportSettings.SETUP_TIMEOUT)
+        .bind(TcpServerTransport.create(tcp))
+        .block(TransportSettings.LIFECYCLE_TIMEOUT);
+  }
+}

@@ -1,0 +1,322 @@
+package io.reactiveraft.transport.rsocket;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.reactiveraft.message.AppendEntriesRequest;
+import io.reactiveraft.message.AppendEntriesResponse;
+import io.reactiveraft.message.EntryType;
+import io.reactiveraft.message.LogEntry;
+import io.reactiveraft.message.RaftMessage;
+import io.reactiveraft.message.VoteRequest;
+import io.reactiveraft.message.VoteResponse;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The binary encoding of Raft messages, one message per RSocket payload (data only, no metadata).
+ *
+ * <p>Layout, version 1. {@code varint} is unsigned LEB128, {@code zigzag} a signed varint, {@code
+ * string} a varint length and that many UTF-8 bytes (at most 1024):
+ *
+ * <pre>
+ * u8 version (1) | u8 kind | string group | string from | string to | varint term | body
+ *
+ * kind 1 VoteRequest           varint lastLogIndex | varint lastLogTerm | u8 flags (1 = preVote)
+ * kind 2 VoteResponse          u8 flags (1 = granted, 2 = preVote)
+ * kind 3 AppendEntriesRequest  varint prevLogIndex | varint prevLogTerm | varint leaderCommit
+ *                              | varint count | count x entry
+ *        entry                 zigzag (index - expected) | varint term | u8 type
+ *                              | varint length | payload bytes
+ * kind 4 AppendEntriesResponse u8 flags (1 = success) | varint matchIndex | varint conflictTerm
+ *                              | varint conflictIndex
+ * </pre>
+ *
+ * <p>An entry's index travels as its distance from the index that would follow the previous entry
+ * (prevLogIndex + 1 for the first), which is 0, one byte, for every entry of a well-formed batch.
+ * Entry types are 1 command, 2 no-op, 3 configuration. Unknown versions, kinds, flag bits and entry
+ * types, trailing bytes, negative values, varints longer than needed, invalid UTF-8 and lengths
+ * beyond the frame are all rejected: the decoder accepts exactly what the encoder writes, so a
+ * frame it accepts re-encodes to the same bytes.
+ *
+ * <p>Stateless and thread-safe. The codec never retains or releases the buffers it is given.
+ */
+public final class RaftFrameCodec {
+
+  /** The wire format version this codec writes and reads. */
+  public static final int VERSION = 1;
+
+  /** The Raft group a transport serves unless told otherwise. */
+  public static final String DEFAULT_GROUP = "default";
+
+  static final int KIND_VOTE_REQUEST = 1;
+  static final int KIND_VOTE_RESPONSE = 2;
+  static final int KIND_APPEND_REQUEST = 3;
+  static final int KIND_APPEND_RESPONSE = 4;
+
+  private static final int TYPE_COMMAND = 1;
+  private static final int TYPE_NOOP = 2;
+  private static final int TYPE_CONFIGURATION = 3;
+
+  /** The fewest bytes an entry can take: delta, term, type and length of one byte each. */
+  private static final int MIN_ENTRY_BYTES = 4;
+
+  private RaftFrameCodec() {}
+
+  /**
+   * Encodes a message into a new buffer of exactly its size; the caller owns the buffer.
+   *
+   * @param allocator where the buffer comes from
+   * @param group the Raft group the message belongs to
+   * @param message the message
+   * @return a buffer holding the frame, with its reader index at the start
+   * @throws IllegalArgumentException when a field cannot be encoded (a negative term or index, an
+   *     id over 1024 UTF-8 bytes or not valid Unicode)
+   */
+  public static ByteBuf encode(ByteBufAllocator allocator, String group, RaftMessage message) {
+    return encode(allocator, group, message, Integer.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #encode(ByteBufAllocator, String, RaftMessage)}, refusing before it allocates a frame
+   * larger than {@code maxFrameSize}.
+   *
+   * @throws FrameTooLargeException when the frame would exceed {@code maxFrameSize} bytes
+   */
+  public static ByteBuf encode(
+      ByteBufAllocator allocator, String group, RaftMessage message, int maxFrameSize) {
+    byte[] groupBytes = Wire.utf8(group, "group");
+    byte[] from = Wire.utf8(message.from(), "from");
+    byte[] to = Wire.utf8(message.to(), "to");
+    long size =
+        2L
+            + Wire.stringSize(groupBytes)
+            + Wire.stringSize(from)
+            + Wire.stringSize(to)
+            + Wire.varLongSize(nonNegative(message.term(), "term"))
+            + bodySize(message);
+    if (size > maxFrameSize) {
+      throw new FrameTooLargeException(message, size, maxFrameSize);
+    }
+    ByteBuf out = allocator.buffer((int) size, (int) size);
+    out.writeByte(VERSION);
+    out.writeByte(kindOf(message));
+    Wire.writeString(out, groupBytes);
+    Wire.writeString(out, from);
+    Wire.writeString(out, to);
+    Wire.writeVarLong(out, message.term());
+    writeBody(out, message);
+    return out;
+  }
+
+  /**
+   * Decodes one frame: every readable byte of {@code frame} must belong to the message. Advances
+   * the reader index; does not release the buffer.
+   *
+   * @throws MalformedFrameException when the bytes are not exactly one valid message
+   */
+  public static DecodedFrame decode(ByteBuf frame) {
+    if (!frame.isReadable()) {
+      throw new MalformedFrameException("empty frame");
+    }
+    int version = frame.readUnsignedByte();
+    if (version != VERSION) {
+      throw new MalformedFrameException("unknown frame version " + version);
+    }
+    if (!frame.isReadable()) {
+      throw Wire.truncated("kind");
+    }
+    int kind = frame.readUnsignedByte();
+    if (kind < KIND_VOTE_REQUEST || kind > KIND_APPEND_RESPONSE) {
+      throw new MalformedFrameException("unknown message kind " + kind);
+    }
+    String group = Wire.readString(frame, "group");
+    String from = Wire.readString(frame, "from");
+    String to = Wire.readString(frame, "to");
+    long term = Wire.readNonNegative(frame, "term");
+    RaftMessage message;
+    try {
+      message = readBody(frame, kind, from, to, term);
+    } catch (IllegalArgumentException e) {
+      // A record constructor refused a value (an entry index or term below 1).
+      throw new MalformedFrameException("invalid field: " + e.getMessage(), e);
+    }
+    if (frame.isReadable()) {
+      throw new MalformedFrameException(frame.readableBytes() + " bytes after the message");
+    }
+    return new DecodedFrame(group, message);
+  }
+
+  private static int kindOf(RaftMessage m) {
+    if (m instanceof VoteRequest) {
+      return KIND_VOTE_REQUEST;
+    } else if (m instanceof VoteResponse) {
+      return KIND_VOTE_RESPONSE;
+    } else if (m instanceof AppendEntriesRequest) {
+      return KIND_APPEND_REQUEST;
+    } else {
+      return KIND_APPEND_RESPONSE;
+    }
+  }
+
+  private static long bodySize(RaftMessage m) {
+    if (m instanceof VoteRequest r) {
+      return Wire.varLongSize(nonNegative(r.lastLogIndex(), "lastLogIndex"))
+          + Wire.varLongSize(nonNegative(r.lastLogTerm(), "lastLogTerm"))
+          + 1;
+    } else if (m instanceof VoteResponse) {
+      return 1;
+    } else if (m instanceof AppendEntriesRequest r) {
+      long size =
+          Wire.varLongSize(nonNegative(r.prevLogIndex(), "prevLogIndex"))
+              + Wire.varLongSize(nonNegative(r.prevLogTerm(), "prevLogTerm"))
+              + Wire.varLongSize(nonNegative(r.leaderCommit(), "leaderCommit"))
+              + Wire.varLongSize(r.entries().size());
+      long expected = r.prevLogIndex() + 1;
+      for (LogEntry e : r.entries()) {
+        int length = e.payload().length;
+        size +=
+            Wire.varLongSize(Wire.zigZag(e.index() - expected))
+                + Wire.varLongSize(e.term())
+                + 1
+                + Wire.varLongSize(length)
+                + length;
+        expected = e.index() + 1;
+      }
+      return size;
+    } else {
+      AppendEntriesResponse r = (AppendEntriesResponse) m;
+      return 1
+          + Wire.varLongSize(nonNegative(r.matchIndex(), "matchIndex"))
+          + Wire.varLongSize(nonNegative(r.conflictTerm(), "conflictTerm"))
+          + Wire.varLongSize(nonNegative(r.conflictIndex(), "conflictIndex"));
+    }
+  }
+
+  private static void writeBody(ByteBuf out, RaftMessage m) {
+    if (m instanceof VoteRequest r) {
+      Wire.writeVarLong(out, r.lastLogIndex());
+      Wire.writeVarLong(out, r.lastLogTerm());
+      out.writeByte(r.preVote() ? 1 : 0);
+    } else if (m instanceof VoteResponse r) {
+      out.writeByte((r.granted() ? 1 : 0) | (r.preVote() ? 2 : 0));
+    } else if (m instanceof AppendEntriesRequest r) {
+      Wire.writeVarLong(out, r.prevLogIndex());
+      Wire.writeVarLong(out, r.prevLogTerm());
+      Wire.writeVarLong(out, r.leaderCommit());
+      Wire.writeVarLong(out, r.entries().size());
+      long expected = r.prevLogIndex() + 1;
+      for (LogEntry e : r.entries()) {
+        Wire.writeVarLong(out, Wire.zigZag(e.index() - expected));
+        Wire.writeVarLong(out, e.term());
+        out.writeByte(typeCode(e.type()));
+        Wire.writeVarLong(out, e.payload().length);
+        out.writeBytes(e.payload());
+        expected = e.index() + 1;
+      }
+    } else {
+      AppendEntriesResponse r = (AppendEntriesResponse) m;
+      out.writeByte(r.success() ? 1 : 0);
+      Wire.writeVarLong(out, r.matchIndex());
+      Wire.writeVarLong(out, r.conflictTerm());
+      Wire.writeVarLong(out, r.conflictIndex());
+    }
+  }
+
+  private static RaftMessage readBody(ByteBuf in, int kind, String from, String to, long term) {
+    switch (kind) {
+      case KIND_VOTE_REQUEST:
+        {
+          long lastLogIndex = Wire.readNonNegative(in, "lastLogIndex");
+          long lastLogTerm = Wire.readNonNegative(in, "lastLogTerm");
+          int flags = readFlags(in, 0b1);
+          return new VoteRequest(from, to, term, lastLogIndex, lastLogTerm, flags == 1);
+        }
+      case KIND_VOTE_RESPONSE:
+        {
+          int flags = readFlags(in, 0b11);
+          return new VoteResponse(from, to, term, (flags & 1) != 0, (flags & 2) != 0);
+        }
+      case KIND_APPEND_REQUEST:
+        return readAppendRequest(in, from, to, term);
+      default:
+        {
+          int flags = readFlags(in, 0b1);
+          long matchIndex = Wire.readNonNegative(in, "matchIndex");
+          long conflictTerm = Wire.readNonNegative(in, "conflictTerm");
+          long conflictIndex = Wire.readNonNegative(in, "conflictIndex");
+          return new AppendEntriesResponse(
+              from, to, term, flags == 1, matchIndex, conflictTerm, conflictIndex);
+        }
+    }
+  }
+
+  private static AppendEntriesRequest readAppendRequest(
+      ByteBuf in, String from, String to, long term) {
+    long prevLogIndex = Wire.readNonNegative(in, "prevLogIndex");
+    long prevLogTerm = Wire.readNonNegative(in, "prevLogTerm");
+    long leaderCommit = Wire.readNonNegative(in, "leaderCommit");
+    // The count is bounded by the bytes present, so a forged count cannot make us allocate.
+    int count = Wire.readLength(in, "entry count", in.readableBytes() / MIN_ENTRY_BYTES);
+    List<LogEntry> entries = new ArrayList<>(count);
+    long expected = prevLogIndex + 1;
+    for (int i = 0; i < count; i++) {
+      long index = expected + Wire.unZigZag(Wire.readVarLong(in, "entry index"));
+      long entryTerm = Wire.readNonNegative(in, "entry term");
+      if (!in.isReadable()) {
+        throw Wire.truncated("entry type");
+      }
+      EntryType type = entryType(in.readUnsignedByte());
+      byte[] payload = new byte[Wire.readLength(in, "entry payload", Integer.MAX_VALUE)];
+      // The one copy of an entry's bytes: from the network buffer into the entry's array.
+      in.readBytes(payload);
+      entries.add(new LogEntry(index, entryTerm, type, payload));
+      expected = index + 1;
+    }
+    return new AppendEntriesRequest(
+        from, to, term, prevLogIndex, prevLogTerm, entries, leaderCommit);
+  }
+
+  private static int readFlags(ByteBuf in, int allowed) {
+    if (!in.isReadable()) {
+      throw Wire.truncated("flags");
+    }
+    int flags = in.readUnsignedByte();
+    if ((flags & ~allowed) != 0) {
+      throw new MalformedFrameException("unknown flag bits " + Integer.toBinaryString(flags));
+    }
+    return flags;
+  }
+
+  private static int typeCode(EntryType type) {
+    switch (type) {
+      case COMMAND:
+        return TYPE_COMMAND;
+      case NOOP:
+        return TYPE_NOOP;
+      case CONFIGURATION:
+        return TYPE_CONFIGURATION;
+      default:
+        throw new IllegalArgumentException("no wire code for entry type " + type);
+    }
+  }
+
+  private static EntryType entryType(int code) {
+    switch (code) {
+      case TYPE_COMMAND:
+        return EntryType.COMMAND;
+      case TYPE_NOOP:
+        return EntryType.NOOP;
+      case TYPE_CONFIGURATION:
+        return EntryType.CONFIGURATION;
+      default:
+        throw new MalformedFrameException("unknown entry type " + code);
+    }
+  }
+
+  private static long nonNegative(long value, String field) {
+    if (value < 0) {
+      throw new IllegalArgumentException(field + " must not be negative: " + value);
+    }
+    return value;
+  }
+}

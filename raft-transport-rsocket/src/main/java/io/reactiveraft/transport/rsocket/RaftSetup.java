@@ -1,0 +1,136 @@
+package io.reactiveraft.transport.rsocket;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.rsocket.ConnectionSetupPayload;
+import io.rsocket.Payload;
+import io.rsocket.util.DefaultPayload;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.Objects;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The SETUP frame of a Raft peer connection: who is calling, and proof that it holds the cluster's
+ * shared secret.
+ *
+ * <p>The frame's data MIME type is {@link #MIME_TYPE}, which lets a service that mounts Raft on its
+ * own RSocket server tell Raft connections from its own. The data is
+ *
+ * <pre>
+ * u8 version (1) | string clusterId | string memberId | u8 token length (32) | token
+ * </pre>
+ *
+ * with strings encoded as in {@link RaftFrameCodec}, and token = HMAC-SHA256 keyed with the shared
+ * secret over the length-prefixed cluster id and member id (prefixing keeps "ab"+"c" and "a"+"bc"
+ * apart). The token is a bearer credential: anyone who sees it can replay it, so run the transport
+ * over TLS where the network is not trusted.
+ *
+ * <p>Static methods, thread-safe.
+ */
+public final class RaftSetup {
+
+  /** The data MIME type of a Raft peer connection's SETUP frame. */
+  public static final String MIME_TYPE = "application/x.reactive-raft.v1";
+
+  static final int VERSION = 1;
+  static final int TOKEN_BYTES = 32;
+  private static final String HMAC = "HmacSHA256";
+
+  private RaftSetup() {}
+
+  /**
+   * The SETUP payload with which member {@code memberId} introduces itself to its peers. Use it
+   * with {@code RSocketConnector.setupPayload(...)} and {@code dataMimeType(RaftSetup.MIME_TYPE)}
+   * when a service opens Raft connections itself. The payload is heap-backed and not reference
+   * counted, so it can be reused for reconnections.
+   *
+   * @throws IllegalArgumentException when an id is too long or the secret is empty
+   */
+  public static Payload payload(String clusterId, String memberId, byte[] secret) {
+    byte[] cluster = Wire.utf8(clusterId, "clusterId");
+    byte[] member = Wire.utf8(memberId, "memberId");
+    byte[] token = token(secret, clusterId, memberId);
+    ByteBuf data =
+        Unpooled.buffer(1 + Wire.stringSize(cluster) + Wire.stringSize(member) + 1 + token.length);
+    data.writeByte(VERSION);
+    Wire.writeString(data, cluster);
+    Wire.writeString(data, member);
+    data.writeByte(token.length);
+    data.writeBytes(token);
+    byte[] bytes = new byte[data.readableBytes()];
+    data.readBytes(bytes);
+    return DefaultPayload.create(bytes);
+  }
+
+  /** Whether a connection's SETUP frame announces Raft peer traffic. */
+  public static boolean isRaft(ConnectionSetupPayload setup) {
+    return MIME_TYPE.equals(setup.dataMimeType());
+  }
+
+  /**
+   * The token of {@code memberId}: HMAC-SHA256 keyed with {@code secret} over the length-prefixed
+   * UTF-8 cluster id and member id.
+   */
+  static byte[] token(byte[] secret, String clusterId, String memberId) {
+    Objects.requireNonNull(secret, "secret");
+    if (secret.length == 0) {
+      throw new IllegalArgumentException("the shared secret must not be empty");
+    }
+    try {
+      Mac mac = Mac.getInstance(HMAC);
+      mac.init(new SecretKeySpec(secret, HMAC));
+      updatePrefixed(mac, clusterId.getBytes(StandardCharsets.UTF_8));
+      updatePrefixed(mac, memberId.getBytes(StandardCharsets.UTF_8));
+      return mac.doFinal();
+    } catch (GeneralSecurityException e) {
+      // Every Java 17 runtime ships HmacSHA256.
+      throw new IllegalStateException("HmacSHA256 is not available", e);
+    }
+  }
+
+  /** Compares tokens in time that does not depend on where they differ. */
+  static boolean sameToken(byte[] expected, byte[] presented) {
+    return MessageDigest.isEqual(expected, presented);
+  }
+
+  /**
+   * Parses the data of a SETUP frame.
+   *
+   * @throws MalformedFrameException when it is not a version 1 Raft setup
+   */
+  static Introduction parse(ByteBuf data) {
+    if (!data.isReadable()) {
+      throw new MalformedFrameException("empty setup");
+    }
+    int version = data.readUnsignedByte();
+    if (version != VERSION) {
+      throw new MalformedFrameException("unknown setup version " + version);
+    }
+    String clusterId = Wire.readString(data, "clusterId");
+    String memberId = Wire.readString(data, "memberId");
+    if (!data.isReadable()) {
+      throw Wire.truncated("token length");
+    }
+    int length = data.readUnsignedByte();
+    if (length != TOKEN_BYTES || data.readableBytes() != TOKEN_BYTES) {
+      throw new MalformedFrameException("the token must be exactly " + TOKEN_BYTES + " bytes");
+    }
+    byte[] token = new byte[TOKEN_BYTES];
+    data.readBytes(token);
+    return new Introduction(clusterId, memberId, token);
+  }
+
+  private static void updatePrefixed(Mac mac, byte[] bytes) {
+    mac.update((byte) (bytes.length >>> 24));
+    mac.update((byte) (bytes.length >>> 16));
+    mac.update((byte) (bytes.length >>> 8));
+    mac.update((byte) bytes.length);
+    mac.update(bytes);
+  }
+
+  /** What a connecting peer claims in its SETUP frame; nothing here is verified yet. */
+  record Introduction(String clusterId, String memberId, byte[] token) {}
+}

@@ -1,0 +1,58 @@
+package io.reactiveraft.transport.rsocket;
+
+import io.netty.channel.ChannelOption;
+import io.reactiveraft.Member;
+import io.rsocket.Payload;
+import io.rsocket.RSocket;
+import io.rsocket.core.RSocketConnector;
+import io.rsocket.frame.decoder.PayloadDecoder;
+import io.rsocket.transport.netty.client.TcpClientTransport;
+import java.util.function.Function;
+import reactor.core.publisher.Mono;
+import reactor.netty.resources.LoopResources;
+import reactor.netty.tcp.TcpClient;
+
+/**
+ * The transport's own way to reach a peer: a fresh TCP connection (TLS if configured) on the
+ * transport's event loops, no connection pool, and a SETUP frame that introduces this member.
+ * Thread-safe; each call returns a cold {@code Mono} that connects when subscribed.
+ */
+final class TcpPeerConnector implements Function<Member, Mono<RSocket>> {
+
+  private final TransportSettings settings;
+  private final LoopResources loops;
+  private final Payload setup;
+
+  TcpPeerConnector(TransportSettings settings, String selfId, LoopResources loops) {
+    this.settings = settings;
+    this.loops = loops;
+    // A heap payload without reference counting: every reconnection reuses it.
+    this.setup = RaftSetup.payload(settings.clusterId(), selfId, settings.secret());
+  }
+
+  @Override
+  public Mono<RSocket> apply(Member peer) {
+    return Mono.defer(
+        () -> {
+          HostPort target = HostPort.parse(peer.address());
+          TcpClient client =
+              TcpClient.newConnection()
+                  .runOn(loops)
+                  .host(target.host())
+                  .port(target.port())
+                  .option(ChannelOption.TCP_NODELAY, true)
+                  .option(
+                      ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                      (int) settings.connectTimeout().toMillis());
+          if (settings.clientTls() != null) {
+            client = client.secure(spec -> spec.sslContext(settings.clientTls()));
+          }
+          return RSocketConnector.create()
+              .setupPayload(setup)
+              .dataMimeType(RaftSetup.MIME_TYPE)
+              .keepAlive(settings.keepAliveInterval(), settings.keepAliveMaxLifetime())
+              .payloadDecoder(PayloadDecoder.ZERO_COPY)
+              .connect(TcpClientTransport.create(client));
+        });
+  }
+}

@@ -1,0 +1,55 @@
+package io.reactiveraft.transport.rsocket;
+
+import java.time.Duration;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.resources.LoopResources;
+
+/**
+ * The threads one transport owns: Netty event loops for its server and its outbound connections
+ * (created on first use, so an embedded transport with a service's connector creates none), and a
+ * timer for request and connect timeouts. Every thread is a daemon named {@code
+ * raft-rsocket-<member>-...}, and all of them are gone once {@link #dispose()} completes.
+ *
+ * <p>Thread-safe.
+ */
+final class TransportResources {
+
+  private final String name;
+  private final int ioThreads;
+  private final Scheduler timer;
+  private LoopResources loops;
+
+  TransportResources(String memberId, int ioThreads) {
+    this.name = "raft-rsocket-" + memberId;
+    this.ioThreads = ioThreads;
+    this.timer = Schedulers.newSingle(name + "-timer", true);
+  }
+
+  /** The event loops, created on first call. */
+  synchronized LoopResources loops() {
+    if (loops == null) {
+      loops = LoopResources.create(name, 1, ioThreads, true);
+    }
+    return loops;
+  }
+
+  Scheduler timer() {
+    return timer;
+  }
+
+  /** Shuts the event loops and the timer down; completes when their threads have ended. */
+  Mono<Void> dispose() {
+    LoopResources l;
+    synchronized (this) {
+      l = loops;
+    }
+    // Connections are closed before this runs, so there is nothing to wait for in a quiet period.
+    Mono<Void> loopsDone =
+        l == null
+            ? Mono.empty()
+            : l.disposeLater(Duration.ZERO, TransportSettings.LIFECYCLE_TIMEOUT);
+    return loopsDone.then(Mono.defer(timer::disposeGracefully));
+  }
+}

@@ -1,0 +1,155 @@
+package io.reactiveraft.transport.rsocket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reactiveraft.Member;
+import io.reactiveraft.message.RaftMessage;
+import io.reactiveraft.message.VoteRequest;
+import io.rsocket.Payload;
+import io.rsocket.RSocket;
+import io.rsocket.core.RSocketServer;
+import io.rsocket.transport.netty.server.CloseableChannel;
+import io.rsocket.transport.netty.server.TcpServerTransport;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+
+/** The sending side: bounded windows, timeouts, drops, reconnection and backoff. */
+class PeerLinkTest {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  private final Member a = new Member("a", Loopback.freeAddress());
+  private final Member b = new Member("b", Loopback.freeAddress());
+
+  private static VoteRequest vote(long term) {
+    return new VoteRequest("a", "b", term, 0, 0, false);
+  }
+
+  /** A peer that accepts anyone and never answers a request. */
+  private static CloseableChannel silentPeer(Member at) {
+    RSocket silent =
+        new RSocket() {
+          @Override
+          public Mono<Payload> requestResponse(Payload payload) {
+            payload.release();
+            return Mono.never();
+          }
+        };
+    return RSocketServer.create((setup, sending) -> Mono.just(silent))
+        .bind(TcpServerTransport.create(Loopback.HOST, Loopback.port(at.address())))
+        .block(TIMEOUT);
+  }
+
+  @Test
+  void aPeerThatNeverAnswersFillsTheWindowOnlyUntilTheTimeouts() {
+    CloseableChannel peer = silentPeer(b);
+    RSocketTransport transport =
+        TestTransports.builder()
+            .maxInFlightPerPeer(4)
+            .requestTimeout(Duration.ofMillis(300))
+            .build();
+    try {
+      transport.start(a, List.of(b)).subscribe();
+      for (int i = 0; i < 10; i++) {
+        transport.send(vote(i));
+      }
+      // Four take the window (waiting for the first connection), six find it full.
+      assertThat(transport.stats().dropped()).isEqualTo(6);
+      Await.until(() -> transport.stats().sent() == 4, TIMEOUT, "four requests issued");
+      Await.until(() -> transport.stats().failed() == 4, TIMEOUT, "four requests time out");
+
+      // The timeouts freed the window.
+      for (int i = 0; i < 4; i++) {
+        transport.send(vote(100 + i));
+      }
+      assertThat(transport.stats().sent()).isEqualTo(8);
+      assertThat(transport.stats().dropped()).isEqualTo(6);
+      transport.send(vote(200));
+      assertThat(transport.stats().dropped()).isEqualTo(7);
+      assertThat(transport.stats().acknowledged()).isZero();
+    } finally {
+      transport.close().block(TIMEOUT);
+      peer.dispose();
+      peer.onClose().block(TIMEOUT);
+    }
+  }
+
+  @Test
+  void aFailingPeerIsRedialledOnlyAfterItsBackoff() {
+    AtomicInteger attempts = new AtomicInteger();
+    AtomicLong secondAttemptAt = new AtomicLong();
+    RSocketTransport transport =
+        TestTransports.builder()
+            .reconnectBackoff(Duration.ofMillis(400), Duration.ofSeconds(2))
+            .connector(
+                peer -> {
+                  if (attempts.incrementAndGet() == 2) {
+                    secondAttemptAt.set(System.nanoTime());
+                  }
+                  return Mono.error(new ConnectException("refused"));
+                })
+            .build();
+    try {
+      transport.start(a, List.of(b)).subscribe();
+      long firstAttemptAt = System.nanoTime();
+      transport.send(vote(1));
+      assertThat(attempts).hasValue(1);
+      for (int i = 0; i < 50; i++) {
+        transport.send(vote(2));
+      }
+      // In the backoff, messages are dropped at once, without dialling.
+      assertThat(attempts).hasValue(1);
+      assertThat(transport.stats().dropped()).isEqualTo(51);
+
+      Await.until(
+          () -> {
+            transport.send(vote(3));
+            return attempts.get() >= 2;
+          },
+          TIMEOUT,
+          "a second attempt after the backoff");
+      // The first wait is drawn from [min/2, min].
+      assertThat(Duration.ofNanos(secondAttemptAt.get() - firstAttemptAt))
+          .isGreaterThanOrEqualTo(Duration.ofMillis(200));
+    } finally {
+      transport.close().block(TIMEOUT);
+    }
+  }
+
+  @Test
+  void aRestartedPeerIsRedialled() {
+    RSocketTransport sender = TestTransports.builder().build();
+    BlockingQueue<RaftMessage> atB = new LinkedBlockingQueue<>();
+    RSocketTransport receiver = TestTransports.builder().build();
+    RSocketTransport restarted = TestTransports.builder().build();
+    try {
+      sender.start(a, List.of(b)).subscribe();
+      receiver.start(b, List.of(a)).subscribe(atB::add);
+      sender.send(vote(1));
+      Await.until(() -> atB.size() == 1, TIMEOUT, "delivery to b");
+
+      receiver.close().block(TIMEOUT);
+      sender.send(vote(2));
+      restarted.start(b, List.of(a)).subscribe(atB::add);
+      Await.until(
+          () -> {
+            sender.send(vote(3));
+            return atB.stream().anyMatch(m -> m.term() == 3);
+          },
+          TIMEOUT,
+          "delivery to the restarted b");
+      assertThat(sender.stats().dropped() + sender.stats().failed()).isPositive();
+    } finally {
+      sender.close().block(TIMEOUT);
+      receiver.close().block(TIMEOUT);
+      restarted.close().block(TIMEOUT);
+    }
+  }
+}

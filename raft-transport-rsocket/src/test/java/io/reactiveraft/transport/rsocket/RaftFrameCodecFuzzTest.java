@@ -1,0 +1,227 @@
+package io.reactiveraft.transport.rsocket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.reactiveraft.message.RaftMessage;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hostile bytes: the decoder either returns a message that re-encodes to exactly the bytes it was
+ * given, or throws {@link MalformedFrameException}; nothing else escapes, and no forged length
+ * makes it allocate.
+ */
+class RaftFrameCodecFuzzTest {
+
+  /**
+   * Heap buffers outside leak detection: at PARANOID level every tracked buffer records stack
+   * traces, which would make a hundred thousand round trips take minutes. The transport tests run
+   * the codec on tracked, pooled buffers.
+   */
+  private static final ByteBufAllocator ALLOC = new UnpooledByteBufAllocator(false, true);
+
+  /** Decodes {@code bytes}; fails on any outcome but a faithful message or MalformedFrame. */
+  private static boolean decodesOrRejectsCleanly(byte[] bytes) {
+    ByteBuf in = Unpooled.wrappedBuffer(bytes);
+    try {
+      DecodedFrame decoded = RaftFrameCodec.decode(in);
+      ByteBuf again = RaftFrameCodec.encode(ALLOC, decoded.group(), decoded.message());
+      try {
+        assertThat(ByteBufUtil.getBytes(again))
+            .as("an accepted frame re-encodes to the same bytes")
+            .isEqualTo(bytes);
+      } finally {
+        again.release();
+      }
+      return true;
+    } catch (MalformedFrameException expected) {
+      return false;
+    } finally {
+      in.release();
+    }
+  }
+
+  private static byte[] encode(RaftMessage m) {
+    ByteBuf frame = RaftFrameCodec.encode(ALLOC, "default", m);
+    try {
+      return ByteBufUtil.getBytes(frame);
+    } finally {
+      frame.release();
+    }
+  }
+
+  private static void assertRejected(byte[] bytes, String reason) {
+    ByteBuf in = Unpooled.wrappedBuffer(bytes);
+    try {
+      assertThatThrownBy(() -> RaftFrameCodec.decode(in))
+          .isInstanceOf(MalformedFrameException.class)
+          .hasMessageContaining(reason);
+    } finally {
+      in.release();
+    }
+  }
+
+  @Test
+  void randomBytesAreRejectedAndNothingElseEscapes() {
+    SplittableRandom random = new SplittableRandom(7);
+    for (int i = 0; i < 100_000; i++) {
+      byte[] bytes = new byte[random.nextInt(120)];
+      for (int b = 0; b < bytes.length; b++) {
+        bytes[b] = (byte) random.nextInt(256);
+      }
+      // Make a third of them look like the start of a frame, to get past the first checks.
+      if (bytes.length > 2 && i % 3 == 0) {
+        bytes[0] = 1;
+        bytes[1] = (byte) (1 + random.nextInt(4));
+      }
+      decodesOrRejectsCleanly(bytes);
+    }
+  }
+
+  @Test
+  void everyTruncationOfAValidFrameIsRejected() {
+    for (RaftMessage m : Messages.samples()) {
+      byte[] frame = encode(m);
+      for (int length = 0; length < frame.length; length++) {
+        byte[] prefix = Arrays.copyOf(frame, length);
+        assertThat(decodesOrRejectsCleanly(prefix))
+            .as("%d of %d bytes of %s", length, frame.length, m)
+            .isFalse();
+      }
+    }
+  }
+
+  @Test
+  void trailingBytesAreRejected() {
+    byte[] frame = encode(Messages.samples().get(0));
+    assertRejected(Arrays.copyOf(frame, frame.length + 1), "after the message");
+  }
+
+  @Test
+  void validFramesWithRandomlyCorruptedBytesAreRejectedOrDecodedFaithfully() {
+    SplittableRandom random = new SplittableRandom(11);
+    List<RaftMessage> samples = Messages.samples();
+    int rejected = 0;
+    for (int i = 0; i < 50_000; i++) {
+      byte[] frame = encode(samples.get(random.nextInt(samples.size())));
+      int flips = 1 + random.nextInt(3);
+      for (int f = 0; f < flips; f++) {
+        frame[random.nextInt(frame.length)] = (byte) random.nextInt(256);
+      }
+      if (!decodesOrRejectsCleanly(frame)) {
+        rejected++;
+      }
+    }
+    assertThat(rejected).as("most corruptions are caught").isGreaterThan(10_000);
+  }
+
+  @Test
+  void unknownVersionAndKindAreRejected() {
+    byte[] frame = encode(Messages.samples().get(0));
+    byte[] version = frame.clone();
+    version[0] = 2;
+    assertRejected(version, "unknown frame version 2");
+    byte[] kind = frame.clone();
+    kind[1] = 9;
+    assertRejected(kind, "unknown message kind 9");
+    kind[1] = 0;
+    assertRejected(kind, "unknown message kind 0");
+    assertRejected(new byte[0], "empty frame");
+  }
+
+  @Test
+  void hugeLengthPrefixesAreRejectedWithoutAllocating() {
+    // The group's length claims 2^62 bytes.
+    assertRejected(
+        new byte[] {
+          1,
+          1,
+          (byte) 0x80,
+          (byte) 0x80,
+          (byte) 0x80,
+          (byte) 0x80,
+          (byte) 0x80,
+          (byte) 0x80,
+          (byte) 0x80,
+          (byte) 0x80,
+          0x40
+        },
+        "group: length");
+    // A heartbeat-sized AppendEntries that claims 2^31 entries, then one whose entry claims a
+    // payload of 2^31 bytes.
+    ByteBuf frame = Unpooled.buffer();
+    frame.writeBytes(new byte[] {1, 3, 1, 'g', 1, 'a', 1, 'b', 1, 5, 5, 5});
+    frame.writeBytes(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08});
+    assertRejected(ByteBufUtil.getBytes(frame), "entry count");
+    frame.writerIndex(frame.writerIndex() - 5);
+    frame.writeBytes(new byte[] {1, 0, 5, 1});
+    frame.writeBytes(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08});
+    assertRejected(ByteBufUtil.getBytes(frame), "entry payload");
+    frame.release();
+    // An 11-byte varint.
+    byte[] longVarint = new byte[14];
+    longVarint[0] = 1;
+    longVarint[1] = 1;
+    Arrays.fill(longVarint, 2, 13, (byte) 0xFF);
+    assertRejected(longVarint, "varint");
+  }
+
+  @Test
+  void corruptedFieldsAreRejected() {
+    // VoteResponse: version, kind, "g", "a", "b", term 1, then flags.
+    byte[] voteResponse = {1, 2, 1, 'g', 1, 'a', 1, 'b', 1, 4};
+    assertRejected(voteResponse, "unknown flag bits");
+    // AppendEntries with one entry: index delta 0 (so index 6), term 0: entries start at term 1.
+    byte[] zeroTerm = {1, 3, 1, 'g', 1, 'a', 1, 'b', 1, 5, 5, 5, 1, 0, 0, 1, 0};
+    assertRejected(zeroTerm, "invalid field");
+    // Same entry with term 1 and entry type 7.
+    byte[] badType = {1, 3, 1, 'g', 1, 'a', 1, 'b', 1, 5, 5, 5, 1, 0, 1, 7, 0};
+    assertRejected(badType, "unknown entry type 7");
+    // An index delta of -6 puts the entry at index 0.
+    byte[] indexZero = {1, 3, 1, 'g', 1, 'a', 1, 'b', 1, 5, 5, 5, 1, 11, 1, 1, 0};
+    assertRejected(indexZero, "invalid field");
+    // A term with the 64th bit set would be negative.
+    byte[] negativeTerm = {
+      1,
+      2,
+      1,
+      'g',
+      1,
+      'a',
+      1,
+      'b',
+      (byte) 0xFF,
+      (byte) 0xFF,
+      (byte) 0xFF,
+      (byte) 0xFF,
+      (byte) 0xFF,
+      (byte) 0xFF,
+      (byte) 0xFF,
+      (byte) 0xFF,
+      (byte) 0xFF,
+      0x01,
+      0
+    };
+    assertRejected(negativeTerm, "term: out of range");
+    // A member id that is not UTF-8.
+    byte[] badUtf8 = {1, 2, 1, 'g', 2, (byte) 0xC3, 0x28, 1, 'b', 1, 0};
+    assertRejected(badUtf8, "invalid UTF-8");
+    // A varint padded with a zero continuation: 1 written as 0x81 0x00.
+    byte[] overlong = {1, 2, 1, 'g', 1, 'a', 1, 'b', (byte) 0x81, 0x00, 0};
+    assertRejected(overlong, "shortest form");
+  }
+
+  @Test
+  void theSmallestValidFramesDecode() {
+    // VoteResponse from "a" to "b" in group "g", term 1, granted.
+    assertThat(decodesOrRejectsCleanly(new byte[] {1, 2, 1, 'g', 1, 'a', 1, 'b', 1, 1})).isTrue();
+  }
+}

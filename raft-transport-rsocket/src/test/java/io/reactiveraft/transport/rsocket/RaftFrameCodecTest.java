@@ -1,0 +1,147 @@
+package io.reactiveraft.transport.rsocket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.reactiveraft.message.AppendEntriesRequest;
+import io.reactiveraft.message.AppendEntriesResponse;
+import io.reactiveraft.message.EntryType;
+import io.reactiveraft.message.LogEntry;
+import io.reactiveraft.message.RaftMessage;
+import io.reactiveraft.message.VoteRequest;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class RaftFrameCodecTest {
+
+  /**
+   * Heap buffers outside leak detection: at PARANOID level every tracked buffer records stack
+   * traces, which would make a hundred thousand round trips take minutes. The transport tests run
+   * the codec on tracked, pooled buffers.
+   */
+  private static final ByteBufAllocator ALLOC = new UnpooledByteBufAllocator(false, true);
+
+  static DecodedFrame roundTrip(String group, RaftMessage m) {
+    ByteBuf frame = RaftFrameCodec.encode(ALLOC, group, m);
+    try {
+      assertThat(frame.readableBytes()).isEqualTo(frame.capacity());
+      return RaftFrameCodec.decode(frame);
+    } finally {
+      frame.release();
+    }
+  }
+
+  @Test
+  void everyKindRoundTripsUnchanged() {
+    for (RaftMessage m : Messages.samples()) {
+      DecodedFrame decoded = roundTrip("default", m);
+      assertThat(decoded.message()).as("%s", m).isEqualTo(m).isNotSameAs(m);
+      assertThat(decoded.group()).isEqualTo("default");
+    }
+  }
+
+  @Test
+  void randomMessagesRoundTripUnchanged() {
+    SplittableRandom random = new SplittableRandom(20261126);
+    for (int i = 0; i < 20_000; i++) {
+      RaftMessage m = Messages.random(random);
+      assertThat(roundTrip("g" + (i % 3), m).message()).isEqualTo(m);
+    }
+  }
+
+  @Test
+  void theGroupTravelsWithTheMessage() {
+    RaftMessage m = new VoteRequest("a", "b", 1, 0, 0, false);
+    assertThat(roundTrip("orders-7", m).group()).isEqualTo("orders-7");
+  }
+
+  @Test
+  void aHeartbeatIsAFewDozenBytesAndEntriesCostTheirPayloadPlusFourBytes() {
+    ByteBuf heartbeat =
+        RaftFrameCodec.encode(
+            ALLOC, "default", new AppendEntriesRequest("n1", "n2", 3, 500, 3, List.of(), 499));
+    ByteBuf batch = RaftFrameCodec.encode(ALLOC, "default", Messages.append("n1", "n2", 64, 100));
+    try {
+      assertThat(heartbeat.readableBytes()).isLessThan(30);
+      // Consecutive entries of one term: delta, term, type and length take one byte each.
+      assertThat(batch.readableBytes()).isLessThan(64 * 104 + 40);
+    } finally {
+      heartbeat.release();
+      batch.release();
+    }
+  }
+
+  @Test
+  void decodesFromTheSlicesAndCompositesRSocketHandsOver() {
+    RaftMessage m = Messages.append("n1", "n2", 8, 50);
+    ByteBuf frame = RaftFrameCodec.encode(ALLOC, "default", m);
+    CompositeByteBuf composite = ALLOC.compositeBuffer();
+    int half = frame.readableBytes() / 2;
+    composite.addComponent(true, frame.retainedSlice(0, half));
+    composite.addComponent(true, frame.retainedSlice(half, frame.readableBytes() - half));
+    ByteBuf padded = Unpooled.wrappedBuffer(new byte[7], ByteBufUtil.getBytes(frame));
+    try {
+      assertThat(RaftFrameCodec.decode(composite).message()).isEqualTo(m);
+      assertThat(RaftFrameCodec.decode(padded.slice(7, frame.readableBytes())).message())
+          .isEqualTo(m);
+    } finally {
+      composite.release();
+      frame.release();
+      padded.release();
+    }
+  }
+
+  @Test
+  void entryPayloadsAreCopiedOutOfTheNetworkBuffer() {
+    LogEntry entry = new LogEntry(5, 2, EntryType.COMMAND, new byte[] {1, 2, 3});
+    ByteBuf frame =
+        RaftFrameCodec.encode(
+            ALLOC, "default", new AppendEntriesRequest("a", "b", 2, 4, 2, List.of(entry), 4));
+    AppendEntriesRequest decoded;
+    try {
+      decoded = (AppendEntriesRequest) RaftFrameCodec.decode(frame).message();
+      frame.setZero(0, frame.capacity());
+    } finally {
+      frame.release();
+    }
+    // Overwriting (and releasing) the buffer does not reach into the decoded entry.
+    assertThat(decoded.entries().get(0).payload()).containsExactly(1, 2, 3);
+  }
+
+  @Test
+  void encodingRefusesAFrameOverTheLimitBeforeAllocating() {
+    assertThatThrownBy(
+            () -> RaftFrameCodec.encode(ALLOC, "default", Messages.append("a", "b", 64, 100), 4096))
+        .isInstanceOf(FrameTooLargeException.class)
+        .hasMessageContaining("4096");
+  }
+
+  @Test
+  void encodingRefusesWhatTheWireCannotCarryUnchanged() {
+    assertThatThrownBy(
+            () ->
+                RaftFrameCodec.encode(
+                    ALLOC, "default", new AppendEntriesResponse("a", "b", -1, true, 0, 0, 0)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("term");
+    assertThatThrownBy(
+            () ->
+                RaftFrameCodec.encode(
+                    ALLOC, "default", new VoteRequest("a\uD800", "b", 1, 0, 0, false)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Unicode");
+    assertThatThrownBy(
+            () ->
+                RaftFrameCodec.encode(
+                    ALLOC, "default", new VoteRequest("a".repeat(2000), "b", 1, 0, 0, false)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("limit");
+  }
+}
