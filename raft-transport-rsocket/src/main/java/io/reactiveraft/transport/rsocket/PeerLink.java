@@ -13,7 +13,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.SignalType;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -132,7 +131,10 @@ final class PeerLink {
     inFlight.decrementAndGet();
   }
 
-  /** Waits for the answer to one request, then frees its slot. */
+  /**
+   * Waits for the answer to one request. The slot is freed before the outcome is counted, so that
+   * whoever sees the count can use the slot.
+   */
   private final class Acknowledgement extends BaseSubscriber<Payload> {
 
     @Override
@@ -148,18 +150,20 @@ final class PeerLink {
 
     @Override
     protected void hookOnComplete() {
+      release();
       counters.acknowledged();
       connection.acknowledged();
     }
 
     @Override
     protected void hookOnError(Throwable e) {
+      release();
       counters.failed();
       log.debug("request to {} failed: {}", connection.peer().id(), e.toString());
     }
 
     @Override
-    protected void hookFinally(SignalType type) {
+    protected void hookOnCancel() {
       release();
     }
   }

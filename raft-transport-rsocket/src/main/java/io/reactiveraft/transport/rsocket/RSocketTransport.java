@@ -282,15 +282,19 @@ public final class RSocketTransport implements Transport {
         });
   }
 
-  /** Stops everything; called once, holding the lock, by {@link #close}. */
+  /**
+   * Stops sending and accepting at once; called once, holding the lock, by {@link #close}. Returns
+   * the release work, which {@link #close} runs after letting go of the lock, so that subscribers
+   * completed with the inbound messages never run under it.
+   */
   private Mono<Void> shutdown() {
     sending = false;
     acceptor.serving(false);
-    inbound.complete();
     Map<String, PeerLink> closing = links;
     links = Map.of();
+    Mono<Void> inboundCompleted = Mono.fromRunnable(inbound::complete);
     if (resources == null) {
-      return Mono.empty();
+      return inboundCompleted;
     }
     CloseableChannel listening = server;
     Mono<Void> serverClosed =
@@ -301,7 +305,8 @@ public final class RSocketTransport implements Transport {
     Mono<Void> inboundClosed =
         acceptor.closeAll(TransportSettings.LIFECYCLE_TIMEOUT, resources.timer());
     TransportResources owned = resources;
-    return Mono.when(serverClosed, linksClosed, inboundClosed)
+    return inboundCompleted
+        .then(Mono.when(serverClosed, linksClosed, inboundClosed))
         .timeout(TransportSettings.LIFECYCLE_TIMEOUT, resources.timer())
         .onErrorResume(
             e -> {

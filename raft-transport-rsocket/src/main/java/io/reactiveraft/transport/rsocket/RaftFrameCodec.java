@@ -10,7 +10,9 @@ import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.message.VoteRequest;
 import io.reactiveraft.message.VoteResponse;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The binary encoding of Raft messages, one message per RSocket payload (data only, no metadata).
@@ -33,10 +35,10 @@ import java.util.List;
  *
  * <p>An entry's index travels as its distance from the index that would follow the previous entry
  * (prevLogIndex + 1 for the first), which is 0, one byte, for every entry of a well-formed batch.
- * Entry types are 1 command, 2 no-op, 3 configuration. Unknown versions, kinds, flag bits and entry
- * types, trailing bytes, negative values, varints longer than needed, invalid UTF-8 and lengths
- * beyond the frame are all rejected: the decoder accepts exactly what the encoder writes, so a
- * frame it accepts re-encodes to the same bytes.
+ * Entry types are 1 command, 2 no-op, 3 configuration, 4 session command. Unknown versions, kinds,
+ * flag bits and entry types, trailing bytes, negative values, varints longer than needed, invalid
+ * UTF-8 and lengths beyond the frame are all rejected: the decoder accepts exactly what the encoder
+ * writes, so a frame it accepts re-encodes to the same bytes.
  *
  * <p>Stateless and thread-safe. The codec never retains or releases the buffers it is given.
  */
@@ -53,9 +55,27 @@ public final class RaftFrameCodec {
   static final int KIND_APPEND_REQUEST = 3;
   static final int KIND_APPEND_RESPONSE = 4;
 
-  private static final int TYPE_COMMAND = 1;
-  private static final int TYPE_NOOP = 2;
-  private static final int TYPE_CONFIGURATION = 3;
+  /**
+   * Entry type wire codes: the index of the type's name here. Append-only, and pinned by name
+   * rather than by ordinal, so that reordering the enum never changes what a code means. A name
+   * this version of the API does not have is skipped.
+   */
+  private static final List<String> ENTRY_TYPE_CODES =
+      List.of("", "COMMAND", "NOOP", "CONFIGURATION", "SESSION_COMMAND");
+
+  private static final Map<EntryType, Integer> CODE_OF_TYPE = new EnumMap<>(EntryType.class);
+  private static final EntryType[] TYPE_OF_CODE = new EntryType[ENTRY_TYPE_CODES.size()];
+
+  static {
+    for (int code = 1; code < ENTRY_TYPE_CODES.size(); code++) {
+      for (EntryType type : EntryType.values()) {
+        if (type.name().equals(ENTRY_TYPE_CODES.get(code))) {
+          CODE_OF_TYPE.put(type, code);
+          TYPE_OF_CODE[code] = type;
+        }
+      }
+    }
+  }
 
   /** The fewest bytes an entry can take: delta, term, type and length of one byte each. */
   private static final int MIN_ENTRY_BYTES = 4;
@@ -288,29 +308,24 @@ public final class RaftFrameCodec {
   }
 
   private static int typeCode(EntryType type) {
-    switch (type) {
-      case COMMAND:
-        return TYPE_COMMAND;
-      case NOOP:
-        return TYPE_NOOP;
-      case CONFIGURATION:
-        return TYPE_CONFIGURATION;
-      default:
-        throw new IllegalArgumentException("no wire code for entry type " + type);
+    Integer code = CODE_OF_TYPE.get(type);
+    if (code == null) {
+      throw new IllegalArgumentException("no wire code for entry type " + type);
     }
+    return code;
   }
 
   private static EntryType entryType(int code) {
-    switch (code) {
-      case TYPE_COMMAND:
-        return EntryType.COMMAND;
-      case TYPE_NOOP:
-        return EntryType.NOOP;
-      case TYPE_CONFIGURATION:
-        return EntryType.CONFIGURATION;
-      default:
-        throw new MalformedFrameException("unknown entry type " + code);
+    EntryType type = code < TYPE_OF_CODE.length ? TYPE_OF_CODE[code] : null;
+    if (type == null) {
+      throw new MalformedFrameException("unknown entry type " + code);
     }
+    return type;
+  }
+
+  /** Whether every entry type of this API version has a wire code. */
+  static boolean everyEntryTypeHasACode() {
+    return CODE_OF_TYPE.size() == EntryType.values().length;
   }
 
   private static long nonNegative(long value, String field) {

@@ -1,5 +1,8 @@
 /**
- * The RSocket peer transport: request-response for each peer RPC over a compact binary codec. Under
- * construction; until it lands, clusters run on the in-JVM transport of {@code raft-reactor}.
+ * The RSocket peer transport: {@link io.reactiveraft.transport.rsocket.RSocketTransport} carries
+ * each Raft message as one RSocket request-response, encoded by {@link
+ * io.reactiveraft.transport.rsocket.RaftFrameCodec}, over connections authenticated by {@link
+ * io.reactiveraft.transport.rsocket.RaftSetup}. It binds its own port, or mounts on a service's
+ * RSocket server.
  */
 package io.reactiveraft.transport.rsocket;

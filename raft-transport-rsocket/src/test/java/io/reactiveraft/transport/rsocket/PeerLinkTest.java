@@ -124,6 +124,33 @@ class PeerLinkTest {
   }
 
   @Test
+  void aPeerThatMovesIsDialledAtItsNewAddress() {
+    Member moved = new Member("b", Loopback.freeAddress());
+    RSocketTransport sender = TestTransports.builder().build();
+    RSocketTransport before = TestTransports.builder().build();
+    RSocketTransport after = TestTransports.builder().build();
+    BlockingQueue<RaftMessage> atOld = new LinkedBlockingQueue<>();
+    BlockingQueue<RaftMessage> atNew = new LinkedBlockingQueue<>();
+    try {
+      sender.start(a, List.of(b)).subscribe();
+      before.start(b, List.of(a)).subscribe(atOld::add);
+      after.start(moved, List.of(a)).subscribe(atNew::add);
+      sender.send(vote(1));
+      Await.until(() -> atOld.size() == 1, TIMEOUT, "delivery at the old address");
+
+      sender.updateMembers(List.of(moved));
+      sender.send(vote(2));
+      Await.until(() -> atNew.size() == 1, TIMEOUT, "delivery at the new address");
+      assertThat(atOld).hasSize(1);
+      assertThat(atNew.peek().term()).isEqualTo(2);
+    } finally {
+      sender.close().block(TIMEOUT);
+      before.close().block(TIMEOUT);
+      after.close().block(TIMEOUT);
+    }
+  }
+
+  @Test
   void aRestartedPeerIsRedialled() {
     RSocketTransport sender = TestTransports.builder().build();
     BlockingQueue<RaftMessage> atB = new LinkedBlockingQueue<>();
@@ -145,7 +172,6 @@ class PeerLinkTest {
           },
           TIMEOUT,
           "delivery to the restarted b");
-      assertThat(sender.stats().dropped() + sender.stats().failed()).isPositive();
     } finally {
       sender.close().block(TIMEOUT);
       receiver.close().block(TIMEOUT);

@@ -57,6 +57,18 @@ class RaftFrameCodecTest {
   }
 
   @Test
+  void everyEntryTypeHasAWireCodeAndRoundTrips() {
+    assertThat(RaftFrameCodec.everyEntryTypeHasACode())
+        .as("a new EntryType needs a code appended in RaftFrameCodec")
+        .isTrue();
+    for (EntryType type : EntryType.values()) {
+      LogEntry entry = new LogEntry(8, 2, type, new byte[] {(byte) type.ordinal()});
+      RaftMessage m = new AppendEntriesRequest("a", "b", 2, 7, 2, List.of(entry), 7);
+      assertThat(roundTrip("default", m).message()).isEqualTo(m);
+    }
+  }
+
+  @Test
   void theGroupTravelsWithTheMessage() {
     RaftMessage m = new VoteRequest("a", "b", 1, 0, 0, false);
     assertThat(roundTrip("orders-7", m).group()).isEqualTo("orders-7");
