@@ -52,6 +52,7 @@ public final class RaftConfig<C, R> {
   private final Scheduler applyScheduler;
   private final Long randomSeed;
   private final boolean bootstrap;
+  private final Duration sessionTimeout;
 
   private RaftConfig(Builder<C, R> b) {
     members = List.copyOf(b.members);
@@ -81,6 +82,12 @@ public final class RaftConfig<C, R> {
     applyScheduler = b.applyScheduler;
     randomSeed = b.randomSeed;
     bootstrap = b.bootstrap;
+    sessionTimeout = b.sessionTimeout;
+  }
+
+  /** How long a client session lives without a command, in log time. */
+  public Duration sessionTimeout() {
+    return sessionTimeout;
   }
 
   /**
@@ -257,8 +264,19 @@ public final class RaftConfig<C, R> {
     private Scheduler applyScheduler;
     private Long randomSeed;
     private boolean bootstrap = true;
+    private Duration sessionTimeout = Duration.ofMinutes(10);
 
     private Builder() {}
+
+    /**
+     * How long a client session is remembered without a command (default 10 min). Measured in log
+     * time: the leaders' clocks as recorded in session commands, so every node expires a session at
+     * the same point of the log.
+     */
+    public Builder<C, R> sessionTimeout(Duration sessionTimeout) {
+      this.sessionTimeout = sessionTimeout;
+      return this;
+    }
 
     /** The voting members of the cluster, this node included. Required; ids unique. */
     public Builder<C, R> members(List<Member> members) {
@@ -493,6 +511,7 @@ public final class RaftConfig<C, R> {
       positive(heartbeatInterval, "heartbeatInterval");
       positive(electionTimeout, "electionTimeout");
       positive(defaultCommandTimeout, "defaultCommandTimeout");
+      positive(sessionTimeout, "sessionTimeout");
       require(
           tickInterval.compareTo(heartbeatInterval) <= 0,
           "tickInterval",

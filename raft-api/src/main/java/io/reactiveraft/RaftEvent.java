@@ -1,5 +1,6 @@
 package io.reactiveraft;
 
+import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.RaftMessage;
 
 /**
@@ -26,9 +27,16 @@ public sealed interface RaftEvent
    * A client proposed a command.
    *
    * @param requestId the node-local id that correlates the proposal with its caller
+   * @param type {@code COMMAND}, or {@code SESSION_COMMAND} for a retry-safe one
    * @param payload the encoded command; not copied, never modified
    */
-  record CommandProposed(long requestId, byte[] payload) implements RaftEvent {}
+  record CommandProposed(long requestId, EntryType type, byte[] payload) implements RaftEvent {
+
+    /** A plain command. */
+    public CommandProposed(long requestId, byte[] payload) {
+      this(requestId, EntryType.COMMAND, payload);
+    }
+  }
 
   /**
    * A caller asked for a membership change or a leadership transfer.

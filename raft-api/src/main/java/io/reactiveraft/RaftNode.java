@@ -47,6 +47,21 @@ public interface RaftNode<C, R> {
   Mono<R> submit(C command, Duration timeout);
 
   /**
+   * Proposes a command of a client session: the cluster applies each (clientId, sequence) at most
+   * once, and answers a resent one with the result of its first application, as long as the session
+   * has not expired (thesis 6.3). Sequences start at 1 and grow by one; a client has one command in
+   * flight at a time. {@link ClientSession} does the bookkeeping.
+   *
+   * <p>Errors: as {@link #submit(Object)}, plus {@link SessionExpiredException} for a session the
+   * cluster no longer knows, and {@link IllegalArgumentException} for a sequence older than the
+   * session's last (its result is gone).
+   */
+  Mono<R> submit(C command, String clientId, long sequence);
+
+  /** As {@link #submit(Object, String, long)}, with its own timeout. */
+  Mono<R> submit(C command, String clientId, long sequence, Duration timeout);
+
+  /**
    * Leadership changes seen by this node. Hot: a new subscriber first receives the latest change
    * (so it learns the current leader), then every later one. Completes when the node closes.
    */

@@ -7,5 +7,11 @@ public enum EntryType {
   /** The empty entry a new leader appends to commit its term (thesis 6.4). */
   NOOP,
   /** A cluster membership configuration. */
-  CONFIGURATION
+  CONFIGURATION,
+  /**
+   * A user command of a client session (thesis 6.3): the payload carries the client id, its
+   * sequence number and the leader's clock before the encoded command, so that every node applies a
+   * retried command at most once.
+   */
+  SESSION_COMMAND
 }

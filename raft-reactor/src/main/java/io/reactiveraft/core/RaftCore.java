@@ -127,7 +127,7 @@ public final class RaftCore {
     } else if (event instanceof RaftEvent.MessageReceived received) {
       receive(received.message());
     } else if (event instanceof RaftEvent.CommandProposed proposed) {
-      propose(proposed.requestId(), EntryType.COMMAND, proposed.payload());
+      propose(proposed.requestId(), proposed.type(), proposed.payload());
     } else if (event instanceof RaftEvent.LogDurable durable) {
       logDurable(durable.index(), durable.term());
     } else if (event instanceof RaftEvent.ChangeRequested change) {
@@ -151,7 +151,13 @@ public final class RaftCore {
     sealAppends();
     out.addAll(logWrites);
     logWrites.clear();
-    out.addAll(messages);
+    for (Action a : messages) {
+      // A message built earlier in the batch for a term this node has since left is dropped:
+      // an acknowledgement of term t must not leave after a later term's truncation began.
+      if (((Action.Send) a).message().term() >= term) {
+        out.add(a);
+      }
+    }
     messages.clear();
     // Proposal results before applies, so a caller is registered before its entry can apply.
     List<Action> leaderChanges = new ArrayList<>();

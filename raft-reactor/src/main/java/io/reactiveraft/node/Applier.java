@@ -24,6 +24,7 @@ final class Applier<C, R> {
   private final StateMachine<C, R> stateMachine;
   private final Codec<C> codec;
   private final PendingRequests<R> pending;
+  private final SessionTable<R> sessions;
   private volatile long lastApplied;
 
   Applier(
@@ -31,7 +32,9 @@ final class Applier<C, R> {
       StateMachine<C, R> stateMachine,
       Codec<C> codec,
       PendingRequests<R> pending,
+      SessionTable<R> sessions,
       long lastApplied) {
+    this.sessions = sessions;
     this.worker = worker;
     this.stateMachine = stateMachine;
     this.codec = codec;
@@ -55,22 +58,42 @@ final class Applier<C, R> {
       }
       if (entry.type() == EntryType.COMMAND) {
         applyCommand(entry);
+      } else if (entry.type() == EntryType.SESSION_COMMAND) {
+        applySessionCommand(entry);
       }
       lastApplied = entry.index();
     }
   }
 
+  private void applySessionCommand(LogEntry entry) {
+    SessionCommand command = SessionCommand.decode(entry.payload());
+    SessionTable.Outcome<R> outcome = sessions.admit(command);
+    if (outcome instanceof SessionTable.Outcome.Duplicate<R> duplicate) {
+      pending.applied(entry.index(), entry.term(), duplicate.result());
+    } else if (outcome instanceof SessionTable.Outcome.Refused<R> refused) {
+      pending.applyFailed(entry.index(), entry.term(), refused.error());
+    } else {
+      sessions.record(command, applyToStateMachine(entry, command.command()));
+    }
+  }
+
   private void applyCommand(LogEntry entry) {
+    applyToStateMachine(entry, entry.payload());
+  }
+
+  /** Applies and completes the caller with the result or the error. */
+  private SessionTable.Applied<R> applyToStateMachine(LogEntry entry, byte[] encoded) {
     R result;
     try {
-      result = stateMachine.apply(entry.index(), codec.decode(entry.payload()));
+      result = stateMachine.apply(entry.index(), codec.decode(encoded));
     } catch (RuntimeException e) {
       // The same command fails the same way on every node (apply is deterministic), so the
       // state stays consistent; the caller gets the error and the log moves on.
       log.warn("state machine failed to apply entry {}", entry.index(), e);
       pending.applyFailed(entry.index(), entry.term(), e);
-      return;
+      return new SessionTable.Applied<>(null, e);
     }
     pending.applied(entry.index(), entry.term(), result);
+    return new SessionTable.Applied<>(result, null);
   }
 }

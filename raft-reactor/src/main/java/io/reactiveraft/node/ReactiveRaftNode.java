@@ -12,6 +12,7 @@ import io.reactiveraft.RaftNode;
 import io.reactiveraft.RaftStatus;
 import io.reactiveraft.core.Action;
 import io.reactiveraft.core.RaftCore;
+import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.spi.LogStore;
 import io.reactiveraft.spi.Transport;
@@ -88,6 +89,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
             config.stateMachine(),
             config.codec(),
             pending,
+            new SessionTable<>(config.sessionTimeout().toMillis()),
             core.commitIndex());
   }
 
@@ -128,7 +130,38 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   }
 
   @Override
+  public Mono<R> submit(C command, String clientId, long sequence) {
+    return submit(command, clientId, sequence, config.defaultCommandTimeout());
+  }
+
+  @Override
+  public Mono<R> submit(C command, String clientId, long sequence, Duration timeout) {
+    if (clientId == null || clientId.isEmpty()) {
+      return Mono.error(new IllegalArgumentException("clientId must not be empty"));
+    }
+    if (sequence < 1) {
+      return Mono.error(new IllegalArgumentException("sequence starts at 1: " + sequence));
+    }
+    return propose(
+        command,
+        timeout,
+        EntryType.SESSION_COMMAND,
+        bytes ->
+            new SessionCommand(
+                    clientId,
+                    sequence,
+                    schedulers.timerScheduler().now(TimeUnit.MILLISECONDS),
+                    bytes)
+                .encode());
+  }
+
+  @Override
   public Mono<R> submit(C command, Duration timeout) {
+    return propose(command, timeout, EntryType.COMMAND, bytes -> bytes);
+  }
+
+  private Mono<R> propose(
+      C command, Duration timeout, EntryType type, java.util.function.UnaryOperator<byte[]> wrap) {
     if (command == null) {
       return Mono.error(new IllegalArgumentException("command must not be null"));
     }
@@ -140,9 +173,9 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
           if (closing.get()) {
             return Mono.error(NodeClosedException.rejected(id, null));
           }
-          byte[] payload = config.codec().encode(command);
+          byte[] payload = wrap.apply(config.codec().encode(command));
           PendingRequests.Request<R> request = pending.reserve(payload.length, nowNanos(), timeout);
-          loop.offer(new Proposal<>(request, payload));
+          loop.offer(new Proposal<>(request, type, payload));
           return request.sink().asMono();
         });
   }
@@ -223,7 +256,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   // ------------------------------------------------------------------ the loop
 
   /** A proposal on its way into the loop; the core sees only its payload. */
-  private record Proposal<R>(PendingRequests.Request<R> request, byte[] payload) {}
+  private record Proposal<R>(PendingRequests.Request<R> request, EntryType type, byte[] payload) {}
 
   private void runBatch(List<Object> batch) {
     try {
@@ -237,7 +270,8 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
             pending.fail(request, NodeClosedException.rejected(id, null));
           } else {
             pending.proposed(request);
-            handle(new RaftEvent.CommandProposed(request.id(), proposal.payload()));
+            handle(
+                new RaftEvent.CommandProposed(request.id(), proposal.type(), proposal.payload()));
           }
         } else if (input instanceof RaftEvent event && !stopped) {
           handle(event);

@@ -94,12 +94,9 @@ final class Invariants {
     if (durableMajority(last, committedConfig)) {
       return;
     }
-    for (String id : cluster.running()) {
-      Optional<RaftStatus> s = cluster.status(id);
-      if (s.isPresent()
-          && durableMajority(
-              last,
-              new io.reactiveraft.ClusterConfiguration(s.get().members(), s.get().learners()))) {
+    for (SimNode n : cluster.nodes.values()) {
+      io.reactiveraft.ClusterConfiguration latest = latestConfiguration(n.disk.currentLog());
+      if (latest != null && durableMajority(last, latest)) {
         return;
       }
     }
@@ -168,37 +165,64 @@ final class Invariants {
     }
   }
 
+  /**
+   * Every state machine applies a prefix of the committed commands, each client command at most
+   * once: a resent session command (same client and sequence) is skipped.
+   */
   private void checkApplied(SimNode n) {
     List<String> applied = n.machine.applied();
-    int i = 0;
-    for (LogEntry e : committed) {
-      if (i >= applied.size()) {
-        return;
-      }
-      if (e.type() != EntryType.COMMAND) {
-        continue;
-      }
-      String command = new String(e.payload(), StandardCharsets.UTF_8);
-      if (!command.equals(applied.get(i))) {
+    List<String> expected = expectedApplies();
+    if (applied.size() > expected.size()) {
+      violation(
+          n.id
+              + " applied "
+              + applied.size()
+              + " commands, only "
+              + expected.size()
+              + " committed");
+      return;
+    }
+    for (int i = 0; i < applied.size(); i++) {
+      if (!applied.get(i).equals(expected.get(i))) {
         violation(
             n.id
                 + " applied "
                 + applied.get(i)
                 + " as command "
                 + (i + 1)
-                + ", log has "
-                + command);
+                + ", log says "
+                + expected.get(i));
         return;
       }
-      i++;
-    }
-    if (applied.size() > i && i == countCommands()) {
-      violation(n.id + " applied " + applied.size() + " commands, only " + i + " committed");
     }
   }
 
-  private int countCommands() {
-    return (int) committed.stream().filter(e -> e.type() == EntryType.COMMAND).count();
+  private List<String> expectedApplies() {
+    List<String> out = new ArrayList<>();
+    java.util.Map<String, Long> lastSequence = new java.util.HashMap<>();
+    for (LogEntry e : committed) {
+      if (e.type() == EntryType.COMMAND) {
+        out.add(new String(e.payload(), StandardCharsets.UTF_8));
+      } else if (e.type() == EntryType.SESSION_COMMAND) {
+        io.reactiveraft.node.SessionCommand c =
+            io.reactiveraft.node.SessionCommand.decode(e.payload());
+        long last = lastSequence.getOrDefault(c.clientId(), 0L);
+        if (c.sequence() > last && (last > 0 || c.sequence() == 1)) {
+          lastSequence.put(c.clientId(), c.sequence());
+          out.add(new String(c.command(), StandardCharsets.UTF_8));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static io.reactiveraft.ClusterConfiguration latestConfiguration(List<LogEntry> log) {
+    for (int i = log.size() - 1; i >= 0; i--) {
+      if (log.get(i).type() == EntryType.CONFIGURATION) {
+        return io.reactiveraft.core.ConfigurationCodec.decode(log.get(i).payload());
+      }
+    }
+    return null;
   }
 
   /** The latest configuration in the committed prefix; the initial one when there is none. */

@@ -2,6 +2,7 @@ package io.reactiveraft.sim;
 
 import io.reactiveraft.NotLeaderException;
 import io.reactiveraft.RaftException;
+import io.reactiveraft.SessionExpiredException;
 import io.reactiveraft.sim.Operation.Kind;
 import io.reactiveraft.sim.Operation.Outcome;
 import java.time.Duration;
@@ -27,6 +28,8 @@ final class Workload {
   private final List<Operation> history = new ArrayList<>();
   private final Map<String, List<String>> written = new HashMap<>();
   private final String[] leaderHint;
+  private final long[] sequences;
+  private static final int MAX_ATTEMPTS = 3;
   private int nextValue;
   private boolean running = true;
   private int pending;
@@ -36,6 +39,7 @@ final class Workload {
     this.random = random;
     this.keys = keys;
     this.leaderHint = new String[clients];
+    this.sequences = new long[clients];
     for (int c = 0; c < clients; c++) {
       int client = c;
       later(() -> next(client), random.nextInt(50));
@@ -77,34 +81,79 @@ final class Workload {
     if (value != null) {
       written.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
     }
-    String target = target(client);
-    long invokedAt = cluster.nowNanos();
     pending++;
-    var node = cluster.nodes.get(target).node;
+    Attempt a =
+        new Attempt(
+            client, key, kind, value, expected, command, ++sequences[client], cluster.nowNanos());
+    send(a);
+  }
+
+  /** One operation, sent until it has an answer or runs out of attempts (same sequence). */
+  private final class Attempt {
+    final int client;
+    final String key;
+    final Kind kind;
+    final String value;
+    final String expected;
+    final String command;
+    final long sequence;
+    final long invokedAt;
+    int attempts;
+    boolean mayHaveApplied;
+
+    Attempt(
+        int client,
+        String key,
+        Kind kind,
+        String value,
+        String expected,
+        String command,
+        long sequence,
+        long invokedAt) {
+      this.client = client;
+      this.key = key;
+      this.kind = kind;
+      this.value = value;
+      this.expected = expected;
+      this.command = command;
+      this.sequence = sequence;
+      this.invokedAt = invokedAt;
+    }
+  }
+
+  private void send(Attempt a) {
+    a.attempts++;
+    var node = cluster.nodes.get(target(a.client)).node;
     if (node == null) {
-      finish(client, key, kind, value, expected, invokedAt, Outcome.FAIL, null);
+      retryOrGiveUp(a);
       return;
     }
-    node.submit(command, TIMEOUT)
+    node.submit(a.command, "client-" + a.client, a.sequence, TIMEOUT)
         .subscribe(
-            result -> finish(client, key, kind, value, expected, invokedAt, Outcome.OK, result),
+            result -> finish(a, Outcome.OK, result),
             error -> {
               if (error instanceof NotLeaderException nl) {
-                leaderHint[client] = nl.leaderId().orElse(null);
+                leaderHint[a.client] = nl.leaderId().orElse(null);
               } else {
-                leaderHint[client] = null;
+                leaderHint[a.client] = null;
               }
-              boolean unknown = !(error instanceof RaftException re) || re.outcomeUnknown();
-              finish(
-                  client,
-                  key,
-                  kind,
-                  value,
-                  expected,
-                  invokedAt,
-                  unknown ? Outcome.INFO : Outcome.FAIL,
-                  null);
+              if (error instanceof SessionExpiredException) {
+                a.mayHaveApplied = true;
+                finish(a, Outcome.INFO, null);
+                return;
+              }
+              a.mayHaveApplied |= !(error instanceof RaftException re) || re.outcomeUnknown();
+              retryOrGiveUp(a);
             });
+  }
+
+  /** Resends with the same sequence: the cluster applies it at most once (thesis 6.3). */
+  private void retryOrGiveUp(Attempt a) {
+    if (a.attempts < MAX_ATTEMPTS && running) {
+      later(() -> send(a), 5 + random.nextInt(30));
+    } else {
+      finish(a, a.mayHaveApplied ? Outcome.INFO : Outcome.FAIL, null);
+    }
   }
 
   private String pickExpected(String key) {
@@ -125,32 +174,25 @@ final class Workload {
     return ids.get(random.nextInt(ids.size()));
   }
 
-  private void finish(
-      int client,
-      String key,
-      Kind kind,
-      String value,
-      String expected,
-      long invokedAt,
-      Outcome outcome,
-      String result) {
+  private void finish(Attempt a, Outcome outcome, String result) {
     pending--;
     long completedAt = outcome == Outcome.INFO ? Long.MAX_VALUE : cluster.nowNanos();
-    String recordedValue = kind == Kind.READ ? result : value;
-    boolean casOk = kind == Kind.CAS && "true".equals(result);
+    String recordedValue = a.kind == Kind.READ ? result : a.value;
+    boolean casOk = a.kind == Kind.CAS && "true".equals(result);
     history.add(
         new Operation(
             history.size(),
-            client,
-            key,
-            kind,
+            a.client,
+            a.key,
+            a.kind,
             recordedValue,
-            expected,
-            invokedAt,
+            a.expected,
+            a.invokedAt,
             completedAt,
             outcome,
             casOk));
     later(
-        () -> next(client), outcome == Outcome.FAIL ? 1 + random.nextInt(10) : random.nextInt(20));
+        () -> next(a.client),
+        outcome == Outcome.FAIL ? 1 + random.nextInt(10) : random.nextInt(20));
   }
 }

@@ -1,0 +1,70 @@
+package io.reactiveraft;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+
+/**
+ * A client of one node whose commands are applied at most once, even when resent after a timeout or
+ * a leadership change (thesis 6.3). Each command gets the next sequence number; when its outcome is
+ * unknown it is resent with the same number, and the cluster answers a resent command with the
+ * result of its first application.
+ *
+ * <p>Commands of one session must be issued one at a time: submit the next after the previous
+ * completed. Thread-safe otherwise.
+ *
+ * @param <C> command type
+ * @param <R> result type
+ */
+public final class ClientSession<C, R> {
+
+  private final RaftNode<C, R> node;
+  private final String clientId;
+  private final AtomicLong sequence = new AtomicLong();
+  private final int maxAttempts;
+  private final Duration backoff;
+
+  /**
+   * @param node where commands go (the leader; a {@link NotLeaderException} is not retried)
+   * @param maxAttempts how often one command is sent at most, when its outcome stays unknown
+   * @param backoff the first pause between attempts, doubled each time
+   */
+  public ClientSession(RaftNode<C, R> node, int maxAttempts, Duration backoff) {
+    this(node, UUID.randomUUID().toString(), maxAttempts, backoff);
+  }
+
+  /** A session with an id of the caller's choosing, which must be unique in the cluster. */
+  public ClientSession(RaftNode<C, R> node, String clientId, int maxAttempts, Duration backoff) {
+    this.node = Objects.requireNonNull(node, "node");
+    this.clientId = Objects.requireNonNull(clientId, "clientId");
+    if (maxAttempts < 1) {
+      throw new IllegalArgumentException("maxAttempts must be >= 1");
+    }
+    this.maxAttempts = maxAttempts;
+    this.backoff = Objects.requireNonNull(backoff, "backoff");
+  }
+
+  public String clientId() {
+    return clientId;
+  }
+
+  /**
+   * Submits the next command of the session, resending it while its outcome is unknown (a timeout
+   * or a lost leadership), up to the configured attempts.
+   */
+  public Mono<R> submit(C command) {
+    long seq = sequence.incrementAndGet();
+    return Mono.defer(() -> node.submit(command, clientId, seq))
+        .retryWhen(
+            Retry.backoff(maxAttempts - 1L, backoff)
+                .filter(
+                    e ->
+                        e instanceof RaftException re
+                            && re.outcomeUnknown()
+                            && !(e instanceof SessionExpiredException))
+                .onRetryExhaustedThrow((spec, signal) -> signal.failure()));
+  }
+}

@@ -1,0 +1,96 @@
+package io.reactiveraft.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reactiveraft.ClientSession;
+import io.reactiveraft.OutcomeUnknownException;
+import io.reactiveraft.SessionExpiredException;
+import io.reactiveraft.testing.VirtualCluster;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Client sessions on whole nodes: resent commands apply once. */
+class SessionTest {
+
+  private static long count(List<String> applied, String command) {
+    return applied.stream().filter(command::equals).count();
+  }
+
+  @Test
+  void resentCommandAppliesOnceAndReturnsTheFirstResult() {
+    try (VirtualCluster cluster = new VirtualCluster(3, 31)) {
+      String leader = cluster.awaitLeader();
+      List<String> results = new ArrayList<>();
+      cluster.node(leader).submit("once", "client-1", 1).subscribe(results::add);
+      cluster.advanceUntil(() -> results.size() == 1, Duration.ofSeconds(2), "first");
+      cluster.node(leader).submit("once", "client-1", 1).subscribe(results::add);
+      cluster.advanceUntil(() -> results.size() == 2, Duration.ofSeconds(2), "resend");
+      assertThat(results.get(1)).isEqualTo(results.get(0));
+      assertThat(count(cluster.stateMachine(leader).applied(), "once")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void commandResentToANewLeaderAfterLosingTheOldOneAppliesOnce() {
+    try (VirtualCluster cluster = new VirtualCluster(3, 32)) {
+      String old = cluster.awaitLeader();
+      // The old leader gets the command to a majority, then is cut off before answering.
+      List<Throwable> errors = new ArrayList<>();
+      List<String> results = Collections.synchronizedList(new ArrayList<>());
+      cluster.node(old).submit("move", "client-2", 1).subscribe(results::add, errors::add);
+      cluster.advance(Duration.ofMillis(1));
+      cluster.network().isolate(old);
+      List<String> others = cluster.ids().stream().filter(id -> !id.equals(old)).toList();
+      String next = cluster.awaitLeader(others, Duration.ofSeconds(5));
+      cluster.advanceUntil(
+          () -> !errors.isEmpty() || !results.isEmpty(),
+          Duration.ofSeconds(5),
+          "the old leader gives up");
+      assertThat(errors).allMatch(e -> e instanceof OutcomeUnknownException);
+      cluster.node(next).submit("move", "client-2", 1).subscribe(results::add, errors::add);
+      cluster.advanceUntil(
+          () -> !results.isEmpty(), Duration.ofSeconds(5), "resent command completes");
+      cluster.network().heal();
+      cluster.advance(Duration.ofSeconds(1));
+      for (String id : cluster.ids()) {
+        assertThat(count(cluster.stateMachine(id).applied(), "move")).as(id).isLessThanOrEqualTo(1);
+      }
+      assertThat(count(cluster.stateMachine(next).applied(), "move")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void clientSessionRetriesUnknownOutcomesWithTheSameSequence() {
+    try (VirtualCluster cluster = new VirtualCluster(1, 33)) {
+      String leader = cluster.awaitLeader();
+      ClientSession<String, String> session =
+          new ClientSession<>(cluster.node(leader), "client-3", 3, Duration.ofMillis(10));
+      List<String> results = new ArrayList<>();
+      session.submit("a").subscribe(results::add);
+      session.submit("b").subscribe(results::add);
+      cluster.advanceUntil(() -> results.size() == 2, Duration.ofSeconds(2), "both");
+      assertThat(cluster.stateMachine(leader).applied()).containsExactly("a", "b");
+    }
+  }
+
+  @Test
+  void commandOfAnExpiredSessionIsRefused() {
+    try (VirtualCluster cluster =
+        new VirtualCluster(1, 34, b -> b.sessionTimeout(Duration.ofMillis(500)))) {
+      String leader = cluster.awaitLeader();
+      List<Object> out = new ArrayList<>();
+      cluster.node(leader).submit("x", "sleepy", 1).subscribe(out::add, out::add);
+      cluster.advanceUntil(() -> out.size() == 1, Duration.ofSeconds(2), "first");
+      cluster.advance(Duration.ofSeconds(2));
+      cluster.node(leader).submit("keep-time-moving", "other", 1).subscribe(out::add, out::add);
+      cluster.advanceUntil(() -> out.size() == 2, Duration.ofSeconds(2), "other session");
+      cluster.node(leader).submit("y", "sleepy", 2).subscribe(out::add, out::add);
+      cluster.advanceUntil(() -> out.size() == 3, Duration.ofSeconds(2), "expired");
+      assertThat(out.get(2)).isInstanceOf(SessionExpiredException.class);
+      assertThat(cluster.stateMachine(leader).applied()).doesNotContain("y");
+    }
+  }
+}
