@@ -1,0 +1,295 @@
+package io.reactiveraft.log;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds the valid log in a directory when it opens, and repairs what a crash left behind.
+ *
+ * <p>The rules (design notes, section 4). The log is the longest run of valid records from the log
+ * start, segment after segment, each record checked (checksum, the expected index, a term no lower
+ * than the one before). Where that run stops, the metadata's durable watermark decides:
+ *
+ * <ul>
+ *   <li>stopping at or above the watermark is a torn tail: records past the last force may have
+ *       reached the disk in any order (mmap writes pages back as it likes), so a hole followed by
+ *       valid records is normal there. Everything after the stop is discarded;
+ *   <li>stopping below it (a checksum failure, a gap between segments, a missing segment, a damaged
+ *       header) is corruption of entries that were acknowledged as durable: opening fails with a
+ *       {@link LogCorruptedException} naming the file and offset, unless the options explicitly
+ *       allow truncation.
+ * </ul>
+ *
+ * <p>Repair, in an order that is itself crash-safe: lower the watermark if corruption is being
+ * truncated; zero every non-zero byte after the end of the last record of the tail segment and
+ * force, so that nothing written by the crashed run can surface after a later crash; delete the
+ * segments after the tail (unmapped first) and an empty tail segment, then sync the directory;
+ * finally force whatever valid records lie above the watermark and raise it, because the node
+ * treats everything it reads at startup as durable.
+ */
+final class LogRecovery {
+
+  /** The recovered log: its segments, in order, each with at least one record. */
+  record Result(List<LogLayout.Span> spans, long lastIndex, long lastTerm) {}
+
+  private record Damage(Segment segment, int offset, String reason) {}
+
+  private record Scan(LogLayout.Span span, long lastTerm, Damage damage) {}
+
+  private static final Logger log = LoggerFactory.getLogger(LogRecovery.class);
+  private static final int CHUNK = 1 << 20;
+
+  private final StorageDirectory dir;
+  private final MetadataFile metadata;
+  private final boolean truncateCorruption;
+  private final CRC32C crc = new CRC32C();
+  private byte[] buffer = new byte[CHUNK];
+  private int bufferStart;
+  private int bufferLength;
+  private Segment buffered;
+
+  private LogRecovery(StorageDirectory dir, MetadataFile metadata, boolean truncateCorruption) {
+    this.dir = dir;
+    this.metadata = metadata;
+    this.truncateCorruption = truncateCorruption;
+  }
+
+  /**
+   * Scans and repairs the segments named {@code segmentNames} (sorted by first index).
+   *
+   * @throws LogCorruptedException when damage lies below the watermark and truncation is not
+   *     allowed
+   * @throws IOException when a file cannot be opened, written or deleted
+   */
+  static Result recover(
+      StorageDirectory dir,
+      MetadataFile metadata,
+      List<String> segmentNames,
+      boolean truncateCorruption)
+      throws IOException {
+    List<Segment> segments = new ArrayList<>();
+    try {
+      for (String name : segmentNames) {
+        segments.add(Segment.open(dir, name, Segment.parseFirstIndex(name)));
+      }
+      return new LogRecovery(dir, metadata, truncateCorruption).recover(segments);
+    } catch (IOException | RuntimeException e) {
+      segments.forEach(Segment::retire);
+      throw e;
+    }
+  }
+
+  private Result recover(List<Segment> segments) throws IOException {
+    // After a process crash (not a power loss) the page cache still holds what the dead process
+    // wrote, durable or not; everything recovery reads from it must be made durable before the
+    // node acts on it. First the metadata slot it trusts.
+    metadata.force();
+    LogMetadata meta = metadata.current();
+    long watermark = meta.durableIndex();
+    List<LogLayout.Span> spans = new ArrayList<>();
+    long expected = meta.logStartIndex();
+    long lastTerm = 0;
+    Damage damage = null;
+    for (Segment segment : segments) {
+      String badHeader = segment.checkHeader();
+      if (badHeader != null) {
+        damage = new Damage(segment, 0, badHeader);
+        break;
+      }
+      if (segment.firstIndex() != expected) {
+        damage =
+            new Damage(
+                segment,
+                0,
+                "the segment starts at index "
+                    + segment.firstIndex()
+                    + " but the log before it ends at index "
+                    + (expected - 1));
+        break;
+      }
+      Scan scan = scan(segment, expected, lastTerm);
+      spans.add(scan.span());
+      expected = scan.span().lastIndex() + 1;
+      lastTerm = scan.lastTerm();
+      if (scan.damage() != null) {
+        damage = scan.damage();
+        break;
+      }
+    }
+    long last = expected - 1;
+
+    if (last < watermark) {
+      Damage where = damage;
+      if (where == null) {
+        where =
+            spans.isEmpty()
+                ? new Damage(null, 0, "no segment holds the log")
+                : new Damage(
+                    spans.get(spans.size() - 1).segment(),
+                    spans.get(spans.size() - 1).end(),
+                    "the log ends here");
+      }
+      String file =
+          where.segment() == null ? dir.describe("") : dir.describe(where.segment().fileName());
+      String detail =
+          where.reason()
+              + "; valid entries end at index "
+              + last
+              + " but entries up to index "
+              + watermark
+              + " were acknowledged as durable";
+      if (!truncateCorruption) {
+        throw new LogCorruptedException(
+            file,
+            where.offset(),
+            detail
+                + ". Refusing to open. Restore the directory from a backup, or let this node rejoin"
+                + " with truncateCorruption(true) if the rest of the cluster holds those entries");
+      }
+      log.error(
+          "log corrupted in {} at offset {}: {}; truncating as configured, entries {}..{} are lost",
+          file,
+          where.offset(),
+          detail,
+          last + 1,
+          watermark);
+      metadata.saveDurableIndex(last);
+      watermark = last;
+    } else if (damage != null) {
+      // Normal after a crash: nothing acknowledged is lost, so this is not a warning.
+      log.info(
+          "{}: torn tail at offset {} ({}); keeping entries up to index {} (durable watermark {})",
+          dir.describe(damage.segment().fileName()),
+          damage.offset(),
+          damage.reason(),
+          last,
+          watermark);
+    }
+
+    // An empty tail segment is dropped too: appends will create it afresh, sized by the options.
+    if (!spans.isEmpty()
+        && spans.get(spans.size() - 1).lastIndex() < spans.get(spans.size() - 1).firstIndex()) {
+      spans.remove(spans.size() - 1);
+    }
+    for (LogLayout.Span span : spans) {
+      // A truncation may later make any of them the tail again.
+      span.segment().writePosition(span.end());
+    }
+    if (!spans.isEmpty()) {
+      LogLayout.Span tail = spans.get(spans.size() - 1);
+      zeroAfter(tail.segment(), tail.end());
+    }
+    List<Segment> kept = new ArrayList<>();
+    spans.forEach(s -> kept.add(s.segment()));
+    for (Segment segment : segments) {
+      if (!kept.contains(segment)) {
+        log.info("deleting {}: it lies after the end of the log", dir.describe(segment.fileName()));
+        segment.retire();
+        dir.delete(segment.fileName());
+      }
+    }
+    // Always: a dead process may have deleted or renamed files without syncing the directory, and
+    // a deleted segment coming back after a power loss would bring old records with it.
+    dir.syncDirectory();
+
+    if (last > watermark) {
+      for (LogLayout.Span span : spans) {
+        if (span.lastIndex() > watermark) {
+          span.segment().force(Segment.HEADER_SIZE, span.end());
+        }
+      }
+      metadata.saveDurableIndex(last);
+    }
+    return new Result(spans, last, lastTerm);
+  }
+
+  /** Reads the records of one segment until its end or the first invalid one. */
+  private Scan scan(Segment segment, long firstIndex, long previousTerm) {
+    int capacity = segment.capacity();
+    int[] offsets = new int[1024];
+    int count = 0;
+    long expected = firstIndex;
+    long term = previousTerm;
+    int position = Segment.HEADER_SIZE;
+    Damage damage = null;
+    while (capacity - position >= 4) {
+      int at = load(segment, position, 4);
+      int body = RecordCodec.bodyLength(buffer, at);
+      if (body == 0) {
+        break; // the zeros after the last record
+      }
+      if (body < RecordCodec.MIN_BODY
+          || (long) position + RecordCodec.PREFIX_SIZE + body > capacity) {
+        damage = new Damage(segment, position, "bad record length " + body);
+        break;
+      }
+      at = load(segment, position, RecordCodec.PREFIX_SIZE + body);
+      String problem = RecordCodec.validate(buffer, at, body, expected, term, crc);
+      if (problem != null) {
+        damage = new Damage(segment, position, problem);
+        break;
+      }
+      term = RecordCodec.term(buffer, at);
+      if (count == offsets.length) {
+        offsets = Arrays.copyOf(offsets, count * 2);
+      }
+      offsets[count++] = position;
+      expected++;
+      position += RecordCodec.PREFIX_SIZE + body;
+    }
+    return new Scan(new LogLayout.Span(segment, offsets, count, position), term, damage);
+  }
+
+  /**
+   * Makes {@code length} bytes at {@code position} of {@code segment} available in the buffer.
+   *
+   * @return their offset in the buffer
+   */
+  private int load(Segment segment, int position, int length) {
+    if (segment == buffered
+        && position >= bufferStart
+        && position + length <= bufferStart + bufferLength) {
+      return position - bufferStart;
+    }
+    if (buffer.length < length) {
+      buffer = new byte[length];
+    }
+    int available = Math.min(buffer.length, segment.capacity() - position);
+    segment.read(position, buffer, 0, available);
+    buffered = segment;
+    bufferStart = position;
+    bufferLength = available;
+    return 0;
+  }
+
+  /**
+   * Zeros every non-zero byte from {@code from} to the end of {@code segment}, and forces that
+   * whole range: what a crashed run wrote past the recovered end must never be read back later. The
+   * force is unconditional because the page cache may show zeros that are not yet on disk (a
+   * truncation whose force never ran before the process died).
+   */
+  private void zeroAfter(Segment segment, int from) {
+    byte[] zeros = new byte[CHUNK];
+    byte[] chunk = new byte[CHUNK];
+    int capacity = segment.capacity();
+    for (int start = from; start < capacity; start += CHUNK) {
+      int length = Math.min(CHUNK, capacity - start);
+      segment.read(start, chunk, 0, length);
+      int firstNonZero = Arrays.mismatch(chunk, 0, length, zeros, 0, length);
+      if (firstNonZero >= 0) {
+        segment.zero(start + firstNonZero, start + length);
+      }
+    }
+    if (segment.dirty()) {
+      log.info("{}: cleared leftovers after offset {}", dir.describe(segment.fileName()), from);
+    }
+    segment.forceDirty();
+    segment.force(from, capacity);
+    buffered = null;
+  }
+}

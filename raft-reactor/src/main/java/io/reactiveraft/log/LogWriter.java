@@ -1,0 +1,284 @@
+package io.reactiveraft.log;
+
+import io.reactiveraft.message.LogEntry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Sinks;
+
+/**
+ * The store's IO thread: copies records into the mapped segments, truncates, forces, and moves the
+ * durable watermark, so that page faults and {@code msync} never delay the caller's event loop.
+ *
+ * <p>Group commit: each turn takes everything queued, performs it in order, and then, if any flush
+ * was among it, forces once for all of them and completes them together. A flush therefore covers
+ * every operation submitted before it (and possibly some after).
+ *
+ * <p>Order of a flush: force the dirty ranges of the segments, then raise the watermark in the
+ * metadata file (forced). Only then do flushes complete, so everything at or below the watermark
+ * was durable before the watermark said so.
+ *
+ * <p>Failure: the first exception fails the store ({@link FailureLatch}): that turn's flushes and
+ * every later one fail with it, nothing is retried. Flushes and barriers complete on this thread;
+ * subscribers should hand work off rather than block it.
+ */
+final class LogWriter implements Runnable {
+
+  private static final Logger log = LoggerFactory.getLogger(LogWriter.class);
+  private static final int SCRATCH_SIZE = 256 << 10;
+
+  private final StorageDirectory dir;
+  private final MetadataFile metadata;
+  private final FailureLatch failure;
+  private final LinkedBlockingQueue<WriteOp> queue = new LinkedBlockingQueue<>();
+  private final Thread thread;
+
+  /** The last operation performed successfully; readers trust the mapping up to it. */
+  private volatile long completedSequence;
+
+  // IO thread only:
+  private final Set<Segment> live = new LinkedHashSet<>();
+  private final Set<Segment> dirty = new LinkedHashSet<>();
+  private final List<Sinks.Empty<Void>> waiting = new ArrayList<>();
+  private final CRC32C crc = new CRC32C();
+  private ByteBuffer scratch = ByteBuffer.allocate(SCRATCH_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+  private long writtenIndex;
+  private long durableIndex;
+
+  /**
+   * @param segments the segments recovery opened, in order
+   * @param lastIndex the last index they hold
+   */
+  LogWriter(
+      String threadName,
+      StorageDirectory dir,
+      MetadataFile metadata,
+      FailureLatch failure,
+      Collection<Segment> segments,
+      long lastIndex) {
+    this.dir = dir;
+    this.metadata = metadata;
+    this.failure = failure;
+    this.live.addAll(segments);
+    this.writtenIndex = lastIndex;
+    this.durableIndex = metadata.current().durableIndex();
+    this.thread = new Thread(this, threadName);
+    thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  /** Queues {@code op}; any thread, never blocks. */
+  void submit(WriteOp op) {
+    queue.add(op);
+  }
+
+  long completedSequence() {
+    return completedSequence;
+  }
+
+  /**
+   * Asks the thread to make everything durable, release the segments and stop, and waits for it
+   * (unless called on the thread itself, from a completion callback).
+   */
+  void close(long sequence, long timeoutMillis) {
+    submit(new WriteOp.Close(sequence));
+    if (Thread.currentThread() == thread) {
+      return;
+    }
+    try {
+      thread.join(timeoutMillis);
+      if (thread.isAlive()) {
+        log.warn("log writer {} did not stop within {} ms", thread.getName(), timeoutMillis);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void run() {
+    List<WriteOp> batch = new ArrayList<>();
+    boolean closing = false;
+    while (!closing) {
+      try {
+        WriteOp first = queue.poll(1, TimeUnit.DAYS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+      } catch (InterruptedException e) {
+        continue; // nobody should interrupt this thread; closing goes through the queue
+      }
+      queue.drainTo(batch);
+      for (WriteOp op : batch) {
+        if (op instanceof WriteOp.Close) {
+          closing = true;
+        }
+        perform(op);
+      }
+      batch.clear();
+      if (!waiting.isEmpty() || closing) {
+        groupCommit();
+      }
+    }
+    for (Segment s : live) {
+      s.retire();
+    }
+    live.clear();
+  }
+
+  private void perform(WriteOp op) {
+    if (op instanceof WriteOp.Flush flush) {
+      waiting.add(flush.done());
+      return;
+    }
+    if (op instanceof WriteOp.Barrier barrier) {
+      complete(barrier.done());
+      return;
+    }
+    if (failure.failure() != null) {
+      return; // fail-stop: nothing more reaches the disk
+    }
+    try {
+      if (op instanceof WriteOp.Append append) {
+        append(append);
+      } else if (op instanceof WriteOp.Truncate truncate) {
+        truncate(truncate);
+      }
+      completedSequence = op.sequence();
+    } catch (IOException | RuntimeException | Error e) {
+      fail(op instanceof WriteOp.Append ? "appending" : "truncating", e);
+    }
+  }
+
+  /** Records the failure with what was being done, keeping the OS's message. */
+  private void fail(String doing, Throwable e) {
+    if (e instanceof IOException io) {
+      failure.fail(new UncheckedIOException(doing + " failed: " + io.getMessage(), io));
+    } else if (e instanceof UncheckedIOException unchecked) {
+      IOException io = unchecked.getCause();
+      failure.fail(new UncheckedIOException(doing + " failed: " + io.getMessage(), io));
+    } else {
+      failure.fail(e);
+    }
+  }
+
+  private void append(WriteOp.Append op) throws IOException {
+    Segment segment = op.segment();
+    if (op.newSegment()) {
+      segment.allocate(dir);
+      live.add(segment);
+      log.debug("created log segment {}", segment);
+    }
+    if (segment.writePosition() != op.offset()) {
+      throw new IllegalStateException(
+          "segment "
+              + segment
+              + ": planned write at "
+              + op.offset()
+              + " but the writer is at "
+              + segment.writePosition());
+    }
+    scratch.clear();
+    for (LogEntry e : op.entries()) {
+      int size = RecordCodec.size(e);
+      if (scratch.remaining() < size) {
+        copy(segment);
+        if (scratch.capacity() < size) {
+          scratch = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+        }
+      }
+      RecordCodec.encode(e, scratch, crc);
+    }
+    copy(segment);
+    dirty.add(segment);
+    writtenIndex = op.entries().get(op.entries().size() - 1).index();
+  }
+
+  private void copy(Segment segment) {
+    scratch.flip();
+    if (scratch.hasRemaining()) {
+      segment.append(scratch);
+    }
+    scratch.clear();
+  }
+
+  /**
+   * Truncation in the order that keeps every crash safe: lower the watermark (so the records about
+   * to go are no longer "known durable" and their loss cannot look like corruption), zero the
+   * discarded records and force the zeros (so no old-term record can be read back after a crash,
+   * even where a later record of the same size is rewritten in its place and not yet forced), then
+   * delete later segments and sync the directory.
+   */
+  private void truncate(WriteOp.Truncate op) throws IOException {
+    long newLast = op.fromIndex() - 1;
+    if (durableIndex > newLast) {
+      metadata.saveDurableIndex(newLast);
+      durableIndex = newLast;
+    }
+    Segment keep = op.keep();
+    if (keep != null && keep.writePosition() > op.keepEnd()) {
+      keep.zero(op.keepEnd(), keep.writePosition());
+      keep.forceDirty();
+      keep.writePosition(op.keepEnd());
+    }
+    for (Segment s : op.dropped()) {
+      dirty.remove(s);
+      live.remove(s);
+      // Unmap first (once no reader holds it), then delete: the file is never shrunk while mapped.
+      s.retire();
+      dir.delete(s.fileName());
+    }
+    if (!op.dropped().isEmpty()) {
+      dir.syncDirectory();
+    }
+    writtenIndex = Math.min(writtenIndex, newLast);
+  }
+
+  private void groupCommit() {
+    if (failure.failure() == null) {
+      String doing = "forcing";
+      try {
+        for (Segment s : dirty) {
+          doing = "forcing " + dir.describe(s.fileName());
+          s.forceDirty();
+        }
+        dirty.clear();
+        if (writtenIndex != durableIndex) {
+          doing = "saving the durable index " + writtenIndex;
+          metadata.saveDurableIndex(writtenIndex);
+          durableIndex = writtenIndex;
+        }
+      } catch (RuntimeException | Error e) {
+        fail(doing, e);
+      }
+    }
+    for (Sinks.Empty<Void> done : waiting) {
+      complete(done);
+    }
+    waiting.clear();
+  }
+
+  private void complete(Sinks.Empty<Void> done) {
+    Throwable cause = failure.failure();
+    if (cause == null) {
+      done.tryEmitEmpty();
+    } else {
+      done.tryEmitError(cause);
+    }
+  }
+}

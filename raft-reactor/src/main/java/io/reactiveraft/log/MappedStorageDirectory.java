@@ -1,0 +1,208 @@
+package io.reactiveraft.log;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A real directory of memory-mapped files, locked against a second store (in this process or
+ * another) for as long as it is open.
+ */
+final class MappedStorageDirectory implements StorageDirectory {
+
+  static final String LOCK_FILE = "LOCK";
+
+  /** Zeros written to allocate files; read-only and shared, each use takes a duplicate. */
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
+
+  private final Path dir;
+  private final MappedLogOptions.ForceHook forceHook;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+
+  private MappedStorageDirectory(
+      Path dir, MappedLogOptions.ForceHook forceHook, FileChannel lockChannel, FileLock lock) {
+    this.dir = dir;
+    this.forceHook = forceHook;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+  }
+
+  /**
+   * Opens (creating it if missing) and locks {@code dir}.
+   *
+   * @throws UncheckedIOException naming the directory when it cannot be created or written, or
+   *     another store holds it
+   */
+  static MappedStorageDirectory open(Path dir, MappedLogOptions.ForceHook forceHook) {
+    Path absolute = dir.toAbsolutePath();
+    try {
+      if (!Files.isDirectory(absolute)) {
+        Files.createDirectories(absolute);
+        // The new directory's own entry must survive a crash too.
+        Path parent = absolute.getParent();
+        if (parent != null) {
+          syncDirectory(parent);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          new IOException("cannot create log directory " + absolute + ": " + e, e));
+    }
+    if (!Files.isWritable(absolute)) {
+      throw new UncheckedIOException(
+          new AccessDeniedException(absolute.toString(), null, "log directory is not writable"));
+    }
+    FileChannel channel = null;
+    try {
+      channel =
+          FileChannel.open(
+              absolute.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock lock = channel.tryLock();
+      if (lock == null) {
+        throw new IOException("log directory " + absolute + " is in use by another process");
+      }
+      return new MappedStorageDirectory(absolute, forceHook, channel, lock);
+    } catch (OverlappingFileLockException e) {
+      closeQuietly(channel);
+      throw new UncheckedIOException(
+          new IOException("log directory " + absolute + " is already open in this JVM", e));
+    } catch (FileSystemException e) {
+      closeQuietly(channel);
+      throw new UncheckedIOException(
+          new IOException("log directory " + absolute + " cannot be written: " + e, e));
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public String describe(String name) {
+    return dir.resolve(name).toString();
+  }
+
+  @Override
+  public List<String> list() throws IOException {
+    List<String> names = new ArrayList<>();
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+      for (Path p : stream) {
+        names.add(p.getFileName().toString());
+      }
+    }
+    Collections.sort(names);
+    return names;
+  }
+
+  @Override
+  public StorageFile create(String name, int size) throws IOException {
+    Path path = dir.resolve(name);
+    try (FileChannel channel =
+        FileChannel.open(
+            path,
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.READ,
+            StandardOpenOption.WRITE)) {
+      // Write every byte: setLength would leave a sparse file whose blocks are allocated only
+      // when a page is written back, and a full disk at that point is a SIGBUS in the writer.
+      long position = 0;
+      while (position < size) {
+        ByteBuffer zeros = ZEROS.duplicate();
+        zeros.limit((int) Math.min(zeros.capacity(), size - position));
+        while (zeros.hasRemaining()) {
+          position += channel.write(zeros, position);
+        }
+      }
+      forceHook.beforeForce(name);
+      channel.force(true);
+      MappedByteBuffer buffer = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
+      return new MappedStorageFile(name, buffer, forceHook);
+    } catch (IOException e) {
+      try {
+        Files.deleteIfExists(path);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw new IOException("cannot allocate " + size + " bytes for " + path + ": " + e, e);
+    }
+  }
+
+  @Override
+  public StorageFile open(String name) throws IOException {
+    Path path = dir.resolve(name);
+    try (FileChannel channel =
+        FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      long size = channel.size();
+      if (size > Integer.MAX_VALUE) {
+        throw new IOException(path + " is larger than 2 GiB and cannot be mapped whole");
+      }
+      MappedByteBuffer buffer = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
+      return new MappedStorageFile(name, buffer, forceHook);
+    }
+  }
+
+  @Override
+  public void rename(String from, String to) throws IOException {
+    Files.move(
+        dir.resolve(from),
+        dir.resolve(to),
+        StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  @Override
+  public void delete(String name) throws IOException {
+    Files.deleteIfExists(dir.resolve(name));
+  }
+
+  @Override
+  public void syncDirectory() throws IOException {
+    forceHook.beforeForce(dir.getFileName() == null ? dir.toString() : dir.getFileName() + "/");
+    syncDirectory(dir);
+  }
+
+  private static void syncDirectory(Path directory) throws IOException {
+    try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+      channel.force(true);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      lock.release();
+    } catch (IOException e) {
+      // Closing the channel below releases it anyway.
+    }
+    closeQuietly(lockChannel);
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // nothing left to release
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return dir.toString();
+  }
+}

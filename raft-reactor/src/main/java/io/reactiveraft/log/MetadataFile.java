@@ -1,0 +1,262 @@
+package io.reactiveraft.log;
+
+import io.reactiveraft.spi.HardState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The metadata file {@value #NAME}: two 4 KiB slots, each a complete {@link LogMetadata} with a
+ * sequence number and a CRC32C. Recovery takes the valid slot with the highest sequence, so a write
+ * torn by a crash costs only that write:
+ *
+ * <pre>
+ *   0  int   CRC32C of bytes 4 .. 8 + body length
+ *   4  int   body length
+ *   8  int   magic "RRMD"
+ *  12  int   format version (1)
+ *  16  long  sequence
+ *  24  long  term
+ *  32  long  durable index (watermark)
+ *  40  long  log start index
+ *  48  int   vote length in bytes, -1 for no vote
+ *  52  ...   vote, UTF-8
+ * </pre>
+ *
+ * <p>A watermark update writes the older slot only (one force). A term or vote change writes both
+ * slots, one after the other, each forced: afterwards both hold it, so losing either slot to a bit
+ * flip can never bring back an older term or vote, which could let the node vote twice in a term.
+ *
+ * <p>Threading: every method is synchronized (the event loop saves term and vote, the IO thread the
+ * watermark). Durability: each save returns once forced. A failed write poisons the file: every
+ * later save fails too.
+ */
+final class MetadataFile {
+
+  static final String NAME = "meta";
+  static final int SLOT_SIZE = 4096;
+  static final int FILE_SIZE = 2 * SLOT_SIZE;
+
+  private static final Logger log = LoggerFactory.getLogger(MetadataFile.class);
+  private static final int MAGIC = 0x444d5252; // "RRMD" read little-endian
+  private static final int VERSION = 1;
+  private static final int FIXED_BODY = 44;
+  private static final int MAX_VOTE_BYTES = SLOT_SIZE - 8 - FIXED_BODY;
+
+  private final StorageFile file;
+  private final String location;
+  private final CRC32C crc = new CRC32C();
+  private final FailureLatch failure;
+  private LogMetadata current;
+  private int currentSlot;
+  private boolean closed;
+
+  private MetadataFile(
+      StorageFile file, String location, LogMetadata current, int slot, FailureLatch failure) {
+    this.file = file;
+    this.location = location;
+    this.current = current;
+    this.currentSlot = slot;
+    this.failure = failure;
+  }
+
+  /**
+   * Creates the file for a new log: written in full under a temporary name, forced, renamed and the
+   * directory synced, so a file named {@value #NAME} is always complete.
+   */
+  static MetadataFile create(StorageDirectory dir, FailureLatch failure) throws IOException {
+    LogMetadata first = LogMetadata.INITIAL.withSequence(1);
+    LogMetadata second = LogMetadata.INITIAL.withSequence(2);
+    StorageFile file =
+        dir.createDurably(
+            NAME,
+            FILE_SIZE,
+            created -> {
+              created.write(0, encode(first, new CRC32C()));
+              created.write(SLOT_SIZE, encode(second, new CRC32C()));
+            });
+    return new MetadataFile(file, dir.describe(NAME), second, 1, failure);
+  }
+
+  /**
+   * Opens the file and picks its newest valid slot.
+   *
+   * @throws LogCorruptedException when neither slot is valid: term and vote are lost, and guessing
+   *     them could make the node vote twice
+   */
+  static MetadataFile open(StorageDirectory dir, FailureLatch failure) throws IOException {
+    StorageFile file = dir.open(NAME);
+    String location = dir.describe(NAME);
+    try {
+      if (file.size() < FILE_SIZE) {
+        throw new LogCorruptedException(
+            location,
+            file.size(),
+            "metadata file is " + file.size() + " bytes, expected " + FILE_SIZE);
+      }
+      CRC32C crc = new CRC32C();
+      LogMetadata[] slots = new LogMetadata[2];
+      String[] problems = new String[2];
+      for (int slot = 0; slot < 2; slot++) {
+        byte[] bytes = new byte[SLOT_SIZE];
+        file.read(slot * SLOT_SIZE, bytes, 0, SLOT_SIZE);
+        try {
+          slots[slot] = decode(bytes, crc);
+        } catch (IllegalArgumentException e) {
+          problems[slot] = e.getMessage();
+        }
+      }
+      int best;
+      if (slots[0] == null && slots[1] == null) {
+        throw new LogCorruptedException(
+            location,
+            0,
+            "neither metadata slot is valid (slot 0: "
+                + problems[0]
+                + "; slot 1: "
+                + problems[1]
+                + "); the node's term and vote are lost");
+      } else if (slots[0] == null || slots[1] == null) {
+        best = slots[0] == null ? 1 : 0;
+        // A crash while writing a slot leaves it torn; the other one holds the last saved state
+        // (term and vote are in both, see saveHardState), so this is not a warning.
+        log.info(
+            "{}: metadata slot {} is damaged ({}); using slot {} (sequence {})",
+            location,
+            1 - best,
+            problems[1 - best],
+            best,
+            slots[best].sequence());
+      } else {
+        best = slots[0].sequence() > slots[1].sequence() ? 0 : 1;
+      }
+      return new MetadataFile(file, location, slots[best], best, failure);
+    } catch (RuntimeException e) {
+      file.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Forces the whole file: at open, the slot just read may sit in the page cache of a process that
+   * died before forcing it.
+   */
+  synchronized void force() {
+    file.force(0, FILE_SIZE);
+  }
+
+  /** The newest saved metadata. */
+  synchronized LogMetadata current() {
+    return current;
+  }
+
+  /** Where the file is, for messages. */
+  String location() {
+    return location;
+  }
+
+  /**
+   * Saves term and vote into both slots; durable on return.
+   *
+   * @throws UncheckedIOException when a write or force fails (the store is then failed)
+   * @throws IllegalArgumentException when the vote is longer than {@value #MAX_VOTE_BYTES} bytes
+   */
+  synchronized void saveHardState(HardState state) {
+    if (state.votedFor() != null
+        && state.votedFor().getBytes(StandardCharsets.UTF_8).length > MAX_VOTE_BYTES) {
+      throw new IllegalArgumentException(
+          "votedFor is longer than " + MAX_VOTE_BYTES + " bytes: " + state.votedFor());
+    }
+    LogMetadata next = current.withHardState(state);
+    writeSlot(next);
+    writeSlot(next);
+  }
+
+  /** Saves the durable watermark into the older slot; durable on return. */
+  synchronized void saveDurableIndex(long durableIndex) {
+    writeSlot(current.withDurableIndex(durableIndex));
+  }
+
+  private void writeSlot(LogMetadata next) {
+    failure.check();
+    if (closed) {
+      throw new IllegalStateException("metadata file " + location + " is closed");
+    }
+    int slot = 1 - currentSlot;
+    LogMetadata sequenced = next.withSequence(current.sequence() + 1);
+    try {
+      file.write(slot * SLOT_SIZE, encode(sequenced, crc));
+      file.force(slot * SLOT_SIZE, SLOT_SIZE);
+    } catch (UncheckedIOException e) {
+      IOException io = e.getCause();
+      UncheckedIOException error =
+          new UncheckedIOException(
+              "writing metadata file " + location + " failed: " + io.getMessage(), io);
+      failure.fail(error);
+      throw error;
+    } catch (RuntimeException e) {
+      failure.fail(e);
+      throw e;
+    }
+    current = sequenced;
+    currentSlot = slot;
+  }
+
+  synchronized void close() {
+    if (!closed) {
+      closed = true;
+      file.close();
+    }
+  }
+
+  static ByteBuffer encode(LogMetadata m, CRC32C crc) {
+    byte[] vote = m.votedFor() == null ? null : m.votedFor().getBytes(StandardCharsets.UTF_8);
+    int body = FIXED_BODY + (vote == null ? 0 : vote.length);
+    ByteBuffer b = ByteBuffer.allocate(SLOT_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    b.putInt(0).putInt(body).putInt(MAGIC).putInt(VERSION);
+    b.putLong(m.sequence()).putLong(m.term()).putLong(m.durableIndex()).putLong(m.logStartIndex());
+    b.putInt(vote == null ? -1 : vote.length);
+    if (vote != null) {
+      b.put(vote);
+    }
+    crc.reset();
+    crc.update(b.array(), 4, 4 + body);
+    b.putInt(0, (int) crc.getValue());
+    b.clear();
+    return b;
+  }
+
+  /**
+   * @throws IllegalArgumentException saying why the slot is not valid
+   */
+  static LogMetadata decode(byte[] bytes, CRC32C crc) {
+    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    int body = b.getInt(4);
+    if (body < FIXED_BODY || body > SLOT_SIZE - 8) {
+      throw new IllegalArgumentException(body == 0 ? "empty" : "bad length " + body);
+    }
+    crc.reset();
+    crc.update(bytes, 4, 4 + body);
+    if (b.getInt(0) != (int) crc.getValue()) {
+      throw new IllegalArgumentException("checksum mismatch");
+    }
+    if (b.getInt(8) != MAGIC || b.getInt(12) != VERSION) {
+      throw new IllegalArgumentException("unknown format");
+    }
+    int voteLength = b.getInt(48);
+    boolean consistent = voteLength == -1 ? body == FIXED_BODY : voteLength == body - FIXED_BODY;
+    if (!consistent) {
+      throw new IllegalArgumentException("bad vote length " + voteLength);
+    }
+    String vote =
+        voteLength < 0
+            ? null
+            : new String(bytes, 8 + FIXED_BODY, voteLength, StandardCharsets.UTF_8);
+    return new LogMetadata(b.getLong(16), b.getLong(24), vote, b.getLong(32), b.getLong(40));
+  }
+}

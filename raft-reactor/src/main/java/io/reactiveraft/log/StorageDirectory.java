@@ -1,0 +1,74 @@
+package io.reactiveraft.log;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The files of one log directory: creation, renaming and deletion of its entries, and the fsync of
+ * the directory itself that makes those changes durable (etcd issue 6368: a created segment whose
+ * directory entry was never synced can vanish after a power loss).
+ *
+ * <p>Tests replace the production {@link MappedStorageDirectory} with a model of a page cache and a
+ * directory whose unsynced changes a crash may lose.
+ *
+ * <p>Threading: every method may be called from any thread; the store serializes creation, renaming
+ * and deletion on its IO thread after open.
+ */
+interface StorageDirectory {
+
+  /** Suffix of files being created; never part of the log. */
+  String TEMP_SUFFIX = ".tmp";
+
+  /** A human-readable location of {@code name}, for error messages (e.g. its absolute path). */
+  String describe(String name);
+
+  /** The names of the files in the directory, sorted. */
+  List<String> list() throws IOException;
+
+  /**
+   * Creates the file {@code name} of {@code size} bytes, really allocated (zero-filled by writes,
+   * never a sparse file), its content forced; its directory entry is durable only after {@link
+   * #syncDirectory}. A full disk fails here with an {@link IOException}, never later with a SIGBUS.
+   *
+   * @throws IOException when it exists already or the space cannot be allocated
+   */
+  StorageFile create(String name, int size) throws IOException;
+
+  /** Opens the existing file {@code name}. */
+  StorageFile open(String name) throws IOException;
+
+  /** Atomically renames {@code from} to {@code to}, replacing {@code to} if it exists. */
+  void rename(String from, String to) throws IOException;
+
+  /** Deletes {@code name}; its mapping, if any, must have been released or be released later. */
+  void delete(String name) throws IOException;
+
+  /** Makes every earlier creation, rename and deletion in the directory durable. */
+  void syncDirectory() throws IOException;
+
+  /**
+   * Creates {@code name} so that a file of that name is always complete: allocated under {@code
+   * name + ".tmp"}, filled by {@code init}, forced, renamed, and the directory synced. A crash
+   * leaves at most a temporary file, which the store deletes when it opens.
+   */
+  default StorageFile createDurably(String name, int size, Consumer<StorageFile> init)
+      throws IOException {
+    String temp = name + TEMP_SUFFIX;
+    delete(temp);
+    StorageFile file = create(temp, size);
+    try {
+      init.accept(file);
+      file.force(0, size);
+      rename(temp, name);
+      syncDirectory();
+      return file.renamed(name);
+    } catch (IOException | RuntimeException e) {
+      file.close();
+      throw e;
+    }
+  }
+
+  /** Releases the directory (its lock). */
+  void close();
+}

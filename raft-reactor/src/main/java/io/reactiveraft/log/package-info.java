@@ -1,0 +1,34 @@
+/**
+ * Log stores: {@link io.reactiveraft.log.InMemoryLogStore} for tests and simulations, and {@link
+ * io.reactiveraft.log.MappedLogStore}, the durable one.
+ *
+ * <h2>Files of a mapped log directory</h2>
+ *
+ * <ul>
+ *   <li>{@code 00000000000000000001.log}: segments, named by the index of their first entry,
+ *       preallocated to the segment size by writing zeros and mapped whole. A 32-byte header
+ *       (magic, version, first index, CRC32C), then records back to back: body length, CRC32C,
+ *       term, index, type, payload ({@link io.reactiveraft.log.RecordCodec}). Zeros follow the last
+ *       record.
+ *   <li>{@code meta}: two 4 KiB slots, each a complete copy of term, vote, durable watermark and
+ *       log start index with a sequence number and a CRC32C ({@link
+ *       io.reactiveraft.log.MetadataFile}).
+ *   <li>{@code LOCK}: held with a file lock while a store has the directory open.
+ *   <li>{@code *.tmp}: a segment or metadata file being created; deleted when the store opens.
+ * </ul>
+ *
+ * <h2>Durability</h2>
+ *
+ * Appends are memory copies into the mapping made by the store's IO thread; a flush forces the
+ * dirty ranges ({@code msync}), then raises the durable watermark in the metadata file, then
+ * completes. Creating, renaming and deleting a file syncs the directory. A truncation lowers the
+ * watermark, zeros the discarded records and forces the zeros, and deletes later segments, before
+ * anything queued after it is written.
+ *
+ * <h2>Recovery</h2>
+ *
+ * See {@link io.reactiveraft.log.LogRecovery}: damage at or above the watermark is a torn tail and
+ * is truncated; damage below it is corruption and the store refuses to open, naming the file and
+ * offset ({@link io.reactiveraft.log.LogCorruptedException}).
+ */
+package io.reactiveraft.log;

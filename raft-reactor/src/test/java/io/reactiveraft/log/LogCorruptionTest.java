@@ -1,0 +1,351 @@
+package io.reactiveraft.log;
+
+import static io.reactiveraft.log.MappedLogStoreTest.entries;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.reactiveraft.message.LogEntry;
+import io.reactiveraft.spi.HardState;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Damage to the files on disk: bit flips and files cut short, at random places. Below the durable
+ * watermark it is corruption (the store refuses to open and names the file and offset, unless told
+ * to truncate); above it, it is a torn tail (truncated, with whatever follows).
+ */
+class LogCorruptionTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(10);
+  private static final int SEEDS = 25;
+  private static final MappedLogOptions OPTIONS =
+      MappedLogOptions.builder().segmentSize(32 * 1024).cacheSize(0).build();
+  private static final MappedLogOptions TRUNCATING =
+      MappedLogOptions.builder()
+          .segmentSize(32 * 1024)
+          .cacheSize(0)
+          .truncateCorruption(true)
+          .build();
+
+  @TempDir Path root;
+
+  /** A record found in a segment file. */
+  record Record(Path file, int offset, int end, long index) {}
+
+  /** Writes entries 1..count (random sizes), made durable by close. */
+  private static List<LogEntry> writeLog(Path dir, int count, long seed) {
+    List<LogEntry> all = entries(1, count, 1, -600, seed);
+    MappedLogStore store = MappedLogStore.open(dir, OPTIONS);
+    store.saveHardState(new HardState(3, "n2"));
+    store.append(all);
+    store.close();
+    return all;
+  }
+
+  /** Every record of every segment, in log order. */
+  private static List<Record> records(Path dir) throws IOException {
+    List<Record> all = new ArrayList<>();
+    for (Path segment : segments(dir)) {
+      ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(segment)).order(ByteOrder.LITTLE_ENDIAN);
+      int at = Segment.HEADER_SIZE;
+      while (at + 4 <= b.capacity() && b.getInt(at) != 0) {
+        int end = at + RecordCodec.PREFIX_SIZE + b.getInt(at);
+        all.add(new Record(segment, at, end, b.getLong(at + 16)));
+        at = end;
+      }
+    }
+    return all;
+  }
+
+  private static List<Path> segments(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(p -> p.toString().endsWith(Segment.SUFFIX)).sorted().toList();
+    }
+  }
+
+  private static void flipBit(Path file, long offset, int bit) throws IOException {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      ByteBuffer one = ByteBuffer.allocate(1);
+      ch.read(one, offset);
+      one.put(0, (byte) (one.get(0) ^ (1 << bit)));
+      one.rewind();
+      ch.write(one, offset);
+    }
+  }
+
+  /** Rewrites the watermark, as if the process had died before raising it to the end. */
+  private static void setDurableIndex(Path dir, long index) throws IOException {
+    MappedStorageDirectory storage =
+        MappedStorageDirectory.open(dir, MappedLogOptions.ForceHook.NONE);
+    MetadataFile metadata = MetadataFile.open(storage, new FailureLatch("test"));
+    metadata.saveDurableIndex(index);
+    metadata.close();
+    storage.close();
+  }
+
+  private static List<LogEntry> readAll(Path dir, MappedLogOptions options) {
+    MappedLogStore store = MappedLogStore.open(dir, options);
+    try {
+      return store.entries(store.firstIndex(), store.lastIndex());
+    } finally {
+      store.close();
+    }
+  }
+
+  @Test
+  void aBitFlipInAnAcknowledgedRecordIsCorruptionNamingFileAndOffset() throws IOException {
+    for (long seed = 1; seed <= SEEDS; seed++) {
+      Path dir = root.resolve("flip-" + seed);
+      writeLog(dir, 400, seed);
+      List<Record> records = records(dir);
+      SplittableRandom random = new SplittableRandom(seed);
+      Record hit = records.get(random.nextInt(records.size()));
+      int offset = hit.offset() + random.nextInt(hit.end() - hit.offset());
+      flipBit(hit.file(), offset, random.nextInt(8));
+
+      assertThatThrownBy(() -> MappedLogStore.open(dir, OPTIONS))
+          .as("seed %d, flip in record %d at byte %d", seed, hit.index(), offset)
+          .isInstanceOfSatisfying(
+              LogCorruptedException.class,
+              e -> {
+                assertThat(e.file()).isEqualTo(hit.file().toString());
+                assertThat(e.offset()).isEqualTo(hit.offset());
+                assertThat(e.getMessage())
+                    .contains("entries up to index 400 were acknowledged as durable");
+              });
+      // Nothing was changed by the refusal: the same damage is found again.
+      assertThatThrownBy(() -> MappedLogStore.open(dir, OPTIONS))
+          .isInstanceOf(LogCorruptedException.class);
+    }
+  }
+
+  @Test
+  void aDamagedSegmentHeaderBelowTheWatermarkIsCorruptionAtOffsetZero() throws IOException {
+    Path dir = root.resolve("header");
+    writeLog(dir, 400, 7);
+    Path second = segments(dir).get(1);
+    flipBit(second, 9, 3); // inside the first index field
+    assertThatThrownBy(() -> MappedLogStore.open(dir, OPTIONS))
+        .isInstanceOfSatisfying(
+            LogCorruptedException.class,
+            e -> {
+              assertThat(e.file()).isEqualTo(second.toString());
+              assertThat(e.offset()).isZero();
+            });
+  }
+
+  @Test
+  void aMissingSegmentIsCorruptionNamingTheNextOne() throws IOException {
+    Path dir = root.resolve("missing");
+    writeLog(dir, 400, 8);
+    List<Path> segments = segments(dir);
+    Files.delete(segments.get(1));
+    assertThatThrownBy(() -> MappedLogStore.open(dir, OPTIONS))
+        .isInstanceOfSatisfying(
+            LogCorruptedException.class,
+            e -> {
+              assertThat(e.file()).isEqualTo(segments.get(2).toString());
+              assertThat(e.offset()).isZero();
+              assertThat(e.getMessage()).contains("but the log before it ends at index");
+            });
+  }
+
+  @Test
+  void aSegmentCutShortBelowTheWatermarkIsCorruption() throws IOException {
+    for (long seed = 1; seed <= SEEDS; seed++) {
+      Path dir = root.resolve("cut-" + seed);
+      writeLog(dir, 400, seed);
+      List<Record> records = records(dir);
+      Path last = segments(dir).get(segments(dir).size() - 1);
+      List<Record> inLast = records.stream().filter(r -> r.file().equals(last)).toList();
+      SplittableRandom random = new SplittableRandom(seed);
+      int end = inLast.get(inLast.size() - 1).end();
+      int cut = Segment.HEADER_SIZE + random.nextInt(end - Segment.HEADER_SIZE);
+      // The damage starts at the record the cut goes through (or at the cut, between records).
+      int damaged =
+          inLast.stream().mapToInt(Record::offset).filter(o -> o <= cut).max().orElseThrow();
+      try (FileChannel ch = FileChannel.open(last, StandardOpenOption.WRITE)) {
+        ch.truncate(cut);
+      }
+      assertThatThrownBy(() -> MappedLogStore.open(dir, OPTIONS))
+          .as("seed %d, cut at %d", seed, cut)
+          .isInstanceOfSatisfying(
+              LogCorruptedException.class,
+              e -> {
+                assertThat(e.file()).isEqualTo(last.toString());
+                assertThat(e.offset()).isEqualTo(damaged);
+              });
+    }
+  }
+
+  @Test
+  void damageAboveTheWatermarkIsATornTailAndIsTruncated() throws IOException {
+    for (long seed = 1; seed <= SEEDS; seed++) {
+      Path dir = root.resolve("torn-" + seed);
+      List<LogEntry> all = writeLog(dir, 400, seed);
+      SplittableRandom random = new SplittableRandom(seed);
+      long watermark = 100 + random.nextInt(250);
+      setDurableIndex(dir, watermark);
+      List<Record> above = records(dir).stream().filter(r -> r.index() > watermark).toList();
+      Record hit = above.get(random.nextInt(above.size()));
+      int offset = hit.offset() + random.nextInt(hit.end() - hit.offset());
+      flipBit(hit.file(), offset, random.nextInt(8));
+
+      // Valid records after the damaged one are dropped too: after a crash they may follow a
+      // hole, and nothing past the damage was acknowledged.
+      List<LogEntry> expected = all.subList(0, (int) hit.index() - 1);
+      assertThat(readAll(dir, OPTIONS)).as("seed %d", seed).containsExactlyElementsOf(expected);
+      for (Path segment : segments(dir)) {
+        assertThat(Segment.parseFirstIndex(segment.getFileName().toString()))
+            .as("segments after the damage, and one left empty by it, are deleted")
+            .isLessThan(hit.index());
+      }
+      if (Files.exists(hit.file())) {
+        byte[] bytes = Files.readAllBytes(hit.file());
+        for (int i = hit.offset(); i < bytes.length; i++) {
+          assertThat(bytes[i]).as("byte %d after the new end is cleared", i).isZero();
+        }
+      }
+      // The repaired log takes appends and reopens.
+      MappedLogStore store = MappedLogStore.open(dir, OPTIONS);
+      store.append(entries(hit.index(), hit.index() + 9, 2, 50, seed));
+      store.flush().block(WAIT);
+      store.close();
+      assertThat(readAll(dir, OPTIONS)).hasSize((int) hit.index() + 9);
+    }
+  }
+
+  @Test
+  void theTruncateOptionTruncatesCorruptionAndKeepsTermAndVote() throws IOException {
+    Path dir = root.resolve("allowed");
+    List<LogEntry> all = writeLog(dir, 400, 9);
+    Record hit = records(dir).get(250);
+    flipBit(hit.file(), hit.offset() + 30, 1);
+
+    assertThatThrownBy(() -> MappedLogStore.open(dir, OPTIONS))
+        .isInstanceOf(LogCorruptedException.class)
+        .hasMessageContaining("truncateCorruption(true)");
+    MappedLogStore store = MappedLogStore.open(dir, TRUNCATING);
+    try {
+      assertThat(store.hardState()).isEqualTo(new HardState(3, "n2"));
+      assertThat(store.entries(1, store.lastIndex()))
+          .containsExactlyElementsOf(all.subList(0, 250));
+    } finally {
+      store.close();
+    }
+    // The watermark moved down with the log: a plain open works again.
+    assertThat(readAll(dir, OPTIONS)).hasSize(250);
+  }
+
+  @Test
+  void garbageAfterTheLastRecordIsClearedWithoutLosingAnything() throws IOException {
+    Path dir = root.resolve("garbage");
+    List<LogEntry> all = writeLog(dir, 100, 10);
+    List<Record> records = records(dir);
+    Record last = records.get(records.size() - 1);
+    flipBit(last.file(), last.end() + 1000, 5);
+    assertThat(readAll(dir, OPTIONS)).containsExactlyElementsOf(all);
+    byte[] bytes = Files.readAllBytes(last.file());
+    assertThat(bytes[last.end() + 1000]).isZero();
+  }
+
+  @Test
+  void aDamagedMetadataSlotFallsBackToTheOtherWithTheSameTermAndVote() throws IOException {
+    for (int slot = 0; slot < 2; slot++) {
+      Path dir = root.resolve("slot-" + slot);
+      List<LogEntry> all = writeLog(dir, 50, 11);
+      flipBit(dir.resolve(MetadataFile.NAME), slot * MetadataFile.SLOT_SIZE + 30, 2);
+      MappedLogStore store = MappedLogStore.open(dir, OPTIONS);
+      try {
+        assertThat(store.hardState()).isEqualTo(new HardState(3, "n2"));
+        assertThat(store.entries(1, store.lastIndex())).containsExactlyElementsOf(all);
+      } finally {
+        store.close();
+      }
+    }
+  }
+
+  /**
+   * A term or vote is written into both slots, so losing either one, even right after the save
+   * (with no later write of the other slot), cannot bring back an older term or vote.
+   */
+  @Test
+  void aSavedTermAndVoteSurviveTheLossOfEitherSlot() throws IOException {
+    for (int slot = 0; slot < 2; slot++) {
+      Path dir = root.resolve("vote-" + slot);
+      writeLog(dir, 50, 15);
+      MappedLogStore store = MappedLogStore.open(dir, OPTIONS);
+      store.saveHardState(new HardState(4, "n1"));
+      store.close();
+      flipBit(dir.resolve(MetadataFile.NAME), slot * MetadataFile.SLOT_SIZE + 30, 6);
+      MappedLogStore reopened = MappedLogStore.open(dir, OPTIONS);
+      try {
+        assertThat(reopened.hardState())
+            .as("slot %d damaged", slot)
+            .isEqualTo(new HardState(4, "n1"));
+      } finally {
+        reopened.close();
+      }
+    }
+  }
+
+  @Test
+  void bothMetadataSlotsDamagedRefusesToOpen() throws IOException {
+    Path dir = root.resolve("meta");
+    writeLog(dir, 50, 12);
+    Path meta = dir.resolve(MetadataFile.NAME);
+    flipBit(meta, 20, 0);
+    flipBit(meta, MetadataFile.SLOT_SIZE + 20, 0);
+    assertThatThrownBy(() -> MappedLogStore.open(dir, TRUNCATING))
+        .isInstanceOfSatisfying(
+            LogCorruptedException.class,
+            e -> {
+              assertThat(e.file()).isEqualTo(meta.toString());
+              assertThat(e.getMessage()).contains("term and vote are lost");
+            });
+  }
+
+  @Test
+  void aMissingMetadataFileWithSegmentsRefusesToOpen() throws IOException {
+    Path dir = root.resolve("no-meta");
+    writeLog(dir, 50, 13);
+    Files.delete(dir.resolve(MetadataFile.NAME));
+    assertThatThrownBy(() -> MappedLogStore.open(dir, OPTIONS))
+        .isInstanceOf(LogCorruptedException.class)
+        .hasMessageContaining("metadata file is missing");
+  }
+
+  @Test
+  void damageFoundWhenReadingBackIsReportedWithFileAndOffset() throws IOException {
+    Path dir = root.resolve("read");
+    writeLog(dir, 100, 14);
+    Record hit = records(dir).get(42);
+    MappedLogStore store = MappedLogStore.open(dir, OPTIONS);
+    try {
+      // Written through the file while the store maps it: the mapping sees the same page.
+      flipBit(hit.file(), hit.offset() + 27, 4);
+      assertThatThrownBy(() -> store.entries(40, 45))
+          .isInstanceOfSatisfying(
+              LogCorruptedException.class,
+              e -> {
+                assertThat(e.file()).isEqualTo(hit.file().toString());
+                assertThat(e.offset()).isEqualTo(hit.offset());
+              });
+    } finally {
+      store.close();
+    }
+  }
+}

@@ -1,0 +1,325 @@
+package io.reactiveraft.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.reactiveraft.message.EntryType;
+import io.reactiveraft.message.LogEntry;
+import io.reactiveraft.spi.HardState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Mono;
+
+/** The store on real memory-mapped files: the LogStore contract, restarts, and its limits. */
+class MappedLogStoreTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(10);
+  private static final MappedLogOptions SMALL =
+      MappedLogOptions.builder().segmentSize(64 * 1024).cacheSize(8).build();
+
+  @TempDir Path dir;
+
+  static LogEntry entry(long index, long term, String text) {
+    return new LogEntry(index, term, EntryType.COMMAND, text.getBytes());
+  }
+
+  static List<LogEntry> entries(long from, long to, long term, int size, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    List<LogEntry> list = new ArrayList<>();
+    for (long i = from; i <= to; i++) {
+      byte[] payload = new byte[size < 0 ? random.nextInt(-size) : size];
+      random.nextBytes(payload);
+      list.add(new LogEntry(i, term, EntryType.COMMAND, payload));
+    }
+    return list;
+  }
+
+  @Test
+  void aNewStoreIsEmpty() {
+    try (var store = new Closing(MappedLogStore.open(dir.resolve("new"), SMALL))) {
+      assertThat(store.get().hardState()).isEqualTo(HardState.INITIAL);
+      assertThat(store.get().firstIndex()).isEqualTo(1);
+      assertThat(store.get().lastIndex()).isZero();
+      assertThat(store.get().entries(1, 0)).isEmpty();
+      store.get().flush().block(WAIT);
+    }
+    assertThat(dir.resolve("new").resolve(MetadataFile.NAME)).exists();
+  }
+
+  @Test
+  void appendedEntriesReadBackAcrossSegmentsFromTheCacheAndTheMapping() {
+    List<LogEntry> all = entries(1, 2000, 1, -300, 1);
+    try (var store = new Closing(MappedLogStore.open(dir, SMALL))) {
+      for (int i = 0; i < all.size(); i += 100) {
+        store.get().append(all.subList(i, i + 100));
+      }
+      assertThat(store.get().lastIndex()).isEqualTo(2000);
+      assertThat(store.get().entries(1, 2000)).containsExactlyElementsOf(all);
+      store.get().written().block(WAIT);
+      assertThat(store.get().entries(1, 2000)).containsExactlyElementsOf(all);
+      assertThat(store.get().entries(777, 1555)).containsExactlyElementsOf(all.subList(776, 1555));
+      store.get().flush().block(WAIT);
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files.filter(p -> p.toString().endsWith(Segment.SUFFIX)).count())
+          .as("2000 entries of about 175 bytes need several 64 KiB segments")
+          .isGreaterThan(4);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void reopenedStoreKeepsTermVoteAndEntries() {
+    List<LogEntry> all = entries(1, 500, 2, -200, 2);
+    MappedLogStore store = MappedLogStore.open(dir, SMALL);
+    store.saveHardState(new HardState(7, "n3"));
+    store.append(all);
+    store.flush().block(WAIT);
+    store.close();
+
+    MappedLogStore reopened = MappedLogStore.open(dir, SMALL);
+    try {
+      assertThat(reopened.hardState()).isEqualTo(new HardState(7, "n3"));
+      assertThat(reopened.entries(1, reopened.lastIndex())).containsExactlyElementsOf(all);
+      reopened.saveHardState(new HardState(8, null));
+      reopened.append(List.of(entry(501, 8, "after")));
+    } finally {
+      reopened.close(); // an orderly close makes the last append durable without a flush
+    }
+    MappedLogStore third = MappedLogStore.open(dir, SMALL);
+    try {
+      assertThat(third.hardState()).isEqualTo(new HardState(8, null));
+      assertThat(third.lastIndex()).isEqualTo(501);
+      assertThat(third.entries(501, 501)).containsExactly(entry(501, 8, "after"));
+    } finally {
+      third.close();
+    }
+  }
+
+  @Test
+  void truncationForgetsTheSuffixAtOnceAndForGood() {
+    List<LogEntry> all = entries(1, 1000, 1, -300, 3);
+    MappedLogStore store = MappedLogStore.open(dir, SMALL);
+    store.append(all);
+    store.flush().block(WAIT);
+    store.truncateSuffix(301); // drops whole segments and part of one
+    assertThat(store.lastIndex()).isEqualTo(300);
+    List<LogEntry> replacement = entries(301, 400, 2, -300, 4);
+    store.append(replacement);
+    store.truncateSuffix(10_000); // beyond the end: nothing to do
+    assertThat(store.entries(299, 302))
+        .containsExactly(all.get(298), all.get(299), replacement.get(0), replacement.get(1));
+    store.flush().block(WAIT);
+    store.close();
+
+    MappedLogStore reopened = MappedLogStore.open(dir, SMALL);
+    try {
+      List<LogEntry> expected = new ArrayList<>(all.subList(0, 300));
+      expected.addAll(replacement);
+      assertThat(reopened.entries(1, reopened.lastIndex())).containsExactlyElementsOf(expected);
+      reopened.truncateSuffix(1);
+      assertThat(reopened.lastIndex()).isZero();
+      assertThat(reopened.firstIndex()).isEqualTo(1);
+      reopened.append(List.of(entry(1, 5, "fresh")));
+      reopened.flush().block(WAIT);
+    } finally {
+      reopened.close();
+    }
+    MappedLogStore third = MappedLogStore.open(dir, SMALL);
+    try {
+      assertThat(third.entries(1, third.lastIndex())).containsExactly(entry(1, 5, "fresh"));
+    } finally {
+      third.close();
+    }
+  }
+
+  @Test
+  void appendsThatDoNotContinueTheLogAreRefused() {
+    try (var store = new Closing(MappedLogStore.open(dir, SMALL))) {
+      store.get().append(List.of(entry(1, 2, "a")));
+      assertThatThrownBy(() -> store.get().append(List.of(entry(3, 2, "gap"))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("does not continue the log at 1");
+      assertThatThrownBy(() -> store.get().append(List.of(entry(2, 1, "older"))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("below the previous term 2");
+      assertThat(store.get().lastIndex()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void anEntryLargerThanASegmentIsRefusedWithTheLimit() {
+    try (var store = new Closing(MappedLogStore.open(dir, SMALL))) {
+      byte[] big = new byte[SMALL.maxPayloadSize() + 1];
+      assertThatThrownBy(
+              () -> store.get().append(List.of(new LogEntry(1, 1, EntryType.COMMAND, big))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("more than fit in a segment of 65536 bytes")
+          .hasMessageContaining("segmentSize");
+      byte[] fits = new byte[SMALL.maxPayloadSize()];
+      store.get().append(List.of(new LogEntry(1, 1, EntryType.COMMAND, fits)));
+      store.get().flush().block(WAIT);
+      assertThat(store.get().entries(1, 1).get(0).payload()).hasSize(fits.length);
+    }
+  }
+
+  @Test
+  void readsOutsideTheLogAreOutOfBounds() {
+    try (var store = new Closing(MappedLogStore.open(dir, SMALL))) {
+      store.get().append(entries(1, 5, 1, 10, 5));
+      assertThatThrownBy(() -> store.get().entries(0, 3))
+          .isInstanceOf(IndexOutOfBoundsException.class);
+      assertThatThrownBy(() -> store.get().entries(2, 6))
+          .isInstanceOf(IndexOutOfBoundsException.class)
+          .hasMessageContaining("outside [1, 5]");
+      assertThatThrownBy(() -> store.get().entries(4, 2))
+          .isInstanceOf(IndexOutOfBoundsException.class);
+      assertThat(store.get().entries(6, 5)).isEmpty();
+    }
+  }
+
+  @Test
+  void everyTypeAndAnEmptyPayloadSurviveTheRoundTrip() {
+    List<LogEntry> mixed = new ArrayList<>();
+    mixed.add(LogEntry.noop(1, 1));
+    for (EntryType type : EntryType.values()) { // a new type without a record code fails here
+      mixed.add(new LogEntry(mixed.size() + 1, 2, type, type.name().getBytes()));
+    }
+    MappedLogStore store = MappedLogStore.open(dir, SMALL);
+    store.append(mixed);
+    store.close();
+    MappedLogStore reopened = MappedLogStore.open(dir, SMALL);
+    try {
+      assertThat(reopened.entries(1, mixed.size())).containsExactlyElementsOf(mixed);
+    } finally {
+      reopened.close();
+    }
+  }
+
+  @Test
+  void oneForceServesManyConcurrentFlushes() throws InterruptedException {
+    MappedLogStore store = MappedLogStore.open(dir, SMALL);
+    int threads = 8;
+    int perThread = 50;
+    ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+    CountDownLatch done = new CountDownLatch(threads);
+    for (int t = 0; t < threads; t++) {
+      Thread thread =
+          new Thread(
+              () -> {
+                try {
+                  for (int i = 0; i < perThread; i++) {
+                    Mono<Void> flushed;
+                    synchronized (store) {
+                      long index = store.lastIndex() + 1;
+                      store.append(List.of(entry(index, 1, "e" + index)));
+                      flushed = store.flush();
+                    }
+                    flushed.block(WAIT);
+                  }
+                } catch (RuntimeException e) {
+                  errors.add(e);
+                } finally {
+                  done.countDown();
+                }
+              });
+      thread.start();
+    }
+    assertThat(done.await(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(errors).isEmpty();
+    assertThat(store.lastIndex()).isEqualTo(threads * perThread);
+    store.close();
+    MappedLogStore reopened = MappedLogStore.open(dir, SMALL);
+    try {
+      assertThat(reopened.lastIndex()).isEqualTo(threads * perThread);
+      assertThat(reopened.entries(400, 400)).containsExactly(entry(400, 1, "e400"));
+    } finally {
+      reopened.close();
+    }
+  }
+
+  @Test
+  void aClosedStoreRefusesEverythingButAnotherClose() {
+    MappedLogStore store = MappedLogStore.open(dir, SMALL);
+    store.append(List.of(entry(1, 1, "a")));
+    store.close();
+    store.close();
+    assertThatThrownBy(() -> store.append(List.of(entry(2, 1, "b"))))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+    assertThatThrownBy(() -> store.saveHardState(new HardState(1, null)))
+        .isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> store.entries(1, 1)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> store.flush().block(WAIT))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+  }
+
+  @Test
+  void aDirectoryOpenInAnotherStoreIsRefused() {
+    try (var store = new Closing(MappedLogStore.open(dir, SMALL))) {
+      assertThatThrownBy(() -> MappedLogStore.open(dir, SMALL))
+          .isInstanceOf(UncheckedIOException.class)
+          .hasMessageContaining(dir.toString())
+          .hasMessageContaining("already open");
+    }
+    MappedLogStore.open(dir, SMALL).close(); // the lock went with the first store
+  }
+
+  @Test
+  void aDirectoryThatCannotBeCreatedOrWrittenIsAClearErrorNamingIt() throws IOException {
+    Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
+    assertThatThrownBy(() -> MappedLogStore.open(file.resolve("log"), SMALL))
+        .isInstanceOf(UncheckedIOException.class)
+        .hasMessageContaining(file.resolve("log").toString());
+    assertThatThrownBy(() -> MappedLogStore.open(file, SMALL))
+        .isInstanceOf(UncheckedIOException.class)
+        .hasMessageContaining(file.toString());
+  }
+
+  @Test
+  void theIoThreadIsANamedDaemonThatStopsOnClose() {
+    MappedLogStore store = MappedLogStore.open(dir.resolve("threads"), SMALL);
+    Thread writer =
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.getName().equals("raft-log-threads"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(writer.isDaemon()).isTrue();
+    store.close();
+    assertThat(writer.isAlive()).isFalse();
+  }
+
+  @Test
+  void optionsAreValidated() {
+    assertThatThrownBy(() -> MappedLogOptions.builder().segmentSize(1000).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("segmentSize");
+    assertThatThrownBy(() -> MappedLogOptions.builder().cacheSize(-1).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cacheSize");
+    assertThat(MappedLogOptions.defaults().segmentSize()).isEqualTo(64 << 20);
+    assertThat(MappedLogOptions.defaults().cacheSize()).isEqualTo(1024);
+  }
+
+  /** Closes a store at the end of a try block. */
+  record Closing(MappedLogStore get) implements AutoCloseable {
+    @Override
+    public void close() {
+      get.close();
+    }
+  }
+}
