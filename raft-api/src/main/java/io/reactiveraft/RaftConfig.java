@@ -53,6 +53,8 @@ public final class RaftConfig<C, R> {
   private final Long randomSeed;
   private final boolean bootstrap;
   private final Duration sessionTimeout;
+  private final boolean leaseReads;
+  private final double clockDriftBound;
 
   private RaftConfig(Builder<C, R> b) {
     members = List.copyOf(b.members);
@@ -83,6 +85,26 @@ public final class RaftConfig<C, R> {
     randomSeed = b.randomSeed;
     bootstrap = b.bootstrap;
     sessionTimeout = b.sessionTimeout;
+    leaseReads = b.leaseReads;
+    clockDriftBound = b.clockDriftBound;
+  }
+
+  public boolean leaseReads() {
+    return leaseReads;
+  }
+
+  public double clockDriftBound() {
+    return clockDriftBound;
+  }
+
+  /**
+   * The lease in ticks: an election timeout shortened by the clock drift bound, minus one tick of
+   * timer resolution; 0 when lease reads are off.
+   */
+  public int leaseTicks() {
+    return leaseReads
+        ? Math.max(0, (int) Math.floor(electionTicks() * (1 - clockDriftBound)) - 1)
+        : 0;
   }
 
   /** How long a client session lives without a command, in log time. */
@@ -265,8 +287,29 @@ public final class RaftConfig<C, R> {
     private Long randomSeed;
     private boolean bootstrap = true;
     private Duration sessionTimeout = Duration.ofMinutes(10);
+    private boolean leaseReads;
+    private double clockDriftBound = 0.1;
 
     private Builder() {}
+
+    /**
+     * Whether a leader answers reads from its lease, without a round of heartbeats (default off).
+     * Safe only while clocks run at rates within {@link #clockDriftBound} of each other, and only
+     * with check-quorum on.
+     */
+    public Builder<C, R> leaseReads(boolean leaseReads) {
+      this.leaseReads = leaseReads;
+      return this;
+    }
+
+    /**
+     * The most two clocks may differ in rate, as a fraction (default 0.1): the lease is the
+     * election timeout shortened by this much. In [0, 0.5).
+     */
+    public Builder<C, R> clockDriftBound(double clockDriftBound) {
+      this.clockDriftBound = clockDriftBound;
+      return this;
+    }
 
     /**
      * How long a client session is remembered without a command (default 10 min). Measured in log
@@ -512,6 +555,11 @@ public final class RaftConfig<C, R> {
       positive(electionTimeout, "electionTimeout");
       positive(defaultCommandTimeout, "defaultCommandTimeout");
       positive(sessionTimeout, "sessionTimeout");
+      require(
+          clockDriftBound >= 0 && clockDriftBound < 0.5,
+          "clockDriftBound",
+          "must be in [0, 0.5), was " + clockDriftBound);
+      require(!leaseReads || checkQuorum, "leaseReads", "needs checkQuorum on");
       require(
           tickInterval.compareTo(heartbeatInterval) <= 0,
           "tickInterval",

@@ -12,6 +12,7 @@ public sealed interface RaftEvent
         RaftEvent.MessageReceived,
         RaftEvent.CommandProposed,
         RaftEvent.ChangeRequested,
+        RaftEvent.ReadRequested,
         RaftEvent.LogDurable {
 
   /** One tick of the node's logical clock; election and heartbeat timeouts count ticks. */
@@ -45,6 +46,13 @@ public sealed interface RaftEvent
    * @param change what to change
    */
   record ChangeRequested(long requestId, MembershipChange change) implements RaftEvent {}
+
+  /**
+   * A caller asked for a linearizable read.
+   *
+   * @param requestId the node-local id that correlates the read with its caller
+   */
+  record ReadRequested(long requestId) implements RaftEvent {}
 
   /**
    * The log store made every entry up to {@code index} durable. The term is that of the entry at

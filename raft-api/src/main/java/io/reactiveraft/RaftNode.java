@@ -62,6 +62,19 @@ public interface RaftNode<C, R> {
   Mono<R> submit(C command, String clientId, long sequence, Duration timeout);
 
   /**
+   * A linearizable read, answered by {@link StateMachine#query} without writing to the log
+   * (ReadIndex, thesis 6.4): the leader notes its commit index, confirms with a round of heartbeats
+   * that it is still leader (or, with lease reads on, that its lease holds), waits until that index
+   * is applied, then queries. A new leader answers only after its first entry commits. On a
+   * follower the read fails with {@link NotLeaderException} naming the leader.
+   *
+   * <p>Completes on the apply thread. Errors: {@link NotLeaderException} (retry at the leader),
+   * {@link CommandTimeoutException}, {@link NodeClosedException}, {@link IllegalArgumentException}
+   * for a null query.
+   */
+  Mono<R> read(C query);
+
+  /**
    * Leadership changes seen by this node. Hot: a new subscriber first receives the latest change
    * (so it learns the current leader), then every later one. Completes when the node closes.
    */

@@ -29,6 +29,18 @@ public interface StateMachine<C, R> {
   R apply(long index, C command);
 
   /**
+   * Answers a read-only query against the current state, for {@link RaftNode#read}. Called on the
+   * apply thread, between applies, so it sees a consistent state. Must not change the state. The
+   * default refuses.
+   *
+   * @param query the query, of the command type
+   * @return the answer
+   */
+  default R query(C query) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not answer queries");
+  }
+
+  /**
    * Writes a point-in-time image of the state. The default refuses: a state machine that cannot
    * snapshot keeps its whole log.
    *

@@ -9,6 +9,8 @@ import java.util.List;
  * @param prevLogTerm term of that entry
  * @param entries entries to store, in index order; empty for a heartbeat
  * @param leaderCommit the leader's commit index
+ * @param sequence increases with every request a leader sends in its term; echoed in the response,
+ *     so the leader knows which of its requests a follower has answered (ReadIndex, leases)
  */
 public record AppendEntriesRequest(
     String from,
@@ -17,11 +19,24 @@ public record AppendEntriesRequest(
     long prevLogIndex,
     long prevLogTerm,
     List<LogEntry> entries,
-    long leaderCommit)
+    long leaderCommit,
+    long sequence)
     implements RaftMessage {
 
   public AppendEntriesRequest {
     entries = List.copyOf(entries);
+  }
+
+  /** A request without a sequence number. */
+  public AppendEntriesRequest(
+      String from,
+      String to,
+      long term,
+      long prevLogIndex,
+      long prevLogTerm,
+      List<LogEntry> entries,
+      long leaderCommit) {
+    this(from, to, term, prevLogIndex, prevLogTerm, entries, leaderCommit, 0);
   }
 
   /** The index of the last entry this request covers: its last entry, or prevLogIndex. */

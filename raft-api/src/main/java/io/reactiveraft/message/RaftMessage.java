@@ -6,7 +6,7 @@ package io.reactiveraft.message;
  * anything else.
  */
 public sealed interface RaftMessage
-    permits VoteRequest, VoteResponse, AppendEntriesRequest, AppendEntriesResponse {
+    permits VoteRequest, VoteResponse, AppendEntriesRequest, AppendEntriesResponse, TimeoutNow {
 
   /** The sending member's id. */
   String from();

@@ -36,8 +36,17 @@ public sealed interface Action {
   /** A proposal was appended at (index, term): its caller waits for that entry to apply. */
   record ProposalAccepted(long requestId, long index, long term) implements Action {}
 
-  /** A proposal was refused because this node is not leader; {@code leaderId} may be null. */
-  record ProposalRejected(long requestId, String leaderId) implements Action {}
+  /** A proposal was refused (not leader, or a leadership transfer under way); not applied. */
+  record ProposalRejected(long requestId, RaftException error) implements Action {}
+
+  /**
+   * The read {@code requestId} is linearizable once the state machine has applied {@code
+   * readIndex}: this node was leader when the read arrived (ReadIndex, thesis 6.4).
+   */
+  record ReadReady(long requestId, long readIndex) implements Action {}
+
+  /** The read {@code requestId} cannot be served here. */
+  record ReadFailed(long requestId, RaftException error) implements Action {}
 
   /** A new configuration took effect here: peers to reach (and admit) have changed. */
   record ConfigurationChanged(ClusterConfiguration configuration) implements Action {}

@@ -32,6 +32,37 @@ final class Progress {
   /** Logical time of the last message from the follower, for check-quorum. */
   long lastHeardAt;
 
+  /** The highest request sequence of this term the follower has answered (ReadIndex). */
+  long ackedSequence;
+
+  /** When the request with {@link #ackedSequence} was sent, for leases. */
+  long ackedSentAt = Long.MIN_VALUE;
+
+  /** Sequence and send time of the last requests, to date an answer's request. */
+  private final long[][] recentSends = new long[32][2];
+
+  private int recentSendCount;
+
+  void recordSend(long sequence, long now) {
+    long[] slot = recentSends[recentSendCount++ % recentSends.length];
+    slot[0] = sequence;
+    slot[1] = now;
+  }
+
+  /** The follower answered request {@code sequence}. */
+  void answered(long sequence) {
+    if (sequence <= ackedSequence) {
+      return;
+    }
+    ackedSequence = sequence;
+    for (long[] slot : recentSends) {
+      if (slot[0] == sequence) {
+        ackedSentAt = Math.max(ackedSentAt, slot[1]);
+        return;
+      }
+    }
+  }
+
   Progress(long nextIndex, int maxInflight) {
     this.nextIndex = nextIndex;
     this.maxInflight = maxInflight;
@@ -55,8 +86,31 @@ final class Progress {
     }
   }
 
+  /** The sequence of the request whose answer last raised {@link #matchIndex}. */
+  long matchSequence;
+
+  /**
+   * The follower, answering request {@code sequence}, no longer holds entries it acknowledged (its
+   * disk was wiped or replaced): forget what it had and probe from its hint.
+   */
+  boolean lostDataSince(long sequence, long followerNext) {
+    if (sequence <= matchSequence || followerNext > matchIndex) {
+      return false; // an answer older than the acknowledgement, or no regression
+    }
+    matchIndex = 0;
+    matchSequence = sequence;
+    inflight.clear();
+    state = State.PROBE;
+    probeSent = false;
+    nextIndex = Math.max(1, followerNext);
+    return true;
+  }
+
   /** The follower stored everything up to {@code index}: frees the window below it. */
-  boolean acknowledge(long index) {
+  boolean acknowledge(long index, long sequence) {
+    if (index > matchIndex) {
+      matchSequence = Math.max(matchSequence, sequence);
+    }
     while (!inflight.isEmpty() && inflight.peekFirst()[0] <= index) {
       inflight.pollFirst();
     }

@@ -18,6 +18,7 @@ import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
+import io.reactiveraft.message.TimeoutNow;
 import io.reactiveraft.message.VoteRequest;
 import io.reactiveraft.message.VoteResponse;
 import io.reactiveraft.spi.HardState;
@@ -84,6 +85,21 @@ public final class RaftCore {
   /** Leader: a server being added, catching up before its promotion. */
   private CatchUp catchUp;
 
+  /** Leader: reads in progress. */
+  private final ReadIndex reads = new ReadIndex();
+
+  /** Leader: the sequence number of the last AppendEntries sent (echoed in answers). */
+  private long requestSequence;
+
+  /** Leader: a leadership transfer under way; proposals are refused meanwhile. */
+  private Transfer transfer;
+
+  /** After stepping down for a transfer: completes when the target is seen leading. */
+  private Transfer transferAwaitingLeader;
+
+  /** Follower: the highest request sequence to echo with the pending acknowledgement. */
+  private long pendingAckSequence;
+
   /** Follower: the highest index accepted from the leader whose ack waits for durability. */
   private long pendingAckIndex;
 
@@ -132,6 +148,8 @@ public final class RaftCore {
       logDurable(durable.index(), durable.term());
     } else if (event instanceof RaftEvent.ChangeRequested change) {
       requestChange(change.requestId(), change.change());
+    } else if (event instanceof RaftEvent.ReadRequested read) {
+      requestRead(read.requestId());
     }
   }
 
@@ -141,6 +159,10 @@ public final class RaftCore {
       superviseMembership();
     }
     if (role == Role.LEADER) {
+      superviseTransfer();
+    }
+    if (role == Role.LEADER) {
+      superviseReads();
       replicateToAll();
     }
     List<Action> out = new ArrayList<>();
@@ -177,6 +199,7 @@ public final class RaftCore {
   private void tick() {
     now++;
     electionElapsed++;
+    expireTransfer();
     if (role == Role.LEADER) {
       tickLeader();
     } else if (electionElapsed >= randomizedElectionTimeout) {
@@ -238,6 +261,11 @@ public final class RaftCore {
   }
 
   private void becomeCandidate() {
+    becomeCandidate(false);
+  }
+
+  /** {@code transfer}: asked by the leader (TimeoutNow), so voters set aside its lease. */
+  private void becomeCandidate(boolean transfer) {
     role = Role.CANDIDATE;
     setTerm(term + 1);
     votedFor = self;
@@ -245,7 +273,9 @@ public final class RaftCore {
     setLeader(null, "election timeout");
     resetElectionTimer();
     tally = newTally();
-    requestVotes(term, false);
+    for (String peer : membership.otherVoters(self)) {
+      send(new VoteRequest(self, peer, term, log.lastIndex(), log.lastTerm(), false, transfer));
+    }
     if (tally.record(self, true) == VoteTally.Result.WON) {
       becomeLeader();
     }
@@ -287,6 +317,14 @@ public final class RaftCore {
     }
     if (role == Role.LEADER) {
       abandonChanges();
+      for (long id : reads.all()) {
+        results.add(new Action.ReadFailed(id, new NotLeaderException(self, leader, null)));
+      }
+      reads.clear();
+      if (transfer != null) {
+        transferAwaitingLeader = transfer;
+        transfer = null;
+      }
     }
     role = Role.FOLLOWER;
     tally = null;
@@ -314,6 +352,18 @@ public final class RaftCore {
     if (Objects.equals(old, newLeader)) {
       return;
     }
+    if (transferAwaitingLeader != null && newLeader != null) {
+      Transfer t = transferAwaitingLeader;
+      transferAwaitingLeader = null;
+      results.add(
+          newLeader.equals(t.target)
+              ? new Action.ChangeCompleted(t.requestId)
+              : new Action.ChangeFailed(
+                  t.requestId,
+                  refuse(
+                      Reason.TRANSFER_TIMED_OUT,
+                      newLeader + " won the election, not " + t.target)));
+    }
     leaderId = newLeader;
     LeaderChange.Kind kind;
     if (self.equals(newLeader)) {
@@ -340,7 +390,7 @@ public final class RaftCore {
       return; // only voters take part in elections; a removed server cannot disrupt them
     }
     if (m.term() > term) {
-      if (m instanceof VoteRequest && inLease()) {
+      if (m instanceof VoteRequest vr && !vr.transfer() && inLease()) {
         // A node that hears a leader ignores candidates and pre-candidates: a partitioned or
         // removed server cannot depose a healthy leader (thesis 4.2.3).
         return;
@@ -356,7 +406,9 @@ public final class RaftCore {
       answerStale(m);
       return;
     }
-    if (m instanceof AppendEntriesRequest request) {
+    if (m instanceof TimeoutNow) {
+      onTimeoutNow();
+    } else if (m instanceof AppendEntriesRequest request) {
       onAppendEntries(request);
     } else if (m instanceof AppendEntriesResponse response) {
       onAppendEntriesResponse(response);
@@ -461,21 +513,29 @@ public final class RaftCore {
     }
     // Only entries known to match the leader can be committed here (paper Figure 2, rule 5).
     advanceCommit(Math.min(m.leaderCommit(), lastNew));
-    acknowledge(m.from(), lastNew);
+    acknowledge(m.from(), lastNew, m.sequence());
   }
 
   private void reject(AppendEntriesRequest m, long conflictTerm, long conflictIndex) {
     send(
         new AppendEntriesResponse(
-            self, m.from(), term, false, m.prevLogIndex(), conflictTerm, conflictIndex));
+            self,
+            m.from(),
+            term,
+            false,
+            m.prevLogIndex(),
+            conflictTerm,
+            conflictIndex,
+            m.sequence()));
   }
 
   /** A follower acks only what is durable (thesis 10.2.1); the rest waits for LogDurable. */
-  private void acknowledge(String leader, long index) {
+  private void acknowledge(String leader, long index, long sequence) {
     if (durableIndex >= index || InjectedDefects.on(Defect.ACK_BEFORE_DURABLE)) {
-      send(new AppendEntriesResponse(self, leader, term, true, index, 0, 0));
+      send(new AppendEntriesResponse(self, leader, term, true, index, 0, 0, sequence));
     } else {
       pendingAckIndex = Math.max(pendingAckIndex, index);
+      pendingAckSequence = Math.max(pendingAckSequence, sequence);
       pendingAckTo = leader;
     }
   }
@@ -491,9 +551,12 @@ public final class RaftCore {
       tryAdvanceCommitIndex();
     } else if (pendingAckTo != null) {
       long acked = Math.min(pendingAckIndex, durableIndex);
-      send(new AppendEntriesResponse(self, pendingAckTo, term, true, acked, 0, 0));
+      send(
+          new AppendEntriesResponse(
+              self, pendingAckTo, term, true, acked, 0, 0, pendingAckSequence));
       if (acked >= pendingAckIndex) {
         pendingAckIndex = 0;
+        pendingAckSequence = 0;
         pendingAckTo = null;
       }
     }
@@ -505,11 +568,17 @@ public final class RaftCore {
       return;
     }
     pr.lastHeardAt = now;
+    pr.answered(m.sequence());
     if (m.success()) {
-      if (pr.acknowledge(m.matchIndex())) {
+      if (pr.acknowledge(m.matchIndex(), m.sequence())) {
         tryAdvanceCommitIndex();
       }
       return;
+    }
+    if (m.conflictTerm() == 0
+        && m.sequence() > 0
+        && pr.lostDataSince(m.sequence(), m.conflictIndex())) {
+      return; // newer than its acknowledgements, yet shorter: it lost its log; start over
     }
     // The request that failed checked at m.matchIndex(); answers to older requests are stale.
     boolean stale =
@@ -533,7 +602,14 @@ public final class RaftCore {
 
   private void propose(long requestId, EntryType type, byte[] payload) {
     if (role != Role.LEADER) {
-      results.add(new Action.ProposalRejected(requestId, leaderId));
+      results.add(new Action.ProposalRejected(requestId, notLeader()));
+      return;
+    }
+    if (transfer != null) {
+      results.add(
+          new Action.ProposalRejected(
+              requestId,
+              refuse(Reason.TRANSFER_IN_PROGRESS, "leadership is moving to " + transfer.target)));
       return;
     }
     LogEntry entry = new LogEntry(log.lastIndex() + 1, term, type, payload);
@@ -627,7 +703,11 @@ public final class RaftCore {
     long prev = pr.nextIndex - 1;
     List<LogEntry> batch =
         log.slice(pr.nextIndex, config.maxEntriesPerAppend(), config.maxAppendBytes());
-    send(new AppendEntriesRequest(self, peer, term, prev, log.term(prev), batch, commitIndex));
+    long sequence = ++requestSequence;
+    send(
+        new AppendEntriesRequest(
+            self, peer, term, prev, log.term(prev), batch, commitIndex, sequence));
+    pr.recordSend(sequence, now);
     pr.sent(prev + batch.size(), now);
   }
 
@@ -651,7 +731,11 @@ public final class RaftCore {
    */
   private void sendHeartbeat(String peer, Progress pr) {
     long prev = pr.matchIndex;
-    send(new AppendEntriesRequest(self, peer, term, prev, log.term(prev), List.of(), commitIndex));
+    long sequence = ++requestSequence;
+    send(
+        new AppendEntriesRequest(
+            self, peer, term, prev, log.term(prev), List.of(), commitIndex, sequence));
+    pr.recordSend(sequence, now);
   }
 
   private void send(RaftMessage m) {
@@ -690,6 +774,10 @@ public final class RaftCore {
       results.add(new Action.ChangeFailed(requestId, notLeader()));
       return;
     }
+    if (change instanceof MembershipChange.TransferLeadership t) {
+      startTransfer(requestId, t.memberId());
+      return;
+    }
     if (log.term(commitIndex) != term) {
       // Not yet safe to change (see above): wait for this term's no-op to commit.
       deferredChanges.add(new RaftEvent.ChangeRequested(requestId, change));
@@ -709,8 +797,6 @@ public final class RaftCore {
         && c.voters().size() == 1
         && c.isVoter(rm.memberId())) {
       refusal = refuse(Reason.LAST_VOTER, "cannot remove the last voter " + rm.memberId());
-    } else if (change instanceof MembershipChange.TransferLeadership) {
-      refusal = refuse(Reason.TRANSFER_TIMED_OUT, "leadership transfer is not available");
     }
     if (refusal != null) {
       results.add(new Action.ChangeFailed(requestId, refusal));
@@ -857,6 +943,147 @@ public final class RaftCore {
   /** The configuration this node uses now. */
   public ClusterConfiguration configuration() {
     return membership.current();
+  }
+
+  // ---------------------------------------------------------------- leadership transfer
+
+  /** A transfer to {@code target}, abandoned at {@code deadline} (thesis 3.10). */
+  private static final class Transfer {
+    final long requestId;
+    final String target;
+    final long deadline;
+    boolean timeoutSent;
+
+    Transfer(long requestId, String target, long deadline) {
+      this.requestId = requestId;
+      this.target = target;
+      this.deadline = deadline;
+    }
+  }
+
+  private void startTransfer(long requestId, String target) {
+    if (target.equals(self)) {
+      results.add(new Action.ChangeCompleted(requestId));
+    } else if (!membership.current().isVoter(target)) {
+      results.add(
+          new Action.ChangeFailed(
+              requestId, refuse(Reason.NOT_A_MEMBER, target + " is not a voter")));
+    } else if (transfer != null) {
+      results.add(
+          new Action.ChangeFailed(
+              requestId,
+              refuse(
+                  Reason.TRANSFER_IN_PROGRESS,
+                  "a transfer to " + transfer.target + " is under way")));
+    } else {
+      // New proposals are refused from now on, so the target can catch up with a fixed log.
+      transfer = new Transfer(requestId, target, now + config.electionTicks());
+    }
+  }
+
+  /** Leader, per batch: once the target holds the whole log, tell it to campaign now. */
+  private void superviseTransfer() {
+    if (transfer == null || transfer.timeoutSent) {
+      return;
+    }
+    Progress pr = progress.get(transfer.target);
+    if (pr != null && pr.matchIndex == log.lastIndex()) {
+      transfer.timeoutSent = true;
+      send(new TimeoutNow(self, transfer.target, term));
+    }
+  }
+
+  private void expireTransfer() {
+    Transfer t = transfer != null ? transfer : transferAwaitingLeader;
+    if (t != null && now > t.deadline) {
+      transfer = null;
+      transferAwaitingLeader = null;
+      results.add(
+          new Action.ChangeFailed(
+              t.requestId,
+              refuse(
+                  Reason.TRANSFER_TIMED_OUT,
+                  "transfer to " + t.target + " did not complete in an election timeout")));
+    }
+  }
+
+  /** The leader asked us to campaign at once, skipping pre-vote and its lease (thesis 3.10). */
+  private void onTimeoutNow() {
+    if (role == Role.FOLLOWER && membership.current().isVoter(self) && !awaitingLog) {
+      becomeCandidate(true);
+    }
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  private void requestRead(long requestId) {
+    if (role != Role.LEADER) {
+      results.add(new Action.ReadFailed(requestId, notLeader()));
+    } else if (log.term(commitIndex) != term) {
+      // Until its no-op commits, a new leader does not know the commit index (thesis 6.4).
+      reads.awaitingTermCommit.add(requestId);
+    } else if (leaseHolds()) {
+      results.add(new Action.ReadReady(requestId, commitIndex));
+    } else {
+      reads.awaitingRound.add(requestId);
+    }
+  }
+
+  /**
+   * A lease: a majority answered a request sent at tick t, and none of them will vote for another
+   * leader before t + electionTicks (they ignore candidates while they hear a leader), so until t +
+   * leaseTicks (shorter, for clock drift) no other leader can exist. Not during a transfer, whose
+   * election deliberately ignores that rule.
+   */
+  private boolean leaseHolds() {
+    if (config.leaseTicks() <= 0 || !config.checkQuorum() || transfer != null) {
+      return false;
+    }
+    ClusterConfiguration c = membership.current();
+    long[] sentAt = new long[c.voters().size()];
+    int i = 0;
+    for (Member voter : c.voters()) {
+      Progress pr = progress.get(voter.id());
+      sentAt[i++] = voter.id().equals(self) ? now : pr == null ? Long.MIN_VALUE : pr.ackedSentAt;
+    }
+    Arrays.sort(sentAt);
+    long quorumSentAt = sentAt[sentAt.length - c.quorum()];
+    return quorumSentAt != Long.MIN_VALUE && now < quorumSentAt + config.leaseTicks();
+  }
+
+  /** Leader, per batch: starts a heartbeat round for new reads, answers confirmed ones. */
+  private void superviseReads() {
+    if (reads.isEmpty()) {
+      return;
+    }
+    if (!reads.awaitingTermCommit.isEmpty() && log.term(commitIndex) == term) {
+      reads.awaitingRound.addAll(reads.awaitingTermCommit);
+      reads.awaitingTermCommit.clear();
+    }
+    if (!reads.awaitingRound.isEmpty()) {
+      long round = requestSequence + 1;
+      for (long id : reads.awaitingRound) {
+        reads.awaitingQuorum.add(new ReadIndex.Pending(id, commitIndex, round));
+      }
+      reads.awaitingRound.clear();
+      progress.forEach((peer, pr) -> sendHeartbeat(peer, pr));
+    }
+    ClusterConfiguration c = membership.current();
+    reads.awaitingQuorum.removeIf(
+        read -> {
+          int answered = c.isVoter(self) ? 1 : 0;
+          for (Member voter : c.voters()) {
+            Progress pr = progress.get(voter.id());
+            if (pr != null && pr.ackedSequence >= read.sequence()) {
+              answered++;
+            }
+          }
+          if (answered >= c.quorum()) {
+            results.add(new Action.ReadReady(read.requestId(), read.readIndex()));
+            return true;
+          }
+          return false;
+        });
   }
 
   // ---------------------------------------------------------------- queries

@@ -51,6 +51,33 @@ final class Applier<C, R> {
     return lastApplied;
   }
 
+  /**
+   * Runs {@code query} on the apply thread once {@code index} is applied, between applies, so it
+   * sees the state as of at least that index. Thread-safe.
+   */
+  void whenApplied(long index, Runnable query) {
+    worker.schedule(
+        () -> {
+          if (lastApplied >= index) {
+            query.run();
+          } else {
+            waitingQueries.add(new WaitingQuery(index, query));
+          }
+        });
+  }
+
+  private record WaitingQuery(long index, Runnable query) {}
+
+  /** Apply thread only. */
+  private final java.util.ArrayDeque<WaitingQuery> waitingQueries = new java.util.ArrayDeque<>();
+
+  private void runReadyQueries() {
+    // Read indexes only grow, so the queue is in index order.
+    while (!waitingQueries.isEmpty() && waitingQueries.peekFirst().index() <= lastApplied) {
+      waitingQueries.pollFirst().query().run();
+    }
+  }
+
   private void applyAll(List<LogEntry> entries) {
     for (LogEntry entry : entries) {
       if (entry.index() <= lastApplied) {
@@ -63,6 +90,7 @@ final class Applier<C, R> {
       }
       lastApplied = entry.index();
     }
+    runReadyQueries();
   }
 
   private void applySessionCommand(LogEntry entry) {

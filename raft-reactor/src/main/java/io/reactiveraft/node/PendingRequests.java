@@ -2,7 +2,6 @@ package io.reactiveraft.node;
 
 import io.reactiveraft.CommandTimeoutException;
 import io.reactiveraft.EntryOverwrittenException;
-import io.reactiveraft.NotLeaderException;
 import io.reactiveraft.OverloadedException;
 import java.time.Duration;
 import java.util.HashMap;
@@ -102,11 +101,11 @@ final class PendingRequests<R> {
     }
   }
 
-  /** Event loop: the core refused the proposal. */
-  void rejected(long requestId, String nodeId, String leaderId, String leaderAddress) {
+  /** Event loop: the core refused the proposal; it was not applied. */
+  void rejected(long requestId, RuntimeException error) {
     Request<R> r = proposed.remove(requestId);
     if (r != null) {
-      fail(r, new NotLeaderException(nodeId, leaderId, leaderAddress));
+      fail(r, error);
     }
   }
 

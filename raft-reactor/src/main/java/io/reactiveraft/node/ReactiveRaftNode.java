@@ -1,11 +1,13 @@
 package io.reactiveraft.node;
 
 import io.reactiveraft.ClusterConfiguration;
+import io.reactiveraft.CommandTimeoutException;
 import io.reactiveraft.LeaderChange;
 import io.reactiveraft.LeadershipLostException;
 import io.reactiveraft.Member;
 import io.reactiveraft.MembershipChange;
 import io.reactiveraft.NodeClosedException;
+import io.reactiveraft.NotLeaderException;
 import io.reactiveraft.RaftConfig;
 import io.reactiveraft.RaftEvent;
 import io.reactiveraft.RaftNode;
@@ -57,6 +59,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   private final Sinks.Empty<Void> closed = Sinks.empty();
   private final AtomicBoolean closing = new AtomicBoolean();
   private final Map<Long, Sinks.Empty<Void>> changes = new ConcurrentHashMap<>();
+  private final Map<Long, PendingRead<C, R>> reads = new ConcurrentHashMap<>();
   private final AtomicLong changeIds = new AtomicLong();
 
   /** Set on the loop when the node stops; inputs after it are ignored. */
@@ -241,6 +244,39 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   }
 
   @Override
+  public Mono<R> read(C query) {
+    if (query == null) {
+      return Mono.error(new IllegalArgumentException("query must not be null"));
+    }
+    Duration timeout = config.defaultCommandTimeout();
+    return Mono.defer(
+        () -> {
+          if (closing.get()) {
+            return Mono.error(NodeClosedException.rejected(id, null));
+          }
+          long requestId = changeIds.incrementAndGet();
+          PendingRead<C, R> read =
+              new PendingRead<>(query, Sinks.one(), nowNanos() + timeout.toNanos(), timeout);
+          reads.put(requestId, read);
+          loop.offer(new RaftEvent.ReadRequested(requestId));
+          return read.sink().asMono();
+        });
+  }
+
+  /** A read waiting for its read index. */
+  private record PendingRead<C, R>(
+      C query, Sinks.One<R> sink, long deadlineNanos, Duration timeout) {}
+
+  private void expireReads(long nowNanos) {
+    reads.forEach(
+        (requestId, read) -> {
+          if (read.deadlineNanos() <= nowNanos && reads.remove(requestId, read)) {
+            read.sink().tryEmitError(new CommandTimeoutException(read.timeout()));
+          }
+        });
+  }
+
+  @Override
   public Flux<RaftEvent> events() {
     return events.asFlux();
   }
@@ -277,6 +313,9 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
           handle(event);
           if (event instanceof RaftEvent.Tick) {
             pending.expire(nowNanos());
+            if (!reads.isEmpty()) {
+              expireReads(nowNanos());
+            }
           }
         }
       }
@@ -316,12 +355,17 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       } else if (action instanceof Action.ProposalAccepted accepted) {
         pending.accepted(accepted.requestId(), accepted.index(), accepted.term());
       } else if (action instanceof Action.ProposalRejected rejected) {
-        String leader = rejected.leaderId();
-        String address =
-            leader == null
-                ? null
-                : core.configuration().member(leader).map(Member::address).orElse(null);
-        pending.rejected(rejected.requestId(), id, leader, address);
+        pending.rejected(rejected.requestId(), withAddress(rejected.error()));
+      } else if (action instanceof Action.ReadReady ready) {
+        PendingRead<C, R> read = reads.remove(ready.requestId());
+        if (read != null) {
+          applier.whenApplied(ready.readIndex(), () -> answer(read));
+        }
+      } else if (action instanceof Action.ReadFailed failed) {
+        PendingRead<C, R> read = reads.remove(failed.requestId());
+        if (read != null) {
+          read.sink().tryEmitError(withAddress(failed.error()));
+        }
       } else if (action instanceof Action.LeaderChanged changed) {
         onLeaderChanged(changed);
       } else if (action instanceof Action.ConfigurationChanged changed) {
@@ -381,6 +425,27 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     }
   }
 
+  /** The core names the leader; the node adds its address, which callers need to retry. */
+  private RuntimeException withAddress(RuntimeException error) {
+    if (error instanceof NotLeaderException nl
+        && nl.leaderId().isPresent()
+        && nl.leaderAddress().isEmpty()) {
+      String leader = nl.leaderId().get();
+      String address = core.configuration().member(leader).map(Member::address).orElse(null);
+      return new NotLeaderException(id, leader, address);
+    }
+    return error;
+  }
+
+  /** Apply thread: the read index is applied, so the state is recent enough. */
+  private void answer(PendingRead<C, R> read) {
+    try {
+      read.sink().tryEmitValue(config.stateMachine().query(read.query()));
+    } catch (RuntimeException e) {
+      read.sink().tryEmitError(e);
+    }
+  }
+
   /**
    * The transport talks to the members of the configuration, and to a leader that is removing
    * itself: it needs our acknowledgements to commit its own removal (thesis 4.2.2).
@@ -414,6 +479,8 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     pending.failAll(() -> NodeClosedException.whilePending(id, cause));
     changes.values().forEach(s -> s.tryEmitError(NodeClosedException.whilePending(id, cause)));
     changes.clear();
+    reads.values().forEach(r -> r.sink().tryEmitError(NodeClosedException.rejected(id, cause)));
+    reads.clear();
     leaderChanges.tryEmitComplete();
     if (cause == null) {
       events.tryEmitComplete();

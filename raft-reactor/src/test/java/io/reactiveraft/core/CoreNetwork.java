@@ -70,6 +70,7 @@ final class CoreNetwork {
                 1 << 20,
                 4,
                 3,
+                0,
                 true),
         ids);
   }

@@ -156,6 +156,7 @@ class RaftCoreElectionTest {
                     1 << 20,
                     4,
                     3,
+                    0,
                     true),
             "a",
             "b",

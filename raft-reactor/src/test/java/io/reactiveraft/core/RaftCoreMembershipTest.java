@@ -88,7 +88,8 @@ class RaftCoreMembershipTest {
             List.of(new Member("a", "a"), new Member("b", "b")), List.of(new Member("l", "l")));
     CoreNetwork net =
         new CoreNetwork(
-            (self, voters) -> new CoreConfig(self, c, 10, 2, true, true, 50, 1 << 20, 4, 3, true),
+            (self, voters) ->
+                new CoreConfig(self, c, 10, 2, true, true, 50, 1 << 20, 4, 3, 0, true),
             "a",
             "b",
             "l");
@@ -113,6 +114,7 @@ class RaftCoreMembershipTest {
                     1 << 20,
                     4,
                     3,
+                    0,
                     !self.equals("c")),
             "a",
             "b",

@@ -240,7 +240,11 @@ class RaftCoreReplicationTest {
     net.elect("a");
     net.propose("b", "x");
     assertThat(net.node("b").actions)
-        .anyMatch(a -> a instanceof Action.ProposalRejected r && "a".equals(r.leaderId()));
+        .anyMatch(
+            a ->
+                a instanceof Action.ProposalRejected r
+                    && r.error() instanceof io.reactiveraft.NotLeaderException nl
+                    && nl.leaderId().equals(java.util.Optional.of("a")));
   }
 
   @Test

@@ -18,6 +18,12 @@ public final class RecordingStateMachine implements StateMachine<String, String>
     return index + ":" + command;
   }
 
+  /** Answers any query with how many commands were applied: {@code "applied=N"}. */
+  @Override
+  public synchronized String query(String query) {
+    return "applied=" + applied.size();
+  }
+
   /** The commands applied so far, in order. */
   public synchronized List<String> applied() {
     return List.copyOf(applied);

@@ -10,6 +10,7 @@ import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
+import io.reactiveraft.message.TimeoutNow;
 import io.reactiveraft.message.VoteRequest;
 import io.reactiveraft.message.VoteResponse;
 import io.reactiveraft.spi.Transport;
@@ -157,7 +158,11 @@ public abstract class TransportContract {
         new AppendEntriesRequest(from, to, 4, 10, 3, entries, 12),
         new AppendEntriesResponse(from, to, 4, true, 15, 0, 0),
         new AppendEntriesResponse(from, to, 4, false, 0, 2, 7),
-        new VoteRequest(from, to, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, false));
+        new VoteRequest(from, to, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, false),
+        new VoteRequest(from, to, 9, 40, 8, false, true),
+        new AppendEntriesRequest(from, to, 4, 10, 3, List.of(), 9, 77),
+        new AppendEntriesResponse(from, to, 4, true, 14, 0, 0, 77),
+        new TimeoutNow(from, to, 9));
   }
 
   @Test

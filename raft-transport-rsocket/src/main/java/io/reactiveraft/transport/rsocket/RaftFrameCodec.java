@@ -7,6 +7,7 @@ import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
+import io.reactiveraft.message.TimeoutNow;
 import io.reactiveraft.message.VoteRequest;
 import io.reactiveraft.message.VoteResponse;
 import java.util.ArrayList;
@@ -23,14 +24,16 @@ import java.util.Map;
  * <pre>
  * u8 version (1) | u8 kind | string group | string from | string to | varint term | body
  *
- * kind 1 VoteRequest           varint lastLogIndex | varint lastLogTerm | u8 flags (1 = preVote)
+ * kind 1 VoteRequest           varint lastLogIndex | varint lastLogTerm
+ *                              | u8 flags (1 = preVote, 2 = transfer)
  * kind 2 VoteResponse          u8 flags (1 = granted, 2 = preVote)
  * kind 3 AppendEntriesRequest  varint prevLogIndex | varint prevLogTerm | varint leaderCommit
- *                              | varint count | count x entry
+ *                              | varint sequence | varint count | count x entry
  *        entry                 zigzag (index - expected) | varint term | u8 type
  *                              | varint length | payload bytes
  * kind 4 AppendEntriesResponse u8 flags (1 = success) | varint matchIndex | varint conflictTerm
- *                              | varint conflictIndex
+ *                              | varint conflictIndex | varint sequence
+ * kind 5 TimeoutNow            (no body)
  * </pre>
  *
  * <p>An entry's index travels as its distance from the index that would follow the previous entry
@@ -54,6 +57,7 @@ public final class RaftFrameCodec {
   static final int KIND_VOTE_RESPONSE = 2;
   static final int KIND_APPEND_REQUEST = 3;
   static final int KIND_APPEND_RESPONSE = 4;
+  static final int KIND_TIMEOUT_NOW = 5;
 
   /**
    * Entry type wire codes: the index of the type's name here. Append-only, and pinned by name
@@ -146,7 +150,7 @@ public final class RaftFrameCodec {
       throw Wire.truncated("kind");
     }
     int kind = frame.readUnsignedByte();
-    if (kind < KIND_VOTE_REQUEST || kind > KIND_APPEND_RESPONSE) {
+    if (kind < KIND_VOTE_REQUEST || kind > KIND_TIMEOUT_NOW) {
       throw new MalformedFrameException("unknown message kind " + kind);
     }
     String group = Wire.readString(frame, "group");
@@ -173,6 +177,8 @@ public final class RaftFrameCodec {
       return KIND_VOTE_RESPONSE;
     } else if (m instanceof AppendEntriesRequest) {
       return KIND_APPEND_REQUEST;
+    } else if (m instanceof TimeoutNow) {
+      return KIND_TIMEOUT_NOW;
     } else {
       return KIND_APPEND_RESPONSE;
     }
@@ -185,11 +191,14 @@ public final class RaftFrameCodec {
           + 1;
     } else if (m instanceof VoteResponse) {
       return 1;
+    } else if (m instanceof TimeoutNow) {
+      return 0;
     } else if (m instanceof AppendEntriesRequest r) {
       long size =
           Wire.varLongSize(nonNegative(r.prevLogIndex(), "prevLogIndex"))
               + Wire.varLongSize(nonNegative(r.prevLogTerm(), "prevLogTerm"))
               + Wire.varLongSize(nonNegative(r.leaderCommit(), "leaderCommit"))
+              + Wire.varLongSize(nonNegative(r.sequence(), "sequence"))
               + Wire.varLongSize(r.entries().size());
       long expected = r.prevLogIndex() + 1;
       for (LogEntry e : r.entries()) {
@@ -208,7 +217,8 @@ public final class RaftFrameCodec {
       return 1
           + Wire.varLongSize(nonNegative(r.matchIndex(), "matchIndex"))
           + Wire.varLongSize(nonNegative(r.conflictTerm(), "conflictTerm"))
-          + Wire.varLongSize(nonNegative(r.conflictIndex(), "conflictIndex"));
+          + Wire.varLongSize(nonNegative(r.conflictIndex(), "conflictIndex"))
+          + Wire.varLongSize(nonNegative(r.sequence(), "sequence"));
     }
   }
 
@@ -216,13 +226,14 @@ public final class RaftFrameCodec {
     if (m instanceof VoteRequest r) {
       Wire.writeVarLong(out, r.lastLogIndex());
       Wire.writeVarLong(out, r.lastLogTerm());
-      out.writeByte(r.preVote() ? 1 : 0);
+      out.writeByte((r.preVote() ? 1 : 0) | (r.transfer() ? 2 : 0));
     } else if (m instanceof VoteResponse r) {
       out.writeByte((r.granted() ? 1 : 0) | (r.preVote() ? 2 : 0));
     } else if (m instanceof AppendEntriesRequest r) {
       Wire.writeVarLong(out, r.prevLogIndex());
       Wire.writeVarLong(out, r.prevLogTerm());
       Wire.writeVarLong(out, r.leaderCommit());
+      Wire.writeVarLong(out, r.sequence());
       Wire.writeVarLong(out, r.entries().size());
       long expected = r.prevLogIndex() + 1;
       for (LogEntry e : r.entries()) {
@@ -233,12 +244,12 @@ public final class RaftFrameCodec {
         out.writeBytes(e.payload());
         expected = e.index() + 1;
       }
-    } else {
-      AppendEntriesResponse r = (AppendEntriesResponse) m;
+    } else if (m instanceof AppendEntriesResponse r) {
       out.writeByte(r.success() ? 1 : 0);
       Wire.writeVarLong(out, r.matchIndex());
       Wire.writeVarLong(out, r.conflictTerm());
       Wire.writeVarLong(out, r.conflictIndex());
+      Wire.writeVarLong(out, r.sequence());
     }
   }
 
@@ -248,8 +259,9 @@ public final class RaftFrameCodec {
         {
           long lastLogIndex = Wire.readNonNegative(in, "lastLogIndex");
           long lastLogTerm = Wire.readNonNegative(in, "lastLogTerm");
-          int flags = readFlags(in, 0b1);
-          return new VoteRequest(from, to, term, lastLogIndex, lastLogTerm, flags == 1);
+          int flags = readFlags(in, 0b11);
+          return new VoteRequest(
+              from, to, term, lastLogIndex, lastLogTerm, (flags & 1) != 0, (flags & 2) != 0);
         }
       case KIND_VOTE_RESPONSE:
         {
@@ -258,14 +270,17 @@ public final class RaftFrameCodec {
         }
       case KIND_APPEND_REQUEST:
         return readAppendRequest(in, from, to, term);
+      case KIND_TIMEOUT_NOW:
+        return new TimeoutNow(from, to, term);
       default:
         {
           int flags = readFlags(in, 0b1);
           long matchIndex = Wire.readNonNegative(in, "matchIndex");
           long conflictTerm = Wire.readNonNegative(in, "conflictTerm");
           long conflictIndex = Wire.readNonNegative(in, "conflictIndex");
+          long sequence = Wire.readNonNegative(in, "sequence");
           return new AppendEntriesResponse(
-              from, to, term, flags == 1, matchIndex, conflictTerm, conflictIndex);
+              from, to, term, flags == 1, matchIndex, conflictTerm, conflictIndex, sequence);
         }
     }
   }
@@ -275,6 +290,7 @@ public final class RaftFrameCodec {
     long prevLogIndex = Wire.readNonNegative(in, "prevLogIndex");
     long prevLogTerm = Wire.readNonNegative(in, "prevLogTerm");
     long leaderCommit = Wire.readNonNegative(in, "leaderCommit");
+    long sequence = Wire.readNonNegative(in, "sequence");
     // The count is bounded by the bytes present, so a forged count cannot make us allocate.
     int count = Wire.readLength(in, "entry count", in.readableBytes() / MIN_ENTRY_BYTES);
     List<LogEntry> entries = new ArrayList<>(count);
@@ -293,7 +309,7 @@ public final class RaftFrameCodec {
       expected = index + 1;
     }
     return new AppendEntriesRequest(
-        from, to, term, prevLogIndex, prevLogTerm, entries, leaderCommit);
+        from, to, term, prevLogIndex, prevLogTerm, entries, leaderCommit, sequence);
   }
 
   private static int readFlags(ByteBuf in, int allowed) {

@@ -5,6 +5,7 @@ import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
+import io.reactiveraft.message.TimeoutNow;
 import io.reactiveraft.message.VoteRequest;
 import io.reactiveraft.message.VoteResponse;
 import java.util.ArrayList;
@@ -61,7 +62,11 @@ final class Messages {
         new AppendEntriesResponse("n2", "n1", 4, true, 14, 0, 0),
         new AppendEntriesResponse("n2", "n1", 4, false, 0, 2, 7),
         new VoteRequest("n1", "n2", Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, false),
-        new VoteRequest("nœud-1", "узел-2", 1, 0, 0, false));
+        new VoteRequest("nœud-1", "узел-2", 1, 0, 0, false),
+        new VoteRequest("n1", "n2", 9, 40, 8, false, true),
+        new AppendEntriesRequest("n1", "n2", 4, 10, 3, List.of(), 9, 77),
+        new AppendEntriesResponse("n2", "n1", 4, true, 14, 0, 0, 77),
+        new TimeoutNow("n1", "n2", 9));
   }
 
   /** A random message of a random kind, with random (valid) fields. */

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.reactiveraft.Member;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -54,11 +53,6 @@ class RSocketClusterTest {
 
   @Test
   @Timeout(60)
-  @Disabled(
-      "raft-reactor's leader keeps a follower's matchIndex monotonic and treats rejections at or"
-          + " below it as stale, so a follower that comes back with an empty log is never probed"
-          + " below its old matchIndex (the transport delivers every message; see the leader's"
-          + " FollowerProgress). Enable once the core resets progress for such a follower.")
   void aFollowerRestartedWithAnEmptyLogCatchesUp() {
     try (RSocketCluster cluster = new RSocketCluster(3)) {
       String leader = cluster.awaitLeader();

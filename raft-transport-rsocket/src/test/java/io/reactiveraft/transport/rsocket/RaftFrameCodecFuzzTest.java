@@ -158,7 +158,7 @@ class RaftFrameCodecFuzzTest {
     // A heartbeat-sized AppendEntries that claims 2^31 entries, then one whose entry claims a
     // payload of 2^31 bytes.
     ByteBuf frame = Unpooled.buffer();
-    frame.writeBytes(new byte[] {1, 3, 1, 'g', 1, 'a', 1, 'b', 1, 5, 5, 5});
+    frame.writeBytes(new byte[] {1, 3, 1, 'g', 1, 'a', 1, 'b', 1, 5, 5, 5, 0});
     frame.writeBytes(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08});
     assertRejected(ByteBufUtil.getBytes(frame), "entry count");
     frame.writerIndex(frame.writerIndex() - 5);
@@ -180,13 +180,13 @@ class RaftFrameCodecFuzzTest {
     byte[] voteResponse = {1, 2, 1, 'g', 1, 'a', 1, 'b', 1, 4};
     assertRejected(voteResponse, "unknown flag bits");
     // AppendEntries with one entry: index delta 0 (so index 6), term 0: entries start at term 1.
-    byte[] zeroTerm = {1, 3, 1, 'g', 1, 'a', 1, 'b', 1, 5, 5, 5, 1, 0, 0, 1, 0};
+    byte[] zeroTerm = {1, 3, 1, 'g', 1, 'a', 1, 'b', 1, 5, 5, 5, 0, 1, 0, 0, 1, 0};
     assertRejected(zeroTerm, "invalid field");
     // Same entry with term 1 and entry type 7.
-    byte[] badType = {1, 3, 1, 'g', 1, 'a', 1, 'b', 1, 5, 5, 5, 1, 0, 1, 7, 0};
+    byte[] badType = {1, 3, 1, 'g', 1, 'a', 1, 'b', 1, 5, 5, 5, 0, 1, 0, 1, 7, 0};
     assertRejected(badType, "unknown entry type 7");
     // An index delta of -6 puts the entry at index 0.
-    byte[] indexZero = {1, 3, 1, 'g', 1, 'a', 1, 'b', 1, 5, 5, 5, 1, 11, 1, 1, 0};
+    byte[] indexZero = {1, 3, 1, 'g', 1, 'a', 1, 'b', 1, 5, 5, 5, 0, 1, 11, 1, 1, 0};
     assertRejected(indexZero, "invalid field");
     // A term with the 64th bit set would be negative.
     byte[] negativeTerm = {

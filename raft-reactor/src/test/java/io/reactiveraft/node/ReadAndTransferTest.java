@@ -1,0 +1,169 @@
+package io.reactiveraft.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reactiveraft.MembershipChangeException;
+import io.reactiveraft.MembershipChangeException.Reason;
+import io.reactiveraft.NotLeaderException;
+import io.reactiveraft.Role;
+import io.reactiveraft.message.AppendEntriesRequest;
+import io.reactiveraft.testing.VirtualCluster;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+
+/** Linearizable reads (ReadIndex, leases) and leadership transfer on whole nodes. */
+class ReadAndTransferTest {
+
+  private static final Duration MAX = Duration.ofSeconds(10);
+
+  private static List<Object> run(VirtualCluster cluster, Mono<?> mono) {
+    List<Object> out = new ArrayList<>();
+    mono.subscribe(
+        out::add,
+        out::add,
+        () -> {
+          if (out.isEmpty()) {
+            out.add("done");
+          }
+        });
+    cluster.advanceUntil(() -> !out.isEmpty(), MAX, "an outcome");
+    return out;
+  }
+
+  @Test
+  void readSeesEveryWriteThatCompletedBeforeItWithoutWritingTheLog() {
+    try (VirtualCluster cluster = new VirtualCluster(3, 41)) {
+      String leader = cluster.awaitLeader();
+      run(cluster, cluster.node(leader).submit("w1"));
+      long logBefore = cluster.status(leader).lastLogIndex();
+      List<Object> read = run(cluster, cluster.node(leader).read("query"));
+      // RecordingStateMachine answers a query with how many commands it applied.
+      assertThat(read).containsExactly("applied=1");
+      assertThat(cluster.status(leader).lastLogIndex()).isEqualTo(logBefore);
+    }
+  }
+
+  @Test
+  void readOnAFollowerNamesTheLeader() {
+    try (VirtualCluster cluster = new VirtualCluster(3, 42)) {
+      String leader = cluster.awaitLeader();
+      String follower =
+          cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+      assertThat(run(cluster, cluster.node(follower).read("q")))
+          .singleElement()
+          .isInstanceOfSatisfying(
+              NotLeaderException.class, e -> assertThat(e.leaderId()).contains(leader));
+    }
+  }
+
+  @Test
+  void leaderCutOffWhileAReadIsInFlightNeverAnswersIt() {
+    try (VirtualCluster cluster = new VirtualCluster(3, 43)) {
+      String leader = cluster.awaitLeader();
+      cluster.network().isolate(leader);
+      List<Object> out = run(cluster, cluster.node(leader).read("q"));
+      assertThat(out).singleElement().isInstanceOf(NotLeaderException.class);
+    }
+  }
+
+  @Test
+  void leaseReadsAnswerWithoutAHeartbeatRound() {
+    try (VirtualCluster cluster = new VirtualCluster(3, 44, b -> b.leaseReads(true))) {
+      String leader = cluster.awaitLeader();
+      run(cluster, cluster.node(leader).submit("w1"));
+      cluster.advance(Duration.ofMillis(120)); // a heartbeat round answered: the lease holds
+      List<AppendEntriesRequest> sent = new ArrayList<>();
+      cluster.observe(
+          m -> {
+            if (m instanceof AppendEntriesRequest r) {
+              sent.add(r);
+            }
+          });
+      List<Object> out = new ArrayList<>();
+      cluster.node(leader).read("q").subscribe(out::add);
+      cluster.advance(Duration.ofMillis(1));
+      assertThat(out).containsExactly("applied=1");
+      assertThat(sent).isEmpty();
+    }
+  }
+
+  @Test
+  void transferMovesLeadershipToTheTarget() {
+    try (VirtualCluster cluster = new VirtualCluster(3, 45)) {
+      String leader = cluster.awaitLeader();
+      run(cluster, cluster.node(leader).submit("w1"));
+      String target =
+          cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+      long term = cluster.status(leader).term();
+      assertThat(run(cluster, cluster.node(leader).transferLeadership(target)))
+          .containsExactly("done");
+      assertThat(cluster.status(target).role()).isEqualTo(Role.LEADER);
+      assertThat(cluster.status(target).term()).isGreaterThan(term);
+      assertThat(run(cluster, cluster.node(target).submit("w2")))
+          .singleElement()
+          .isInstanceOf(String.class);
+    }
+  }
+
+  @Test
+  void transferThatCannotCompleteRefusesProposalsThenTimesOut() {
+    try (VirtualCluster cluster = new VirtualCluster(3, 46)) {
+      String leader = cluster.awaitLeader();
+      String target =
+          cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+      cluster.network().isolate(target);
+      List<Object> transfer = new ArrayList<>();
+      cluster
+          .node(leader)
+          .transferLeadership(target)
+          .subscribe(null, transfer::add, () -> transfer.add("done"));
+      cluster.advance(Duration.ofMillis(20));
+      assertThat(run(cluster, cluster.node(leader).submit("refused")))
+          .singleElement()
+          .isInstanceOfSatisfying(
+              MembershipChangeException.class,
+              e -> assertThat(e.reason()).isEqualTo(Reason.TRANSFER_IN_PROGRESS));
+      cluster.advanceUntil(() -> !transfer.isEmpty(), MAX, "the transfer is abandoned");
+      assertThat(transfer)
+          .singleElement()
+          .isInstanceOfSatisfying(
+              MembershipChangeException.class,
+              e -> assertThat(e.reason()).isEqualTo(Reason.TRANSFER_TIMED_OUT));
+      assertThat(run(cluster, cluster.node(leader).submit("accepted again")))
+          .singleElement()
+          .isInstanceOf(String.class);
+      assertThat(run(cluster, cluster.node(leader).transferLeadership("nobody")))
+          .singleElement()
+          .isInstanceOfSatisfying(
+              MembershipChangeException.class,
+              e -> assertThat(e.reason()).isEqualTo(Reason.NOT_A_MEMBER));
+    }
+  }
+
+  @Test
+  void transferToALaggingTargetWaitsUntilItHasTheLog() {
+    try (VirtualCluster cluster = new VirtualCluster(3, 47)) {
+      String leader = cluster.awaitLeader();
+      String target =
+          cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+      cluster.network().isolate(target);
+      for (int i = 0; i < 20; i++) {
+        cluster.node(leader).submit("w" + i).subscribe();
+      }
+      cluster.advance(Duration.ofMillis(100));
+      List<Object> transfer = new ArrayList<>();
+      cluster
+          .node(leader)
+          .transferLeadership(target)
+          .subscribe(null, transfer::add, () -> transfer.add("done"));
+      cluster.advance(Duration.ofMillis(50));
+      cluster.network().rejoin(target);
+      cluster.advanceUntil(() -> !transfer.isEmpty(), MAX, "transfer completes");
+      assertThat(transfer).containsExactly("done");
+      assertThat(cluster.stateMachine(target).applied()).hasSize(20);
+    }
+  }
+}
