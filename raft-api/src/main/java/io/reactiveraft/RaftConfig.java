@@ -285,7 +285,7 @@ public final class RaftConfig<C, R> {
     private Scheduler scheduler;
     private Scheduler applyScheduler;
     private Long randomSeed;
-    private boolean bootstrap = true;
+    private boolean bootstrap;
     private Duration sessionTimeout = Duration.ofMinutes(10);
     private boolean leaseReads;
     private double clockDriftBound = 0.1;
@@ -516,10 +516,10 @@ public final class RaftConfig<C, R> {
     }
 
     /**
-     * Whether this node, when its log is empty, may vote and campaign: set on the first start of a
-     * new cluster. A node joining an existing cluster, or one whose disk was wiped, must not: it
-     * waits until a leader has brought it the log, so it cannot vote twice in a term it forgot.
-     * Ignored once the node holds data.
+     * Whether this node, when its log is empty, may vote and campaign (default false): set it on
+     * the first start of a new cluster. A node joining an existing cluster, or one whose disk was
+     * wiped, must not: it waits until a leader has brought it the log, so it cannot vote twice in a
+     * term it forgot. Ignored once the node holds data.
      */
     public Builder<C, R> bootstrap(boolean bootstrap) {
       this.bootstrap = bootstrap;

@@ -1,33 +1,23 @@
 package io.reactiveraft.bench;
 
 import io.reactiveraft.LeaderChange;
-import io.reactiveraft.Member;
 import io.reactiveraft.NotLeaderException;
-import io.reactiveraft.RaftConfig;
 import io.reactiveraft.RaftNode;
+import io.reactiveraft.bench.cluster.LocalCluster;
 import io.reactiveraft.bench.workload.BytesCodec;
 import io.reactiveraft.bench.workload.LoadGenerator;
 import io.reactiveraft.bench.workload.PutCommands;
 import io.reactiveraft.bench.workload.PutStateMachine;
-import io.reactiveraft.log.InMemoryLogStore;
-import io.reactiveraft.node.ReactiveRaft;
-import io.reactiveraft.spi.LogStore;
-import io.reactiveraft.spi.Transport;
-import io.reactiveraft.transport.local.LocalNetwork;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import reactor.core.publisher.Flux;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * The cluster benchmark of shared/peerbench/WORKLOAD.md: three nodes in this JVM, a closed loop of
@@ -40,11 +30,6 @@ import reactor.core.scheduler.Schedulers;
 final class BenchCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
-
-  enum TransportKind {
-    local,
-    rsocket
-  }
 
   @Option(names = "--payload", description = "Value bytes per command (default 100).")
   int payload = 100;
@@ -70,10 +55,9 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--request-timeout-ms", description = "Per-request timeout (default 10000).")
   long requestTimeoutMs = 10_000;
 
-  @Option(names = "--transport", description = "rsocket or local (default local).")
-  TransportKind transport = TransportKind.local;
+  @Option(names = "--transport", description = "rsocket (default) or local (in-JVM).")
+  LocalCluster.TransportKind transport = LocalCluster.TransportKind.rsocket;
 
-  private final Map<String, RaftNode<byte[], Integer>> nodes = new LinkedHashMap<>();
   private final AtomicReference<String> leader = new AtomicReference<>();
 
   @Override
@@ -86,23 +70,15 @@ final class BenchCommand implements Callable<Integer> {
               throw new picocli.CommandLine.ParameterException(
                   new picocli.CommandLine(this), "--fsync must be on or off, not " + fsync);
         };
-    if (durable) {
-      info("fsync=on needs the durable log store, which this build does not have yet");
-      return 2;
-    }
-    if (transport == TransportKind.rsocket) {
-      info("transport=rsocket is not available in this build yet; use --transport local");
-      return 2;
-    }
-    List<Member> members =
-        IntStream.rangeClosed(1, 3).mapToObj(i -> new Member("n" + i, "local:n" + i)).toList();
-    LocalNetwork network = new LocalNetwork(Schedulers.immediate(), seed);
+    LocalCluster.StoreKind store =
+        durable ? LocalCluster.StoreKind.MAPPED : LocalCluster.StoreKind.MAPPED_UNFORCED;
     info(
         "system=reactive-raft knobs: transport="
             + transport
-            + " store=in-memory fsync="
-            + fsync
-            + " maxEntriesPerAppend=default maxInflightAppends=default");
+            + " store=mapped fsync="
+            + (durable ? "on (force before an entry counts)" : "off (acknowledged once copied)")
+            + " maxPendingCommands="
+            + Math.max(10_000, 2 * outstanding));
     info(
         "jvm="
             + System.getProperty("java.vm.name")
@@ -113,14 +89,28 @@ final class BenchCommand implements Callable<Integer> {
             + " maxHeapMiB="
             + Runtime.getRuntime().maxMemory() / (1 << 20));
     long startedAt = System.nanoTime();
-    for (Member m : members) {
-      nodes.put(m.id(), start(members, m, network.transport(m.id()), new InMemoryLogStore()));
+    try (LocalCluster<byte[], Integer> cluster =
+        new LocalCluster<>(
+            3,
+            transport,
+            store,
+            PutStateMachine::new,
+            new BytesCodec(),
+            b ->
+                b.maxPendingCommands(Math.max(10_000, 2 * outstanding))
+                    .defaultCommandTimeout(Duration.ofMillis(requestTimeoutMs)))) {
+      return run(cluster, durable, startedAt);
     }
-    Flux.fromIterable(nodes.values())
+  }
+
+  private int run(LocalCluster<byte[], Integer> cluster, boolean durable, long startedAt)
+      throws InterruptedException {
+    List<RaftNode<byte[], Integer>> nodes = cluster.ids().stream().map(cluster::node).toList();
+    Flux.fromIterable(nodes)
         .flatMap(RaftNode::leaderChanges)
         .filter(c -> c.kind() == LeaderChange.Kind.BECAME_LEADER)
         .subscribe(c -> leader.set(c.leader()));
-    Flux.fromIterable(nodes.values())
+    Flux.fromIterable(nodes)
         .flatMap(RaftNode::leaderChanges)
         .filter(c -> c.kind() == LeaderChange.Kind.BECAME_LEADER)
         .blockFirst(Duration.ofSeconds(30));
@@ -139,9 +129,10 @@ final class BenchCommand implements Callable<Integer> {
             Duration.ofNanos((long) (warmup * 1e9)),
             window,
             Duration.ofMillis(requestTimeoutMs));
+    long forcesBefore = cluster.logForces();
     LoadGenerator.Outcome outcome =
         generator.run(
-            command -> nodes.get(leader.get()).submit(command),
+            command -> cluster.node(leader.get()).submit(command),
             error -> {
               if (error instanceof NotLeaderException nl && nl.leaderId().isPresent()) {
                 leader.set(nl.leaderId().get());
@@ -162,29 +153,18 @@ final class BenchCommand implements Callable<Integer> {
             outcome.latenciesMicros().getMean(),
             outcome.latenciesMicros().getMaxValue(),
             outcome.firstError()));
-    Flux.fromIterable(nodes.values()).flatMap(RaftNode::close).blockLast(Duration.ofSeconds(20));
+    long forces = cluster.logForces() - forcesBefore;
+    info("forces=" + forces + " (log segment forces on all nodes, during the run)");
+    if (durable && forces == 0) {
+      info("FAILED: fsync=on but the log was never forced");
+      return 1;
+    }
     spec.commandLine()
         .getOut()
         .println(
             LoadGenerator.resultLine(
                 "reactive-raft", payload, outstanding, durable, outcome, window));
     return 0;
-  }
-
-  private RaftNode<byte[], Integer> start(
-      List<Member> members, Member self, Transport transport, LogStore store) {
-    RaftConfig<byte[], Integer> config =
-        RaftConfig.<byte[], Integer>builder()
-            .members(members)
-            .self(self.id())
-            .transport(transport)
-            .logStore(store)
-            .stateMachine(new PutStateMachine())
-            .codec(new BytesCodec())
-            .maxPendingCommands(Math.max(10_000, 2 * outstanding))
-            .defaultCommandTimeout(Duration.ofMillis(requestTimeoutMs))
-            .build();
-    return ReactiveRaft.start(config);
   }
 
   private void info(String line) {

@@ -1,16 +1,12 @@
 package io.reactiveraft.bench;
 
 import io.reactiveraft.LeaderChange;
-import io.reactiveraft.Member;
-import io.reactiveraft.RaftConfig;
 import io.reactiveraft.RaftNode;
+import io.reactiveraft.bench.cluster.LocalCluster;
 import io.reactiveraft.bench.kv.KvCommand;
 import io.reactiveraft.bench.kv.KvResult;
 import io.reactiveraft.bench.kv.KvStateMachine;
 import io.reactiveraft.codec.JacksonCodec;
-import io.reactiveraft.log.InMemoryLogStore;
-import io.reactiveraft.node.ReactiveRaft;
-import io.reactiveraft.transport.local.LocalNetwork;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,14 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import reactor.core.publisher.Flux;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Starts a 3-node key-value cluster in this JVM, writes, kills the leader, writes again, and checks
@@ -45,49 +38,44 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Seed of election timeouts (default 1).")
   long seed = 1;
 
-  private final Map<String, RaftNode<KvCommand, KvResult>> nodes = new LinkedHashMap<>();
   private final Map<String, KvStateMachine> states = new LinkedHashMap<>();
+  private final List<KvStateMachine> created = new ArrayList<>();
+  private LocalCluster<KvCommand, KvResult> cluster;
 
   @Override
   public Integer call() {
-    List<Member> members =
-        IntStream.rangeClosed(1, 3).mapToObj(i -> new Member("n" + i, "local:n" + i)).toList();
-    Scheduler network = Schedulers.newSingle("demo-network");
-    LocalNetwork net = new LocalNetwork(network, seed);
-    println("starting 3 nodes over the in-JVM transport: " + members);
-    for (Member m : members) {
-      KvStateMachine state = new KvStateMachine();
-      states.put(m.id(), state);
-      RaftConfig<KvCommand, KvResult> config =
-          RaftConfig.<KvCommand, KvResult>builder()
-              .members(members)
-              .self(m.id())
-              .transport(net.transport(m.id()))
-              .logStore(new InMemoryLogStore())
-              .stateMachine(state)
-              .codec(JacksonCodec.of(KvCommand.class))
-              .randomSeed(seed + m.id().hashCode())
-              .build();
-      nodes.put(m.id(), ReactiveRaft.start(config));
-    }
-    try {
+    println("starting 3 nodes over RSocket on 127.0.0.1, each with a memory-mapped log");
+    try (LocalCluster<KvCommand, KvResult> c =
+        new LocalCluster<>(
+            3,
+            LocalCluster.TransportKind.rsocket,
+            LocalCluster.StoreKind.MAPPED,
+            () -> {
+              KvStateMachine sm = new KvStateMachine();
+              created.add(sm);
+              return sm;
+            },
+            JacksonCodec.of(KvCommand.class),
+            b -> b.randomSeed(seed + created.size()))) {
+      cluster = c;
+      for (int i = 0; i < c.ids().size(); i++) {
+        states.put(c.ids().get(i), created.get(i));
+      }
+      println("members: " + c.members());
       return run();
-    } finally {
-      Flux.fromIterable(nodes.values()).flatMap(RaftNode::close).blockLast(Duration.ofSeconds(10));
-      network.dispose();
     }
   }
 
   private int run() {
-    String leader = awaitLeader(List.copyOf(nodes.keySet()));
+    String leader = awaitLeader(cluster.ids());
     println("elected leader " + leader);
     List<String> acknowledged = new ArrayList<>(write(leader, "before", writes));
     println("wrote " + acknowledged.size() + " keys through " + leader);
 
     println("killing leader " + leader);
     long killedAt = System.nanoTime();
-    nodes.get(leader).close().block(Duration.ofSeconds(10));
-    List<String> survivors = nodes.keySet().stream().filter(id -> !id.equals(leader)).toList();
+    cluster.stop(leader);
+    List<String> survivors = cluster.ids();
     String newLeader = awaitLeader(survivors);
     long failoverMs = (System.nanoTime() - killedAt) / 1_000_000;
     println("new leader " + newLeader + " after " + failoverMs + " ms");
@@ -112,14 +100,14 @@ final class DemoCommand implements Callable<Integer> {
 
   private String awaitLeader(List<String> candidates) {
     return Flux.fromIterable(candidates)
-        .flatMap(id -> nodes.get(id).leaderChanges())
+        .flatMap(id -> cluster.node(id).leaderChanges())
         .filter(c -> c.kind() == LeaderChange.Kind.BECAME_LEADER)
         .map(LeaderChange::leader)
         .blockFirst(Duration.ofSeconds(30));
   }
 
   private List<String> write(String leader, String prefix, int count) {
-    RaftNode<KvCommand, KvResult> node = nodes.get(leader);
+    RaftNode<KvCommand, KvResult> node = cluster.node(leader);
     return Flux.range(0, count)
         .flatMap(
             i -> {

@@ -51,6 +51,7 @@ class MappedLogNodeTest {
             .heartbeatInterval(Duration.ofMillis(10))
             .electionTimeout(Duration.ofMillis(50))
             .randomSeed(1)
+            .bootstrap(true)
             .build();
     RaftNode<String, String> node = ReactiveRaft.start(config);
     node.leaderChanges().filter(c -> c.kind() == LeaderChange.Kind.BECAME_LEADER).blockFirst(WAIT);

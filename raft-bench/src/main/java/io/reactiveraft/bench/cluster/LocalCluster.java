@@ -1,0 +1,194 @@
+package io.reactiveraft.bench.cluster;
+
+import io.reactiveraft.Member;
+import io.reactiveraft.RaftConfig;
+import io.reactiveraft.RaftNode;
+import io.reactiveraft.StateMachine;
+import io.reactiveraft.log.InMemoryLogStore;
+import io.reactiveraft.log.MappedLogOptions;
+import io.reactiveraft.log.MappedLogStore;
+import io.reactiveraft.node.ReactiveRaft;
+import io.reactiveraft.spi.Codec;
+import io.reactiveraft.spi.LogStore;
+import io.reactiveraft.spi.Transport;
+import io.reactiveraft.transport.local.LocalNetwork;
+import io.reactiveraft.transport.rsocket.RSocketTransport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * A cluster of nodes in this JVM, the way the demo and the benchmark run it: over RSocket on
+ * 127.0.0.1 (free ports) or the in-JVM transport, each node with its own log directory under a
+ * temporary directory, deleted on close.
+ *
+ * @param <C> command type
+ * @param <R> result type
+ */
+public final class LocalCluster<C, R> implements AutoCloseable {
+
+  /** How nodes reach each other. */
+  public enum TransportKind {
+    rsocket,
+    local
+  }
+
+  /** Where nodes keep their logs. */
+  public enum StoreKind {
+    /** The memory-mapped log, forced before entries count (fsync on). */
+    MAPPED,
+    /** The memory-mapped log, acknowledged once copied, never waiting for a force (fsync off). */
+    MAPPED_UNFORCED,
+    /** In memory only. */
+    MEMORY
+  }
+
+  private static final String SECRET = "local cluster secret, not for production";
+
+  private final List<Member> members;
+  private final Map<String, RaftNode<C, R>> nodes = new LinkedHashMap<>();
+  private final Map<String, Transport> transports = new LinkedHashMap<>();
+  private final Path directory;
+  private final AtomicLong logForces = new AtomicLong();
+  private final TransportKind transportKind;
+  private final StoreKind storeKind;
+  private final LocalNetwork network;
+
+  /**
+   * Starts {@code size} nodes; {@code stateMachines} makes one per node, {@code tune} adjusts each
+   * node's configuration.
+   */
+  public LocalCluster(
+      int size,
+      TransportKind transportKind,
+      StoreKind storeKind,
+      Supplier<StateMachine<C, R>> stateMachines,
+      Codec<C> codec,
+      UnaryOperator<RaftConfig.Builder<C, R>> tune) {
+    this.transportKind = transportKind;
+    this.storeKind = storeKind;
+    this.network =
+        transportKind == TransportKind.local ? new LocalNetwork(Schedulers.immediate(), 1) : null;
+    try {
+      this.directory = Files.createTempDirectory("reactive-raft-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    this.members =
+        IntStream.rangeClosed(1, size)
+            .mapToObj(
+                i ->
+                    new Member(
+                        "n" + i,
+                        transportKind == TransportKind.rsocket
+                            ? "127.0.0.1:" + freePort()
+                            : "local:n" + i))
+            .toList();
+    for (Member m : members) {
+      Transport transport = transport(m);
+      transports.put(m.id(), transport);
+      RaftConfig.Builder<C, R> builder =
+          RaftConfig.<C, R>builder()
+              .members(members)
+              .self(m.id())
+              .transport(transport)
+              .logStore(store(m))
+              .stateMachine(stateMachines.get())
+              .codec(codec)
+              .bootstrap(true);
+      nodes.put(m.id(), ReactiveRaft.start(tune.apply(builder).build()));
+    }
+  }
+
+  private Transport transport(Member m) {
+    if (transportKind == TransportKind.local) {
+      return network.transport(m.id());
+    }
+    return RSocketTransport.builder().clusterId("local").sharedSecret(SECRET).build();
+  }
+
+  private LogStore store(Member m) {
+    if (storeKind == StoreKind.MEMORY) {
+      return new InMemoryLogStore();
+    }
+    MappedLogOptions options =
+        MappedLogOptions.builder()
+            .forceHook(
+                file -> {
+                  if (file.endsWith(".log")) {
+                    logForces.incrementAndGet();
+                  }
+                })
+            .build();
+    MappedLogStore store = MappedLogStore.open(directory.resolve(m.id()), options);
+    return storeKind == StoreKind.MAPPED ? store : new UnforcedLogStore(store);
+  }
+
+  public List<Member> members() {
+    return members;
+  }
+
+  public RaftNode<C, R> node(String id) {
+    return nodes.get(id);
+  }
+
+  public List<String> ids() {
+    return List.copyOf(nodes.keySet());
+  }
+
+  /** Forces of log segment files so far, on every node. */
+  public long logForces() {
+    return logForces.get();
+  }
+
+  public String describe() {
+    return "transport=" + transportKind + " store=" + storeKind;
+  }
+
+  /** Stops one node (its transport and store close with it). */
+  public void stop(String id) {
+    RaftNode<C, R> node = nodes.remove(id);
+    if (node != null) {
+      node.close().block(Duration.ofSeconds(20));
+    }
+  }
+
+  @Override
+  public void close() {
+    Flux.fromIterable(new ArrayList<>(nodes.values()))
+        .flatMap(RaftNode::close)
+        .blockLast(Duration.ofSeconds(20));
+    nodes.clear();
+    try (Stream<Path> files = Files.walk(directory)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // best effort: it is a temporary directory
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package io.reactiveraft.bench.cluster;
+
+import io.reactiveraft.log.MappedLogStore;
+import io.reactiveraft.message.LogEntry;
+import io.reactiveraft.spi.HardState;
+import io.reactiveraft.spi.LogStore;
+import java.util.List;
+import reactor.core.publisher.Mono;
+
+/**
+ * The mapped log acknowledged as soon as entries are copied into the mapping, without waiting for a
+ * force: the benchmark's {@code --fsync off}, which trades durability on power loss for latency, as
+ * other libraries' "unsafe flush" settings do. Not for production.
+ */
+final class UnforcedLogStore implements LogStore {
+
+  private final MappedLogStore store;
+
+  UnforcedLogStore(MappedLogStore store) {
+    this.store = store;
+  }
+
+  @Override
+  public HardState hardState() {
+    return store.hardState();
+  }
+
+  @Override
+  public void saveHardState(HardState state) {
+    store.saveHardState(state);
+  }
+
+  @Override
+  public long firstIndex() {
+    return store.firstIndex();
+  }
+
+  @Override
+  public long lastIndex() {
+    return store.lastIndex();
+  }
+
+  @Override
+  public List<LogEntry> entries(long from, long toInclusive) {
+    return store.entries(from, toInclusive);
+  }
+
+  @Override
+  public void append(List<LogEntry> entries) {
+    store.append(entries);
+  }
+
+  @Override
+  public void truncateSuffix(long fromIndex) {
+    store.truncateSuffix(fromIndex);
+  }
+
+  @Override
+  public Mono<Void> flush() {
+    return store.written();
+  }
+
+  @Override
+  public void close() {
+    store.close();
+  }
+}
