@@ -127,8 +127,6 @@ final class MappedStorageDirectory implements StorageDirectory {
           position += channel.write(zeros, position);
         }
       }
-      forceHook.beforeForce(name);
-      channel.force(true);
       MappedByteBuffer buffer = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
       return new MappedStorageFile(name, buffer, forceHook);
     } catch (IOException e) {

@@ -72,14 +72,9 @@ final class MetadataFile {
   static MetadataFile create(StorageDirectory dir, FailureLatch failure) throws IOException {
     LogMetadata first = LogMetadata.INITIAL.withSequence(1);
     LogMetadata second = LogMetadata.INITIAL.withSequence(2);
-    StorageFile file =
-        dir.createDurably(
-            NAME,
-            FILE_SIZE,
-            created -> {
-              created.write(0, encode(first, new CRC32C()));
-              created.write(SLOT_SIZE, encode(second, new CRC32C()));
-            });
+    ByteBuffer slots = ByteBuffer.allocate(FILE_SIZE);
+    slots.put(encode(first, new CRC32C())).put(encode(second, new CRC32C())).flip();
+    StorageFile file = dir.createDurably(NAME, FILE_SIZE, slots);
     return new MetadataFile(file, dir.describe(NAME), second, 1, failure);
   }
 

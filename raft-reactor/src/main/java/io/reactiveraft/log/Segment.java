@@ -115,7 +115,7 @@ final class Segment {
     crc.update(header.array(), 0, HEADER_SIZE - 4);
     header.putInt(HEADER_SIZE - 4, (int) crc.getValue());
     header.clear();
-    file = dir.createDurably(fileName, capacity, created -> created.write(0, header));
+    file = dir.createDurably(fileName, capacity, header);
   }
 
   /** Why the header is not a valid header of this segment, or null when it is. */

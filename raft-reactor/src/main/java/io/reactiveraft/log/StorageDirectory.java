@@ -1,8 +1,8 @@
 package io.reactiveraft.log;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * The files of one log directory: creation, renaming and deletion of its entries, and the fsync of
@@ -28,8 +28,9 @@ interface StorageDirectory {
 
   /**
    * Creates the file {@code name} of {@code size} bytes, really allocated (zero-filled by writes,
-   * never a sparse file), its content forced; its directory entry is durable only after {@link
-   * #syncDirectory}. A full disk fails here with an {@link IOException}, never later with a SIGBUS.
+   * never a sparse file, so the file system has reserved its blocks); its directory entry is
+   * durable only after {@link #syncDirectory}. A full disk fails here with an {@link IOException},
+   * never later with a SIGBUS.
    *
    * @throws IOException when it exists already or the space cannot be allocated
    */
@@ -49,17 +50,18 @@ interface StorageDirectory {
 
   /**
    * Creates {@code name} so that a file of that name is always complete: allocated under {@code
-   * name + ".tmp"}, filled by {@code init}, forced, renamed, and the directory synced. A crash
-   * leaves at most a temporary file, which the store deletes when it opens.
+   * name + ".tmp"}, {@code head} written at offset 0 and forced, renamed, and the directory synced.
+   * The zeros after the head need no force: after a crash, bytes never forced read back as zeros in
+   * a new file. A crash leaves at most the temporary file, which the store deletes at open.
    */
-  default StorageFile createDurably(String name, int size, Consumer<StorageFile> init)
-      throws IOException {
+  default StorageFile createDurably(String name, int size, ByteBuffer head) throws IOException {
     String temp = name + TEMP_SUFFIX;
     delete(temp);
     StorageFile file = create(temp, size);
     try {
-      init.accept(file);
-      file.force(0, size);
+      int length = head.remaining();
+      file.write(0, head);
+      file.force(0, length);
       rename(temp, name);
       syncDirectory();
       return file.renamed(name);

@@ -1,5 +1,6 @@
 package io.reactiveraft.bench.jmh;
 
+import io.reactiveraft.log.MappedLogOptions;
 import io.reactiveraft.log.MappedLogStore;
 import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.LogEntry;
@@ -22,6 +23,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -51,6 +53,11 @@ import org.openjdk.jmh.annotations.Warmup;
 public class MappedLogAppendBenchmark {
 
   private static final int BATCH = 1000;
+
+  /** Segment size; every segment is preallocated (zero-filled) when the log rolls into it. */
+  @Param("64")
+  public int segmentMiB;
+
   private static final Duration WAIT = Duration.ofMinutes(1);
 
   private final byte[] payload = new byte[100];
@@ -65,7 +72,9 @@ public class MappedLogAppendBenchmark {
   @Setup(Level.Iteration)
   public void open() throws IOException {
     dir = LogFiles.newDirectory("mmap-append");
-    store = MappedLogStore.open(dir.resolve("log"));
+    store =
+        MappedLogStore.open(
+            dir.resolve("log"), MappedLogOptions.builder().segmentSize(segmentMiB << 20).build());
     mmapIndex = 0;
     channel =
         FileChannel.open(
