@@ -13,7 +13,9 @@ import reactor.util.retry.Retry;
  * unknown it is resent with the same number, and the cluster answers a resent command with the
  * result of its first application.
  *
- * <p>Commands of one session must be issued one at a time: submit the next after the previous
+ * <p>*
+ *
+ * <p>Commands of one session must be issued one at a time: subscribe to the next after the previous
  * completed. Thread-safe otherwise.
  *
  * @param <C> command type
@@ -56,7 +58,25 @@ public final class ClientSession<C, R> {
    * or a lost leadership), up to the configured attempts.
    */
   public Mono<R> submit(C command) {
-    long seq = sequence.incrementAndGet();
+    return Mono.defer(
+        () -> {
+          long seq = sequence.get() + 1;
+          return send(command, seq)
+              // The number is used up once the command may have reached the log. A command
+              // that definitely did not (not leader, overloaded) leaves it to the next one, so
+              // the session never skips ahead of what the cluster knows: an unknown session
+              // whose first number is not 1 counts as expired.
+              .doOnSuccess(r -> sequence.compareAndSet(seq - 1, seq))
+              .doOnError(
+                  e -> {
+                    if (!(e instanceof RaftException re) || re.outcomeUnknown()) {
+                      sequence.compareAndSet(seq - 1, seq);
+                    }
+                  });
+        });
+  }
+
+  private Mono<R> send(C command, long seq) {
     return Mono.defer(() -> node.submit(command, clientId, seq))
         .retryWhen(
             Retry.backoff(maxAttempts - 1L, backoff)

@@ -55,6 +55,7 @@ public final class RaftConfig<C, R> {
   private final Duration sessionTimeout;
   private final boolean leaseReads;
   private final double clockDriftBound;
+  private final java.util.function.LongSupplier monotonicClock;
 
   private RaftConfig(Builder<C, R> b) {
     members = List.copyOf(b.members);
@@ -87,6 +88,7 @@ public final class RaftConfig<C, R> {
     sessionTimeout = b.sessionTimeout;
     leaseReads = b.leaseReads;
     clockDriftBound = b.clockDriftBound;
+    monotonicClock = b.monotonicClock;
   }
 
   public boolean leaseReads() {
@@ -98,13 +100,21 @@ public final class RaftConfig<C, R> {
   }
 
   /**
-   * The lease in ticks: an election timeout shortened by the clock drift bound, minus one tick of
-   * timer resolution; 0 when lease reads are off.
+   * The lease: an election timeout shortened by the clock drift bound and one tick of timer
+   * resolution; 0 when lease reads are off.
    */
-  public int leaseTicks() {
-    return leaseReads
-        ? Math.max(0, (int) Math.floor(electionTicks() * (1 - clockDriftBound)) - 1)
-        : 0;
+  public Duration lease() {
+    if (!leaseReads) {
+      return Duration.ZERO;
+    }
+    long nanos =
+        (long) (electionTimeout.toNanos() * (1 - clockDriftBound)) - tickInterval.toNanos();
+    return Duration.ofNanos(Math.max(0, nanos));
+  }
+
+  /** The monotonic clock, in nanos, that times leases. */
+  public java.util.function.LongSupplier monotonicClock() {
+    return monotonicClock;
   }
 
   /** How long a client session lives without a command, in log time. */
@@ -289,6 +299,16 @@ public final class RaftConfig<C, R> {
     private Duration sessionTimeout = Duration.ofMinutes(10);
     private boolean leaseReads;
     private double clockDriftBound = 0.1;
+    private java.util.function.LongSupplier monotonicClock = System::nanoTime;
+
+    /**
+     * The monotonic clock (nanos) that times leases (default {@code System::nanoTime}); tests on
+     * virtual time pass the virtual clock.
+     */
+    public Builder<C, R> monotonicClock(java.util.function.LongSupplier monotonicClock) {
+      this.monotonicClock = java.util.Objects.requireNonNull(monotonicClock, "monotonicClock");
+      return this;
+    }
 
     private Builder() {}
 

@@ -17,9 +17,9 @@ import java.util.List;
  * @param maxEntriesPerAppend the most entries in one AppendEntries
  * @param maxAppendBytes the byte cap of one AppendEntries
  * @param maxInflightAppends the pipelining window per follower
- * @param catchUpRounds rounds a new server gets to catch up before it is promoted
- * @param leaseTicks when positive, a leader answers reads without a round of heartbeats for this
- *     many ticks after a majority answered a request (lease reads); 0 turns leases off
+ * @param catchUpRounds rounds a new server gets to catch up before it is promoted * @param
+ *     leaseNanos when positive, a leader answers reads without a round of heartbeats for this long,
+ *     by the monotonic clock, after a majority answered a request (lease reads); 0 turns leases off
  * @param bootstrap whether an empty node may vote and campaign: true on the first start of a new
  *     cluster; false for a node joining, or one whose disk was wiped, which must first get the log
  *     from a leader so that it cannot forget a vote it gave
@@ -35,7 +35,7 @@ public record CoreConfig(
     int maxAppendBytes,
     int maxInflightAppends,
     int catchUpRounds,
-    int leaseTicks,
+    long leaseNanos,
     boolean bootstrap) {
 
   public CoreConfig {

@@ -35,7 +35,7 @@ final class Progress {
   /** The highest request sequence of this term the follower has answered (ReadIndex). */
   long ackedSequence;
 
-  /** When the request with {@link #ackedSequence} was sent, for leases. */
+  /** When (monotonic nanos) the request with {@link #ackedSequence} was sent, for leases. */
   long ackedSentAt = Long.MIN_VALUE;
 
   /** Sequence and send time of the last requests, to date an answer's request. */

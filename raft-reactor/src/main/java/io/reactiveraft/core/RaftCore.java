@@ -66,6 +66,12 @@ public final class RaftCore {
    */
   private boolean awaitingLog;
 
+  /** The monotonic clock, in nanos, as last told by the driver (leases only). */
+  private long clockNanos;
+
+  /** With leases on: until this tick a (re)started node ignores candidates (see below). */
+  private final long quietUntil;
+
   /** Logical time, in ticks. */
   private long now;
 
@@ -130,11 +136,23 @@ public final class RaftCore {
     this.durableIndex = log.lastIndex();
     this.commitIndex = log.firstIndex() - 1;
     this.appliedUpTo = commitIndex;
+    // With leases, a leader counts on voters not electing anyone else for an election timeout
+    // after they last heard it. A node that restarts has forgotten when that was, so it stays
+    // quiet for one election timeout, as if it had just heard a leader.
+    this.quietUntil = config.leaseNanos() > 0 ? config.electionTicks() : 0;
     this.awaitingLog = !config.bootstrap() && log.lastIndex() == 0 && hardState.currentTerm() == 0;
     resetElectionTimer();
   }
 
   // ---------------------------------------------------------------- events
+
+  /**
+   * Tells the core the monotonic clock's reading (nanos), before a batch; used for leases only.
+   * Time never goes back: a smaller reading is ignored.
+   */
+  public void observeClock(long nanos) {
+    clockNanos = Math.max(clockNanos, nanos);
+  }
 
   /** Feeds one event of the current batch. */
   public void handle(RaftEvent event) {
@@ -390,7 +408,7 @@ public final class RaftCore {
       return; // only voters take part in elections; a removed server cannot disrupt them
     }
     if (m.term() > term) {
-      if (m instanceof VoteRequest vr && !vr.transfer() && inLease()) {
+      if (m instanceof VoteRequest vr && !vr.transfer() && (inLease() || now < quietUntil)) {
         // A node that hears a leader ignores candidates and pre-candidates: a partitioned or
         // removed server cannot depose a healthy leader (thesis 4.2.3).
         return;
@@ -707,7 +725,7 @@ public final class RaftCore {
     send(
         new AppendEntriesRequest(
             self, peer, term, prev, log.term(prev), batch, commitIndex, sequence));
-    pr.recordSend(sequence, now);
+    pr.recordSend(sequence, clockNanos);
     pr.sent(prev + batch.size(), now);
   }
 
@@ -735,7 +753,7 @@ public final class RaftCore {
     send(
         new AppendEntriesRequest(
             self, peer, term, prev, log.term(prev), List.of(), commitIndex, sequence));
-    pr.recordSend(sequence, now);
+    pr.recordSend(sequence, clockNanos);
   }
 
   private void send(RaftMessage m) {
@@ -1030,13 +1048,14 @@ public final class RaftCore {
   }
 
   /**
-   * A lease: a majority answered a request sent at tick t, and none of them will vote for another
-   * leader before t + electionTicks (they ignore candidates while they hear a leader), so until t +
-   * leaseTicks (shorter, for clock drift) no other leader can exist. Not during a transfer, whose
+   * A lease: a majority answered a request sent at time t, and none of them will vote for another
+   * leader before t + election timeout (they ignore candidates while they hear a leader), so until
+   * t + the lease (shorter, for clock drift) no other leader can exist. Timed with the monotonic
+   * clock, not ticks: a paused process misses ticks but not time. Not during a transfer, whose
    * election deliberately ignores that rule.
    */
   private boolean leaseHolds() {
-    if (config.leaseTicks() <= 0 || !config.checkQuorum() || transfer != null) {
+    if (config.leaseNanos() <= 0 || !config.checkQuorum() || transfer != null) {
       return false;
     }
     ClusterConfiguration c = membership.current();
@@ -1044,11 +1063,12 @@ public final class RaftCore {
     int i = 0;
     for (Member voter : c.voters()) {
       Progress pr = progress.get(voter.id());
-      sentAt[i++] = voter.id().equals(self) ? now : pr == null ? Long.MIN_VALUE : pr.ackedSentAt;
+      sentAt[i++] =
+          voter.id().equals(self) ? clockNanos : pr == null ? Long.MIN_VALUE : pr.ackedSentAt;
     }
     Arrays.sort(sentAt);
     long quorumSentAt = sentAt[sentAt.length - c.quorum()];
-    return quorumSentAt != Long.MIN_VALUE && now < quorumSentAt + config.leaseTicks();
+    return quorumSentAt != Long.MIN_VALUE && clockNanos < quorumSentAt + config.leaseNanos();
   }
 
   /** Leader, per batch: starts a heartbeat round for new reads, answers confirmed ones. */

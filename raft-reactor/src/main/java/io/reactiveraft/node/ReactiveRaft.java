@@ -39,7 +39,7 @@ public final class ReactiveRaft {
             config.maxAppendBytes(),
             config.maxInflightAppends(),
             config.catchUpRounds(),
-            config.leaseTicks(),
+            config.lease().toNanos(),
             config.bootstrap());
     SplittableRandom random =
         config.randomSeed().map(SplittableRandom::new).orElseGet(SplittableRandom::new);

@@ -296,6 +296,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
 
   private void runBatch(List<Object> batch) {
     try {
+      core.observeClock(config.monotonicClock().getAsLong());
       for (Object input : batch) {
         if (input instanceof Runnable task) {
           task.run(); // queries and stop requests answer even on a stopped node

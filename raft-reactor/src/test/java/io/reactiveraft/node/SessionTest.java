@@ -69,8 +69,7 @@ class SessionTest {
       ClientSession<String, String> session =
           new ClientSession<>(cluster.node(leader), "client-3", 3, Duration.ofMillis(10));
       List<String> results = new ArrayList<>();
-      session.submit("a").subscribe(results::add);
-      session.submit("b").subscribe(results::add);
+      session.submit("a").doOnNext(results::add).then(session.submit("b")).subscribe(results::add);
       cluster.advanceUntil(() -> results.size() == 2, Duration.ofSeconds(2), "both");
       assertThat(cluster.stateMachine(leader).applied()).containsExactly("a", "b");
     }

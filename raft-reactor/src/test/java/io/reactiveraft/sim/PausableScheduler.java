@@ -25,6 +25,10 @@ final class PausableScheduler implements Scheduler {
     this.clockRate = clockRate;
   }
 
+  double clockRate() {
+    return clockRate;
+  }
+
   void pause() {
     paused = true;
   }

@@ -54,6 +54,16 @@ final class RegisterMachine implements StateMachine<String, String> {
     }
   }
 
+  /** Reads answer without the log: {@code r KEY} gives the value, {@code ""} when absent. */
+  @Override
+  public String query(String command) {
+    String[] p = command.split(" ");
+    if (!p[0].equals("r")) {
+      throw new IllegalArgumentException("not a read: " + command);
+    }
+    return values.getOrDefault(p[1], "");
+  }
+
   List<String> applied() {
     return applied;
   }

@@ -84,6 +84,15 @@ final class SimCluster implements AutoCloseable {
 
   final Duration maxSyncDelay;
 
+  /** How clients read: through the log, with ReadIndex, or from the leader's lease. */
+  enum ReadMode {
+    LOG,
+    READ_INDEX,
+    LEASE
+  }
+
+  final ReadMode readMode;
+
   /** Every message's delay; a slow network in some runs. */
   final LinkRule baseLatency;
 
@@ -100,9 +109,13 @@ final class SimCluster implements AutoCloseable {
         random.nextInt(4) == 0
             ? LinkRule.delay(null, null, null, Duration.ofMillis(5), Duration.ofMillis(20))
             : LinkRule.delay(null, null, null, Duration.ofNanos(200_000), Duration.ofMillis(2));
+    this.readMode = ReadMode.values()[random.nextInt(ReadMode.values().length)];
     boolean skewed = random.nextBoolean();
+    // Leases trust clocks: within the configured drift bound (10 %), two clocks at +-4 % stay
+    // safe; the other modes get the wild skew.
+    double skew = readMode == ReadMode.LEASE ? 0.08 : 0.4;
     for (Member m : members) {
-      double rate = skewed ? 0.8 + 0.4 * random.nextDouble() : 1.0;
+      double rate = skewed ? 1 - skew / 2 + skew * random.nextDouble() : 1.0;
       SimDisk disk = new SimDisk(m.id(), clock, random.split(), maxSyncDelay);
       disk.onTruncation = () -> counters.add(FaultCounters.Kind.TRUNCATION);
       nodes.put(m.id(), new SimNode(m.id(), disk, new PausableScheduler(clock, rate)));
@@ -140,6 +153,13 @@ final class SimCluster implements AutoCloseable {
             .maxEntriesPerAppend(maxEntriesPerAppend)
             .maxInflightAppends(4)
             .catchUpRounds(5)
+            .leaseReads(readMode == ReadMode.LEASE)
+            // Each node's clock runs at its own rate, as its timers do.
+            .monotonicClock(
+                () ->
+                    (long)
+                        (clock.now(java.util.concurrent.TimeUnit.NANOSECONDS)
+                            * n.scheduler.clockRate()))
             .bootstrap(bootstrap)
             .randomSeed(seed * 1_000_003L + id.hashCode() * 31L + n.incarnation)
             .build();

@@ -29,7 +29,9 @@ final class Workload {
   private final Map<String, List<String>> written = new HashMap<>();
   private final String[] leaderHint;
   private final long[] sequences;
-  private static final int MAX_ATTEMPTS = 3;
+  private final String[] sessions;
+  private int sessionCount;
+  private static final int MAX_ATTEMPTS = 6;
   private int nextValue;
   private boolean running = true;
   private int pending;
@@ -40,6 +42,10 @@ final class Workload {
     this.keys = keys;
     this.leaderHint = new String[clients];
     this.sequences = new long[clients];
+    this.sessions = new String[clients];
+    for (int c = 0; c < clients; c++) {
+      sessions[c] = "client-" + c;
+    }
     for (int c = 0; c < clients; c++) {
       int client = c;
       later(() -> next(client), random.nextInt(50));
@@ -84,7 +90,7 @@ final class Workload {
     pending++;
     Attempt a =
         new Attempt(
-            client, key, kind, value, expected, command, ++sequences[client], cluster.nowNanos());
+            client, key, kind, value, expected, command, sequences[client] + 1, cluster.nowNanos());
     send(a);
   }
 
@@ -98,6 +104,7 @@ final class Workload {
     final String command;
     final long sequence;
     final long invokedAt;
+    final String session;
     int attempts;
     boolean mayHaveApplied;
 
@@ -111,6 +118,7 @@ final class Workload {
         long sequence,
         long invokedAt) {
       this.client = client;
+      this.session = sessions[client];
       this.key = key;
       this.kind = kind;
       this.value = value;
@@ -128,7 +136,22 @@ final class Workload {
       retryOrGiveUp(a);
       return;
     }
-    node.submit(a.command, "client-" + a.client, a.sequence, TIMEOUT)
+    if (a.kind == Kind.READ && cluster.readMode != SimCluster.ReadMode.LOG) {
+      // A read changes nothing: when it fails it simply did not happen, and may be resent.
+      node.read(a.command)
+          .subscribe(
+              result -> finish(a, Outcome.OK, result),
+              error -> {
+                if (error instanceof NotLeaderException nl) {
+                  leaderHint[a.client] = nl.leaderId().orElse(null);
+                } else {
+                  leaderHint[a.client] = null;
+                }
+                retryOrGiveUp(a);
+              });
+      return;
+    }
+    node.submit(a.command, a.session, a.sequence, TIMEOUT)
         .subscribe(
             result -> finish(a, Outcome.OK, result),
             error -> {
@@ -138,6 +161,10 @@ final class Workload {
                 leaderHint[a.client] = null;
               }
               if (error instanceof SessionExpiredException) {
+                // The cluster forgot this session (its first command never applied): the
+                // client opens a new one, as a real client would.
+                sessions[a.client] = "client-" + a.client + "-" + ++sessionCount;
+                sequences[a.client] = 0;
                 a.mayHaveApplied = true;
                 finish(a, Outcome.INFO, null);
                 return;
@@ -176,6 +203,13 @@ final class Workload {
 
   private void finish(Attempt a, Outcome outcome, String result) {
     pending--;
+    boolean throughLog = a.kind != Kind.READ || cluster.readMode == SimCluster.ReadMode.LOG;
+    if (throughLog && outcome != Outcome.FAIL && a.session.equals(sessions[a.client])) {
+      // A sequence is used up once its command may have reached the log; a command that
+      // definitely did not is replaced by the next one under the same number, so a session
+      // never skips ahead of what the cluster knows (its first command opens it).
+      sequences[a.client] = a.sequence;
+    }
     long completedAt = outcome == Outcome.INFO ? Long.MAX_VALUE : cluster.nowNanos();
     String recordedValue = a.kind == Kind.READ ? result : a.value;
     boolean casOk = a.kind == Kind.CAS && "true".equals(result);

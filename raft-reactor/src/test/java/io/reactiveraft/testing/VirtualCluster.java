@@ -83,7 +83,8 @@ public final class VirtualCluster implements AutoCloseable {
             .scheduler(scheduler)
             .applyScheduler(scheduler)
             .randomSeed(seed * 31 + id.hashCode())
-            .bootstrap(bootstrap);
+            .bootstrap(bootstrap)
+            .monotonicClock(() -> scheduler.now(java.util.concurrent.TimeUnit.NANOSECONDS));
     RaftNode<String, String> node = ReactiveRaft.start(customizer.apply(builder).build());
     node.leaderChanges().subscribe(leaderChanges::add);
     nodes.put(id, node);
