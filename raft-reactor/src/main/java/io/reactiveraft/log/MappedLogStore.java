@@ -20,12 +20,14 @@ import reactor.core.publisher.Sinks;
  * metadata file for term, vote and the durable watermark. See the package documentation for the
  * file formats and the recovery rules.
  *
- * <p>Threading: every method is thread-safe (they share one lock), and meant to be called from one
- * event loop. {@link #append} and {@link #truncateSuffix} only plan and queue; the store's own IO
- * thread (a daemon named {@code raft-log-<directory>}) copies records into the mapping, zeros and
- * forces, so page faults and fsyncs never run on the caller's thread. {@link #saveHardState} forces
- * the metadata file on the caller's thread, because the SPI requires it durable on return. Reads
- * are served from a cache of recent entries and from the mapping, on the caller's thread.
+ * <p>Threading: every method is thread-safe (they synchronize on the store, so a caller may hold
+ * its monitor to make several calls atomic, e.g. choose an index, append and flush), and meant to
+ * be called from one event loop. {@link #append} and {@link #truncateSuffix} only plan and queue;
+ * the store's own IO thread (a daemon named {@code raft-log-<directory>}) copies records into the
+ * mapping, zeros and forces, so page faults and fsyncs never run on the caller's thread. {@link
+ * #saveHardState} forces the metadata file on the caller's thread, because the SPI requires it
+ * durable on return. Reads are served from a cache of recent entries and from the mapping, on the
+ * caller's thread.
  *
  * <p>Durability: {@link #flush} completes, on the IO thread, once every earlier append and
  * truncation is forced (group commit: one force serves every flush queued meanwhile).
