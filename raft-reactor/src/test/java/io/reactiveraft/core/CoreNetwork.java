@@ -153,7 +153,10 @@ final class CoreNetwork {
         throw new AssertionError("messages never stop");
       }
       RaftMessage m = inFlight.pollFirst();
-      if (filter.test(m) && !isolated.contains(m.from()) && !isolated.contains(m.to())) {
+      if (filter.test(m)
+          && nodes.containsKey(m.to())
+          && !isolated.contains(m.from())
+          && !isolated.contains(m.to())) {
         handle(m.to(), new RaftEvent.MessageReceived(m));
       }
     }

@@ -135,4 +135,33 @@ class RaftCoreMembershipTest {
     net.handle("c", msg(new VoteRequest("b", "c", term + 2, 100, term, false)));
     assertThat(net.sent(VoteResponse.class)).anyMatch(r -> r.from().equals("c") && r.granted());
   }
+
+  @Test
+  void newLeaderProposesAChangeOnlyAfterCommittingAnEntryOfItsOwnTerm() {
+    // Ongaro's single-server change bug: a change proposed by a leader that has not yet
+    // committed in its term can form a majority that does not overlap an earlier, uncommitted
+    // change of the previous leader. The change must wait for this term's no-op to commit.
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    RaftCore a = net.core("a");
+    while (a.role() == Role.FOLLOWER) {
+      net.tick("a", 1);
+    }
+    net.handle("a", msg(new VoteResponse("b", "a", a.term() + 1, true, true)));
+    net.handle("a", msg(new VoteResponse("b", "a", a.term(), true, false)));
+    assertThat(a.role()).isEqualTo(Role.LEADER);
+    net.dropAll();
+    net.handle(
+        "a",
+        new RaftEvent.ChangeRequested(
+            7, new io.reactiveraft.MembershipChange.AddLearner(new Member("d", "d"))));
+    assertThat(net.node("a").stored).noneMatch(e -> e.type() == EntryType.CONFIGURATION);
+
+    net.deliverAll(); // nothing in flight; now let the no-op commit
+    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
+    net.deliverAll();
+    assertThat(a.log().term(a.commitIndex())).isEqualTo(a.term());
+    assertThat(net.node("a").stored).anyMatch(e -> e.type() == EntryType.CONFIGURATION);
+    assertThat(net.node("a").actions)
+        .anyMatch(x -> x instanceof Action.ChangeCompleted c && c.requestId() == 7);
+  }
 }

@@ -219,4 +219,25 @@ class MembershipTest {
           .isInstanceOf(IllegalArgumentException.class);
     }
   }
+
+  @Test
+  void removedNodeThatKeepsCampaigningDoesNotChangeTheLeader() {
+    try (VirtualCluster cluster = new VirtualCluster(3, 27)) {
+      String leader = cluster.awaitLeader();
+      String removed =
+          cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+      // It never hears of its removal, so it still believes it is a voter and campaigns.
+      cluster.network().isolate(removed);
+      assertThat(await(cluster, cluster.node(leader).removeServer(removed))).isNull();
+      long term = cluster.status(leader).term();
+      cluster.advance(Duration.ofSeconds(3));
+      cluster.network().heal();
+      cluster.advance(Duration.ofSeconds(5));
+      assertThat(cluster.status(leader).role()).isEqualTo(Role.LEADER);
+      assertThat(cluster.status(leader).term()).isEqualTo(term);
+      List<String> ok = new ArrayList<>();
+      cluster.node(leader).submit("still leading").subscribe(ok::add);
+      cluster.advanceUntil(() -> !ok.isEmpty(), MAX, "commit");
+    }
+  }
 }

@@ -166,4 +166,30 @@ class ReadAndTransferTest {
       assertThat(cluster.stateMachine(target).applied()).hasSize(20);
     }
   }
+
+  @Test
+  void oldLeaderCutOffDuringATransferDoesNotHangIt() {
+    try (VirtualCluster cluster = new VirtualCluster(3, 48)) {
+      String leader = cluster.awaitLeader();
+      run(cluster, cluster.node(leader).submit("w1"));
+      String target =
+          cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+      List<Object> transfer = new ArrayList<>();
+      cluster
+          .node(leader)
+          .transferLeadership(target)
+          .subscribe(null, transfer::add, () -> transfer.add("done"));
+      cluster.advance(Duration.ofMillis(3)); // TimeoutNow is on its way
+      cluster.network().isolate(leader);
+      List<String> others = cluster.ids().stream().filter(id -> !id.equals(leader)).toList();
+      String next = cluster.awaitLeader(others, MAX);
+      assertThat(next).isEqualTo(target);
+      cluster.advanceUntil(() -> !transfer.isEmpty(), MAX, "the transfer ends one way or another");
+      cluster.network().heal();
+      cluster.advanceUntil(
+          () -> cluster.ids().stream().allMatch(id -> target.equals(cluster.status(id).leader())),
+          MAX,
+          "everyone follows the target");
+    }
+  }
 }
