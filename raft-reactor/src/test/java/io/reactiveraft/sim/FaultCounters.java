@@ -18,6 +18,7 @@ final class FaultCounters {
     CRASH_RESTART,
     LEADER_CHURN,
     MEMBERSHIP_CHANGE,
+    TRANSFER,
     RESTART_LOST_WRITES,
     PAUSE,
     CLOCK_SKEW,

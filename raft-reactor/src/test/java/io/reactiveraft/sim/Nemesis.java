@@ -86,7 +86,7 @@ final class Nemesis {
     if (random.nextInt(1000) >= faultsPerThousandSteps) {
       return;
     }
-    switch (random.nextInt(11)) {
+    switch (random.nextInt(12)) {
       case 0 -> isolateLeader();
       case 1 -> split();
       case 2 -> ring();
@@ -95,6 +95,7 @@ final class Nemesis {
       case 6 -> pause();
       case 7 -> rejoinOne();
       case 8 -> changeMembership();
+      case 9 -> transferLeadership();
       default -> heal();
     }
   }
@@ -257,6 +258,30 @@ final class Nemesis {
     if (paused.remove(id)) {
       cluster.resume(id);
     }
+  }
+
+  /**
+   * Asks the leader to hand over to another voter (thesis 3.10), under whatever else is going on.
+   */
+  private void transferLeadership() {
+    Optional<String> leader = cluster.leader();
+    if (leader.isEmpty()) {
+      return;
+    }
+    Optional<RaftStatus> status = cluster.status(leader.get());
+    if (status.isEmpty()) {
+      return;
+    }
+    List<String> others =
+        status.get().members().stream()
+            .map(Member::id)
+            .filter(id -> !id.equals(leader.get()))
+            .toList();
+    if (others.isEmpty()) {
+      return;
+    }
+    counters.add(Kind.TRANSFER);
+    cluster.nodes.get(leader.get()).node.transferLeadership(pick(others)).subscribe(null, e -> {});
   }
 
   /** Lets one node back in while others stay cut off. */
