@@ -143,13 +143,7 @@ class RaftCoreMembershipTest {
     // change of the previous leader. The change must wait for this term's no-op to commit.
     CoreNetwork net = new CoreNetwork("a", "b", "c");
     RaftCore a = net.core("a");
-    while (a.role() == Role.FOLLOWER) {
-      net.tick("a", 1);
-    }
-    net.handle("a", msg(new VoteResponse("b", "a", a.term() + 1, true, true)));
-    net.handle("a", msg(new VoteResponse("b", "a", a.term(), true, false)));
-    assertThat(a.role()).isEqualTo(Role.LEADER);
-    net.dropAll();
+    RaftCoreReplicationTest.winElectionByHand(net);
     net.handle(
         "a",
         new RaftEvent.ChangeRequested(

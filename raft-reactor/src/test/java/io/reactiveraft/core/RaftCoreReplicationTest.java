@@ -29,7 +29,7 @@ class RaftCoreReplicationTest {
   }
 
   /** Makes a leader of {@code a} in a 3-node cluster by answering its vote requests by hand. */
-  private static void winElectionByHand(CoreNetwork net) {
+  static void winElectionByHand(CoreNetwork net) {
     RaftCore a = net.core("a");
     while (a.role() == Role.FOLLOWER) {
       net.tick("a", 1);

@@ -142,11 +142,7 @@ final class Workload {
           .subscribe(
               result -> finish(a, Outcome.OK, result),
               error -> {
-                if (error instanceof NotLeaderException nl) {
-                  leaderHint[a.client] = nl.leaderId().orElse(null);
-                } else {
-                  leaderHint[a.client] = null;
-                }
+                noteLeaderHint(a.client, error);
                 retryOrGiveUp(a);
               });
       return;
@@ -155,11 +151,7 @@ final class Workload {
         .subscribe(
             result -> finish(a, Outcome.OK, result),
             error -> {
-              if (error instanceof NotLeaderException nl) {
-                leaderHint[a.client] = nl.leaderId().orElse(null);
-              } else {
-                leaderHint[a.client] = null;
-              }
+              noteLeaderHint(a.client, error);
               if (error instanceof SessionExpiredException) {
                 // The cluster forgot this session (its first command never applied): the
                 // client opens a new one, as a real client would.
@@ -172,6 +164,11 @@ final class Workload {
               a.mayHaveApplied |= !(error instanceof RaftException re) || re.outcomeUnknown();
               retryOrGiveUp(a);
             });
+  }
+
+  /** Follows a refusal's hint to the leader; any other error sends the next try anywhere. */
+  private void noteLeaderHint(int client, Throwable error) {
+    leaderHint[client] = error instanceof NotLeaderException nl ? nl.leaderId().orElse(null) : null;
   }
 
   /** Resends with the same sequence: the cluster applies it at most once (thesis 6.3). */
