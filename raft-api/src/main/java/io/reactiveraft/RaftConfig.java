@@ -56,6 +56,7 @@ public final class RaftConfig<C, R> {
   private final boolean leaseReads;
   private final double clockDriftBound;
   private final java.util.function.LongSupplier monotonicClock;
+  private final int maxCommandBytes;
 
   private RaftConfig(Builder<C, R> b) {
     members = List.copyOf(b.members);
@@ -89,6 +90,7 @@ public final class RaftConfig<C, R> {
     leaseReads = b.leaseReads;
     clockDriftBound = b.clockDriftBound;
     monotonicClock = b.monotonicClock;
+    maxCommandBytes = b.maxCommandBytes;
   }
 
   public boolean leaseReads() {
@@ -110,6 +112,11 @@ public final class RaftConfig<C, R> {
     long nanos =
         (long) (electionTimeout.toNanos() * (1 - clockDriftBound)) - tickInterval.toNanos();
     return Duration.ofNanos(Math.max(0, nanos));
+  }
+
+  /** The largest encoded command {@code submit} accepts. */
+  public int maxCommandBytes() {
+    return maxCommandBytes;
   }
 
   /** The monotonic clock, in nanos, that times leases. */
@@ -300,6 +307,17 @@ public final class RaftConfig<C, R> {
     private boolean leaseReads;
     private double clockDriftBound = 0.1;
     private java.util.function.LongSupplier monotonicClock = System::nanoTime;
+    private int maxCommandBytes = 4 << 20;
+
+    /**
+     * The largest encoded command accepted by {@code submit} (default 4 MiB); a larger one fails
+     * with {@link IllegalArgumentException} before it reaches the log. Keep it below the log's
+     * segment size and the transport's frame size.
+     */
+    public Builder<C, R> maxCommandBytes(int maxCommandBytes) {
+      this.maxCommandBytes = maxCommandBytes;
+      return this;
+    }
 
     /**
      * The monotonic clock (nanos) that times leases (default {@code System::nanoTime}); tests on
@@ -595,6 +613,10 @@ public final class RaftConfig<C, R> {
       require(maxEntriesPerAppend >= 1, "maxEntriesPerAppend", "must be >= 1");
       require(maxAppendBytes >= 1024, "maxAppendBytes", "must be >= 1024");
       require(maxInflightAppends >= 1, "maxInflightAppends", "must be >= 1");
+      require(
+          maxCommandBytes >= 1 && maxCommandBytes <= 1 << 30,
+          "maxCommandBytes",
+          "must be in [1, 1 GiB], was " + maxCommandBytes);
       require(maxPendingCommands >= 1, "maxPendingCommands", "must be >= 1");
       require(maxPendingBytes >= 1024, "maxPendingBytes", "must be >= 1024");
       require(snapshotThreshold >= 1, "snapshotThreshold", "must be >= 1");

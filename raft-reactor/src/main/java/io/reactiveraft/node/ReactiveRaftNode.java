@@ -177,6 +177,14 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
             return Mono.error(NodeClosedException.rejected(id, null));
           }
           byte[] payload = wrap.apply(config.codec().encode(command));
+          if (payload.length > config.maxCommandBytes()) {
+            return Mono.error(
+                new IllegalArgumentException(
+                    "command of "
+                        + payload.length
+                        + " bytes exceeds maxCommandBytes "
+                        + config.maxCommandBytes()));
+          }
           PendingRequests.Request<R> request = pending.reserve(payload.length, nowNanos(), timeout);
           loop.offer(new Proposal<>(request, type, payload));
           return request.sink().asMono();

@@ -43,6 +43,21 @@ class NodeApiTest {
   }
 
   @Test
+  void commandLargerThanTheLimitIsRefusedBeforeItReachesTheLog() {
+    try (VirtualCluster cluster = new VirtualCluster(1, 8, b -> b.maxCommandBytes(1024))) {
+      String leader = cluster.awaitLeader();
+      long before = cluster.status(leader).lastLogIndex();
+      assertThat(errorOf(cluster, cluster.node(leader).submit("x".repeat(2000))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("maxCommandBytes");
+      assertThat(cluster.status(leader).lastLogIndex()).isEqualTo(before);
+      List<String> ok = new ArrayList<>();
+      cluster.node(leader).submit("small").subscribe(ok::add);
+      cluster.advanceUntil(() -> !ok.isEmpty(), Duration.ofSeconds(1), "the node still works");
+    }
+  }
+
+  @Test
   void submitOnAFollowerNamesTheLeaderAndItsAddress() {
     try (VirtualCluster cluster = new VirtualCluster(3, 2)) {
       String leader = cluster.awaitLeader();
