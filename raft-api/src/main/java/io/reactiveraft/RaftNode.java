@@ -66,13 +66,17 @@ public interface RaftNode<C, R> {
    * (ReadIndex, thesis 6.4): the leader notes its commit index, confirms with a round of heartbeats
    * that it is still leader (or, with lease reads on, that its lease holds), waits until that index
    * is applied, then queries. A new leader answers only after its first entry commits. On a
-   * follower the read fails with {@link NotLeaderException} naming the leader.
+   * follower, the follower asks the leader for its read index and answers once it has applied that
+   * far itself; with no leader known it fails with {@link NotLeaderException}.
    *
    * <p>Completes on the apply thread. Errors: {@link NotLeaderException} (retry at the leader),
    * {@link CommandTimeoutException}, {@link NodeClosedException}, {@link IllegalArgumentException}
    * for a null query.
    */
   Mono<R> read(C query);
+
+  /** As {@link #read(Object)}, with its own timeout. */
+  Mono<R> read(C query, Duration timeout);
 
   /**
    * Leadership changes seen by this node. Hot: a new subscriber first receives the latest change

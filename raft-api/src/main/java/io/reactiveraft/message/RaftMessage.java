@@ -6,7 +6,13 @@ package io.reactiveraft.message;
  * anything else.
  */
 public sealed interface RaftMessage
-    permits VoteRequest, VoteResponse, AppendEntriesRequest, AppendEntriesResponse, TimeoutNow {
+    permits VoteRequest,
+        VoteResponse,
+        AppendEntriesRequest,
+        AppendEntriesResponse,
+        TimeoutNow,
+        ReadIndexRequest,
+        ReadIndexResponse {
 
   /** The sending member's id. */
   String from();

@@ -18,6 +18,8 @@ import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
+import io.reactiveraft.message.ReadIndexRequest;
+import io.reactiveraft.message.ReadIndexResponse;
 import io.reactiveraft.message.TimeoutNow;
 import io.reactiveraft.message.VoteRequest;
 import io.reactiveraft.message.VoteResponse;
@@ -90,6 +92,9 @@ public final class RaftCore {
 
   /** Leader: a server being added, catching up before its promotion. */
   private CatchUp catchUp;
+
+  /** Follower: reads waiting for the leader's read index. */
+  private final java.util.Set<Long> followerReads = new java.util.HashSet<>();
 
   /** Leader: reads in progress. */
   private final ReadIndex reads = new ReadIndex();
@@ -335,8 +340,8 @@ public final class RaftCore {
     }
     if (role == Role.LEADER) {
       abandonChanges();
-      for (long id : reads.all()) {
-        results.add(new Action.ReadFailed(id, new NotLeaderException(self, leader, null)));
+      for (ReadIndex.Read read : reads.all()) {
+        refuseRead(read, new NotLeaderException(self, leader, null));
       }
       reads.clear();
       if (transfer != null) {
@@ -355,6 +360,8 @@ public final class RaftCore {
     term = newTerm;
     votedFor = null;
     hardStateDirty = true;
+    // Read indexes asked of an earlier term's leader will not be answered in this term.
+    followerReads.clear();
     // An ack owed to the old term's leader must not be sent to anyone.
     pendingAckIndex = 0;
     pendingAckTo = null;
@@ -426,6 +433,10 @@ public final class RaftCore {
     }
     if (m instanceof TimeoutNow) {
       onTimeoutNow();
+    } else if (m instanceof ReadIndexRequest request) {
+      serveRead(new ReadIndex.Read(request.requestId(), request.from()));
+    } else if (m instanceof ReadIndexResponse response) {
+      onReadIndexResponse(response);
     } else if (m instanceof AppendEntriesRequest request) {
       onAppendEntries(request);
     } else if (m instanceof AppendEntriesResponse response) {
@@ -1035,15 +1046,51 @@ public final class RaftCore {
   // ---------------------------------------------------------------- reads
 
   private void requestRead(long requestId) {
+    if (role != Role.LEADER && leaderId != null) {
+      // A follower asks the leader for a read index, then waits for its own apply (thesis 6.4).
+      followerReads.add(requestId);
+      send(new ReadIndexRequest(self, leaderId, term, requestId));
+    } else {
+      serveRead(new ReadIndex.Read(requestId, null));
+    }
+  }
+
+  /** A read on the leader: this node's own, or one a follower asked for. */
+  private void serveRead(ReadIndex.Read read) {
     if (role != Role.LEADER) {
-      results.add(new Action.ReadFailed(requestId, notLeader()));
+      refuseRead(read, notLeader());
     } else if (log.term(commitIndex) != term) {
       // Until its no-op commits, a new leader does not know the commit index (thesis 6.4).
-      reads.awaitingTermCommit.add(requestId);
+      reads.awaitingTermCommit.add(read);
     } else if (leaseHolds()) {
-      results.add(new Action.ReadReady(requestId, commitIndex));
+      answerRead(read, commitIndex);
     } else {
-      reads.awaitingRound.add(requestId);
+      reads.awaitingRound.add(read);
+    }
+  }
+
+  private void answerRead(ReadIndex.Read read, long readIndex) {
+    if (read.requester() == null) {
+      results.add(new Action.ReadReady(read.requestId(), readIndex));
+    } else {
+      send(new ReadIndexResponse(self, read.requester(), term, read.requestId(), readIndex, true));
+    }
+  }
+
+  private void refuseRead(ReadIndex.Read read, NotLeaderException error) {
+    if (read.requester() == null) {
+      results.add(new Action.ReadFailed(read.requestId(), error));
+    } else {
+      send(new ReadIndexResponse(self, read.requester(), term, read.requestId(), 0, false));
+    }
+  }
+
+  private void onReadIndexResponse(ReadIndexResponse m) {
+    if (followerReads.remove(m.requestId())) {
+      results.add(
+          m.ok()
+              ? new Action.ReadReady(m.requestId(), m.readIndex())
+              : new Action.ReadFailed(m.requestId(), notLeader()));
     }
   }
 
@@ -1082,8 +1129,8 @@ public final class RaftCore {
     }
     if (!reads.awaitingRound.isEmpty()) {
       long round = requestSequence + 1;
-      for (long id : reads.awaitingRound) {
-        reads.awaitingQuorum.add(new ReadIndex.Pending(id, commitIndex, round));
+      for (ReadIndex.Read read : reads.awaitingRound) {
+        reads.awaitingQuorum.add(new ReadIndex.Pending(read, commitIndex, round));
       }
       reads.awaitingRound.clear();
       progress.forEach((peer, pr) -> sendHeartbeat(peer, pr));
@@ -1099,7 +1146,7 @@ public final class RaftCore {
             }
           }
           if (answered >= c.quorum()) {
-            results.add(new Action.ReadReady(read.requestId(), read.readIndex()));
+            answerRead(read.read(), read.readIndex());
             return true;
           }
           return false;

@@ -253,10 +253,17 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
 
   @Override
   public Mono<R> read(C query) {
+    return read(query, config.defaultCommandTimeout());
+  }
+
+  @Override
+  public Mono<R> read(C query, Duration timeout) {
     if (query == null) {
       return Mono.error(new IllegalArgumentException("query must not be null"));
     }
-    Duration timeout = config.defaultCommandTimeout();
+    if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+      return Mono.error(new IllegalArgumentException("timeout must be positive: " + timeout));
+    }
     return Mono.defer(
         () -> {
           if (closing.get()) {
@@ -366,9 +373,17 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       } else if (action instanceof Action.ProposalRejected rejected) {
         pending.rejected(rejected.requestId(), withAddress(rejected.error()));
       } else if (action instanceof Action.ReadReady ready) {
-        PendingRead<C, R> read = reads.remove(ready.requestId());
+        // It stays registered while it waits for the apply, so its timeout still fires if this
+        // node falls behind (say, cut off from the leader after the read index came back).
+        PendingRead<C, R> read = reads.get(ready.requestId());
         if (read != null) {
-          applier.whenApplied(ready.readIndex(), () -> answer(read));
+          applier.whenApplied(
+              ready.readIndex(),
+              () -> {
+                if (reads.remove(ready.requestId(), read)) {
+                  answer(read);
+                }
+              });
         }
       } else if (action instanceof Action.ReadFailed failed) {
         PendingRead<C, R> read = reads.remove(failed.requestId());

@@ -138,7 +138,7 @@ final class Workload {
     }
     if (a.kind == Kind.READ && cluster.readMode != SimCluster.ReadMode.LOG) {
       // A read changes nothing: when it fails it simply did not happen, and may be resent.
-      node.read(a.command)
+      node.read(a.command, TIMEOUT)
           .subscribe(
               result -> finish(a, Outcome.OK, result),
               error -> {

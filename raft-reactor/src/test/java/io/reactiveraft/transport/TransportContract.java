@@ -10,6 +10,8 @@ import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
+import io.reactiveraft.message.ReadIndexRequest;
+import io.reactiveraft.message.ReadIndexResponse;
 import io.reactiveraft.message.TimeoutNow;
 import io.reactiveraft.message.VoteRequest;
 import io.reactiveraft.message.VoteResponse;
@@ -162,7 +164,9 @@ public abstract class TransportContract {
         new VoteRequest(from, to, 9, 40, 8, false, true),
         new AppendEntriesRequest(from, to, 4, 10, 3, List.of(), 9, 77),
         new AppendEntriesResponse(from, to, 4, true, 14, 0, 0, 77),
-        new TimeoutNow(from, to, 9));
+        new TimeoutNow(from, to, 9),
+        new ReadIndexRequest(from, to, 9, 12),
+        new ReadIndexResponse(from, to, 9, 12, 140, true));
   }
 
   @Test

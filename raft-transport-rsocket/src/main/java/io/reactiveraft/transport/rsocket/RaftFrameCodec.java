@@ -7,6 +7,8 @@ import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
+import io.reactiveraft.message.ReadIndexRequest;
+import io.reactiveraft.message.ReadIndexResponse;
 import io.reactiveraft.message.TimeoutNow;
 import io.reactiveraft.message.VoteRequest;
 import io.reactiveraft.message.VoteResponse;
@@ -33,7 +35,9 @@ import java.util.Map;
  *                              | varint length | payload bytes
  * kind 4 AppendEntriesResponse u8 flags (1 = success) | varint matchIndex | varint conflictTerm
  *                              | varint conflictIndex | varint sequence
- * kind 5 TimeoutNow            (no body)
+ * * kind 5 TimeoutNow            (no body)
+ * kind 6 ReadIndexRequest      varint requestId
+ * kind 7 ReadIndexResponse     varint requestId | varint readIndex | u8 flags (1 = ok)
  * </pre>
  *
  * <p>An entry's index travels as its distance from the index that would follow the previous entry
@@ -58,6 +62,8 @@ public final class RaftFrameCodec {
   static final int KIND_APPEND_REQUEST = 3;
   static final int KIND_APPEND_RESPONSE = 4;
   static final int KIND_TIMEOUT_NOW = 5;
+  static final int KIND_READ_INDEX_REQUEST = 6;
+  static final int KIND_READ_INDEX_RESPONSE = 7;
 
   /**
    * Entry type wire codes: the index of the type's name here. Append-only, and pinned by name
@@ -150,7 +156,7 @@ public final class RaftFrameCodec {
       throw Wire.truncated("kind");
     }
     int kind = frame.readUnsignedByte();
-    if (kind < KIND_VOTE_REQUEST || kind > KIND_TIMEOUT_NOW) {
+    if (kind < KIND_VOTE_REQUEST || kind > KIND_READ_INDEX_RESPONSE) {
       throw new MalformedFrameException("unknown message kind " + kind);
     }
     String group = Wire.readString(frame, "group");
@@ -179,6 +185,10 @@ public final class RaftFrameCodec {
       return KIND_APPEND_REQUEST;
     } else if (m instanceof TimeoutNow) {
       return KIND_TIMEOUT_NOW;
+    } else if (m instanceof ReadIndexRequest) {
+      return KIND_READ_INDEX_REQUEST;
+    } else if (m instanceof ReadIndexResponse) {
+      return KIND_READ_INDEX_RESPONSE;
     } else {
       return KIND_APPEND_RESPONSE;
     }
@@ -193,6 +203,12 @@ public final class RaftFrameCodec {
       return 1;
     } else if (m instanceof TimeoutNow) {
       return 0;
+    } else if (m instanceof ReadIndexRequest r) {
+      return Wire.varLongSize(nonNegative(r.requestId(), "requestId"));
+    } else if (m instanceof ReadIndexResponse r) {
+      return Wire.varLongSize(nonNegative(r.requestId(), "requestId"))
+          + Wire.varLongSize(nonNegative(r.readIndex(), "readIndex"))
+          + 1;
     } else if (m instanceof AppendEntriesRequest r) {
       long size =
           Wire.varLongSize(nonNegative(r.prevLogIndex(), "prevLogIndex"))
@@ -244,6 +260,12 @@ public final class RaftFrameCodec {
         out.writeBytes(e.payload());
         expected = e.index() + 1;
       }
+    } else if (m instanceof ReadIndexRequest r) {
+      Wire.writeVarLong(out, r.requestId());
+    } else if (m instanceof ReadIndexResponse r) {
+      Wire.writeVarLong(out, r.requestId());
+      Wire.writeVarLong(out, r.readIndex());
+      out.writeByte(r.ok() ? 1 : 0);
     } else if (m instanceof AppendEntriesResponse r) {
       out.writeByte(r.success() ? 1 : 0);
       Wire.writeVarLong(out, r.matchIndex());
@@ -272,6 +294,15 @@ public final class RaftFrameCodec {
         return readAppendRequest(in, from, to, term);
       case KIND_TIMEOUT_NOW:
         return new TimeoutNow(from, to, term);
+      case KIND_READ_INDEX_REQUEST:
+        return new ReadIndexRequest(from, to, term, Wire.readNonNegative(in, "requestId"));
+      case KIND_READ_INDEX_RESPONSE:
+        {
+          long requestId = Wire.readNonNegative(in, "requestId");
+          long readIndex = Wire.readNonNegative(in, "readIndex");
+          int flags = readFlags(in, 0b1);
+          return new ReadIndexResponse(from, to, term, requestId, readIndex, flags == 1);
+        }
       default:
         {
           int flags = readFlags(in, 0b1);

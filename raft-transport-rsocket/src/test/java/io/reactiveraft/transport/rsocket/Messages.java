@@ -5,6 +5,8 @@ import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
+import io.reactiveraft.message.ReadIndexRequest;
+import io.reactiveraft.message.ReadIndexResponse;
 import io.reactiveraft.message.TimeoutNow;
 import io.reactiveraft.message.VoteRequest;
 import io.reactiveraft.message.VoteResponse;
@@ -66,7 +68,10 @@ final class Messages {
         new VoteRequest("n1", "n2", 9, 40, 8, false, true),
         new AppendEntriesRequest("n1", "n2", 4, 10, 3, List.of(), 9, 77),
         new AppendEntriesResponse("n2", "n1", 4, true, 14, 0, 0, 77),
-        new TimeoutNow("n1", "n2", 9));
+        new TimeoutNow("n1", "n2", 9),
+        new ReadIndexRequest("n2", "n1", 9, 12),
+        new ReadIndexResponse("n1", "n2", 9, 12, 140, true),
+        new ReadIndexResponse("n1", "n2", 9, 13, 0, false));
   }
 
   /** A random message of a random kind, with random (valid) fields. */
