@@ -410,9 +410,8 @@ public final class RaftCore {
     if (!self.equals(m.to())) {
       return; // misrouted
     }
-    if ((m instanceof VoteRequest || m instanceof VoteResponse)
-        && !membership.current().isVoter(m.from())) {
-      return; // only voters take part in elections; a removed server cannot disrupt them
+    if (m instanceof VoteResponse && !membership.current().isVoter(m.from())) {
+      return; // only the votes of our configuration's voters count
     }
     if (m.term() > term) {
       if (m instanceof VoteRequest vr && !vr.transfer() && (inLease() || now < quietUntil)) {
@@ -472,10 +471,12 @@ public final class RaftCore {
             || (votedFor == null && leaderId == null)
             || (m.preVote() && m.term() > term);
     boolean grant =
-        free
-            && !awaitingLog
-            && membership.current().isVoter(self)
-            && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm());
+        // A node answers vote requests whatever its own latest configuration says (thesis
+        // 4.1): that configuration may be an uncommitted one about to be overwritten, and the
+        // voters of the new leader's configuration may need its vote. Removed servers cannot
+        // disrupt a healthy cluster: followers that hear a leader ignore them (check-quorum),
+        // and their logs fall behind, so their pre-votes fail.
+        free && !awaitingLog && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm());
     if (grant && !m.preVote()) {
       votedFor = m.from();
       hardStateDirty = true;

@@ -158,4 +158,18 @@ class RaftCoreMembershipTest {
     assertThat(net.node("a").actions)
         .anyMatch(x -> x instanceof Action.ChangeCompleted c && c.requestId() == 7);
   }
+
+  @Test
+  void nodeOutsideItsOwnLatestConfigurationStillVotes() {
+    // b holds an uncommitted entry that removes it; c's configuration (newer) needs b's vote.
+    // If b refused to vote because of its own stale configuration, no one could win.
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    ClusterConfiguration withoutB = net.core("b").configuration().without("b");
+    net.node("b").stored.add(configEntry(1, 1, withoutB));
+    net.node("b").hardState = new HardState(1, null);
+    net.restart("b");
+    net.handle("b", msg(new VoteRequest("c", "b", 3, 2, 2, false)));
+    assertThat(net.sent(VoteResponse.class))
+        .anyMatch(r -> r.from().equals("b") && r.to().equals("c") && r.granted());
+  }
 }
