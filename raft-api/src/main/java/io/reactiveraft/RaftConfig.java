@@ -57,6 +57,7 @@ public final class RaftConfig<C, R> {
   private final double clockDriftBound;
   private final java.util.function.LongSupplier monotonicClock;
   private final int maxCommandBytes;
+  private final boolean forwardToLeader;
 
   private RaftConfig(Builder<C, R> b) {
     members = List.copyOf(b.members);
@@ -91,6 +92,7 @@ public final class RaftConfig<C, R> {
     clockDriftBound = b.clockDriftBound;
     monotonicClock = b.monotonicClock;
     maxCommandBytes = b.maxCommandBytes;
+    forwardToLeader = b.forwardToLeader;
   }
 
   public boolean leaseReads() {
@@ -112,6 +114,11 @@ public final class RaftConfig<C, R> {
     long nanos =
         (long) (electionTimeout.toNanos() * (1 - clockDriftBound)) - tickInterval.toNanos();
     return Duration.ofNanos(Math.max(0, nanos));
+  }
+
+  /** Whether a follower forwards submitted commands to the leader. */
+  public boolean forwardToLeader() {
+    return forwardToLeader;
   }
 
   /** The largest encoded command {@code submit} accepts. */
@@ -308,6 +315,18 @@ public final class RaftConfig<C, R> {
     private double clockDriftBound = 0.1;
     private java.util.function.LongSupplier monotonicClock = System::nanoTime;
     private int maxCommandBytes = 4 << 20;
+    private boolean forwardToLeader;
+
+    /**
+     * Whether {@code submit} on a follower hands the command to the leader (default off: it fails
+     * with {@link NotLeaderException}). The caller is answered by the follower once it applies the
+     * entry itself, with its own state machine's (identical) result, so a service can send commands
+     * to any node.
+     */
+    public Builder<C, R> forwardToLeader(boolean forwardToLeader) {
+      this.forwardToLeader = forwardToLeader;
+      return this;
+    }
 
     /**
      * The largest encoded command accepted by {@code submit} (default 4 MiB); a larger one fails

@@ -12,7 +12,9 @@ public sealed interface RaftMessage
         AppendEntriesResponse,
         TimeoutNow,
         ReadIndexRequest,
-        ReadIndexResponse {
+        ReadIndexResponse,
+        ForwardedCommand,
+        ForwardedCommandResponse {
 
   /** The sending member's id. */
   String from();

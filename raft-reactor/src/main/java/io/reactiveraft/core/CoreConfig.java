@@ -22,7 +22,9 @@ import java.util.List;
  *     by the monotonic clock, after a majority answered a request (lease reads); 0 turns leases off
  * @param bootstrap whether an empty node may vote and campaign: true on the first start of a new
  *     cluster; false for a node joining, or one whose disk was wiped, which must first get the log
- *     from a leader so that it cannot forget a vote it gave
+ *     * from a leader so that it cannot forget a vote it gave
+ * @param forwardToLeader whether a follower hands client commands to the leader instead of refusing
+ *     them
  */
 public record CoreConfig(
     String selfId,
@@ -36,7 +38,38 @@ public record CoreConfig(
     int maxInflightAppends,
     int catchUpRounds,
     long leaseNanos,
-    boolean bootstrap) {
+    boolean bootstrap,
+    boolean forwardToLeader) {
+
+  /** A configuration that does not forward commands from followers. */
+  public CoreConfig(
+      String selfId,
+      ClusterConfiguration initialConfiguration,
+      int electionTicks,
+      int heartbeatTicks,
+      boolean preVote,
+      boolean checkQuorum,
+      int maxEntriesPerAppend,
+      int maxAppendBytes,
+      int maxInflightAppends,
+      int catchUpRounds,
+      long leaseNanos,
+      boolean bootstrap) {
+    this(
+        selfId,
+        initialConfiguration,
+        electionTicks,
+        heartbeatTicks,
+        preVote,
+        checkQuorum,
+        maxEntriesPerAppend,
+        maxAppendBytes,
+        maxInflightAppends,
+        catchUpRounds,
+        leaseNanos,
+        bootstrap,
+        false);
+  }
 
   public CoreConfig {
     if (heartbeatTicks < 1 || electionTicks <= heartbeatTicks) {

@@ -16,6 +16,8 @@ import io.reactiveraft.core.InjectedDefects.Defect;
 import io.reactiveraft.message.AppendEntriesRequest;
 import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.EntryType;
+import io.reactiveraft.message.ForwardedCommand;
+import io.reactiveraft.message.ForwardedCommandResponse;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.message.ReadIndexRequest;
@@ -92,6 +94,9 @@ public final class RaftCore {
 
   /** Leader: a server being added, catching up before its promotion. */
   private CatchUp catchUp;
+
+  /** Follower: commands forwarded to the leader, waiting for where it put them. */
+  private final java.util.Set<Long> forwarded = new java.util.HashSet<>();
 
   /** Follower: reads waiting for the leader's read index. */
   private final java.util.Set<Long> followerReads = new java.util.HashSet<>();
@@ -436,6 +441,10 @@ public final class RaftCore {
       serveRead(new ReadIndex.Read(request.requestId(), request.from()));
     } else if (m instanceof ReadIndexResponse response) {
       onReadIndexResponse(response);
+    } else if (m instanceof ForwardedCommand command) {
+      onForwardedCommand(command);
+    } else if (m instanceof ForwardedCommandResponse response) {
+      onForwardedCommandResponse(response);
     } else if (m instanceof AppendEntriesRequest request) {
       onAppendEntries(request);
     } else if (m instanceof AppendEntriesResponse response) {
@@ -632,7 +641,12 @@ public final class RaftCore {
 
   private void propose(long requestId, EntryType type, byte[] payload) {
     if (role != Role.LEADER) {
-      results.add(new Action.ProposalRejected(requestId, notLeader()));
+      if (config.forwardToLeader() && leaderId != null) {
+        forwarded.add(requestId);
+        send(new ForwardedCommand(self, leaderId, term, requestId, type, payload));
+      } else {
+        results.add(new Action.ProposalRejected(requestId, notLeader()));
+      }
       return;
     }
     if (transfer != null) {
@@ -1042,6 +1056,35 @@ public final class RaftCore {
     if (role == Role.FOLLOWER && membership.current().isVoter(self) && !awaitingLog) {
       becomeCandidate(true);
     }
+  }
+
+  // ---------------------------------------------------------------- forwarding
+
+  /** Leader: a follower's client command, appended as if submitted here. */
+  private void onForwardedCommand(ForwardedCommand m) {
+    if (role != Role.LEADER || transfer != null) {
+      send(new ForwardedCommandResponse(self, m.from(), term, m.requestId(), 0, 0, false));
+      return;
+    }
+    LogEntry entry = new LogEntry(log.lastIndex() + 1, term, m.type(), m.payload());
+    appendLocal(entry);
+    send(
+        new ForwardedCommandResponse(
+            self, m.from(), term, m.requestId(), entry.index(), entry.term(), true));
+  }
+
+  /**
+   * Follower: the leader appended our caller's command at (index, term); the caller is answered
+   * when this node applies that entry, or told it was overwritten.
+   */
+  private void onForwardedCommandResponse(ForwardedCommandResponse m) {
+    if (!forwarded.remove(m.requestId())) {
+      return;
+    }
+    results.add(
+        m.accepted()
+            ? new Action.ProposalAccepted(m.requestId(), m.index(), m.entryTerm())
+            : new Action.ProposalRejected(m.requestId(), notLeader()));
   }
 
   // ---------------------------------------------------------------- reads

@@ -97,7 +97,12 @@ final class PendingRequests<R> {
     Request<R> r = proposed.remove(requestId);
     if (r != null && !r.done.get()) {
       r.term = term;
-      accepted.put(index, r);
+      Request<R> previous = accepted.put(index, r);
+      if (previous != null && previous != r) {
+        // A later leader put another entry at this index, so the earlier one (a forwarded
+        // command, say, accepted by a leader that lost office) can never commit (paper 5.4).
+        fail(previous, new EntryOverwrittenException(index, previous.term, term));
+      }
     }
   }
 
@@ -156,6 +161,17 @@ final class PendingRequests<R> {
    * cost a scheduled task on every submit.
    */
   void expire(long nowNanos) {
+    // A command forwarded to a leader that never answered is still only proposed here.
+    proposed
+        .values()
+        .removeIf(
+            r -> {
+              if (r.deadlineNanos <= nowNanos) {
+                fail(r, new CommandTimeoutException(r.timeout));
+                return true;
+              }
+              return false;
+            });
     if (accepted.isEmpty()) {
       return;
     }

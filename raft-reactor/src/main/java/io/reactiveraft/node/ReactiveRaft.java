@@ -40,7 +40,8 @@ public final class ReactiveRaft {
             config.maxInflightAppends(),
             config.catchUpRounds(),
             config.lease().toNanos(),
-            config.bootstrap());
+            config.bootstrap(),
+            config.forwardToLeader());
     SplittableRandom random =
         config.randomSeed().map(SplittableRandom::new).orElseGet(SplittableRandom::new);
     RaftCore core = new RaftCore(coreConfig, store.hardState(), log, random);

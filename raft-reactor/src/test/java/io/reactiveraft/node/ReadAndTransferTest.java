@@ -206,4 +206,40 @@ class ReadAndTransferTest {
           "everyone follows the target");
     }
   }
+
+  @Test
+  void submitOnAFollowerIsForwardedToTheLeaderWhenForwardingIsOn() {
+    try (VirtualCluster cluster = new VirtualCluster(3, 50, b -> b.forwardToLeader(true))) {
+      String leader = cluster.awaitLeader();
+      String follower =
+          cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+      List<Object> out = run(cluster, cluster.node(follower).submit("via-follower"));
+      assertThat(out).singleElement().asString().endsWith(":via-follower");
+      assertThat(cluster.stateMachine(leader).applied()).containsExactly("via-follower");
+      // Forwarded commands keep their session: a resend through another follower applies once.
+      String other =
+          cluster.ids().stream()
+              .filter(id -> !id.equals(leader) && !id.equals(follower))
+              .findFirst()
+              .orElseThrow();
+      run(cluster, cluster.node(follower).submit("once", "c1", 1));
+      run(cluster, cluster.node(other).submit("once", "c1", 1));
+      cluster.advance(Duration.ofMillis(200));
+      assertThat(cluster.stateMachine(leader).applied()).containsExactly("via-follower", "once");
+    }
+  }
+
+  @Test
+  void forwardedCommandWithNoLeaderKnownFails() {
+    try (VirtualCluster cluster = new VirtualCluster(3, 51, b -> b.forwardToLeader(true))) {
+      String leader = cluster.awaitLeader();
+      String follower =
+          cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+      cluster.network().isolate(follower);
+      cluster.advance(Duration.ofSeconds(2));
+      assertThat(run(cluster, cluster.node(follower).submit("x", Duration.ofMillis(500))))
+          .singleElement()
+          .isInstanceOfAny(NotLeaderException.class, io.reactiveraft.CommandTimeoutException.class);
+    }
+  }
 }

@@ -93,6 +93,9 @@ final class SimCluster implements AutoCloseable {
 
   final ReadMode readMode;
 
+  /** Whether followers forward client commands to the leader (drawn per seed). */
+  final boolean forwarding;
+
   /** Every message's delay; a slow network in some runs. */
   final LinkRule baseLatency;
 
@@ -110,6 +113,7 @@ final class SimCluster implements AutoCloseable {
             ? LinkRule.delay(null, null, null, Duration.ofMillis(5), Duration.ofMillis(20))
             : LinkRule.delay(null, null, null, Duration.ofNanos(200_000), Duration.ofMillis(2));
     this.readMode = ReadMode.values()[random.nextInt(ReadMode.values().length)];
+    this.forwarding = random.nextBoolean();
     boolean skewed = random.nextBoolean();
     // Leases trust clocks: within the configured drift bound (10 %), two clocks at +-4 % stay
     // safe; the other modes get the wild skew.
@@ -154,6 +158,7 @@ final class SimCluster implements AutoCloseable {
             .maxInflightAppends(4)
             .catchUpRounds(5)
             .leaseReads(readMode == ReadMode.LEASE)
+            .forwardToLeader(forwarding)
             // Each node's clock runs at its own rate, as its timers do.
             .monotonicClock(
                 () ->

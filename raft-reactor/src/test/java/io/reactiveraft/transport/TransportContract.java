@@ -8,6 +8,8 @@ import io.reactiveraft.Member;
 import io.reactiveraft.message.AppendEntriesRequest;
 import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.EntryType;
+import io.reactiveraft.message.ForwardedCommand;
+import io.reactiveraft.message.ForwardedCommandResponse;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.message.ReadIndexRequest;
@@ -166,7 +168,9 @@ public abstract class TransportContract {
         new AppendEntriesResponse(from, to, 4, true, 14, 0, 0, 77),
         new TimeoutNow(from, to, 9),
         new ReadIndexRequest(from, to, 9, 12),
-        new ReadIndexResponse(from, to, 9, 12, 140, true));
+        new ReadIndexResponse(from, to, 9, 12, 140, true),
+        new ForwardedCommand(from, to, 9, 14, EntryType.COMMAND, new byte[] {1, 2, 3}),
+        new ForwardedCommandResponse(from, to, 9, 14, 150, 9, true));
   }
 
   @Test

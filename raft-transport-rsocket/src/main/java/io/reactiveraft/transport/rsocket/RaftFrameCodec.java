@@ -5,6 +5,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.reactiveraft.message.AppendEntriesRequest;
 import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.EntryType;
+import io.reactiveraft.message.ForwardedCommand;
+import io.reactiveraft.message.ForwardedCommandResponse;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.message.ReadIndexRequest;
@@ -37,7 +39,10 @@ import java.util.Map;
  *                              | varint conflictIndex | varint sequence
  * * kind 5 TimeoutNow            (no body)
  * kind 6 ReadIndexRequest      varint requestId
- * kind 7 ReadIndexResponse     varint requestId | varint readIndex | u8 flags (1 = ok)
+ * * kind 7 ReadIndexResponse     varint requestId | varint readIndex | u8 flags (1 = ok)
+ * kind 8 ForwardedCommand      varint requestId | u8 entry type | varint length | payload
+ * kind 9 ForwardedResponse     varint requestId | varint index | varint entryTerm
+ *                              | u8 flags (1 = accepted)
  * </pre>
  *
  * <p>An entry's index travels as its distance from the index that would follow the previous entry
@@ -64,6 +69,8 @@ public final class RaftFrameCodec {
   static final int KIND_TIMEOUT_NOW = 5;
   static final int KIND_READ_INDEX_REQUEST = 6;
   static final int KIND_READ_INDEX_RESPONSE = 7;
+  static final int KIND_FORWARDED_COMMAND = 8;
+  static final int KIND_FORWARDED_RESPONSE = 9;
 
   /**
    * Entry type wire codes: the index of the type's name here. Append-only, and pinned by name
@@ -156,7 +163,7 @@ public final class RaftFrameCodec {
       throw Wire.truncated("kind");
     }
     int kind = frame.readUnsignedByte();
-    if (kind < KIND_VOTE_REQUEST || kind > KIND_READ_INDEX_RESPONSE) {
+    if (kind < KIND_VOTE_REQUEST || kind > KIND_FORWARDED_RESPONSE) {
       throw new MalformedFrameException("unknown message kind " + kind);
     }
     String group = Wire.readString(frame, "group");
@@ -189,6 +196,10 @@ public final class RaftFrameCodec {
       return KIND_READ_INDEX_REQUEST;
     } else if (m instanceof ReadIndexResponse) {
       return KIND_READ_INDEX_RESPONSE;
+    } else if (m instanceof ForwardedCommand) {
+      return KIND_FORWARDED_COMMAND;
+    } else if (m instanceof ForwardedCommandResponse) {
+      return KIND_FORWARDED_RESPONSE;
     } else {
       return KIND_APPEND_RESPONSE;
     }
@@ -208,6 +219,16 @@ public final class RaftFrameCodec {
     } else if (m instanceof ReadIndexResponse r) {
       return Wire.varLongSize(nonNegative(r.requestId(), "requestId"))
           + Wire.varLongSize(nonNegative(r.readIndex(), "readIndex"))
+          + 1;
+    } else if (m instanceof ForwardedCommand f) {
+      return Wire.varLongSize(nonNegative(f.requestId(), "requestId"))
+          + 1
+          + Wire.varLongSize(f.payload().length)
+          + f.payload().length;
+    } else if (m instanceof ForwardedCommandResponse f) {
+      return Wire.varLongSize(nonNegative(f.requestId(), "requestId"))
+          + Wire.varLongSize(nonNegative(f.index(), "index"))
+          + Wire.varLongSize(nonNegative(f.entryTerm(), "entryTerm"))
           + 1;
     } else if (m instanceof AppendEntriesRequest r) {
       long size =
@@ -266,6 +287,16 @@ public final class RaftFrameCodec {
       Wire.writeVarLong(out, r.requestId());
       Wire.writeVarLong(out, r.readIndex());
       out.writeByte(r.ok() ? 1 : 0);
+    } else if (m instanceof ForwardedCommand f) {
+      Wire.writeVarLong(out, f.requestId());
+      out.writeByte(typeCode(f.type()));
+      Wire.writeVarLong(out, f.payload().length);
+      out.writeBytes(f.payload());
+    } else if (m instanceof ForwardedCommandResponse f) {
+      Wire.writeVarLong(out, f.requestId());
+      Wire.writeVarLong(out, f.index());
+      Wire.writeVarLong(out, f.entryTerm());
+      out.writeByte(f.accepted() ? 1 : 0);
     } else if (m instanceof AppendEntriesResponse r) {
       out.writeByte(r.success() ? 1 : 0);
       Wire.writeVarLong(out, r.matchIndex());
@@ -302,6 +333,26 @@ public final class RaftFrameCodec {
           long readIndex = Wire.readNonNegative(in, "readIndex");
           int flags = readFlags(in, 0b1);
           return new ReadIndexResponse(from, to, term, requestId, readIndex, flags == 1);
+        }
+      case KIND_FORWARDED_COMMAND:
+        {
+          long requestId = Wire.readNonNegative(in, "requestId");
+          if (!in.isReadable()) {
+            throw Wire.truncated("entry type");
+          }
+          EntryType type = entryType(in.readUnsignedByte());
+          byte[] payload = new byte[Wire.readLength(in, "payload", Integer.MAX_VALUE)];
+          in.readBytes(payload);
+          return new ForwardedCommand(from, to, term, requestId, type, payload);
+        }
+      case KIND_FORWARDED_RESPONSE:
+        {
+          long requestId = Wire.readNonNegative(in, "requestId");
+          long index = Wire.readNonNegative(in, "index");
+          long entryTerm = Wire.readNonNegative(in, "entryTerm");
+          int flags = readFlags(in, 0b1);
+          return new ForwardedCommandResponse(
+              from, to, term, requestId, index, entryTerm, flags == 1);
         }
       default:
         {

@@ -3,6 +3,8 @@ package io.reactiveraft.transport.rsocket;
 import io.reactiveraft.message.AppendEntriesRequest;
 import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.EntryType;
+import io.reactiveraft.message.ForwardedCommand;
+import io.reactiveraft.message.ForwardedCommandResponse;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.message.ReadIndexRequest;
@@ -71,7 +73,10 @@ final class Messages {
         new TimeoutNow("n1", "n2", 9),
         new ReadIndexRequest("n2", "n1", 9, 12),
         new ReadIndexResponse("n1", "n2", 9, 12, 140, true),
-        new ReadIndexResponse("n1", "n2", 9, 13, 0, false));
+        new ReadIndexResponse("n1", "n2", 9, 13, 0, false),
+        new ForwardedCommand("n2", "n1", 9, 14, EntryType.COMMAND, bytes(30, 3)),
+        new ForwardedCommandResponse("n1", "n2", 9, 14, 150, 9, true),
+        new ForwardedCommandResponse("n1", "n2", 9, 15, 0, 0, false));
   }
 
   /** A random message of a random kind, with random (valid) fields. */

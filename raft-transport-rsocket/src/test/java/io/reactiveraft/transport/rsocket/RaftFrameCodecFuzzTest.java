@@ -130,8 +130,8 @@ class RaftFrameCodecFuzzTest {
     version[0] = 2;
     assertRejected(version, "unknown frame version 2");
     byte[] kind = frame.clone();
-    kind[1] = 9;
-    assertRejected(kind, "unknown message kind 9");
+    kind[1] = 10;
+    assertRejected(kind, "unknown message kind 10");
     kind[1] = 0;
     assertRejected(kind, "unknown message kind 0");
     assertRejected(new byte[0], "empty frame");
