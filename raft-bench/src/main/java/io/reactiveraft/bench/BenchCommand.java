@@ -55,10 +55,18 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--request-timeout-ms", description = "Per-request timeout (default 10000).")
   long requestTimeoutMs = 10_000;
 
+  @Option(
+      names = "--reads",
+      description = "Percent of operations that are linearizable reads (default 0).")
+  int readPercent = 0;
+
   @Option(names = "--transport", description = "rsocket (default) or local (in-JVM).")
   LocalCluster.TransportKind transport = LocalCluster.TransportKind.rsocket;
 
   private final AtomicReference<String> leader = new AtomicReference<>();
+
+  /** Picks reads on the generator thread, from the workload's seed. */
+  private java.util.SplittableRandom readDice;
 
   @Override
   public Integer call() throws Exception {
@@ -70,6 +78,11 @@ final class BenchCommand implements Callable<Integer> {
               throw new picocli.CommandLine.ParameterException(
                   new picocli.CommandLine(this), "--fsync must be on or off, not " + fsync);
         };
+    if (readPercent < 0 || readPercent > 100) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--reads must be in [0, 100], not " + readPercent);
+    }
+    readDice = new java.util.SplittableRandom(seed + 1);
     LocalCluster.StoreKind store =
         durable ? LocalCluster.StoreKind.MAPPED : LocalCluster.StoreKind.MAPPED_UNFORCED;
     info(
@@ -77,7 +90,9 @@ final class BenchCommand implements Callable<Integer> {
             + transport
             + " store=mapped fsync="
             + (durable ? "on (force before an entry counts)" : "off (acknowledged once copied)")
-            + " maxPendingCommands="
+            + " reads="
+            + readPercent
+            + "% maxPendingCommands="
             + Math.max(10_000, 2 * outstanding));
     info(
         "jvm="
@@ -132,7 +147,12 @@ final class BenchCommand implements Callable<Integer> {
     long forcesBefore = cluster.logForces();
     LoadGenerator.Outcome outcome =
         generator.run(
-            command -> cluster.node(leader.get()).submit(command),
+            command -> {
+              RaftNode<byte[], Integer> node = cluster.node(leader.get());
+              return readPercent > 0 && readDice.nextInt(100) < readPercent
+                  ? node.read(command)
+                  : node.submit(command);
+            },
             error -> {
               if (error instanceof NotLeaderException nl && nl.leaderId().isPresent()) {
                 leader.set(nl.leaderId().get());

@@ -15,6 +15,17 @@ public final class PutStateMachine implements StateMachine<byte[], Integer> {
 
   private final Map<String, byte[]> values = new HashMap<>();
 
+  /** A read of the command's key: the stored value's length, or -1. */
+  @Override
+  public Integer query(byte[] command) {
+    if (command.length < 1 + PutCommands.KEY_LENGTH) {
+      return -1;
+    }
+    byte[] value =
+        values.get(new String(command, 1, PutCommands.KEY_LENGTH, StandardCharsets.ISO_8859_1));
+    return value == null ? -1 : value.length;
+  }
+
   @Override
   public Integer apply(long index, byte[] command) {
     if (command.length < 1 + PutCommands.KEY_LENGTH || command[0] != PutCommands.PUT) {
