@@ -180,10 +180,16 @@ final class SimCluster implements AutoCloseable {
     if (!n.running()) {
       return 0;
     }
+    RaftNode<String, String> node = n.node;
     if (n.scheduler.paused()) {
-      n.scheduler.resume(); // a crashed process is not paused any more
+      // A crashed process is not paused any more. Resuming runs what it held, which may
+      // complete a membership change whose callback already crashed this very node.
+      n.scheduler.resume();
+      if (n.node != node) {
+        return 0;
+      }
     }
-    n.node.close().subscribe();
+    node.close().subscribe();
     n.node = null;
     int lost = n.disk.crash();
     return lost;
