@@ -444,9 +444,6 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
           changed.commitIndex(), index -> new LeadershipLostException(id, index, change.term()));
     }
     leaderChanges.tryEmitNext(change);
-    if (change.leader() != null && !configuration.contains(change.leader())) {
-      updatePeers();
-    }
   }
 
   /** The core names the leader; the node adds its address, which callers need to retry. */
@@ -471,21 +468,18 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   }
 
   /**
-   * The transport talks to the members of the configuration, and to a leader that is removing
-   * itself: it needs our acknowledgements to commit its own removal (thesis 4.2.2).
+   * The transport talks to every member this node has seen in any configuration, not only to those
+   * of its latest one: that one may be stale or about to be overwritten, and a newer
+   * configuration's voters may need this node's vote or acknowledgements (thesis 4.1: servers do
+   * not consult their configuration to answer RPCs). A leader that removed itself still needs
+   * acknowledgements to commit its removal (thesis 4.2.2).
    */
   private void updatePeers() {
-    List<Member> peers = new ArrayList<>(configuration.members());
-    String leader = core.leaderId();
-    if (leader != null && !configuration.contains(leader)) {
-      lastKnownMembers.stream()
-          .filter(m -> m.id().equals(leader))
-          .findFirst()
-          .ifPresent(peers::add);
+    for (Member m : configuration.members()) {
+      lastKnownMembers.removeIf(k -> k.id().equals(m.id())); // a member may move
+      lastKnownMembers.add(m);
     }
-    peers.forEach(m -> lastKnownMembers.removeIf(k -> k.id().equals(m.id())));
-    lastKnownMembers.addAll(peers);
-    transport.updatePeers(peers.stream().filter(m -> !m.id().equals(id)).toList());
+    transport.updatePeers(lastKnownMembers.stream().filter(m -> !m.id().equals(id)).toList());
   }
 
   /** Stops the node, on the loop. {@code cause} is null for an orderly close. */
