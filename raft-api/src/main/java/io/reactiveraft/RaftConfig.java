@@ -2,6 +2,7 @@ package io.reactiveraft;
 
 import io.reactiveraft.spi.Codec;
 import io.reactiveraft.spi.LogStore;
+import io.reactiveraft.spi.SnapshotStore;
 import io.reactiveraft.spi.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +30,9 @@ public final class RaftConfig<C, R> {
   private final String selfId;
   private final Transport transport;
   private final LogStore logStore;
+  private final SnapshotStore snapshotStore;
+  private final long snapshotThresholdBytes;
+  private final int snapshotChunkBytes;
   private final StateMachine<C, R> stateMachine;
   private final Codec<C> codec;
   private final Consumer<LeaderChange> leaderChangeListener;
@@ -64,6 +68,9 @@ public final class RaftConfig<C, R> {
     selfId = b.selfId;
     transport = b.transport;
     logStore = b.logStore;
+    snapshotStore = b.snapshotStore;
+    snapshotThresholdBytes = b.snapshotThresholdBytes;
+    snapshotChunkBytes = b.snapshotChunkBytes;
     stateMachine = b.stateMachine;
     codec = b.codec;
     leaderChangeListener = b.leaderChangeListener;
@@ -168,6 +175,19 @@ public final class RaftConfig<C, R> {
 
   public LogStore logStore() {
     return logStore;
+  }
+
+  /** Where snapshots are kept; empty means the node never snapshots and keeps its whole log. */
+  public Optional<SnapshotStore> snapshotStore() {
+    return Optional.ofNullable(snapshotStore);
+  }
+
+  public long snapshotThresholdBytes() {
+    return snapshotThresholdBytes;
+  }
+
+  public int snapshotChunkBytes() {
+    return snapshotChunkBytes;
   }
 
   public StateMachine<C, R> stateMachine() {
@@ -287,6 +307,9 @@ public final class RaftConfig<C, R> {
     private String selfId;
     private Transport transport;
     private LogStore logStore;
+    private SnapshotStore snapshotStore;
+    private long snapshotThresholdBytes = 256L << 20;
+    private int snapshotChunkBytes = 1 << 20;
     private StateMachine<C, R> stateMachine;
     private Codec<C> codec;
     private Consumer<LeaderChange> leaderChangeListener;
@@ -301,7 +324,7 @@ public final class RaftConfig<C, R> {
     private Duration defaultCommandTimeout = Duration.ofMillis(4000);
     private int maxPendingCommands = 10_000;
     private long maxPendingBytes = 64L << 20;
-    private int snapshotThreshold = 100;
+    private int snapshotThreshold = 10_000;
     private int logHistory = 10;
     private int catchUpRounds = 10;
     private int entryCacheSize = 1024;
@@ -512,18 +535,44 @@ public final class RaftConfig<C, R> {
     }
 
     /**
-     * Entries applied between snapshots (default 100, as fluree/raft). Validated now; used once
-     * snapshots are implemented.
+     * Where snapshots are kept (default none: the node never snapshots and keeps its whole log).
+     * The usual choice is {@code FileSnapshotStore} in a directory beside the log. Snapshots need a
+     * state machine that implements {@link StateMachine#snapshot()}.
+     */
+    public Builder<C, R> snapshotStore(SnapshotStore snapshotStore) {
+      this.snapshotStore = snapshotStore;
+      return this;
+    }
+
+    /**
+     * A snapshot is also taken once this many bytes of commands were applied since the last one
+     * (default 256 MiB), whichever threshold comes first.
+     */
+    public Builder<C, R> snapshotThresholdBytes(long snapshotThresholdBytes) {
+      this.snapshotThresholdBytes = snapshotThresholdBytes;
+      return this;
+    }
+
+    /**
+     * Bytes per chunk when a snapshot is sent to a follower (default 1 MiB). One chunk per follower
+     * is in flight at a time, which bounds the memory a transfer takes at either end. Must fit in
+     * the transport's frame limit.
+     */
+    public Builder<C, R> snapshotChunkBytes(int snapshotChunkBytes) {
+      this.snapshotChunkBytes = snapshotChunkBytes;
+      return this;
+    }
+
+    /**
+     * Entries applied between snapshots (default 10,000; fluree/raft's 100 would snapshot several
+     * hundred times a second under load). Needs a {@link #snapshotStore}.
      */
     public Builder<C, R> snapshotThreshold(int snapshotThreshold) {
       this.snapshotThreshold = snapshotThreshold;
       return this;
     }
 
-    /**
-     * Old snapshots and log segments kept (default 10, as fluree/raft). Validated now; used once
-     * snapshots are implemented.
-     */
+    /** Snapshots kept, the newest included (default 10, as fluree/raft). */
     public Builder<C, R> logHistory(int logHistory) {
       this.logHistory = logHistory;
       return this;
@@ -640,6 +689,11 @@ public final class RaftConfig<C, R> {
       require(maxPendingBytes >= 1024, "maxPendingBytes", "must be >= 1024");
       require(snapshotThreshold >= 1, "snapshotThreshold", "must be >= 1");
       require(logHistory >= 1, "logHistory", "must be >= 1");
+      require(snapshotThresholdBytes >= 1, "snapshotThresholdBytes", "must be >= 1");
+      require(
+          snapshotChunkBytes >= 1024 && snapshotChunkBytes <= 64 << 20,
+          "snapshotChunkBytes",
+          "must be in [1 KiB, 64 MiB], was " + snapshotChunkBytes);
       require(catchUpRounds >= 1, "catchUpRounds", "must be >= 1");
       require(entryCacheSize >= 0, "entryCacheSize", "must be >= 0");
       return new RaftConfig<>(this);

@@ -88,6 +88,17 @@ public interface RaftNode<C, R> {
   Mono<RaftStatus> status();
 
   /**
+   * Takes a snapshot of the state machine now, whatever the thresholds say, and compacts the log it
+   * covers. Completes with the snapshot's last included index once the snapshot is durable; when
+   * nothing was applied since the last snapshot, completes with that one's index.
+   *
+   * <p>Errors: {@link UnsupportedOperationException} when no snapshot store is configured or the
+   * state machine does not take snapshots; {@link java.io.UncheckedIOException} when writing fails;
+   * {@link NodeClosedException}.
+   */
+  Mono<Long> snapshot();
+
+  /**
    * Every event this node's loop processes, in order, for monitoring and tests. Hot, with no
    * replay; a subscriber that cannot keep up misses events rather than slowing the node.
    */

@@ -13,11 +13,14 @@ import java.util.Map;
  * @param votedFor whom it voted for in this term, or {@code null}
  * @param commitIndex the highest index known committed
  * @param lastApplied the highest index applied to the state machine
+ * @param firstLogIndex the index of the first entry the log holds; entries before it are in the
+ *     newest snapshot
  * @param lastLogIndex the index of the last log entry
  * @param lastLogTerm the term of the last log entry
  * @param members the current voters
  * @param learners the current non-voting members
  * @param followers for a leader, each follower's replication progress; empty otherwise
+ * @param snapshots the last included index of each snapshot held, oldest first
  */
 public record RaftStatus(
     String id,
@@ -27,15 +30,18 @@ public record RaftStatus(
     String votedFor,
     long commitIndex,
     long lastApplied,
+    long firstLogIndex,
     long lastLogIndex,
     long lastLogTerm,
     List<Member> members,
     List<Member> learners,
-    Map<String, FollowerProgress> followers) {
+    Map<String, FollowerProgress> followers,
+    List<Long> snapshots) {
 
   public RaftStatus {
     members = List.copyOf(members);
     learners = List.copyOf(learners);
     followers = Map.copyOf(followers);
+    snapshots = List.copyOf(snapshots);
   }
 }

@@ -41,21 +41,38 @@ public interface StateMachine<C, R> {
   }
 
   /**
-   * Writes a point-in-time image of the state. The default refuses: a state machine that cannot
-   * snapshot keeps its whole log.
+   * Captures the current state for a snapshot. Called on the apply thread between applies, so the
+   * state is consistent; it should return quickly (take a copy, or hand out an immutable
+   * structure), because the returned image is written to disk on another thread while applies go
+   * on. The default refuses: a state machine that cannot snapshot keeps its whole log.
    *
-   * @throws IOException when writing fails
+   * @return an image of the state now, independent of later applies
    */
-  default void writeSnapshot(OutputStream out) throws IOException {
-    throw new UnsupportedOperationException(getClass().getName() + " does not write snapshots");
+  default Snapshot snapshot() {
+    throw new UnsupportedOperationException(getClass().getName() + " does not take snapshots");
   }
 
   /**
-   * Replaces the state with an image written by {@link #writeSnapshot}.
+   * Replaces the whole state with an image written by a {@link Snapshot}. Called on the apply
+   * thread, with no apply in progress, when the node starts from a snapshot or a leader sends one.
+   * If it throws, the node may call it again with an older image, so it must not depend on the
+   * state it replaces.
    *
    * @throws IOException when reading fails or the image is invalid
    */
   default void restoreSnapshot(InputStream in) throws IOException {
     throw new UnsupportedOperationException(getClass().getName() + " does not restore snapshots");
+  }
+
+  /** A point-in-time image of the state, returned by {@link #snapshot()}. */
+  @FunctionalInterface
+  interface Snapshot {
+
+    /**
+     * Writes the image. Called once, off the apply thread, while later commands are applied.
+     *
+     * @throws IOException when writing fails; the snapshot is then abandoned
+     */
+    void writeTo(OutputStream out) throws IOException;
   }
 }

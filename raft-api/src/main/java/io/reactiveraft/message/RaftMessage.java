@@ -14,7 +14,9 @@ public sealed interface RaftMessage
         ReadIndexRequest,
         ReadIndexResponse,
         ForwardedCommand,
-        ForwardedCommandResponse {
+        ForwardedCommandResponse,
+        InstallSnapshotRequest,
+        InstallSnapshotResponse {
 
   /** The sending member's id. */
   String from();

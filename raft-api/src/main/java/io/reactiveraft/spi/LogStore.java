@@ -44,6 +44,18 @@ public interface LogStore {
   /** Discards every entry at or after {@code fromIndex}. */
   void truncateSuffix(long fromIndex);
 
+  /**
+   * Discards every entry at or before {@code upToIndex}, which a snapshot covers. Afterwards {@link
+   * #firstIndex()} is {@code upToIndex + 1}; when {@code upToIndex >= lastIndex()} the log is empty
+   * and its next entry is {@code upToIndex + 1} ({@link #lastIndex()} returns {@code upToIndex}). A
+   * call with {@code upToIndex < firstIndex()} changes nothing.
+   *
+   * <p>Must not block on IO. The new start survives a crash once a later {@link #flush()}
+   * completes; until then a restart may find the discarded entries again, which is harmless because
+   * the snapshot covers them. Space may be reclaimed lazily (whole segments at a time).
+   */
+  void discardPrefix(long upToIndex);
+
   /** Completes when every earlier append and truncation is durable. */
   Mono<Void> flush();
 
