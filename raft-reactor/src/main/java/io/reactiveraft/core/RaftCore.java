@@ -1226,7 +1226,7 @@ public final class RaftCore {
   }
 
   /** A status view; the caller supplies what the core does not track. */
-  public RaftStatus status(long lastApplied) {
+  public RaftStatus status(long lastApplied, List<Long> snapshotIndexes) {
     Map<String, FollowerProgress> followers = new LinkedHashMap<>();
     progress.forEach(
         (id, pr) ->
@@ -1240,10 +1240,12 @@ public final class RaftCore {
         votedFor,
         commitIndex,
         lastApplied,
+        log.firstIndex(),
         log.lastIndex(),
         log.lastTerm(),
         membership.current().voters(),
         membership.current().learners(),
-        followers);
+        followers,
+        snapshotIndexes);
   }
 }

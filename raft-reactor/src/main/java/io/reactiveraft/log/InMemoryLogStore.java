@@ -62,6 +62,11 @@ public final class InMemoryLogStore implements LogStore {
   }
 
   @Override
+  public void discardPrefix(long upToIndex) {
+    throw new UnsupportedOperationException("discardPrefix is not implemented yet");
+  }
+
+  @Override
   public void truncateSuffix(long fromIndex) {
     ensureOpen();
     if (fromIndex <= entries.size()) {

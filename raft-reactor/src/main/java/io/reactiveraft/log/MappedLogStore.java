@@ -314,6 +314,11 @@ public final class MappedLogStore implements LogStore {
    * @throws IllegalStateException when the store is closed or failed
    */
   @Override
+  public void discardPrefix(long upToIndex) {
+    throw new UnsupportedOperationException("discardPrefix is not implemented yet");
+  }
+
+  @Override
   public synchronized void truncateSuffix(long fromIndex) {
     ensureWritable();
     if (fromIndex > layout.lastIndex()) {

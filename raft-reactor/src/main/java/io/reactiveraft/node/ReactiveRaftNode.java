@@ -197,6 +197,11 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   }
 
   @Override
+  public Mono<Long> snapshot() {
+    return Mono.error(new UnsupportedOperationException("snapshots are not implemented yet"));
+  }
+
+  @Override
   public Mono<RaftStatus> status() {
     return Mono.defer(
         () -> {
@@ -207,7 +212,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
                     if (stopped) {
                       result.tryEmitError(NodeClosedException.rejected(id, null));
                     } else {
-                      result.tryEmitValue(core.status(applier.lastApplied()));
+                      result.tryEmitValue(core.status(applier.lastApplied(), List.of()));
                     }
                   });
           return result.asMono();

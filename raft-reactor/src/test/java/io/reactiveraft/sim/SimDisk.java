@@ -173,6 +173,11 @@ final class SimDisk {
     }
 
     @Override
+    public void discardPrefix(long upToIndex) {
+      throw new UnsupportedOperationException("discardPrefix is not implemented yet");
+    }
+
+    @Override
     public void truncateSuffix(long fromIndex) {
       check();
       if (fromIndex <= lastIndex()) {

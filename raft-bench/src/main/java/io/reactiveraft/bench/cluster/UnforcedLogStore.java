@@ -51,6 +51,11 @@ final class UnforcedLogStore implements LogStore {
   }
 
   @Override
+  public void discardPrefix(long upToIndex) {
+    store.discardPrefix(upToIndex);
+  }
+
+  @Override
   public void truncateSuffix(long fromIndex) {
     store.truncateSuffix(fromIndex);
   }
