@@ -54,6 +54,8 @@ public final class RaftConfig<C, R> {
   private final Runnable closeHook;
   private final Scheduler scheduler;
   private final Scheduler applyScheduler;
+  private final Scheduler ioScheduler;
+  private final Codec<R> resultCodec;
   private final Long randomSeed;
   private final boolean bootstrap;
   private final Duration sessionTimeout;
@@ -92,6 +94,8 @@ public final class RaftConfig<C, R> {
     closeHook = b.closeHook;
     scheduler = b.scheduler;
     applyScheduler = b.applyScheduler;
+    ioScheduler = b.ioScheduler;
+    resultCodec = b.resultCodec;
     randomSeed = b.randomSeed;
     bootstrap = b.bootstrap;
     sessionTimeout = b.sessionTimeout;
@@ -286,6 +290,16 @@ public final class RaftConfig<C, R> {
     return Optional.ofNullable(applyScheduler);
   }
 
+  /** Where blocking snapshot IO runs; empty means Reactor's bounded elastic scheduler. */
+  public Optional<Scheduler> ioScheduler() {
+    return Optional.ofNullable(ioScheduler);
+  }
+
+  /** How results are kept in snapshots for client sessions; empty means they are not. */
+  public Optional<Codec<R>> resultCodec() {
+    return Optional.ofNullable(resultCodec);
+  }
+
   /** Whether an empty node may vote and campaign (the first start of a new cluster). */
   public boolean bootstrap() {
     return bootstrap;
@@ -331,6 +345,8 @@ public final class RaftConfig<C, R> {
     private Runnable closeHook;
     private Scheduler scheduler;
     private Scheduler applyScheduler;
+    private Scheduler ioScheduler;
+    private Codec<R> resultCodec;
     private Long randomSeed;
     private boolean bootstrap;
     private Duration sessionTimeout = Duration.ofMinutes(10);
@@ -618,6 +634,28 @@ public final class RaftConfig<C, R> {
      */
     public Builder<C, R> applyScheduler(Scheduler applyScheduler) {
       this.applyScheduler = applyScheduler;
+      return this;
+    }
+
+    /**
+     * The scheduler for blocking snapshot IO: writing snapshots, reading chunks for followers,
+     * storing chunks from a leader. The node uses one worker of it. Default: Reactor's bounded
+     * elastic scheduler.
+     */
+    public Builder<C, R> ioScheduler(Scheduler ioScheduler) {
+      this.ioScheduler = ioScheduler;
+      return this;
+    }
+
+    /**
+     * Encodes results for snapshots (default none). A snapshot keeps each client session's last
+     * sequence number; with a result codec it also keeps that command's result, so a command resent
+     * after the node restarted from a snapshot is answered with its first result. Without one, such
+     * a resend fails with an {@link IllegalStateException} saying that the command was applied but
+     * its result was not kept.
+     */
+    public Builder<C, R> resultCodec(Codec<R> resultCodec) {
+      this.resultCodec = resultCodec;
       return this;
     }
 

@@ -2,6 +2,7 @@ package io.reactiveraft;
 
 import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.RaftMessage;
+import io.reactiveraft.spi.SnapshotMeta;
 
 /**
  * An input to a node's event loop. Every input a node processes is one of these, in the order it
@@ -13,7 +14,9 @@ public sealed interface RaftEvent
         RaftEvent.CommandProposed,
         RaftEvent.ChangeRequested,
         RaftEvent.ReadRequested,
-        RaftEvent.LogDurable {
+        RaftEvent.LogDurable,
+        RaftEvent.SnapshotTaken,
+        RaftEvent.SnapshotChunkStored {
 
   /** One tick of the node's logical clock; election and heartbeat timeouts count ticks. */
   record Tick() implements RaftEvent {
@@ -60,4 +63,15 @@ public sealed interface RaftEvent
    * in another term, the acknowledgement is stale and ignored.
    */
   record LogDurable(long index, long term) implements RaftEvent {}
+
+  /** This node stored a snapshot of its own state machine: the log it covers may be compacted. */
+  record SnapshotTaken(SnapshotMeta snapshot) implements RaftEvent {}
+
+  /**
+   * This node stored a chunk of a snapshot that {@code leader}, in {@code term}, is sending it:
+   * everything before {@code nextOffset} is written, and when {@code nextOffset} is the snapshot's
+   * size the snapshot is complete and durable.
+   */
+  record SnapshotChunkStored(String leader, long term, SnapshotMeta snapshot, long nextOffset)
+      implements RaftEvent {}
 }

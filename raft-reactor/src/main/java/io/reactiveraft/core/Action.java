@@ -3,9 +3,11 @@ package io.reactiveraft.core;
 import io.reactiveraft.ClusterConfiguration;
 import io.reactiveraft.LeaderChange;
 import io.reactiveraft.RaftException;
+import io.reactiveraft.message.InstallSnapshotRequest;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.spi.HardState;
+import io.reactiveraft.spi.SnapshotMeta;
 import java.util.List;
 
 /**
@@ -62,4 +64,27 @@ public sealed interface Action {
    * happened: when a leader steps down, its proposals above it may never commit here.
    */
   record LeaderChanged(LeaderChange change, long commitIndex) implements Action {}
+
+  /** Discard log entries at or before {@code upToIndex}: a durable snapshot covers them. */
+  record CompactLog(long upToIndex) implements Action {}
+
+  /**
+   * Read {@code length} bytes of {@code snapshot} at {@code offset} and send them to {@code to} in
+   * an {@link InstallSnapshotRequest} of {@code term}.
+   */
+  record SendSnapshotChunk(String to, long term, SnapshotMeta snapshot, long offset, int length)
+      implements Action {}
+
+  /**
+   * Write a chunk of a snapshot the leader is sending (a chunk at offset 0 starts a new one and
+   * abandons any other); after the last chunk, make the snapshot durable. Then report with a {@code
+   * SnapshotChunkStored} event.
+   */
+  record StoreSnapshotChunk(InstallSnapshotRequest chunk) implements Action {}
+
+  /**
+   * Replace the state machine's state with {@code snapshot}, after every apply queued before and
+   * before any queued after.
+   */
+  record RestoreSnapshot(SnapshotMeta snapshot) implements Action {}
 }

@@ -17,14 +17,16 @@ import java.util.List;
  * @param maxEntriesPerAppend the most entries in one AppendEntries
  * @param maxAppendBytes the byte cap of one AppendEntries
  * @param maxInflightAppends the pipelining window per follower
- * @param catchUpRounds rounds a new server gets to catch up before it is promoted * @param
- *     leaseNanos when positive, a leader answers reads without a round of heartbeats for this long,
- *     by the monotonic clock, after a majority answered a request (lease reads); 0 turns leases off
+ * @param catchUpRounds rounds a new server gets to catch up before it is promoted
+ * @param leaseNanos when positive, a leader answers reads without a round of heartbeats for this
+ *     long, by the monotonic clock, after a majority answered a request (lease reads); 0 turns
+ *     leases off
  * @param bootstrap whether an empty node may vote and campaign: true on the first start of a new
  *     cluster; false for a node joining, or one whose disk was wiped, which must first get the log
- *     * from a leader so that it cannot forget a vote it gave
+ *     from a leader so that it cannot forget a vote it gave
  * @param forwardToLeader whether a follower hands client commands to the leader instead of refusing
  *     them
+ * @param snapshotChunkBytes the most snapshot bytes a leader sends a follower in one message
  */
 public record CoreConfig(
     String selfId,
@@ -39,7 +41,43 @@ public record CoreConfig(
     int catchUpRounds,
     long leaseNanos,
     boolean bootstrap,
-    boolean forwardToLeader) {
+    boolean forwardToLeader,
+    int snapshotChunkBytes) {
+
+  /** The default size of a snapshot chunk. */
+  public static final int DEFAULT_SNAPSHOT_CHUNK_BYTES = 1 << 20;
+
+  /** A configuration with the default snapshot chunk size. */
+  public CoreConfig(
+      String selfId,
+      ClusterConfiguration initialConfiguration,
+      int electionTicks,
+      int heartbeatTicks,
+      boolean preVote,
+      boolean checkQuorum,
+      int maxEntriesPerAppend,
+      int maxAppendBytes,
+      int maxInflightAppends,
+      int catchUpRounds,
+      long leaseNanos,
+      boolean bootstrap,
+      boolean forwardToLeader) {
+    this(
+        selfId,
+        initialConfiguration,
+        electionTicks,
+        heartbeatTicks,
+        preVote,
+        checkQuorum,
+        maxEntriesPerAppend,
+        maxAppendBytes,
+        maxInflightAppends,
+        catchUpRounds,
+        leaseNanos,
+        bootstrap,
+        forwardToLeader,
+        DEFAULT_SNAPSHOT_CHUNK_BYTES);
+  }
 
   /** A configuration that does not forward commands from followers. */
   public CoreConfig(
@@ -75,6 +113,9 @@ public record CoreConfig(
     if (heartbeatTicks < 1 || electionTicks <= heartbeatTicks) {
       throw new IllegalArgumentException(
           "need 1 <= heartbeatTicks < electionTicks, got " + heartbeatTicks + ", " + electionTicks);
+    }
+    if (snapshotChunkBytes < 1) {
+      throw new IllegalArgumentException("snapshotChunkBytes must be >= 1: " + snapshotChunkBytes);
     }
   }
 

@@ -7,25 +7,47 @@ import java.util.List;
 
 /**
  * The configuration a node uses: the latest configuration entry in its log, committed or not
- * (thesis 4.1), else the initial one. When the entry that carried it is truncated away, the node
- * falls back to the previous configuration in its log.
+ * (thesis 4.1), else the base one: the configuration of the snapshot the log continues, or the
+ * initial one. When the entry that carried it is truncated away, the node falls back to the
+ * previous configuration in its log.
  */
 final class Membership {
 
-  private final ClusterConfiguration initial;
+  private ClusterConfiguration base;
+  private long baseIndex;
   private ClusterConfiguration current;
   private long index;
 
-  Membership(ClusterConfiguration initial, RaftLog log) {
-    this.initial = initial;
+  /**
+   * @param base the configuration before the log's first entry
+   * @param baseIndex where that configuration took effect: the snapshot's index, or 0
+   */
+  Membership(ClusterConfiguration base, long baseIndex, RaftLog log) {
+    this.base = base;
+    this.baseIndex = baseIndex;
     recompute(log);
+  }
+
+  /**
+   * The log now continues a snapshot taken when {@code configuration} was in force. Returns whether
+   * the configuration in use changed.
+   */
+  boolean rebase(ClusterConfiguration configuration, long snapshotIndex, RaftLog log) {
+    ClusterConfiguration before = current;
+    base = configuration;
+    baseIndex = snapshotIndex;
+    recompute(log);
+    return !current.equals(before);
   }
 
   ClusterConfiguration current() {
     return current;
   }
 
-  /** The log index of the entry that carried the current configuration; 0 for the initial. */
+  /**
+   * The log index of the entry that carried the current configuration: for the base, the snapshot's
+   * index, or 0 for the initial configuration.
+   */
   long index() {
     return index;
   }
@@ -50,8 +72,8 @@ final class Membership {
   }
 
   private void recompute(RaftLog log) {
-    current = initial;
-    index = 0;
+    current = base;
+    index = baseIndex;
     for (long i = log.lastIndex(); i >= log.firstIndex(); i--) {
       LogEntry e = log.entry(i);
       if (e.type() == EntryType.CONFIGURATION) {

@@ -1,5 +1,6 @@
 package io.reactiveraft.core;
 
+import io.reactiveraft.spi.SnapshotMeta;
 import java.util.ArrayDeque;
 
 /**
@@ -8,13 +9,15 @@ import java.util.ArrayDeque;
  *
  * <p>In {@link State#PROBE} the leader does not know where the follower's log matches its own and
  * sends one AppendEntries at a time; in {@link State#REPLICATE} it streams batches optimistically,
- * up to a window of unacknowledged requests.
+ * up to a window of unacknowledged requests. In {@link State#SNAPSHOT} the follower needs entries
+ * the leader has compacted, so it is sent a snapshot, one chunk at a time.
  */
 final class Progress {
 
   enum State {
     PROBE,
-    REPLICATE
+    REPLICATE,
+    SNAPSHOT
   }
 
   private final int maxInflight;
@@ -126,9 +129,35 @@ final class Progress {
     return true;
   }
 
+  /** In SNAPSHOT: the snapshot being sent. */
+  SnapshotMeta snapshot;
+
+  /** In SNAPSHOT: the offset of the chunk in flight (everything before it is stored). */
+  long snapshotOffset;
+
+  /** In SNAPSHOT: when (logical time) the chunk in flight was sent. */
+  long snapshotSentAt;
+
+  /** Starts sending {@code meta} from its first chunk. */
+  void sendSnapshot(SnapshotMeta meta) {
+    state = State.SNAPSHOT;
+    inflight.clear();
+    probeSent = false;
+    snapshot = meta;
+    snapshotOffset = 0;
+  }
+
+  /** The follower stored the whole snapshot: probe right after it. */
+  void snapshotInstalled(long index) {
+    snapshot = null;
+    matchIndex = Math.max(matchIndex, index);
+    probeFrom(index + 1);
+  }
+
   /** Goes back to probing from {@code next}, forgetting the window. */
   void probeFrom(long next) {
     state = State.PROBE;
+    snapshot = null;
     inflight.clear();
     probeSent = false;
     nextIndex = Math.max(matchIndex + 1, next);

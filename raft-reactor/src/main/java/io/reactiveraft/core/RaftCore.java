@@ -18,6 +18,8 @@ import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.ForwardedCommand;
 import io.reactiveraft.message.ForwardedCommandResponse;
+import io.reactiveraft.message.InstallSnapshotRequest;
+import io.reactiveraft.message.InstallSnapshotResponse;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.message.ReadIndexRequest;
@@ -26,6 +28,7 @@ import io.reactiveraft.message.TimeoutNow;
 import io.reactiveraft.message.VoteRequest;
 import io.reactiveraft.message.VoteResponse;
 import io.reactiveraft.spi.HardState;
+import io.reactiveraft.spi.SnapshotMeta;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -57,6 +60,12 @@ public final class RaftCore {
   private Role role = Role.FOLLOWER;
   private String leaderId;
   private long commitIndex;
+
+  /** The newest snapshot this node holds, which its log continues; null when it has none. */
+  private SnapshotMeta snapshot;
+
+  /** Follower: the snapshot a leader is sending, chunk by chunk; null when none. */
+  private SnapshotReceipt receipt;
 
   /** Highest index handed to the state machine. */
   private long appliedUpTo;
@@ -136,10 +145,35 @@ public final class RaftCore {
    * @param random the source of election timeout jitter
    */
   public RaftCore(CoreConfig config, HardState hardState, RaftLog log, RandomGenerator random) {
+    this(config, hardState, null, log, random);
+  }
+
+  /**
+   * @param config protocol settings
+   * @param hardState the stored term and vote
+   * @param snapshot the snapshot the state machine was restored from, or null; the log must
+   *     continue right after it
+   * @param log the stored log, all of it treated as durable
+   * @param random the source of election timeout jitter
+   */
+  public RaftCore(
+      CoreConfig config,
+      HardState hardState,
+      SnapshotMeta snapshot,
+      RaftLog log,
+      RandomGenerator random) {
     this.config = Objects.requireNonNull(config, "config");
     this.self = config.selfId();
     this.log = Objects.requireNonNull(log, "log");
-    this.membership = new Membership(config.initialConfiguration(), log);
+    if (snapshot != null && log.firstIndex() != snapshot.index() + 1) {
+      throw new IllegalArgumentException(
+          "the log " + log + " does not continue the snapshot at " + snapshot.index());
+    }
+    this.snapshot = snapshot;
+    this.membership =
+        snapshot == null
+            ? new Membership(config.initialConfiguration(), 0, log)
+            : new Membership(snapshot.configuration(), snapshot.index(), log);
     this.random = Objects.requireNonNull(random, "random");
     this.term = hardState.currentTerm();
     this.votedFor = hardState.votedFor();
@@ -178,6 +212,10 @@ public final class RaftCore {
       requestChange(change.requestId(), change.change());
     } else if (event instanceof RaftEvent.ReadRequested read) {
       requestRead(read.requestId());
+    } else if (event instanceof RaftEvent.SnapshotTaken taken) {
+      snapshotTaken(taken.snapshot());
+    } else if (event instanceof RaftEvent.SnapshotChunkStored stored) {
+      snapshotChunkStored(stored);
     }
   }
 
@@ -204,7 +242,11 @@ public final class RaftCore {
     for (Action a : messages) {
       // A message built earlier in the batch for a term this node has since left is dropped:
       // an acknowledgement of term t must not leave after a later term's truncation began.
-      if (((Action.Send) a).message().term() >= term) {
+      long messageTerm =
+          a instanceof Action.Send send
+              ? send.message().term()
+              : ((Action.SendSnapshotChunk) a).term();
+      if (messageTerm >= term) {
         out.add(a);
       }
     }
@@ -370,6 +412,8 @@ public final class RaftCore {
     // An ack owed to the old term's leader must not be sent to anyone.
     pendingAckIndex = 0;
     pendingAckTo = null;
+    // A snapshot from the old term's leader is started over by the new one.
+    receipt = null;
   }
 
   private void resetElectionTimer() {
@@ -428,7 +472,10 @@ public final class RaftCore {
           (m instanceof VoteRequest vr && vr.preVote())
               || (m instanceof VoteResponse r && r.preVote() && r.granted());
       if (!prevoteTraffic) {
-        String leader = m instanceof AppendEntriesRequest ? m.from() : null;
+        String leader =
+            m instanceof AppendEntriesRequest || m instanceof InstallSnapshotRequest
+                ? m.from()
+                : null;
         becomeFollower(m.term(), leader, "saw term " + m.term() + " from " + m.from());
       }
     } else if (m.term() < term) {
@@ -453,6 +500,10 @@ public final class RaftCore {
       onVoteRequest(request);
     } else if (m instanceof VoteResponse response) {
       onVoteResponse(response);
+    } else if (m instanceof InstallSnapshotRequest request) {
+      onInstallSnapshot(request);
+    } else if (m instanceof InstallSnapshotResponse response) {
+      onInstallSnapshotResponse(response);
     }
   }
 
@@ -469,6 +520,8 @@ public final class RaftCore {
       send(new AppendEntriesResponse(self, r.from(), term, false, r.prevLogIndex(), 0, 0));
     } else if (m instanceof VoteRequest r && r.preVote()) {
       send(new VoteResponse(self, r.from(), term, false, true));
+    } else if (m instanceof InstallSnapshotRequest r) {
+      send(new InstallSnapshotResponse(self, r.from(), term, r.snapshot().index(), 0, false));
     }
   }
 
@@ -608,6 +661,9 @@ public final class RaftCore {
     }
     pr.lastHeardAt = now;
     pr.answered(m.sequence());
+    if (pr.state == Progress.State.SNAPSHOT) {
+      return; // a heartbeat's answer: it confirms leadership, but the snapshot comes first
+    }
     if (m.success()) {
       if (pr.acknowledge(m.matchIndex(), m.sequence())) {
         tryAdvanceCommitIndex();
@@ -726,6 +782,13 @@ public final class RaftCore {
   }
 
   private void replicate(String peer, Progress pr) {
+    if (pr.state == Progress.State.SNAPSHOT) {
+      return; // chunks go one at a time, paced by the follower's answers
+    }
+    if (pr.nextIndex < log.firstIndex()) {
+      startSnapshot(peer, pr); // the entries it needs are compacted
+      return;
+    }
     boolean sent = false;
     if (pr.state == Progress.State.PROBE) {
       if (!pr.probeSent) {
@@ -759,7 +822,9 @@ public final class RaftCore {
     long stallDeadline = now - 2L * config.heartbeatTicks();
     for (Map.Entry<String, Progress> e : progress.entrySet()) {
       Progress pr = e.getValue();
-      if (pr.stalledSince(stallDeadline)) {
+      if (pr.state == Progress.State.SNAPSHOT && pr.snapshotSentAt < stallDeadline) {
+        resendSnapshot(e.getKey(), pr);
+      } else if (pr.stalledSince(stallDeadline)) {
         // The window is stuck on a lost request or answer; re-probe from what is known.
         pr.probeFrom(pr.matchIndex + 1);
       } else if (pr.state == Progress.State.PROBE) {
@@ -774,7 +839,7 @@ public final class RaftCore {
    * check and is never held back by the window.
    */
   private void sendHeartbeat(String peer, Progress pr) {
-    long prev = pr.matchIndex;
+    long prev = Math.max(pr.matchIndex, log.firstIndex() - 1); // below it, terms are compacted
     long sequence = ++requestSequence;
     send(
         new AppendEntriesRequest(
@@ -784,6 +849,186 @@ public final class RaftCore {
 
   private void send(RaftMessage m) {
     messages.add(new Action.Send(m));
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /** The newest snapshot this node holds, or null. */
+  public SnapshotMeta snapshot() {
+    return snapshot;
+  }
+
+  /** A snapshot of this node's state is durable: the log it covers goes. */
+  private void snapshotTaken(SnapshotMeta taken) {
+    if (taken.index() <= log.firstIndex() - 1 || taken.index() > appliedUpTo) {
+      return; // older than the log's start (a leader's snapshot was installed meanwhile)
+    }
+    if (!log.matches(taken.index(), taken.term())) {
+      throw new IllegalStateException(
+          "snapshot " + taken.index() + "@" + taken.term() + " does not match the applied log");
+    }
+    snapshot = taken;
+    log.compactTo(taken.index(), taken.term());
+    durableIndex = Math.max(durableIndex, taken.index());
+    sealAppends();
+    logWrites.add(new Action.CompactLog(taken.index()));
+    if (membership.rebase(taken.configuration(), taken.index(), log)) {
+      configurationChanged();
+    }
+  }
+
+  /** Leader: {@code peer} needs entries the log no longer holds, so it gets the snapshot. */
+  private void startSnapshot(String peer, Progress pr) {
+    if (snapshot == null) {
+      throw new IllegalStateException("the log starts at " + log.firstIndex() + " without one");
+    }
+    pr.sendSnapshot(snapshot);
+    sendSnapshotChunk(peer, pr);
+  }
+
+  /**
+   * Leader: the chunk in flight or its answer may be lost. A newer snapshot than the one being sent
+   * restarts the transfer with it, since the store may have deleted the old one.
+   */
+  private void resendSnapshot(String peer, Progress pr) {
+    if (pr.snapshot.index() < snapshot.index()) {
+      pr.sendSnapshot(snapshot);
+    }
+    sendSnapshotChunk(peer, pr);
+  }
+
+  private void sendSnapshotChunk(String peer, Progress pr) {
+    SnapshotMeta meta = pr.snapshot;
+    int length = (int) Math.min(config.snapshotChunkBytes(), meta.size() - pr.snapshotOffset);
+    messages.add(new Action.SendSnapshotChunk(peer, term, meta, pr.snapshotOffset, length));
+    pr.snapshotSentAt = now;
+  }
+
+  private void onInstallSnapshotResponse(InstallSnapshotResponse m) {
+    Progress pr = progress.get(m.from());
+    if (role != Role.LEADER || pr == null) {
+      return;
+    }
+    pr.lastHeardAt = now;
+    if (pr.state != Progress.State.SNAPSHOT
+        || m.snapshotIndex() != pr.snapshot.index()
+        || m.nextOffset() == pr.snapshotOffset) {
+      return; // stale, or asks for the chunk in flight: the stall timer resends it if lost
+    }
+    if (m.nextOffset() >= pr.snapshot.size()) {
+      pr.snapshotInstalled(m.snapshotIndex());
+      tryAdvanceCommitIndex();
+      replicate(m.from(), pr);
+      return;
+    }
+    pr.snapshotOffset = m.nextOffset();
+    sendSnapshotChunk(m.from(), pr);
+  }
+
+  /** Follower: where a snapshot from the leader stands. */
+  private static final class SnapshotReceipt {
+    final String leader;
+    final long term;
+    final SnapshotMeta snapshot;
+
+    /** The offset the next chunk must start at. */
+    long expectedOffset;
+
+    /** Everything before this offset is written. */
+    long storedOffset;
+
+    SnapshotReceipt(String leader, long term, SnapshotMeta snapshot) {
+      this.leader = leader;
+      this.term = term;
+      this.snapshot = snapshot;
+    }
+
+    boolean isFor(String from, long inTerm, SnapshotMeta meta) {
+      return leader.equals(from) && term == inTerm && snapshot.equals(meta);
+    }
+  }
+
+  private void onInstallSnapshot(InstallSnapshotRequest m) {
+    if (role != Role.FOLLOWER) {
+      becomeFollower(term, m.from(), "leader " + m.from() + " of term " + term + " found");
+    }
+    electionElapsed = 0;
+    setLeader(m.from(), "heard from leader of term " + term);
+    SnapshotMeta meta = m.snapshot();
+    if (meta.index() <= commitIndex) {
+      // This node's state already covers it: committed entries are the same everywhere.
+      send(snapshotAnswer(m.from(), meta, meta.size()));
+      return;
+    }
+    if (receipt != null && receipt.isFor(m.from(), term, meta)) {
+      if (m.offset() == receipt.expectedOffset) {
+        storeChunk(m);
+      } else if (receipt.storedOffset == receipt.expectedOffset) {
+        send(snapshotAnswer(m.from(), meta, receipt.expectedOffset)); // a duplicate or a gap
+      }
+      return;
+    }
+    if (m.offset() != 0) {
+      send(snapshotAnswer(m.from(), meta, 0)); // this node lost the start (say, it restarted)
+      return;
+    }
+    receipt = new SnapshotReceipt(m.from(), term, meta);
+    storeChunk(m);
+  }
+
+  private void storeChunk(InstallSnapshotRequest m) {
+    receipt.expectedOffset = m.offset() + m.data().length;
+    logWrites.add(new Action.StoreSnapshotChunk(m));
+  }
+
+  private InstallSnapshotResponse snapshotAnswer(String leader, SnapshotMeta meta, long next) {
+    return new InstallSnapshotResponse(self, leader, term, meta.index(), next, true);
+  }
+
+  private void snapshotChunkStored(RaftEvent.SnapshotChunkStored stored) {
+    if (receipt == null || !receipt.isFor(stored.leader(), stored.term(), stored.snapshot())) {
+      return; // a transfer this node has since abandoned
+    }
+    receipt.storedOffset = Math.max(receipt.storedOffset, stored.nextOffset());
+    SnapshotMeta meta = stored.snapshot();
+    if (stored.nextOffset() >= meta.size()) {
+      receipt = null;
+      installSnapshot(meta);
+    }
+    send(snapshotAnswer(stored.leader(), meta, stored.nextOffset()));
+  }
+
+  /**
+   * Follower: a complete, durable snapshot from the leader replaces the state. The log keeps the
+   * entries after it when it holds the snapshot's last entry (log matching makes them a valid
+   * continuation); otherwise the whole log goes (paper section 7).
+   */
+  private void installSnapshot(SnapshotMeta meta) {
+    if (meta.index() <= commitIndex) {
+      return; // replication overtook the transfer
+    }
+    boolean keepSuffix = log.matches(meta.index(), meta.term());
+    sealAppends();
+    if (!keepSuffix && log.lastIndex() > meta.index()) {
+      logWrites.add(new Action.TruncateLog(meta.index() + 1));
+    }
+    log.compactTo(meta.index(), meta.term());
+    logWrites.add(new Action.CompactLog(meta.index()));
+    if (!keepSuffix) {
+      durableIndex = meta.index();
+      pendingAckIndex = 0; // the entries it was for are gone
+      pendingAckTo = null;
+    } else {
+      durableIndex = Math.max(durableIndex, meta.index());
+    }
+    snapshot = meta;
+    awaitingLog = false;
+    advanceCommit(meta.index());
+    appliedUpTo = meta.index();
+    results.add(new Action.RestoreSnapshot(meta));
+    if (membership.rebase(meta.configuration(), meta.index(), log)) {
+      configurationChanged();
+    }
   }
 
   // ---------------------------------------------------------------- membership

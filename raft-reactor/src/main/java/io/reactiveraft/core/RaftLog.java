@@ -120,6 +120,24 @@ public final class RaftLog {
   }
 
   /**
+   * Drops every entry at or before {@code index}, which a snapshot of term {@code indexTerm}
+   * covers; entries after it stay. When the log does not reach {@code index}, or holds another term
+   * there, every entry goes: what follows a mismatch cannot continue the snapshot (log matching).
+   */
+  public void compactTo(long index, long indexTerm) {
+    if (index <= offset) {
+      return;
+    }
+    if (index <= lastIndex() && term(index) == indexTerm) {
+      entries.subList(0, (int) (index - offset)).clear();
+    } else {
+      entries.clear();
+    }
+    offset = index;
+    offsetTerm = indexTerm;
+  }
+
+  /**
    * Raft's "at least as up-to-date" (paper section 5.4.1): a later last term wins; with equal last
    * terms, the longer log wins.
    */

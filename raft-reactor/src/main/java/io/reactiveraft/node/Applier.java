@@ -1,12 +1,18 @@
 package io.reactiveraft.node;
 
+import io.reactiveraft.ClusterConfiguration;
 import io.reactiveraft.StateMachine;
+import io.reactiveraft.core.ConfigurationCodec;
 import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.spi.Codec;
+import io.reactiveraft.spi.SnapshotMeta;
+import java.io.IOException;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -25,21 +31,63 @@ final class Applier<C, R> {
   private final Codec<C> codec;
   private final PendingRequests<R> pending;
   private final SessionTable<R> sessions;
+  private final Snapshotter<C, R> snapshotter;
   private volatile long lastApplied;
 
+  /** Apply thread: the term of the entry at lastApplied, and the configuration in force there. */
+  private long lastAppliedTerm;
+
+  private ClusterConfiguration appliedConfiguration;
+
+  /**
+   * @param lastApplied where applies resume: the index, term and configuration of the snapshot the
+   *     state was restored from, or 0 with the initial configuration
+   */
   Applier(
       Scheduler.Worker worker,
       StateMachine<C, R> stateMachine,
       Codec<C> codec,
       PendingRequests<R> pending,
       SessionTable<R> sessions,
-      long lastApplied) {
+      Snapshotter<C, R> snapshotter,
+      long lastApplied,
+      long lastAppliedTerm,
+      ClusterConfiguration appliedConfiguration) {
     this.sessions = sessions;
     this.worker = worker;
     this.stateMachine = stateMachine;
     this.codec = codec;
     this.pending = pending;
+    this.snapshotter = snapshotter;
     this.lastApplied = lastApplied;
+    this.lastAppliedTerm = lastAppliedTerm;
+    this.appliedConfiguration = appliedConfiguration;
+  }
+
+  /**
+   * Queues a restore from {@code snapshot} (sent by the leader): applies queued earlier happen
+   * before it, later ones after. A snapshot that cannot be read is fatal. Thread-safe.
+   */
+  void restore(SnapshotMeta snapshot, Consumer<Throwable> fatal) {
+    worker.schedule(
+        () -> {
+          try {
+            snapshotter.restore(snapshot);
+          } catch (IOException | RuntimeException e) {
+            fatal.accept(e);
+            return;
+          }
+          lastApplied = snapshot.index();
+          lastAppliedTerm = snapshot.term();
+          appliedConfiguration = snapshot.configuration();
+          runReadyQueries();
+        });
+  }
+
+  /** Queues a snapshot of the state as of the applies queued before. Thread-safe. */
+  void snapshotNow(Sinks.One<Long> done) {
+    worker.schedule(
+        () -> snapshotter.take(lastApplied, lastAppliedTerm, appliedConfiguration, done));
   }
 
   /** Queues entries for apply; they apply in the order queued. Thread-safe. */
@@ -79,6 +127,7 @@ final class Applier<C, R> {
   }
 
   private void applyAll(List<LogEntry> entries) {
+    long bytes = 0;
     for (LogEntry entry : entries) {
       if (entry.index() <= lastApplied) {
         continue;
@@ -87,10 +136,15 @@ final class Applier<C, R> {
         applyCommand(entry);
       } else if (entry.type() == EntryType.SESSION_COMMAND) {
         applySessionCommand(entry);
+      } else if (entry.type() == EntryType.CONFIGURATION) {
+        appliedConfiguration = ConfigurationCodec.decode(entry.payload());
       }
+      bytes += entry.payload().length;
       lastApplied = entry.index();
+      lastAppliedTerm = entry.term();
     }
     runReadyQueries();
+    snapshotter.applied(lastApplied, lastAppliedTerm, appliedConfiguration, bytes);
   }
 
   private void applySessionCommand(LogEntry entry) {

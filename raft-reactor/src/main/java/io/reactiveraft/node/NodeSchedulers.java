@@ -17,6 +17,7 @@ final class NodeSchedulers {
   private final Scheduler.Worker loopWorker;
   private final Scheduler.Worker timerWorker;
   private final Scheduler.Worker applyWorker;
+  private final Scheduler.Worker ioWorker;
 
   NodeSchedulers(RaftConfig<?, ?> config) {
     ownsLoop = config.scheduler().isEmpty();
@@ -30,6 +31,12 @@ final class NodeSchedulers {
     loopWorker = loopScheduler.createWorker();
     timerWorker = loopScheduler.createWorker();
     applyWorker = applyScheduler.createWorker();
+    ioWorker = config.ioScheduler().orElseGet(Schedulers::boundedElastic).createWorker();
+  }
+
+  /** Where blocking snapshot IO runs, one task at a time. */
+  Scheduler.Worker ioWorker() {
+    return ioWorker;
   }
 
   Scheduler.Worker loopWorker() {
@@ -56,6 +63,7 @@ final class NodeSchedulers {
   void dispose() {
     timerWorker.dispose();
     applyWorker.dispose();
+    ioWorker.dispose();
     loopWorker.dispose();
     if (ownsApply) {
       applyScheduler.dispose();

@@ -5,8 +5,6 @@ import io.reactiveraft.RaftConfig;
 import io.reactiveraft.RaftNode;
 import io.reactiveraft.core.CoreConfig;
 import io.reactiveraft.core.RaftCore;
-import io.reactiveraft.core.RaftLog;
-import io.reactiveraft.spi.LogStore;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -16,17 +14,15 @@ public final class ReactiveRaft {
   private ReactiveRaft() {}
 
   /**
-   * Starts a node: reads its term, vote and log from the configured log store (blocking, on the
-   * caller's thread), then starts its timers and transport. The node campaigns only after an
-   * election timeout without hearing from a leader.
+   * Starts a node: restores the state machine from the newest valid snapshot, reads its term, vote
+   * and the log after the snapshot (blocking, on the caller's thread), then starts its timers and
+   * transport. The node campaigns only after an election timeout without hearing from a leader.
    *
    * @throws IllegalStateException when the stored state cannot be read
    */
   public static <C, R> RaftNode<C, R> start(RaftConfig<C, R> config) {
-    LogStore store = config.logStore();
-    long first = store.firstIndex();
-    long last = store.lastIndex();
-    RaftLog log = new RaftLog(first - 1, 0, last >= first ? store.entries(first, last) : List.of());
+    SessionTable<R> sessions = new SessionTable<>(config.sessionTimeout().toMillis());
+    Recovery.Recovered recovered = Recovery.recover(config, sessions);
     CoreConfig coreConfig =
         new CoreConfig(
             config.selfId(),
@@ -41,11 +37,19 @@ public final class ReactiveRaft {
             config.catchUpRounds(),
             config.lease().toNanos(),
             config.bootstrap(),
-            config.forwardToLeader());
+            config.forwardToLeader(),
+            config.snapshotChunkBytes());
     SplittableRandom random =
         config.randomSeed().map(SplittableRandom::new).orElseGet(SplittableRandom::new);
-    RaftCore core = new RaftCore(coreConfig, store.hardState(), log, random);
-    ReactiveRaftNode<C, R> node = new ReactiveRaftNode<>(config, core, new NodeSchedulers(config));
+    RaftCore core =
+        new RaftCore(
+            coreConfig,
+            config.logStore().hardState(),
+            recovered.snapshot(),
+            recovered.log(),
+            random);
+    ReactiveRaftNode<C, R> node =
+        new ReactiveRaftNode<>(config, core, new NodeSchedulers(config), sessions);
     node.start();
     return node;
   }

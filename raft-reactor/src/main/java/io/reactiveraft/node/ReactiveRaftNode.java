@@ -17,6 +17,7 @@ import io.reactiveraft.core.RaftCore;
 import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.spi.LogStore;
+import io.reactiveraft.spi.SnapshotMeta;
 import io.reactiveraft.spi.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,6 +55,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   private final EventLoop loop;
   private final PendingRequests<R> pending;
   private final Applier<C, R> applier;
+  private final Snapshotter<C, R> snapshotter;
   private final Sinks.Many<LeaderChange> leaderChanges = Sinks.many().replay().latest();
   private final Sinks.Many<RaftEvent> events = Sinks.many().multicast().directBestEffort();
   private final Sinks.Empty<Void> closed = Sinks.empty();
@@ -75,7 +77,12 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   private Disposable inbound;
   private Disposable listener;
 
-  ReactiveRaftNode(RaftConfig<C, R> config, RaftCore core, NodeSchedulers schedulers) {
+  /**
+   * @param sessions the session table, restored from the core's snapshot if it has one, as the
+   *     state machine was
+   */
+  ReactiveRaftNode(
+      RaftConfig<C, R> config, RaftCore core, NodeSchedulers schedulers, SessionTable<R> sessions) {
     this.config = config;
     this.id = config.selfId();
     this.core = core;
@@ -86,14 +93,26 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     this.loop = new EventLoop(schedulers.loopWorker(), this::runBatch);
     this.configuration = core.configuration();
     this.lastKnownMembers.addAll(configuration.members());
+    SnapshotMeta base = core.snapshot();
+    this.snapshotter =
+        new Snapshotter<>(
+            config,
+            sessions,
+            schedulers.ioWorker(),
+            schedulers.applyWorker(),
+            base == null ? 0 : base.index(),
+            loop::offer);
     this.applier =
         new Applier<>(
             schedulers.applyWorker(),
             config.stateMachine(),
             config.codec(),
             pending,
-            new SessionTable<>(config.sessionTimeout().toMillis()),
-            core.commitIndex());
+            sessions,
+            snapshotter,
+            core.commitIndex(),
+            base == null ? 0 : base.term(),
+            base == null ? core.configuration() : base.configuration());
   }
 
   /** Starts timers and the transport. Called once by {@link ReactiveRaft}. */
@@ -198,7 +217,15 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
 
   @Override
   public Mono<Long> snapshot() {
-    return Mono.error(new UnsupportedOperationException("snapshots are not implemented yet"));
+    return Mono.defer(
+        () -> {
+          if (closing.get()) {
+            return Mono.error(NodeClosedException.rejected(id, null));
+          }
+          Sinks.One<Long> done = Sinks.one();
+          applier.snapshotNow(done);
+          return done.asMono();
+        });
   }
 
   @Override
@@ -212,7 +239,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
                     if (stopped) {
                       result.tryEmitError(NodeClosedException.rejected(id, null));
                     } else {
-                      result.tryEmitValue(core.status(applier.lastApplied(), List.of()));
+                      result.tryEmitValue(core.status(applier.lastApplied(), snapshotter.held()));
                     }
                   });
           return result.asMono();
@@ -369,6 +396,20 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
         store.saveHardState(persist.state());
       } else if (action instanceof Action.TruncateLog truncate) {
         store.truncateSuffix(truncate.fromIndex());
+      } else if (action instanceof Action.CompactLog compact) {
+        store.discardPrefix(compact.upToIndex());
+      } else if (action instanceof Action.SendSnapshotChunk chunk) {
+        snapshotter.sendChunk(
+            chunk.to(),
+            chunk.term(),
+            chunk.snapshot(),
+            chunk.offset(),
+            chunk.length(),
+            message -> sendQuietly(new Action.Send(message)));
+      } else if (action instanceof Action.StoreSnapshotChunk chunk) {
+        snapshotter.storeChunk(chunk.chunk(), this::stopFromAnyThread);
+      } else if (action instanceof Action.RestoreSnapshot restore) {
+        applier.restore(restore.snapshot(), this::stopFromAnyThread);
       } else if (action instanceof Action.AppendLog append) {
         appendAndFlush(append.entries());
       } else if (action instanceof Action.ApplyEntries apply) {
@@ -488,6 +529,10 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   }
 
   /** Stops the node, on the loop. {@code cause} is null for an orderly close. */
+  private void stopFromAnyThread(Throwable cause) {
+    loop.offer((Runnable) () -> stop(cause));
+  }
+
   private void stop(Throwable cause) {
     if (stopped) {
       return;
@@ -499,6 +544,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     }
     dispose(ticker);
     dispose(inbound);
+    snapshotter.close();
     pending.failAll(() -> NodeClosedException.whilePending(id, cause));
     changes.values().forEach(s -> s.tryEmitError(NodeClosedException.whilePending(id, cause)));
     changes.clear();

@@ -1,6 +1,10 @@
 package io.reactiveraft.node;
 
 import io.reactiveraft.SessionExpiredException;
+import io.reactiveraft.spi.Codec;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -78,6 +82,88 @@ final class SessionTable<R> {
 
   int size() {
     return sessions.size();
+  }
+
+  private static final int RESULT = 0;
+  private static final int NULL_RESULT = 1;
+  private static final int RESULT_NOT_KEPT = 2;
+  private static final int ERROR = 3;
+
+  /**
+   * Writes the table for a snapshot, sessions in id order so every node writes the same bytes.
+   * Results are kept only when there is a codec for them; errors keep their message.
+   */
+  void writeTo(DataOutputStream out, Codec<R> resultCodec) throws IOException {
+    out.writeLong(logTimeMillis);
+    out.writeLong(nextExpiryScan);
+    out.writeInt(sessions.size());
+    for (Map.Entry<String, Session<R>> e : new java.util.TreeMap<>(sessions).entrySet()) {
+      Session<R> session = e.getValue();
+      out.writeUTF(e.getKey());
+      out.writeLong(session.lastSequence());
+      out.writeLong(session.lastActiveMillis());
+      Applied<R> last = session.last();
+      if (last.error() != null) {
+        out.writeByte(ERROR);
+        out.writeUTF(String.valueOf(last.error().getMessage()));
+      } else if (last.result() == null) {
+        out.writeByte(NULL_RESULT);
+      } else if (resultCodec == null) {
+        out.writeByte(RESULT_NOT_KEPT);
+      } else {
+        byte[] encoded = resultCodec.encode(last.result());
+        out.writeByte(RESULT);
+        out.writeInt(encoded.length);
+        out.write(encoded);
+      }
+    }
+  }
+
+  /** Replaces the table with one written by {@link #writeTo}. */
+  void readFrom(DataInputStream in, Codec<R> resultCodec) throws IOException {
+    long time = in.readLong();
+    long scan = in.readLong();
+    int count = in.readInt();
+    Map<String, Session<R>> restored = new HashMap<>();
+    for (int i = 0; i < count; i++) {
+      String clientId = in.readUTF();
+      long sequence = in.readLong();
+      long lastActive = in.readLong();
+      int kind = in.readUnsignedByte();
+      Applied<R> last;
+      if (kind == RESULT) {
+        byte[] encoded = in.readNBytes(in.readInt());
+        if (resultCodec == null) {
+          throw new IOException("the snapshot keeps session results; configure a resultCodec");
+        }
+        last = new Applied<>(resultCodec.decode(encoded), null);
+      } else if (kind == NULL_RESULT) {
+        last = new Applied<>(null, null);
+      } else if (kind == RESULT_NOT_KEPT) {
+        last =
+            new Applied<>(
+                null,
+                new IllegalStateException(
+                    "command "
+                        + sequence
+                        + " of session "
+                        + clientId
+                        + " was applied, but its result was not kept in the snapshot"
+                        + " (configure RaftConfig.resultCodec to keep results)"));
+      } else if (kind == ERROR) {
+        last =
+            new Applied<>(
+                null,
+                new IllegalStateException("the command failed when applied: " + in.readUTF()));
+      } else {
+        throw new IOException("unknown session record kind " + kind);
+      }
+      restored.put(clientId, new Session<>(sequence, last, lastActive));
+    }
+    sessions.clear();
+    sessions.putAll(restored);
+    logTimeMillis = time;
+    nextExpiryScan = scan;
   }
 
   private void advanceLogTime(long millis) {

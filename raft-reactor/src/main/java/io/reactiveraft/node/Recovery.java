@@ -1,0 +1,101 @@
+package io.reactiveraft.node;
+
+import io.reactiveraft.RaftConfig;
+import io.reactiveraft.core.RaftLog;
+import io.reactiveraft.message.LogEntry;
+import io.reactiveraft.spi.LogStore;
+import io.reactiveraft.spi.SnapshotMeta;
+import io.reactiveraft.spi.SnapshotStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a node starts from: the newest snapshot that restores cleanly, and the log after it. A
+ * damaged newest snapshot falls back to an older one; a log that needs a snapshot none of which is
+ * valid is an error, never a silent blank start.
+ */
+final class Recovery {
+
+  private static final Logger log = LoggerFactory.getLogger(Recovery.class);
+
+  /** The snapshot restored (null when none) and the log that continues it. */
+  record Recovered(SnapshotMeta snapshot, RaftLog log) {}
+
+  private Recovery() {}
+
+  /**
+   * Restores the state machine and sessions from the newest valid snapshot, then reads the log
+   * after it, discarding entries the snapshot covers or contradicts. Blocking; runs before the node
+   * starts.
+   *
+   * @throws IllegalStateException when the stored state cannot be used
+   */
+  static <C, R> Recovered recover(RaftConfig<C, R> config, SessionTable<R> sessions) {
+    LogStore store = config.logStore();
+    SnapshotMeta snapshot =
+        config.snapshotStore().map(s -> restoreNewest(s, config, sessions)).orElse(null);
+    long first = store.firstIndex();
+    long last = store.lastIndex();
+    if (snapshot == null) {
+      if (first > 1) {
+        throw new IllegalStateException(
+            "node "
+                + config.selfId()
+                + ": the log starts at "
+                + first
+                + " but no valid snapshot covers the entries before it");
+      }
+      return new Recovered(null, new RaftLog(0, 0, entries(store, first, last)));
+    }
+    long s = snapshot.index();
+    if (first > s + 1) {
+      throw new IllegalStateException(
+          "node "
+              + config.selfId()
+              + ": the log starts at "
+              + first
+              + " but the newest valid snapshot ends at "
+              + s);
+    }
+    // The log continues the snapshot only if it holds the snapshot's last entry (log matching);
+    // a log that is shorter, or holds another term there, is discarded.
+    boolean continues =
+        first == s + 1 || (last >= s && store.entries(s, s).get(0).term() == snapshot.term());
+    if (!continues && last > s) {
+      store.truncateSuffix(s + 1);
+    }
+    if (first <= s) {
+      store.discardPrefix(s);
+      store.flush().block();
+    }
+    return new Recovered(
+        snapshot, new RaftLog(s, snapshot.term(), entries(store, s + 1, store.lastIndex())));
+  }
+
+  private static List<LogEntry> entries(LogStore store, long from, long to) {
+    return to >= from ? store.entries(from, to) : List.of();
+  }
+
+  private static <C, R> SnapshotMeta restoreNewest(
+      SnapshotStore snapshots, RaftConfig<C, R> config, SessionTable<R> sessions) {
+    List<SnapshotMeta> held = snapshots.list();
+    for (int i = held.size() - 1; i >= 0; i--) {
+      SnapshotMeta meta = held.get(i);
+      try (InputStream in = snapshots.open(meta)) {
+        SnapshotImage.restore(
+            in, sessions, config.resultCodec().orElse(null), config.stateMachine());
+        return meta;
+      } catch (IOException | RuntimeException e) {
+        log.warn(
+            "node {}: snapshot {} cannot be restored; trying an older one",
+            config.selfId(),
+            meta.index(),
+            e);
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,291 @@
+package io.reactiveraft.node;
+
+import io.reactiveraft.ClusterConfiguration;
+import io.reactiveraft.RaftConfig;
+import io.reactiveraft.RaftEvent;
+import io.reactiveraft.StateMachine;
+import io.reactiveraft.message.InstallSnapshotRequest;
+import io.reactiveraft.message.RaftMessage;
+import io.reactiveraft.spi.Codec;
+import io.reactiveraft.spi.SnapshotMeta;
+import io.reactiveraft.spi.SnapshotSink;
+import io.reactiveraft.spi.SnapshotStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * A node's snapshot IO: taking snapshots of the state machine (by threshold or on demand), reading
+ * chunks of them for followers, storing chunks a leader sends, and restoring state from them. All
+ * blocking IO runs on one IO worker, never on the event loop or the apply thread; the image itself
+ * is captured on the apply thread, between applies.
+ *
+ * @param <C> command type
+ * @param <R> result type
+ */
+final class Snapshotter<C, R> {
+
+  private static final Logger log = LoggerFactory.getLogger(Snapshotter.class);
+
+  private final String self;
+  private final SnapshotStore store;
+  private final StateMachine<C, R> machine;
+  private final SessionTable<R> sessions;
+  private final Codec<R> resultCodec;
+  private final Scheduler.Worker io;
+  private final Scheduler.Worker applyWorker;
+  private final int snapshotThreshold;
+  private final long snapshotThresholdBytes;
+  private final int keep;
+  private final Consumer<Object> loop;
+
+  /** Apply thread: whether the state machine refused to snapshot; then only the log is kept. */
+  private boolean unsupported;
+
+  /** Apply thread: a snapshot is being written; callers asking now wait for it. */
+  private boolean writing;
+
+  private final List<Sinks.One<Long>> waiting = new ArrayList<>();
+
+  /** Apply thread: the index of the newest snapshot held, and bytes applied since it. */
+  private long lastIndex;
+
+  private long bytesSince;
+
+  /** IO worker: the snapshot a leader is sending this node, being written. */
+  private SnapshotSink incoming;
+
+  /** The indexes of the snapshots held, oldest first, for status. */
+  private volatile List<Long> held;
+
+  /**
+   * @param loop where events go: into the node's event loop
+   */
+  Snapshotter(
+      RaftConfig<C, R> config,
+      SessionTable<R> sessions,
+      Scheduler.Worker io,
+      Scheduler.Worker applyWorker,
+      long lastIndex,
+      Consumer<Object> loop) {
+    this.self = config.selfId();
+    this.store = config.snapshotStore().orElse(null);
+    this.machine = config.stateMachine();
+    this.sessions = sessions;
+    this.resultCodec = config.resultCodec().orElse(null);
+    this.io = io;
+    this.applyWorker = applyWorker;
+    this.snapshotThreshold = config.snapshotThreshold();
+    this.snapshotThresholdBytes = config.snapshotThresholdBytes();
+    this.keep = config.logHistory();
+    this.loop = loop;
+    this.lastIndex = lastIndex;
+    this.held = store == null ? List.of() : indexes(store.list());
+  }
+
+  private static List<Long> indexes(List<SnapshotMeta> snapshots) {
+    return snapshots.stream().map(SnapshotMeta::index).toList();
+  }
+
+  /** The indexes of the snapshots held, oldest first. Thread-safe. */
+  List<Long> held() {
+    return held;
+  }
+
+  // ---------------------------------------------------------------- taking (apply thread)
+
+  /** Entries up to {@code index} were applied: takes a snapshot when a threshold is crossed. */
+  void applied(long index, long term, ClusterConfiguration configuration, long bytes) {
+    bytesSince += bytes;
+    if (store == null || unsupported || writing) {
+      return;
+    }
+    if (index - lastIndex >= snapshotThreshold || bytesSince >= snapshotThresholdBytes) {
+      take(index, term, configuration, null);
+    }
+  }
+
+  /**
+   * Takes a snapshot of the state after {@code index} and completes {@code done} with its index
+   * once it is durable (or with the newest one's, when nothing was applied since).
+   */
+  void take(long index, long term, ClusterConfiguration configuration, Sinks.One<Long> done) {
+    if (store == null) {
+      fail(done, new UnsupportedOperationException("no snapshot store is configured"));
+      return;
+    }
+    if (writing) {
+      if (done != null) {
+        waiting.add(done); // answered when the snapshot being written is durable
+      }
+      return;
+    }
+    if (index <= lastIndex) {
+      if (done != null) {
+        done.tryEmitValue(lastIndex);
+      }
+      return;
+    }
+    StateMachine.Snapshot image;
+    try {
+      image = machine.snapshot();
+    } catch (UnsupportedOperationException e) {
+      if (!unsupported) {
+        log.warn("node {}: the state machine does not take snapshots; the log is kept whole", self);
+      }
+      unsupported = true;
+      fail(done, e);
+      return;
+    }
+    byte[] encodedSessions = SnapshotImage.encodeSessions(sessions, resultCodec);
+    writing = true;
+    if (done != null) {
+      waiting.add(done);
+    }
+    io.schedule(() -> write(index, term, configuration, encodedSessions, image));
+  }
+
+  private static void fail(Sinks.One<Long> done, RuntimeException error) {
+    if (done != null) {
+      done.tryEmitError(error);
+    }
+  }
+
+  /** IO worker. */
+  private void write(
+      long index,
+      long term,
+      ClusterConfiguration configuration,
+      byte[] encodedSessions,
+      StateMachine.Snapshot image) {
+    SnapshotMeta meta = null;
+    RuntimeException error = null;
+    try (SnapshotSink sink = store.create(index, term, configuration)) {
+      SnapshotImage.write(sink.out(), encodedSessions, image);
+      meta = sink.commit();
+      store.retainNewest(keep);
+      held = indexes(store.list());
+    } catch (IOException e) {
+      error = new UncheckedIOException("snapshot at " + index + " failed", e);
+    } catch (RuntimeException e) {
+      error = e;
+    }
+    if (error != null) {
+      log.warn("node {}: snapshot at {} failed; the log is kept", self, index, error);
+    } else {
+      loop.accept(new RaftEvent.SnapshotTaken(meta));
+    }
+    SnapshotMeta written = meta;
+    RuntimeException failure = error;
+    applyWorker.schedule(() -> written(written, failure));
+  }
+
+  /** Apply thread: the write ended. */
+  private void written(SnapshotMeta meta, RuntimeException error) {
+    writing = false;
+    if (meta != null) {
+      lastIndex = Math.max(lastIndex, meta.index());
+      bytesSince = 0;
+    }
+    for (Sinks.One<Long> done : waiting) {
+      if (meta != null) {
+        done.tryEmitValue(meta.index());
+      } else {
+        done.tryEmitError(error);
+      }
+    }
+    waiting.clear();
+  }
+
+  // ---------------------------------------------------------------- restoring (apply thread)
+
+  /** Replaces sessions and state with a snapshot the store holds. */
+  void restore(SnapshotMeta meta) throws IOException {
+    try (InputStream in = store.open(meta)) {
+      SnapshotImage.restore(in, sessions, resultCodec, machine);
+    }
+    lastIndex = meta.index();
+    bytesSince = 0;
+  }
+
+  // ---------------------------------------------------------------- transfers (IO worker)
+
+  /** Leader: reads a chunk and sends it; a failure is logged and the stall timer retries. */
+  void sendChunk(
+      String to,
+      long term,
+      SnapshotMeta meta,
+      long offset,
+      int length,
+      Consumer<RaftMessage> send) {
+    io.schedule(
+        () -> {
+          try {
+            byte[] data = store.read(meta, offset, length);
+            send.accept(new InstallSnapshotRequest(self, to, term, meta, offset, data));
+          } catch (IOException | RuntimeException e) {
+            log.warn("node {}: cannot read snapshot {} for {}", self, meta.index(), to, e);
+          }
+        });
+  }
+
+  /**
+   * Follower: writes a chunk from the leader (one at offset 0 starts a new snapshot), commits the
+   * snapshot after its last chunk, then reports. A write that fails stops the node: the disk is
+   * failing, as for the log.
+   */
+  void storeChunk(InstallSnapshotRequest chunk, Consumer<Throwable> fatal) {
+    io.schedule(
+        () -> {
+          try {
+            SnapshotMeta meta = chunk.snapshot();
+            if (chunk.offset() == 0) {
+              abandonIncoming();
+              incoming = store.create(meta.index(), meta.term(), meta.configuration());
+            } else if (incoming == null) {
+              return; // its start was abandoned; the leader will start over
+            }
+            incoming.out().write(chunk.data());
+            if (chunk.last()) {
+              SnapshotMeta committed = incoming.commit();
+              incoming = null;
+              if (committed.size() != meta.size()) {
+                throw new IOException(
+                    "snapshot "
+                        + meta.index()
+                        + " stored "
+                        + committed.size()
+                        + " bytes, not "
+                        + meta.size());
+              }
+              store.retainNewest(keep);
+              held = indexes(store.list());
+            }
+            long next = chunk.offset() + chunk.data().length;
+            loop.accept(new RaftEvent.SnapshotChunkStored(chunk.from(), chunk.term(), meta, next));
+          } catch (IOException | RuntimeException e) {
+            abandonIncoming();
+            fatal.accept(e);
+          }
+        });
+  }
+
+  private void abandonIncoming() {
+    if (incoming != null) {
+      incoming.close();
+      incoming = null;
+    }
+  }
+
+  /** Releases a snapshot being received. */
+  void close() {
+    io.schedule(this::abandonIncoming);
+  }
+}
