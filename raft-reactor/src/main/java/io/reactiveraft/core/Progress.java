@@ -118,14 +118,16 @@ final class Progress {
       inflight.pollFirst();
     }
     probeSent = false;
+    if (state == State.PROBE) {
+      // The probe found where the logs match; without this, a follower already holding
+      // everything would be probed again and again with empty requests.
+      state = State.REPLICATE;
+    }
     if (index <= matchIndex) {
       return false;
     }
     matchIndex = index;
     nextIndex = Math.max(nextIndex, index + 1);
-    if (state == State.PROBE) {
-      state = State.REPLICATE;
-    }
     return true;
   }
 

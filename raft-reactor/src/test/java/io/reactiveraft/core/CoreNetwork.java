@@ -3,9 +3,11 @@ package io.reactiveraft.core;
 import io.reactiveraft.LeaderChange;
 import io.reactiveraft.RaftEvent;
 import io.reactiveraft.Role;
+import io.reactiveraft.message.InstallSnapshotRequest;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.spi.HardState;
+import io.reactiveraft.spi.SnapshotMeta;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -38,6 +40,28 @@ final class CoreNetwork {
     final List<LeaderChange> leaderChanges = new ArrayList<>();
     final Deque<RaftEvent.LogDurable> heldAcks = new ArrayDeque<>();
     boolean holdDurability;
+
+    /** The index before {@link #stored}'s first entry: the compacted prefix. */
+    long storedOffset;
+
+    /** The newest snapshot held and its data; null when none. */
+    SnapshotMeta snapshot;
+
+    byte[] snapshotData;
+
+    /** A snapshot being received, and the snapshot the state was last restored from. */
+    java.io.ByteArrayOutputStream receiving;
+
+    SnapshotMeta restoredFrom;
+
+    /** The stored entry at {@code index}. */
+    LogEntry storedEntry(long index) {
+      return stored.get((int) (index - storedOffset - 1));
+    }
+
+    long lastStoredIndex() {
+      return storedOffset + stored.size();
+    }
 
     Node(String id) {
       this.id = id;
@@ -101,7 +125,8 @@ final class CoreNetwork {
         new RaftCore(
             configs.config(id, ids),
             n.hardState,
-            new RaftLog(0, 0, n.stored),
+            n.snapshot,
+            new RaftLog(n.storedOffset, n.snapshot == null ? 0 : n.snapshot.term(), n.stored),
             new SplittableRandom(seed++));
   }
 
@@ -130,6 +155,29 @@ final class CoreNetwork {
     handle(id, new RaftEvent.CommandProposed(command.hashCode(), command.getBytes()));
   }
 
+  /**
+   * Has a node snapshot everything it applied, with {@code size} bytes of data derived from the
+   * index, and tells its core.
+   */
+  SnapshotMeta takeSnapshot(String id, int size) {
+    Node n = nodes.get(id);
+    LogEntry last = n.applied.get(n.applied.size() - 1);
+    SnapshotMeta meta = new SnapshotMeta(last.index(), last.term(), n.core.configuration(), size);
+    n.snapshot = meta;
+    n.snapshotData = snapshotData(last.index(), size);
+    handle(id, new RaftEvent.SnapshotTaken(meta));
+    return meta;
+  }
+
+  /** The data of the snapshot at {@code index}: recognisable bytes. */
+  static byte[] snapshotData(long index, int size) {
+    byte[] data = new byte[size];
+    for (int i = 0; i < size; i++) {
+      data[i] = (byte) (index * 31 + i);
+    }
+    return data;
+  }
+
   /** Ticks a node until it is leader, delivering messages as they come. */
   void elect(String id) {
     for (int i = 0; i < 10 * ELECTION_TICKS && core(id).role() != Role.LEADER; i++) {
@@ -150,7 +198,8 @@ final class CoreNetwork {
   void deliverWhile(Predicate<RaftMessage> filter) {
     for (int guard = 0; !inFlight.isEmpty(); guard++) {
       if (guard > 1_000_000) {
-        throw new AssertionError("messages never stop");
+        throw new AssertionError(
+            "messages never stop; the last ones: " + sent.subList(sent.size() - 6, sent.size()));
       }
       RaftMessage m = inFlight.pollFirst();
       if (filter.test(m)
@@ -179,12 +228,43 @@ final class CoreNetwork {
   private void perform(Node n) {
     List<Action> actions = n.core.flush();
     n.actions.addAll(actions);
-    List<RaftEvent.LogDurable> acks = new ArrayList<>();
+    List<RaftEvent> acks = new ArrayList<>();
     for (Action a : actions) {
       if (a instanceof Action.PersistHardState p) {
         n.hardState = p.state();
       } else if (a instanceof Action.TruncateLog t) {
-        n.stored.subList((int) t.fromIndex() - 1, n.stored.size()).clear();
+        n.stored.subList((int) (t.fromIndex() - n.storedOffset) - 1, n.stored.size()).clear();
+      } else if (a instanceof Action.CompactLog c) {
+        long drop = Math.min(c.upToIndex() - n.storedOffset, n.stored.size());
+        n.stored.subList(0, (int) drop).clear();
+        n.storedOffset = c.upToIndex();
+      } else if (a instanceof Action.SendSnapshotChunk c) {
+        byte[] data =
+            java.util.Arrays.copyOfRange(
+                n.snapshotData, (int) c.offset(), (int) c.offset() + c.length());
+        RaftMessage chunk =
+            new InstallSnapshotRequest(n.id, c.to(), c.term(), c.snapshot(), c.offset(), data);
+        inFlight.addLast(chunk);
+        sent.add(chunk);
+      } else if (a instanceof Action.StoreSnapshotChunk c) {
+        InstallSnapshotRequest chunk = c.chunk();
+        if (chunk.offset() == 0) {
+          n.receiving = new java.io.ByteArrayOutputStream();
+        }
+        n.receiving.writeBytes(chunk.data());
+        if (chunk.last()) {
+          n.snapshot = chunk.snapshot();
+          n.snapshotData = n.receiving.toByteArray();
+        }
+        acks.add(
+            new RaftEvent.SnapshotChunkStored(
+                chunk.from(),
+                chunk.term(),
+                chunk.snapshot(),
+                chunk.offset() + chunk.data().length));
+      } else if (a instanceof Action.RestoreSnapshot r) {
+        n.applied.clear(); // the state is now the snapshot's
+        n.restoredFrom = r.snapshot();
       } else if (a instanceof Action.AppendLog ap) {
         n.stored.addAll(ap.entries());
         LogEntry last = ap.entries().get(ap.entries().size() - 1);
@@ -198,9 +278,9 @@ final class CoreNetwork {
         n.leaderChanges.add(c.change());
       }
     }
-    for (RaftEvent.LogDurable ack : acks) {
-      if (n.holdDurability) {
-        n.heldAcks.addLast(ack);
+    for (RaftEvent ack : acks) {
+      if (n.holdDurability && ack instanceof RaftEvent.LogDurable durable) {
+        n.heldAcks.addLast(durable);
       } else {
         handle(n.id, ack);
       }
