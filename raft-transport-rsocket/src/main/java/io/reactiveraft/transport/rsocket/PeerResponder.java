@@ -7,7 +7,7 @@ import reactor.core.publisher.Mono;
 /**
  * The responder of one authenticated inbound connection: request-response carries Raft messages;
  * the other interactions keep RSocket's default answer (an error, payload released). Snapshot
- * chunks will travel as request-stream here once snapshots exist.
+ * chunks are Raft messages like the others, one request-response each.
  *
  * <p>Thread-safe; called on the connection's Netty thread.
  */

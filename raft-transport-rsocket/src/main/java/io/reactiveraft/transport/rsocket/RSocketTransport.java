@@ -53,9 +53,12 @@ import reactor.netty.tcp.TcpServer;
  * RaftSetup#isRaft} holds to {@link #socketAcceptor()}. It can also supply the outbound connections
  * with {@link RSocketTransportBuilder#connector}.
  *
- * <p><b>Snapshots.</b> Snapshot transfer is not part of this version; when snapshots exist, their
- * chunks will stream as an RSocket request-stream, so that a large snapshot flows under RSocket's
- * flow control instead of as one huge request.
+ * <p><b>Snapshots.</b> A snapshot travels as {@code InstallSnapshotRequest} chunks, each one
+ * request-response like any other message, answered by an {@code InstallSnapshotResponse} request
+ * of the follower's own. The leader sends the next chunk only once the previous one is answered, so
+ * Raft itself is the flow control and one chunk at a time is in memory at each end; a chunk (the
+ * node's {@code snapshotChunkBytes} plus a header of the configuration's size) must fit {@code
+ * maxFrameSize}.
  *
  * <p><b>Threads.</b> {@link #send} never blocks; it runs on the caller's thread (the node's event
  * loop) up to handing the frame to RSocket. Inbound messages are emitted on the transport's Netty

@@ -80,8 +80,10 @@ public final class RSocketTransportBuilder {
 
   /**
    * The largest frame sent or accepted, in bytes (default 8 MiB, at most 16 MiB - 1 KiB). Keep it
-   * above the node's {@code maxAppendBytes} plus about 30 bytes per entry: a larger AppendEntries
-   * is dropped by its sender and refused by its receiver.
+   * above the node's {@code maxAppendBytes} plus about 30 bytes per entry, and above its {@code
+   * snapshotChunkBytes} plus the snapshot's configuration (about 30 bytes and the id and address of
+   * each member): a larger AppendEntries or snapshot chunk is dropped by its sender and refused by
+   * its receiver.
    */
   public RSocketTransportBuilder maxFrameSize(int maxFrameSize) {
     this.maxFrameSize = maxFrameSize;

@@ -2,11 +2,15 @@ package io.reactiveraft.transport.rsocket;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.reactiveraft.ClusterConfiguration;
+import io.reactiveraft.Member;
 import io.reactiveraft.message.AppendEntriesRequest;
 import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.ForwardedCommand;
 import io.reactiveraft.message.ForwardedCommandResponse;
+import io.reactiveraft.message.InstallSnapshotRequest;
+import io.reactiveraft.message.InstallSnapshotResponse;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.message.ReadIndexRequest;
@@ -14,6 +18,7 @@ import io.reactiveraft.message.ReadIndexResponse;
 import io.reactiveraft.message.TimeoutNow;
 import io.reactiveraft.message.VoteRequest;
 import io.reactiveraft.message.VoteResponse;
+import io.reactiveraft.spi.SnapshotMeta;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -37,20 +42,28 @@ import java.util.Map;
  *                              | varint length | payload bytes
  * kind 4 AppendEntriesResponse u8 flags (1 = success) | varint matchIndex | varint conflictTerm
  *                              | varint conflictIndex | varint sequence
- * * kind 5 TimeoutNow            (no body)
+ * kind 5 TimeoutNow            (no body)
  * kind 6 ReadIndexRequest      varint requestId
- * * kind 7 ReadIndexResponse     varint requestId | varint readIndex | u8 flags (1 = ok)
+ * kind 7 ReadIndexResponse     varint requestId | varint readIndex | u8 flags (1 = ok)
  * kind 8 ForwardedCommand      varint requestId | u8 entry type | varint length | payload
  * kind 9 ForwardedResponse     varint requestId | varint index | varint entryTerm
  *                              | u8 flags (1 = accepted)
+ * kind 10 InstallSnapshot      varint snapshotIndex | varint snapshotTerm | varint snapshotSize
+ *                              | configuration | varint offset | varint length | data bytes
+ *        configuration         varint voterCount | voterCount x member
+ *                              | varint learnerCount | learnerCount x member
+ *        member                string id | string address
+ * kind 11 InstallSnapshotResp  varint snapshotIndex | varint nextOffset | u8 flags (1 = success)
  * </pre>
  *
  * <p>An entry's index travels as its distance from the index that would follow the previous entry
  * (prevLogIndex + 1 for the first), which is 0, one byte, for every entry of a well-formed batch.
- * Entry types are 1 command, 2 no-op, 3 configuration, 4 session command. Unknown versions, kinds,
- * flag bits and entry types, trailing bytes, negative values, varints longer than needed, invalid
- * UTF-8 and lengths beyond the frame are all rejected: the decoder accepts exactly what the encoder
- * writes, so a frame it accepts re-encodes to the same bytes.
+ * Entry types are 1 command, 2 no-op, 3 configuration, 4 session command. A snapshot chunk must lie
+ * within the snapshot's size, its configuration must be one {@link ClusterConfiguration} accepts
+ * (at least one voter, no id twice), and every member id and address one {@link Member} accepts.
+ * Unknown versions, kinds, flag bits and entry types, trailing bytes, negative values, varints
+ * longer than needed, invalid UTF-8 and lengths beyond the frame are all rejected: the decoder
+ * accepts exactly what the encoder writes, so a frame it accepts re-encodes to the same bytes.
  *
  * <p>Stateless and thread-safe. The codec never retains or releases the buffers it is given.
  */
@@ -71,6 +84,8 @@ public final class RaftFrameCodec {
   static final int KIND_READ_INDEX_RESPONSE = 7;
   static final int KIND_FORWARDED_COMMAND = 8;
   static final int KIND_FORWARDED_RESPONSE = 9;
+  static final int KIND_INSTALL_SNAPSHOT_REQUEST = 10;
+  static final int KIND_INSTALL_SNAPSHOT_RESPONSE = 11;
 
   /**
    * Entry type wire codes: the index of the type's name here. Append-only, and pinned by name
@@ -96,6 +111,9 @@ public final class RaftFrameCodec {
 
   /** The fewest bytes an entry can take: delta, term, type and length of one byte each. */
   private static final int MIN_ENTRY_BYTES = 4;
+
+  /** The fewest bytes a member can take: id and address of one byte each, with their lengths. */
+  private static final int MIN_MEMBER_BYTES = 4;
 
   private RaftFrameCodec() {}
 
@@ -163,7 +181,7 @@ public final class RaftFrameCodec {
       throw Wire.truncated("kind");
     }
     int kind = frame.readUnsignedByte();
-    if (kind < KIND_VOTE_REQUEST || kind > KIND_FORWARDED_RESPONSE) {
+    if (kind < KIND_VOTE_REQUEST || kind > KIND_INSTALL_SNAPSHOT_RESPONSE) {
       throw new MalformedFrameException("unknown message kind " + kind);
     }
     String group = Wire.readString(frame, "group");
@@ -174,7 +192,9 @@ public final class RaftFrameCodec {
     try {
       message = readBody(frame, kind, from, to, term);
     } catch (IllegalArgumentException e) {
-      // A record constructor refused a value (an entry index or term below 1).
+      // A record constructor refused a value: an entry index or term below 1, a snapshot index or
+      // term below 1, a member id or address it does not allow, a configuration without voters or
+      // with an id twice.
       throw new MalformedFrameException("invalid field: " + e.getMessage(), e);
     }
     if (frame.isReadable()) {
@@ -200,6 +220,10 @@ public final class RaftFrameCodec {
       return KIND_FORWARDED_COMMAND;
     } else if (m instanceof ForwardedCommandResponse) {
       return KIND_FORWARDED_RESPONSE;
+    } else if (m instanceof InstallSnapshotRequest) {
+      return KIND_INSTALL_SNAPSHOT_REQUEST;
+    } else if (m instanceof InstallSnapshotResponse) {
+      return KIND_INSTALL_SNAPSHOT_RESPONSE;
     } else {
       return KIND_APPEND_RESPONSE;
     }
@@ -229,6 +253,25 @@ public final class RaftFrameCodec {
       return Wire.varLongSize(nonNegative(f.requestId(), "requestId"))
           + Wire.varLongSize(nonNegative(f.index(), "index"))
           + Wire.varLongSize(nonNegative(f.entryTerm(), "entryTerm"))
+          + 1;
+    } else if (m instanceof InstallSnapshotRequest r) {
+      SnapshotMeta meta = r.snapshot();
+      int length = r.data().length;
+      if (r.offset() > meta.size() - length) {
+        // The record's own check can overflow; the decoder refuses such a chunk, so do not send it.
+        throw new IllegalArgumentException(
+            "chunk at offset " + r.offset() + " outside a snapshot of " + meta.size() + " bytes");
+      }
+      return Wire.varLongSize(meta.index())
+          + Wire.varLongSize(meta.term())
+          + Wire.varLongSize(meta.size())
+          + configurationSize(meta.configuration())
+          + Wire.varLongSize(r.offset())
+          + Wire.varLongSize(length)
+          + length;
+    } else if (m instanceof InstallSnapshotResponse r) {
+      return Wire.varLongSize(nonNegative(r.snapshotIndex(), "snapshotIndex"))
+          + Wire.varLongSize(nonNegative(r.nextOffset(), "nextOffset"))
           + 1;
     } else if (m instanceof AppendEntriesRequest r) {
       long size =
@@ -297,6 +340,19 @@ public final class RaftFrameCodec {
       Wire.writeVarLong(out, f.index());
       Wire.writeVarLong(out, f.entryTerm());
       out.writeByte(f.accepted() ? 1 : 0);
+    } else if (m instanceof InstallSnapshotRequest r) {
+      SnapshotMeta meta = r.snapshot();
+      Wire.writeVarLong(out, meta.index());
+      Wire.writeVarLong(out, meta.term());
+      Wire.writeVarLong(out, meta.size());
+      writeConfiguration(out, meta.configuration());
+      Wire.writeVarLong(out, r.offset());
+      Wire.writeVarLong(out, r.data().length);
+      out.writeBytes(r.data());
+    } else if (m instanceof InstallSnapshotResponse r) {
+      Wire.writeVarLong(out, r.snapshotIndex());
+      Wire.writeVarLong(out, r.nextOffset());
+      out.writeByte(r.success() ? 1 : 0);
     } else if (m instanceof AppendEntriesResponse r) {
       out.writeByte(r.success() ? 1 : 0);
       Wire.writeVarLong(out, r.matchIndex());
@@ -354,6 +410,15 @@ public final class RaftFrameCodec {
           return new ForwardedCommandResponse(
               from, to, term, requestId, index, entryTerm, flags == 1);
         }
+      case KIND_INSTALL_SNAPSHOT_REQUEST:
+        return readInstallSnapshot(in, from, to, term);
+      case KIND_INSTALL_SNAPSHOT_RESPONSE:
+        {
+          long snapshotIndex = Wire.readNonNegative(in, "snapshotIndex");
+          long nextOffset = Wire.readNonNegative(in, "nextOffset");
+          int flags = readFlags(in, 0b1);
+          return new InstallSnapshotResponse(from, to, term, snapshotIndex, nextOffset, flags == 1);
+        }
       default:
         {
           int flags = readFlags(in, 0b1);
@@ -392,6 +457,79 @@ public final class RaftFrameCodec {
     }
     return new AppendEntriesRequest(
         from, to, term, prevLogIndex, prevLogTerm, entries, leaderCommit, sequence);
+  }
+
+  private static InstallSnapshotRequest readInstallSnapshot(
+      ByteBuf in, String from, String to, long term) {
+    long index = Wire.readNonNegative(in, "snapshot index");
+    long snapshotTerm = Wire.readNonNegative(in, "snapshot term");
+    long size = Wire.readNonNegative(in, "snapshot size");
+    ClusterConfiguration configuration = readConfiguration(in);
+    long offset = Wire.readNonNegative(in, "chunk offset");
+    // Bounded by the bytes present, so that a forged length cannot make us allocate.
+    int length = Wire.readLength(in, "chunk data", Integer.MAX_VALUE);
+    if (offset > size - length) {
+      // Checked here rather than left to the record, whose offset + length could overflow.
+      throw new MalformedFrameException(
+          "chunk at offset "
+              + offset
+              + " of "
+              + length
+              + " bytes outside a snapshot of "
+              + size
+              + " bytes");
+    }
+    byte[] data = new byte[length];
+    // The one copy of a chunk's bytes, as for entry payloads: the network buffer is released
+    // once the frame is decoded, and the request's array is shared from here on.
+    in.readBytes(data);
+    return new InstallSnapshotRequest(
+        from, to, term, new SnapshotMeta(index, snapshotTerm, configuration, size), offset, data);
+  }
+
+  private static int configurationSize(ClusterConfiguration c) {
+    return membersSize(c.voters()) + membersSize(c.learners());
+  }
+
+  private static int membersSize(List<Member> members) {
+    int size = Wire.varLongSize(members.size());
+    for (Member m : members) {
+      size +=
+          Wire.stringSize(Wire.utf8(m.id(), "member id"))
+              + Wire.stringSize(Wire.utf8(m.address(), "member address"));
+    }
+    return size;
+  }
+
+  private static void writeConfiguration(ByteBuf out, ClusterConfiguration c) {
+    writeMembers(out, c.voters());
+    writeMembers(out, c.learners());
+  }
+
+  private static void writeMembers(ByteBuf out, List<Member> members) {
+    Wire.writeVarLong(out, members.size());
+    for (Member m : members) {
+      Wire.writeString(out, Wire.utf8(m.id(), "member id"));
+      Wire.writeString(out, Wire.utf8(m.address(), "member address"));
+    }
+  }
+
+  private static ClusterConfiguration readConfiguration(ByteBuf in) {
+    List<Member> voters = readMembers(in, "voter");
+    List<Member> learners = readMembers(in, "learner");
+    return new ClusterConfiguration(voters, learners);
+  }
+
+  private static List<Member> readMembers(ByteBuf in, String role) {
+    // The count is bounded by the bytes present, so a forged count cannot make us allocate.
+    int count = Wire.readLength(in, role + " count", in.readableBytes() / MIN_MEMBER_BYTES);
+    List<Member> members = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      String id = Wire.readString(in, role + " id");
+      String address = Wire.readString(in, role + " address");
+      members.add(new Member(id, address));
+    }
+    return members;
   }
 
   private static int readFlags(ByteBuf in, int allowed) {

@@ -1,10 +1,14 @@
 package io.reactiveraft.transport.rsocket;
 
+import io.reactiveraft.ClusterConfiguration;
+import io.reactiveraft.Member;
 import io.reactiveraft.message.AppendEntriesRequest;
 import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.ForwardedCommand;
 import io.reactiveraft.message.ForwardedCommandResponse;
+import io.reactiveraft.message.InstallSnapshotRequest;
+import io.reactiveraft.message.InstallSnapshotResponse;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.message.ReadIndexRequest;
@@ -12,6 +16,8 @@ import io.reactiveraft.message.ReadIndexResponse;
 import io.reactiveraft.message.TimeoutNow;
 import io.reactiveraft.message.VoteRequest;
 import io.reactiveraft.message.VoteResponse;
+import io.reactiveraft.spi.SnapshotMeta;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -38,6 +44,45 @@ final class Messages {
       entries.add(new LogEntry(1001 + i, 7, EntryType.COMMAND, bytes(size, i)));
     }
     return new AppendEntriesRequest(from, to, 7, 1000, 7, entries, 990);
+  }
+
+  /** Three voters and a learner, with the address forms the transport meets. */
+  static final ClusterConfiguration CONFIGURATION =
+      new ClusterConfiguration(
+          List.of(
+              new Member("n1", "10.0.0.1:7001"),
+              new Member("n2", "raft-2.example.org:7002"),
+              new Member("n3", "[fd00::3]:7003")),
+          List.of(new Member("n4", "10.0.0.4:7004")));
+
+  /** A chunk of {@code length} bytes at {@code offset} of a snapshot of {@code size} bytes. */
+  static InstallSnapshotRequest chunk(String from, String to, long size, long offset, int length) {
+    return new InstallSnapshotRequest(
+        from,
+        to,
+        7,
+        new SnapshotMeta(900, 6, CONFIGURATION, size),
+        offset,
+        bytes(length, (int) offset));
+  }
+
+  /**
+   * A value that equals another message's exactly when the two messages carry the same values. An
+   * {@link InstallSnapshotRequest} holds its data in an array, which its record {@code equals}
+   * compares by reference; a {@link ByteBuffer} over the array compares by content.
+   */
+  static Object byValue(RaftMessage m) {
+    if (m instanceof InstallSnapshotRequest r) {
+      return List.of(
+          "InstallSnapshotRequest",
+          r.from(),
+          r.to(),
+          r.term(),
+          r.snapshot(),
+          r.offset(),
+          ByteBuffer.wrap(r.data()));
+    }
+    return m;
   }
 
   /** One sample of every kind and flag combination. */
@@ -76,7 +121,26 @@ final class Messages {
         new ReadIndexResponse("n1", "n2", 9, 13, 0, false),
         new ForwardedCommand("n2", "n1", 9, 14, EntryType.COMMAND, bytes(30, 3)),
         new ForwardedCommandResponse("n1", "n2", 9, 14, 150, 9, true),
-        new ForwardedCommandResponse("n1", "n2", 9, 15, 0, 0, false));
+        new ForwardedCommandResponse("n1", "n2", 9, 15, 0, 0, false),
+        chunk("n1", "n2", 1000, 0, 100),
+        chunk("n1", "n2", 1000, 400, 100),
+        chunk("n1", "n2", 1000, 900, 100),
+        chunk("n1", "n2", 0, 0, 0),
+        new InstallSnapshotRequest(
+            "n1",
+            "n2",
+            Long.MAX_VALUE,
+            new SnapshotMeta(
+                Long.MAX_VALUE,
+                Long.MAX_VALUE,
+                new ClusterConfiguration(
+                    List.of(new Member("nœud-1", "nœud-1.example:7001")), List.of()),
+                Long.MAX_VALUE),
+            Long.MAX_VALUE - 16,
+            bytes(16, 4)),
+        new InstallSnapshotResponse("n2", "n1", 7, 900, 500, true),
+        new InstallSnapshotResponse("n2", "n1", 7, 900, 1000, true),
+        new InstallSnapshotResponse("n2", "n1", 8, 900, 0, false));
   }
 
   /** A random message of a random kind, with random (valid) fields. */
@@ -84,7 +148,7 @@ final class Messages {
     String from = "n" + r.nextInt(10);
     String to = "n" + r.nextInt(10);
     long term = randomLong(r);
-    switch (r.nextInt(4)) {
+    switch (r.nextInt(6)) {
       case 0:
         return new VoteRequest(from, to, term, randomLong(r), randomLong(r), r.nextBoolean());
       case 1:
@@ -108,6 +172,34 @@ final class Messages {
           return new AppendEntriesRequest(
               from, to, term, prev, randomLong(r), entries, randomLong(r));
         }
+      case 3:
+        {
+          long size = randomLong(r);
+          // Now and then an empty chunk at the very end, which a zero-size snapshot needs.
+          long offset = size == 0 || r.nextInt(8) == 0 ? size : r.nextLong(size);
+          byte[] data = new byte[(int) Math.min(size - offset, r.nextInt(64))];
+          for (int b = 0; b < data.length; b++) {
+            data[b] = (byte) r.nextInt(256);
+          }
+          List<Member> voters = new ArrayList<>();
+          List<Member> learners = new ArrayList<>();
+          int members = 1 + r.nextInt(7);
+          for (int i = 0; i < members; i++) {
+            Member m = new Member("m" + i, "10.0.0." + i + ":" + (7000 + r.nextInt(1000)));
+            // The first is always a voter: a configuration needs one.
+            (i == 0 || r.nextBoolean() ? voters : learners).add(m);
+          }
+          SnapshotMeta meta =
+              new SnapshotMeta(
+                  r.nextLong(1, Long.MAX_VALUE),
+                  r.nextLong(1, Long.MAX_VALUE),
+                  new ClusterConfiguration(voters, learners),
+                  size);
+          return new InstallSnapshotRequest(from, to, term, meta, offset, data);
+        }
+      case 4:
+        return new InstallSnapshotResponse(
+            from, to, term, randomLong(r), randomLong(r), r.nextBoolean());
       default:
         return new AppendEntriesResponse(
             from, to, term, r.nextBoolean(), randomLong(r), randomLong(r), randomLong(r));

@@ -80,7 +80,7 @@ class RaftFrameCodecFuzzTest {
       // Make a third of them look like the start of a frame, to get past the first checks.
       if (bytes.length > 2 && i % 3 == 0) {
         bytes[0] = 1;
-        bytes[1] = (byte) (1 + random.nextInt(4));
+        bytes[1] = (byte) (1 + random.nextInt(RaftFrameCodec.KIND_INSTALL_SNAPSHOT_RESPONSE));
       }
       decodesOrRejectsCleanly(bytes);
     }
@@ -130,8 +130,8 @@ class RaftFrameCodecFuzzTest {
     version[0] = 2;
     assertRejected(version, "unknown frame version 2");
     byte[] kind = frame.clone();
-    kind[1] = 10;
-    assertRejected(kind, "unknown message kind 10");
+    kind[1] = 12;
+    assertRejected(kind, "unknown message kind 12");
     kind[1] = 0;
     assertRejected(kind, "unknown message kind 0");
     assertRejected(new byte[0], "empty frame");
@@ -217,6 +217,134 @@ class RaftFrameCodecFuzzTest {
     // A varint padded with a zero continuation: 1 written as 0x81 0x00.
     byte[] overlong = {1, 2, 1, 'g', 1, 'a', 1, 'b', (byte) 0x81, 0x00, 0};
     assertRejected(overlong, "shortest form");
+  }
+
+  /**
+   * An InstallSnapshot frame from "a" to "b" in group "g", term 1, built field by field: snapshot
+   * 5@2 of {@code size} bytes whose configuration is {@code configuration}, then a chunk at {@code
+   * offset} (already encoded as a varint) whose length prefix is {@code length} followed by {@code
+   * data}.
+   */
+  private static byte[] chunkFrame(
+      long size, byte[] configuration, byte[] offset, long length, byte[] data) {
+    ByteBuf frame = Unpooled.buffer();
+    try {
+      frame.writeBytes(new byte[] {1, 10, 1, 'g', 1, 'a', 1, 'b', 1, 5, 2});
+      Wire.writeVarLong(frame, size);
+      frame.writeBytes(configuration);
+      frame.writeBytes(offset);
+      Wire.writeVarLong(frame, length);
+      frame.writeBytes(data);
+      return ByteBufUtil.getBytes(frame);
+    } finally {
+      frame.release();
+    }
+  }
+
+  private static byte[] varint(long value) {
+    ByteBuf out = Unpooled.buffer();
+    try {
+      Wire.writeVarLong(out, value);
+      return ByteBufUtil.getBytes(out);
+    } finally {
+      out.release();
+    }
+  }
+
+  /** One voter "a" at "x:1", no learners. */
+  private static final byte[] ONE_VOTER = {1, 1, 'a', 3, 'x', ':', '1', 0};
+
+  @Test
+  void aHandBuiltSnapshotChunkDecodes() {
+    assertThat(decodesOrRejectsCleanly(chunkFrame(10, ONE_VOTER, varint(2), 3, new byte[3])))
+        .isTrue();
+    // The empty last chunk of an empty snapshot.
+    assertThat(decodesOrRejectsCleanly(chunkFrame(0, ONE_VOTER, varint(0), 0, new byte[0])))
+        .isTrue();
+  }
+
+  @Test
+  void snapshotChunksWithMissingOrMisplacedDataAreRejected() {
+    // Three bytes announced, two present.
+    assertRejected(
+        chunkFrame(10, ONE_VOTER, varint(2), 3, new byte[2]),
+        "chunk data: length 3 but only 2 bytes left");
+    // A length far beyond the frame: refused before anything is allocated.
+    assertRejected(
+        chunkFrame(10, ONE_VOTER, varint(2), Integer.MAX_VALUE, new byte[3]), "chunk data");
+    assertRejected(chunkFrame(10, ONE_VOTER, varint(2), Long.MAX_VALUE, new byte[3]), "chunk data");
+    // Cut off where the offset starts (after the 11-byte header, the size and the configuration).
+    byte[] valid = chunkFrame(10, ONE_VOTER, varint(2), 3, new byte[3]);
+    assertRejected(Arrays.copyOf(valid, 20), "truncated frame: chunk offset is missing");
+    // An offset with the 64th bit set would be negative.
+    assertRejected(
+        chunkFrame(10, ONE_VOTER, varint(-1), 3, new byte[3]), "chunk offset: out of range");
+    // Starts past the end, or runs past it.
+    assertRejected(
+        chunkFrame(10, ONE_VOTER, varint(11), 0, new byte[0]),
+        "chunk at offset 11 of 0 bytes outside a snapshot of 10 bytes");
+    assertRejected(
+        chunkFrame(10, ONE_VOTER, varint(8), 3, new byte[3]),
+        "chunk at offset 8 of 3 bytes outside a snapshot of 10 bytes");
+    // An end that wraps around past Long.MAX_VALUE, which the record alone would let through.
+    assertRejected(
+        chunkFrame(10, ONE_VOTER, varint(Long.MAX_VALUE), 3, new byte[3]),
+        "outside a snapshot of 10 bytes");
+    // A snapshot size with the 64th bit set.
+    assertRejected(
+        chunkFrame(-1, ONE_VOTER, varint(0), 0, new byte[0]), "snapshot size: out of range");
+  }
+
+  @Test
+  void snapshotChunksWithAnInvalidSnapshotOrConfigurationAreRejected() {
+    byte[] valid = chunkFrame(10, ONE_VOTER, varint(2), 3, new byte[3]);
+    byte[] indexZero = valid.clone();
+    indexZero[9] = 0;
+    assertRejected(indexZero, "invalid field: a snapshot covers index >= 1");
+    byte[] termZero = valid.clone();
+    termZero[10] = 0;
+    assertRejected(termZero, "invalid field: a snapshot covers index >= 1");
+    assertRejected(
+        chunkFrame(10, new byte[] {0, 1, 1, 'a', 3, 'x', ':', '1'}, varint(2), 3, new byte[3]),
+        "invalid field: a configuration needs at least one voter");
+    assertRejected(
+        chunkFrame(
+            10,
+            new byte[] {1, 1, 'a', 3, 'x', ':', '1', 1, 1, 'a', 3, 'y', ':', '2'},
+            varint(2),
+            3,
+            new byte[3]),
+        "invalid field: member a appears twice");
+    assertRejected(
+        chunkFrame(10, new byte[] {1, 1, ' ', 3, 'x', ':', '1', 0}, varint(2), 3, new byte[3]),
+        "invalid field: member id must be non-blank");
+    assertRejected(
+        chunkFrame(10, new byte[] {1, 1, 'a', 1, ' ', 0}, varint(2), 3, new byte[3]),
+        "invalid field: member a needs a non-blank address");
+    // A voter count of 2^31: refused before a list of that size is made.
+    assertRejected(
+        chunkFrame(
+            10,
+            new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08},
+            varint(2),
+            3,
+            new byte[3]),
+        "voter count");
+    // Cut off inside the voter's address, and where the learners start.
+    assertRejected(Arrays.copyOf(valid, 18), "voter address: length 3 but only 2 bytes left");
+    assertRejected(Arrays.copyOf(valid, 19), "truncated frame: learner count is missing");
+  }
+
+  @Test
+  void snapshotResponsesWithBadFieldsAreRejected() {
+    // InstallSnapshotResponse: header, snapshotIndex 5, nextOffset 3, flags.
+    byte[] response = {1, 11, 1, 'g', 1, 'a', 1, 'b', 1, 5, 3, 1};
+    assertThat(decodesOrRejectsCleanly(response)).isTrue();
+    byte[] badFlags = response.clone();
+    badFlags[11] = 2;
+    assertRejected(badFlags, "unknown flag bits");
+    assertRejected(Arrays.copyOf(response, 11), "flags");
+    assertRejected(Arrays.copyOf(response, 10), "nextOffset");
   }
 
   @Test

@@ -12,9 +12,11 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import io.reactiveraft.message.AppendEntriesRequest;
 import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.EntryType;
+import io.reactiveraft.message.InstallSnapshotRequest;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.message.VoteRequest;
+import io.reactiveraft.spi.SnapshotMeta;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -42,7 +44,8 @@ class RaftFrameCodecTest {
   void everyKindRoundTripsUnchanged() {
     for (RaftMessage m : Messages.samples()) {
       DecodedFrame decoded = roundTrip("default", m);
-      assertThat(decoded.message()).as("%s", m).isEqualTo(m).isNotSameAs(m);
+      assertThat(decoded.message()).as("%s", m).isNotSameAs(m);
+      assertThat(Messages.byValue(decoded.message())).as("%s", m).isEqualTo(Messages.byValue(m));
       assertThat(decoded.group()).isEqualTo("default");
     }
   }
@@ -52,7 +55,9 @@ class RaftFrameCodecTest {
     SplittableRandom random = new SplittableRandom(20261126);
     for (int i = 0; i < 20_000; i++) {
       RaftMessage m = Messages.random(random);
-      assertThat(roundTrip("g" + (i % 3), m).message()).isEqualTo(m);
+      assertThat(Messages.byValue(roundTrip("g" + (i % 3), m).message()))
+          .as("%s", m)
+          .isEqualTo(Messages.byValue(m));
     }
   }
 
@@ -125,6 +130,50 @@ class RaftFrameCodecTest {
     }
     // Overwriting (and releasing) the buffer does not reach into the decoded entry.
     assertThat(decoded.entries().get(0).payload()).containsExactly(1, 2, 3);
+  }
+
+  @Test
+  void snapshotChunkDataIsCopiedOutOfTheNetworkBuffer() {
+    ByteBuf frame = RaftFrameCodec.encode(ALLOC, "default", Messages.chunk("a", "b", 10, 2, 3));
+    InstallSnapshotRequest decoded;
+    try {
+      decoded = (InstallSnapshotRequest) RaftFrameCodec.decode(frame).message();
+      frame.setZero(0, frame.capacity());
+    } finally {
+      frame.release();
+    }
+    assertThat(decoded.data()).containsExactly(Messages.bytes(3, 2));
+  }
+
+  @Test
+  void aDefaultSizedSnapshotChunkCostsItsDataPlusAFewDozenBytesPerMember() {
+    int chunkBytes = 1 << 20;
+    InstallSnapshotRequest chunk = Messages.chunk("n1", "n2", 3L << 30, 5L << 20, chunkBytes);
+    ByteBuf frame = RaftFrameCodec.encode(ALLOC, "default", chunk);
+    try {
+      // Four members of Messages.CONFIGURATION, each under 30 bytes, and a header under 40.
+      assertThat(frame.readableBytes()).isBetween(chunkBytes, chunkBytes + 40 + 4 * 30);
+      assertThat(Messages.byValue(RaftFrameCodec.decode(frame).message()))
+          .isEqualTo(Messages.byValue(chunk));
+    } finally {
+      frame.release();
+    }
+  }
+
+  @Test
+  void encodingRefusesAChunkWhoseEndOverflowsPastTheSnapshot() {
+    // The record accepts it, as offset + length wraps around to a negative number.
+    InstallSnapshotRequest wrapping =
+        new InstallSnapshotRequest(
+            "a",
+            "b",
+            3,
+            new SnapshotMeta(5, 2, Messages.CONFIGURATION, 10),
+            Long.MAX_VALUE,
+            new byte[3]);
+    assertThatThrownBy(() -> RaftFrameCodec.encode(ALLOC, "default", wrapping))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("outside a snapshot of 10 bytes");
   }
 
   @Test
