@@ -571,8 +571,8 @@ public final class RaftConfig<C, R> {
 
     /**
      * Bytes per chunk when a snapshot is sent to a follower (default 1 MiB). One chunk per follower
-     * is in flight at a time, which bounds the memory a transfer takes at either end. Must fit in
-     * the transport's frame limit.
+     * is in flight at a time, which bounds the memory a transfer takes at either end. At most 4
+     * MiB, so a chunk always fits the RSocket transport's default 8 MiB frame limit.
      */
     public Builder<C, R> snapshotChunkBytes(int snapshotChunkBytes) {
       this.snapshotChunkBytes = snapshotChunkBytes;
@@ -729,9 +729,9 @@ public final class RaftConfig<C, R> {
       require(logHistory >= 1, "logHistory", "must be >= 1");
       require(snapshotThresholdBytes >= 1, "snapshotThresholdBytes", "must be >= 1");
       require(
-          snapshotChunkBytes >= 1024 && snapshotChunkBytes <= 64 << 20,
+          snapshotChunkBytes >= 1024 && snapshotChunkBytes <= 4 << 20,
           "snapshotChunkBytes",
-          "must be in [1 KiB, 64 MiB], was " + snapshotChunkBytes);
+          "must be in [1 KiB, 4 MiB], was " + snapshotChunkBytes);
       require(catchUpRounds >= 1, "catchUpRounds", "must be >= 1");
       require(entryCacheSize >= 0, "entryCacheSize", "must be >= 0");
       return new RaftConfig<>(this);

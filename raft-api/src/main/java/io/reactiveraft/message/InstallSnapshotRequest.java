@@ -24,7 +24,7 @@ public record InstallSnapshotRequest(
   public InstallSnapshotRequest {
     Objects.requireNonNull(snapshot, "snapshot");
     Objects.requireNonNull(data, "data");
-    if (offset < 0 || offset + data.length > snapshot.size()) {
+    if (offset < 0 || offset > snapshot.size() - data.length) { // no overflow near MAX_VALUE
       throw new IllegalArgumentException(
           "chunk ["
               + offset

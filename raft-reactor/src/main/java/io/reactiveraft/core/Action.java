@@ -65,7 +65,10 @@ public sealed interface Action {
    */
   record LeaderChanged(LeaderChange change, long commitIndex) implements Action {}
 
-  /** Discard log entries at or before {@code upToIndex}: a durable snapshot covers them. */
+  /**
+   * Discard stored log entries at or before {@code upToIndex}: a durable snapshot covers them. When
+   * the log does not reach past it, the log becomes empty and continues at {@code upToIndex + 1}.
+   */
   record CompactLog(long upToIndex) implements Action {}
 
   /**

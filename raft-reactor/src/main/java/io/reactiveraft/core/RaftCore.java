@@ -858,7 +858,12 @@ public final class RaftCore {
     return snapshot;
   }
 
-  /** A snapshot of this node's state is durable: the log it covers goes. */
+  /**
+   * A snapshot of this node's state is durable: the log in memory drops what it covers. The log
+   * store keeps one snapshot interval more, up to the previous snapshot, so that a node whose
+   * newest snapshot turns out damaged can restart from the previous one and replay the log after
+   * it.
+   */
   private void snapshotTaken(SnapshotMeta taken) {
     if (taken.index() <= log.firstIndex() - 1 || taken.index() > appliedUpTo) {
       return; // older than the log's start (a leader's snapshot was installed meanwhile)
@@ -867,11 +872,14 @@ public final class RaftCore {
       throw new IllegalStateException(
           "snapshot " + taken.index() + "@" + taken.term() + " does not match the applied log");
     }
+    long previous = snapshot == null ? 0 : snapshot.index();
     snapshot = taken;
     log.compactTo(taken.index(), taken.term());
     durableIndex = Math.max(durableIndex, taken.index());
-    sealAppends();
-    logWrites.add(new Action.CompactLog(taken.index()));
+    if (previous > 0) {
+      sealAppends();
+      logWrites.add(new Action.CompactLog(previous));
+    }
     if (membership.rebase(taken.configuration(), taken.index(), log)) {
       configurationChanged();
     }
@@ -1012,8 +1020,12 @@ public final class RaftCore {
     if (!keepSuffix && log.lastIndex() > meta.index()) {
       logWrites.add(new Action.TruncateLog(meta.index() + 1));
     }
+    if (!keepSuffix) {
+      logWrites.add(new Action.CompactLog(meta.index())); // nothing stored continues it
+    } else if (snapshot != null) {
+      logWrites.add(new Action.CompactLog(snapshot.index())); // as for a snapshot of our own
+    }
     log.compactTo(meta.index(), meta.term());
-    logWrites.add(new Action.CompactLog(meta.index()));
     if (!keepSuffix) {
       durableIndex = meta.index();
       pendingAckIndex = 0; // the entries it was for are gone

@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What a node starts from: the newest snapshot that restores cleanly, and the log after it. A
- * damaged newest snapshot falls back to an older one; a log that needs a snapshot none of which is
- * valid is an error, never a silent blank start.
+ * damaged newest snapshot falls back to an older one, which works as long as the log store still
+ * reaches back to it (it keeps entries back to the previous snapshot); a log that needs a snapshot
+ * none of which is valid is an error, never a silent blank start.
  */
 final class Recovery {
 
@@ -64,13 +65,15 @@ final class Recovery {
     // a log that is shorter, or holds another term there, is discarded.
     boolean continues =
         first == s + 1 || (last >= s && store.entries(s, s).get(0).term() == snapshot.term());
-    if (!continues && last > s) {
-      store.truncateSuffix(s + 1);
-    }
-    if (first <= s) {
+    if (!continues) {
+      if (last > s) {
+        store.truncateSuffix(s + 1);
+      }
       store.discardPrefix(s);
       store.flush().block();
     }
+    // A log that continues the snapshot may reach back before it (the store keeps one snapshot
+    // interval more, for a fallback like this one); the core holds only what follows it.
     return new Recovered(
         snapshot, new RaftLog(s, snapshot.term(), entries(store, s + 1, store.lastIndex())));
   }

@@ -126,7 +126,12 @@ final class CoreNetwork {
             configs.config(id, ids),
             n.hardState,
             n.snapshot,
-            new RaftLog(n.storedOffset, n.snapshot == null ? 0 : n.snapshot.term(), n.stored),
+            n.snapshot == null
+                ? new RaftLog(n.storedOffset, 0, n.stored)
+                : new RaftLog(
+                    n.snapshot.index(),
+                    n.snapshot.term(),
+                    n.stored.stream().filter(e -> e.index() > n.snapshot.index()).toList()),
             new SplittableRandom(seed++));
   }
 

@@ -72,16 +72,23 @@ class RaftCoreSnapshotTest {
   }
 
   @Test
-  void snapshotCompactsTheLogItCovers() {
+  void snapshotCompactsTheLogInMemoryAndTheStoreUpToThePreviousSnapshot() {
     CoreNetwork net = network("a", "b", "c");
     net.elect("a");
     commit(net, 10);
-    SnapshotMeta meta = net.takeSnapshot("a", 100);
+    SnapshotMeta first = net.takeSnapshot("a", 100);
 
-    assertThat(net.core("a").log().firstIndex()).isEqualTo(meta.index() + 1);
-    assertThat(net.node("a").storedOffset).isEqualTo(meta.index());
-    assertThat(net.core("a").snapshot()).isEqualTo(meta);
-    assertThat(net.core("a").status(0, List.of()).firstLogIndex()).isEqualTo(meta.index() + 1);
+    assertThat(net.core("a").log().firstIndex()).isEqualTo(first.index() + 1);
+    assertThat(net.core("a").snapshot()).isEqualTo(first);
+    assertThat(net.core("a").status(0, List.of()).firstLogIndex()).isEqualTo(first.index() + 1);
+    assertThat(net.node("a").storedOffset)
+        .as("the store keeps the log back to the previous snapshot, for a fallback")
+        .isZero();
+
+    commit(net, 5);
+    SnapshotMeta second = net.takeSnapshot("a", 100);
+    assertThat(net.core("a").log().firstIndex()).isEqualTo(second.index() + 1);
+    assertThat(net.node("a").storedOffset).isEqualTo(first.index());
   }
 
   @Test
@@ -109,7 +116,8 @@ class RaftCoreSnapshotTest {
     assertThat(c.restoredFrom).isEqualTo(meta);
     assertThat(c.core.commitIndex()).isEqualTo(net.core("a").commitIndex());
     assertThat(c.core.log().firstIndex()).isEqualTo(meta.index() + 1);
-    assertThat(c.stored).isEqualTo(net.node("a").stored);
+    assertThat(c.stored)
+        .isEqualTo(net.node("a").stored.stream().filter(e -> e.index() > meta.index()).toList());
     // After the snapshot, c applies the commands that followed it, as the others did.
     assertThat(c.applied)
         .extracting(LogEntry::index)
@@ -157,7 +165,10 @@ class RaftCoreSnapshotTest {
     assertThat(b.core.commitIndex()).isEqualTo(5);
     assertThat(b.core.log().firstIndex()).isEqualTo(6);
     assertThat(b.core.log().lastIndex()).isEqualTo(8);
-    assertThat(b.stored).extracting(LogEntry::index).containsExactly(6L, 7L, 8L);
+    assertThat(b.stored)
+        .as("kept in the store back to the previous snapshot (none)")
+        .extracting(LogEntry::index)
+        .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
     assertThat(net.sent(InstallSnapshotResponse.class))
         .last()
         .satisfies(r -> assertThat(r.nextOffset()).isEqualTo(10));
