@@ -252,9 +252,10 @@ final class LogRecovery {
   }
 
   /**
-   * Reads the records of one segment until its end or the first invalid one. The record of {@code
-   * start} is not held to the terms before it: those records left the log, and the entries that
-   * follow a compaction (or a truncation of everything after it) may carry any term.
+   * Reads the records of one segment until its end or the first invalid one. Terms are checked only
+   * from the record after {@code start} on: the records before it left the log, the entries that
+   * follow a compaction (or a truncation of everything after it) may carry any term, and an earlier
+   * start may have left such a drop among the records below this one.
    */
   private Scan scan(Segment segment, long firstIndex, long previousTerm, long start) {
     int capacity = segment.capacity();
@@ -276,7 +277,7 @@ final class LogRecovery {
         break;
       }
       at = load(segment, position, RecordCodec.PREFIX_SIZE + body);
-      long minTerm = expected == start ? 0 : term;
+      long minTerm = expected <= start ? 0 : term;
       String problem = RecordCodec.validate(buffer, at, body, expected, minTerm, crc);
       if (problem != null) {
         damage = new Damage(segment, position, problem);

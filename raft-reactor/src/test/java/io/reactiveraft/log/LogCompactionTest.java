@@ -338,6 +338,36 @@ class LogCompactionTest {
     }
   }
 
+  /**
+   * An earlier start let the term drop (entries after a compaction may carry any term); a later
+   * start inside the same segment must still be reachable past that drop.
+   */
+  @Test
+  void aTermDropAtAnEarlierStartDoesNotHideALaterOne() {
+    PageCacheDirectory disk = new PageCacheDirectory();
+    MappedLogStore store = MappedLogStore.open(disk, OPTIONS, "t");
+    List<LogEntry> kept = entries(6, 8, 2, 50, 20);
+    try {
+      store.append(entries(1, 8, 5, 50, 19));
+      store.discardPrefix(5);
+      store.truncateSuffix(6);
+      store.append(kept); // behind the records 1..5 of term 5, in the same segment
+      store.discardPrefix(6);
+      store.flush().block(WAIT);
+      assertThat(disk.list()).contains(Segment.fileName(1)).doesNotContain(Segment.fileName(6));
+    } finally {
+      store.close();
+    }
+    MappedLogStore reopened = MappedLogStore.open(disk.durableImage(), OPTIONS, "t");
+    try {
+      assertThat(reopened.firstIndex()).isEqualTo(7);
+      assertThat(reopened.entries(7, reopened.lastIndex()))
+          .containsExactlyElementsOf(kept.subList(1, 3));
+    } finally {
+      reopened.close();
+    }
+  }
+
   private static List<String> segments(List<String> names) {
     return names.stream().filter(n -> Segment.parseFirstIndex(n) > 0).sorted().toList();
   }
