@@ -63,6 +63,18 @@ final class EntryCache {
     size = keep;
   }
 
+  /**
+   * Drops every entry before {@code index}, copied or not: they left the log (a snapshot covers
+   * them), so no read will ask for them again.
+   */
+  void discardBefore(long index) {
+    while (size > 0 && entries[head].index() < index) {
+      entries[head] = null;
+      head = (head + 1) % entries.length;
+      size--;
+    }
+  }
+
   /** Drops the oldest entries beyond the capacity that the IO thread has copied. */
   void evict(long completedSequence) {
     while (size > capacity && sequences[head] <= completedSequence) {

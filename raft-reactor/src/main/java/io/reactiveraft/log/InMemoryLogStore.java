@@ -15,7 +15,10 @@ import reactor.core.publisher.Mono;
  */
 public final class InMemoryLogStore implements LogStore {
 
+  /** The entries from {@link #firstIndex()} on: entry {@code i} sits at {@code i - start}. */
   private final List<LogEntry> entries = new ArrayList<>();
+
+  private long start = 1;
   private HardState hardState = HardState.INITIAL;
   private boolean closed;
 
@@ -32,30 +35,30 @@ public final class InMemoryLogStore implements LogStore {
 
   @Override
   public long firstIndex() {
-    return 1;
+    return start;
   }
 
   @Override
   public long lastIndex() {
-    return entries.size();
+    return start + entries.size() - 1;
   }
 
   @Override
   public List<LogEntry> entries(long from, long toInclusive) {
-    if (from < 1 || toInclusive > lastIndex() || from > toInclusive + 1) {
+    if (from < start || toInclusive > lastIndex() || from > toInclusive + 1) {
       throw new IndexOutOfBoundsException(
-          "range [" + from + ", " + toInclusive + "] outside [1, " + lastIndex() + "]");
+          "range [" + from + ", " + toInclusive + "] outside [" + start + ", " + lastIndex() + "]");
     }
-    return List.copyOf(entries.subList((int) from - 1, (int) toInclusive));
+    return List.copyOf(entries.subList((int) (from - start), (int) (toInclusive - start + 1)));
   }
 
   @Override
   public void append(List<LogEntry> batch) {
     ensureOpen();
     for (LogEntry e : batch) {
-      if (e.index() != entries.size() + 1) {
+      if (e.index() != lastIndex() + 1) {
         throw new IllegalArgumentException(
-            "entry " + e.index() + " does not continue the log at " + entries.size());
+            "entry " + e.index() + " does not continue the log at " + lastIndex());
       }
       entries.add(e);
     }
@@ -63,14 +66,20 @@ public final class InMemoryLogStore implements LogStore {
 
   @Override
   public void discardPrefix(long upToIndex) {
-    throw new UnsupportedOperationException("discardPrefix is not implemented yet");
+    ensureOpen();
+    if (upToIndex < start) {
+      return;
+    }
+    int drop = (int) Math.min(entries.size(), upToIndex - start + 1);
+    entries.subList(0, drop).clear();
+    start = upToIndex + 1;
   }
 
   @Override
   public void truncateSuffix(long fromIndex) {
     ensureOpen();
-    if (fromIndex <= entries.size()) {
-      entries.subList((int) Math.max(0, fromIndex - 1), entries.size()).clear();
+    if (fromIndex <= lastIndex()) {
+      entries.subList((int) Math.max(0, fromIndex - start), entries.size()).clear();
     }
   }
 

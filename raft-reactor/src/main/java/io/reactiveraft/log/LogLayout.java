@@ -88,12 +88,13 @@ final class LogLayout {
   record Cut(Segment keep, int keepEnd, List<Segment> dropped) {}
 
   private final ArrayList<Span> spans;
-  private final long startIndex;
+  private long startIndex;
   private long lastIndex;
 
   /**
    * @param startIndex the index of the first entry the log holds (or would hold)
-   * @param recovered the spans found on disk, in order and contiguous
+   * @param recovered the spans found on disk, in order and contiguous; the first may begin with
+   *     records below {@code startIndex}, which are kept only as the way to the ones after them
    */
   LogLayout(long startIndex, List<Span> recovered) {
     this.startIndex = startIndex;
@@ -159,6 +160,28 @@ final class LogLayout {
       last.truncate(fromIndex);
     }
     return new Cut(last.segment(), last.end(), dropped);
+  }
+
+  /**
+   * Forgets every entry at or before {@code upToIndex} (at least {@link #firstIndex()}): the log
+   * now starts at {@code upToIndex + 1}, and is empty there when nothing lay beyond. A segment that
+   * still holds an entry after {@code upToIndex} stays whole, its earlier records unreachable.
+   *
+   * @return the segments that hold nothing after {@code upToIndex}, in order
+   */
+  List<Segment> discardPrefix(long upToIndex) {
+    startIndex = upToIndex + 1;
+    lastIndex = Math.max(lastIndex, upToIndex);
+    int drop = 0;
+    while (drop < spans.size() && spans.get(drop).lastIndex() <= upToIndex) {
+      drop++;
+    }
+    List<Segment> obsolete = new ArrayList<>(drop);
+    for (Span s : spans.subList(0, drop)) {
+      obsolete.add(s.segment());
+    }
+    spans.subList(0, drop).clear();
+    return obsolete;
   }
 
   /** The span holding {@code index}, which must be within the log. */

@@ -31,6 +31,10 @@ record LogMetadata(
     return new LogMetadata(sequence, term, votedFor, index, logStartIndex);
   }
 
+  LogMetadata withLogStartIndex(long index) {
+    return new LogMetadata(sequence, term, votedFor, durableIndex, index);
+  }
+
   LogMetadata withSequence(long next) {
     return new LogMetadata(next, term, votedFor, durableIndex, logStartIndex);
   }

@@ -25,6 +25,12 @@ import org.slf4j.LoggerFactory;
  *       allow truncation.
  * </ul>
  *
+ * <p>The log start comes from the metadata (1 until a prefix is discarded). Segments wholly below
+ * it are deleted unread: a compaction records the start first and deletes them afterwards, so a
+ * crash in between leaves them behind. The segment holding the start is scanned from its first
+ * record, because only the records before the start lead to the start's offset; they are not part
+ * of the log, and a segment whose valid records end before the start held nothing but them.
+ *
  * <p>Repair, in an order that is itself crash-safe: lower the watermark if corruption is being
  * truncated; zero every non-zero byte after the end of the last record of the tail segment and
  * force, so that nothing written by the crashed run can surface after a later crash; delete the
@@ -91,15 +97,45 @@ final class LogRecovery {
     metadata.force();
     LogMetadata meta = metadata.current();
     long watermark = meta.durableIndex();
+    long start = meta.logStartIndex();
     List<LogLayout.Span> spans = new ArrayList<>();
-    long expected = meta.logStartIndex();
+    List<Segment> belowStart = new ArrayList<>();
+    long expected = start;
     long lastTerm = 0;
     Damage damage = null;
-    for (Segment segment : segments) {
+    Damage beforeStart = null;
+    for (int i = 0; i < segments.size(); i++) {
+      Segment segment = segments.get(i);
+      boolean startsBelow = segment.firstIndex() < start;
+      if (startsBelow && i + 1 < segments.size() && segments.get(i + 1).firstIndex() <= start) {
+        // Wholly below the start: a compaction recorded the start and crashed before deleting it.
+        // Its records are never read, so nothing in it can be damage.
+        belowStart.add(segment);
+        continue;
+      }
       String badHeader = segment.checkHeader();
       if (badHeader != null) {
         damage = new Damage(segment, 0, badHeader);
         break;
+      }
+      if (startsBelow) {
+        // The segment that may hold the start: its earlier records are scanned only to find the
+        // start's offset. When its valid records end before the start, it held only the discarded
+        // prefix (possibly never forced, so torn), and the log is empty so far.
+        Scan scan = scan(segment, segment.firstIndex(), 0, start);
+        if (scan.span().lastIndex() < start) {
+          belowStart.add(segment);
+          beforeStart = scan.damage();
+          continue;
+        }
+        spans.add(scan.span());
+        expected = scan.span().lastIndex() + 1;
+        lastTerm = scan.lastTerm();
+        if (scan.damage() != null) {
+          damage = scan.damage();
+          break;
+        }
+        continue;
       }
       if (segment.firstIndex() != expected) {
         damage =
@@ -112,7 +148,7 @@ final class LogRecovery {
                     + (expected - 1));
         break;
       }
-      Scan scan = scan(segment, expected, lastTerm);
+      Scan scan = scan(segment, expected, lastTerm, start);
       spans.add(scan.span());
       expected = scan.span().lastIndex() + 1;
       lastTerm = scan.lastTerm();
@@ -124,7 +160,7 @@ final class LogRecovery {
     long last = expected - 1;
 
     if (last < watermark) {
-      Damage where = damage;
+      Damage where = damage != null ? damage : beforeStart;
       if (where == null) {
         where =
             spans.isEmpty()
@@ -186,8 +222,15 @@ final class LogRecovery {
     }
     List<Segment> kept = new ArrayList<>();
     spans.forEach(s -> kept.add(s.segment()));
+    // Below the start first, oldest first: a crash part way leaves the remaining ones contiguous.
+    for (Segment segment : belowStart) {
+      log.info(
+          "deleting {}: it lies below the log start {}", dir.describe(segment.fileName()), start);
+      segment.retire();
+      dir.delete(segment.fileName());
+    }
     for (Segment segment : segments) {
-      if (!kept.contains(segment)) {
+      if (!kept.contains(segment) && !belowStart.contains(segment)) {
         log.info("deleting {}: it lies after the end of the log", dir.describe(segment.fileName()));
         segment.retire();
         dir.delete(segment.fileName());
@@ -208,8 +251,13 @@ final class LogRecovery {
     return new Result(spans, last, lastTerm);
   }
 
-  /** Reads the records of one segment until its end or the first invalid one. */
-  private Scan scan(Segment segment, long firstIndex, long previousTerm) {
+  /**
+   * Reads the records of one segment until its end or the first invalid one. Terms are checked only
+   * from the record after {@code start} on: the records before it left the log, the entries that
+   * follow a compaction (or a truncation of everything after it) may carry any term, and an earlier
+   * start may have left such a drop among the records below this one.
+   */
+  private Scan scan(Segment segment, long firstIndex, long previousTerm, long start) {
     int capacity = segment.capacity();
     int[] offsets = new int[1024];
     int count = 0;
@@ -229,7 +277,8 @@ final class LogRecovery {
         break;
       }
       at = load(segment, position, RecordCodec.PREFIX_SIZE + body);
-      String problem = RecordCodec.validate(buffer, at, body, expected, term, crc);
+      long minTerm = expected <= start ? 0 : term;
+      String problem = RecordCodec.validate(buffer, at, body, expected, minTerm, crc);
       if (problem != null) {
         damage = new Damage(segment, position, problem);
         break;

@@ -26,8 +26,11 @@ import reactor.core.publisher.Sinks;
  * every operation submitted before it (and possibly some after).
  *
  * <p>Order of a flush: force the dirty ranges of the segments, then raise the watermark in the
- * metadata file (forced). Only then do flushes complete, so everything at or below the watermark
- * was durable before the watermark said so.
+ * metadata file (forced), together with a new log start if a prefix was discarded, then delete the
+ * segments wholly below that start and sync the directory. Only then do flushes complete, so
+ * everything at or below the watermark was durable before the watermark said so, and no segment
+ * goes before the start that makes it unnecessary is durable (a crash in between would otherwise
+ * leave a gap between the recorded start and the first segment left).
  *
  * <p>Failure: the first exception fails the store ({@link FailureLatch}): that turn's flushes and
  * every later one fail with it, nothing is retried. Flushes and barriers complete on this thread;
@@ -62,6 +65,11 @@ final class LogWriter implements Runnable {
   private ByteBuffer scratch = ByteBuffer.allocate(SCRATCH_SIZE).order(ByteOrder.LITTLE_ENDIAN);
   private long writtenIndex;
   private long durableIndex;
+  private long startIndex;
+  private long durableStartIndex;
+
+  /** Segments wholly below {@link #startIndex}, deleted once it is durable; in order. */
+  private final List<Segment> obsolete = new ArrayList<>();
 
   /**
    * @param segments the segments recovery opened, in order
@@ -80,6 +88,8 @@ final class LogWriter implements Runnable {
     this.live.addAll(segments);
     this.writtenIndex = lastIndex;
     this.durableIndex = metadata.current().durableIndex();
+    this.startIndex = metadata.current().logStartIndex();
+    this.durableStartIndex = startIndex;
     this.thread = new Thread(this, threadName);
     thread.setDaemon(true);
   }
@@ -173,11 +183,20 @@ final class LogWriter implements Runnable {
         append(append);
       } else if (op instanceof WriteOp.Truncate truncate) {
         truncate(truncate);
+      } else if (op instanceof WriteOp.DiscardPrefix discard) {
+        discardPrefix(discard);
       }
       completedSequence = op.sequence();
     } catch (IOException | RuntimeException | Error e) {
-      fail(op instanceof WriteOp.Append ? "appending" : "truncating", e);
+      fail(describe(op), e);
     }
+  }
+
+  private static String describe(WriteOp op) {
+    if (op instanceof WriteOp.Append) {
+      return "appending";
+    }
+    return op instanceof WriteOp.Truncate ? "truncating" : "discarding a log prefix";
   }
 
   /** Records the failure with what was being done, keeping the OS's message. */
@@ -270,6 +289,18 @@ final class LogWriter implements Runnable {
     writtenIndex = Math.min(writtenIndex, newLast);
   }
 
+  /**
+   * Only notes the new start: it becomes durable with the next watermark, in one metadata write,
+   * and the segments it makes obsolete wait for that write. Nothing is forced here, so discarding
+   * costs the caller no IO of its own. When the whole log went, it continues at the new start, so
+   * the watermark may move up to the entry before it.
+   */
+  private void discardPrefix(WriteOp.DiscardPrefix op) {
+    startIndex = op.startIndex();
+    writtenIndex = Math.max(writtenIndex, startIndex - 1);
+    obsolete.addAll(op.obsolete());
+  }
+
   private void groupCommit() {
     if (failure.failure() == null) {
       String doing = "forcing";
@@ -280,12 +311,19 @@ final class LogWriter implements Runnable {
         }
         dirty.clear();
         lastDirty = null;
-        if (writtenIndex != durableIndex) {
+        if (startIndex != durableStartIndex) {
+          doing = "saving the log start " + startIndex + " and the durable index " + writtenIndex;
+          metadata.saveLogStart(startIndex, writtenIndex);
+          durableStartIndex = startIndex;
+          durableIndex = writtenIndex;
+        } else if (writtenIndex != durableIndex) {
           doing = "saving the durable index " + writtenIndex;
           metadata.saveDurableIndex(writtenIndex);
           durableIndex = writtenIndex;
         }
-      } catch (RuntimeException | Error e) {
+        doing = "deleting segments below the log start " + durableStartIndex;
+        deleteObsolete();
+      } catch (IOException | RuntimeException | Error e) {
         fail(doing, e);
       }
     }
@@ -293,6 +331,25 @@ final class LogWriter implements Runnable {
       complete(done);
     }
     waiting.clear();
+  }
+
+  /**
+   * Deletes the segments below the durable start, oldest first, so a crash part way leaves the rest
+   * contiguous. Each is unmapped once no reader holds it (the store stopped handing it to readers
+   * when it discarded the prefix), and deleted right away: removing a mapped file is safe.
+   */
+  private void deleteObsolete() throws IOException {
+    if (obsolete.isEmpty()) {
+      return;
+    }
+    for (Segment s : obsolete) {
+      live.remove(s);
+      s.retire();
+      dir.delete(s.fileName());
+      log.debug("deleted log segment {}: below the log start {}", s, durableStartIndex);
+    }
+    obsolete.clear();
+    dir.syncDirectory();
   }
 
   /** Signals a waiting caller; its callbacks run here, and must not take this thread down. */

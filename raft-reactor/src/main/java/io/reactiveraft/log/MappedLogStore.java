@@ -22,15 +22,16 @@ import reactor.core.publisher.Sinks;
  *
  * <p>Threading: every method is thread-safe (they synchronize on the store, so a caller may hold
  * its monitor to make several calls atomic, e.g. choose an index, append and flush), and meant to
- * be called from one event loop. {@link #append} and {@link #truncateSuffix} only plan and queue;
- * the store's own IO thread (a daemon named {@code raft-log-<directory>}) copies records into the
- * mapping, zeros and forces, so page faults and fsyncs never run on the caller's thread. {@link
- * #saveHardState} forces the metadata file on the caller's thread, because the SPI requires it
- * durable on return. Reads are served from a cache of recent entries and from the mapping, on the
- * caller's thread.
+ * be called from one event loop. {@link #append}, {@link #truncateSuffix} and {@link
+ * #discardPrefix} only plan and queue; the store's own IO thread (a daemon named {@code
+ * raft-log-<directory>}) copies records into the mapping, zeros and forces, so page faults and
+ * fsyncs never run on the caller's thread. {@link #saveHardState} forces the metadata file on the
+ * caller's thread, because the SPI requires it durable on return. Reads are served from a cache of
+ * recent entries and from the mapping, on the caller's thread.
  *
  * <p>Durability: {@link #flush} completes, on the IO thread, once every earlier append and
- * truncation is forced (group commit: one force serves every flush queued meanwhile).
+ * truncation is forced and every earlier discarded prefix is recorded (group commit: one force
+ * serves every flush queued meanwhile).
  *
  * <p>Failure: the first failed write or force fails that flush and every later call that writes
  * (fail-stop, never retried); reads keep working.
@@ -306,6 +307,30 @@ public final class MappedLogStore implements LogStore {
   }
 
   /**
+   * Forgets every entry at or before {@code upToIndex} now and queues the new start; returns
+   * without IO. The next flush records the start in the metadata file together with the watermark,
+   * and only then deletes the segments that hold nothing after {@code upToIndex}; the segment that
+   * holds {@code upToIndex + 1} stays whole. When nothing lies after {@code upToIndex}, the next
+   * append starts a new segment named after {@code upToIndex + 1}, and may carry any term.
+   *
+   * @throws IllegalStateException when the store is closed or failed
+   */
+  @Override
+  public synchronized void discardPrefix(long upToIndex) {
+    ensureWritable();
+    if (upToIndex < layout.firstIndex()) {
+      return;
+    }
+    if (upToIndex >= layout.lastIndex()) {
+      // An empty log has no last term to continue, exactly as after truncating everything.
+      lastTerm = 0;
+    }
+    List<Segment> obsolete = layout.discardPrefix(upToIndex);
+    cache.discardBefore(upToIndex + 1);
+    writer.submit(new WriteOp.DiscardPrefix(++sequence, upToIndex + 1, obsolete));
+  }
+
+  /**
    * Forgets every entry at or after {@code fromIndex} now and queues the truncation; the IO thread
    * lowers the watermark, zeros and forces the discarded records, and deletes later segments before
    * anything queued after it is written. Returns without IO, except that the term of the new last
@@ -313,11 +338,6 @@ public final class MappedLogStore implements LogStore {
    *
    * @throws IllegalStateException when the store is closed or failed
    */
-  @Override
-  public void discardPrefix(long upToIndex) {
-    throw new UnsupportedOperationException("discardPrefix is not implemented yet");
-  }
-
   @Override
   public synchronized void truncateSuffix(long fromIndex) {
     ensureWritable();

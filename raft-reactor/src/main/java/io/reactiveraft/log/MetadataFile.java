@@ -28,9 +28,10 @@ import org.slf4j.LoggerFactory;
  *  52  ...   vote, UTF-8
  * </pre>
  *
- * <p>A watermark update writes the older slot only (one force). A term or vote change writes both
- * slots, one after the other, each forced: afterwards both hold it, so losing either slot to a bit
- * flip can never bring back an older term or vote, which could let the node vote twice in a term.
+ * <p>A watermark update writes the older slot only (one force), and so does a new log start, which
+ * always travels with the watermark. A term or vote change writes both slots, one after the other,
+ * each forced: afterwards both hold it, so losing either slot to a bit flip can never bring back an
+ * older term or vote, which could let the node vote twice in a term.
  *
  * <p>Threading: every method is synchronized (the event loop saves term and vote, the IO thread the
  * watermark). Durability: each save returns once forced. A failed write poisons the file: every
@@ -175,6 +176,15 @@ final class MetadataFile {
   /** Saves the durable watermark into the older slot; durable on return. */
   synchronized void saveDurableIndex(long durableIndex) {
     writeSlot(current.withDurableIndex(durableIndex));
+  }
+
+  /**
+   * Saves a new log start together with the durable watermark, in one slot write (one force), so
+   * that no crash can leave the start of one state next to the watermark of another; durable on
+   * return. Only the IO thread moves the start, after it has forced what the watermark covers.
+   */
+  synchronized void saveLogStart(long logStartIndex, long durableIndex) {
+    writeSlot(current.withLogStartIndex(logStartIndex).withDurableIndex(durableIndex));
   }
 
   private void writeSlot(LogMetadata next) {

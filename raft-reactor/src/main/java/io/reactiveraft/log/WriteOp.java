@@ -24,6 +24,12 @@ sealed interface WriteOp {
   record Truncate(long sequence, long fromIndex, Segment keep, int keepEnd, List<Segment> dropped)
       implements WriteOp {}
 
+  /**
+   * The log now starts at {@code startIndex}: record it durably with the next watermark, and only
+   * then delete the {@code obsolete} segments, which hold nothing at or after it.
+   */
+  record DiscardPrefix(long sequence, long startIndex, List<Segment> obsolete) implements WriteOp {}
+
   /** Complete {@code done} once everything submitted before is durable. */
   record Flush(long sequence, Sinks.Empty<Void> done) implements WriteOp {}
 

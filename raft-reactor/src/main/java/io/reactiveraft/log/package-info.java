@@ -23,12 +23,18 @@
  * dirty ranges ({@code msync}), then raises the durable watermark in the metadata file, then
  * completes. Creating, renaming and deleting a file syncs the directory. A truncation lowers the
  * watermark, zeros the discarded records and forces the zeros, and deletes later segments, before
- * anything queued after it is written.
+ * anything queued after it is written. A discarded prefix moves the log start: the next flush
+ * records it in the metadata file in the same write as the watermark, and only then deletes the
+ * segments wholly below it and syncs the directory, so no crash can leave a gap between the
+ * recorded start and the first segment. A log may therefore begin in the middle of a segment, or in
+ * a segment named far beyond the last one when everything was discarded.
  *
  * <h2>Recovery</h2>
  *
  * See {@link io.reactiveraft.log.LogRecovery}: damage at or above the watermark is a torn tail and
  * is truncated; damage below it is corruption and the store refuses to open, naming the file and
- * offset ({@link io.reactiveraft.log.LogCorruptedException}).
+ * offset ({@link io.reactiveraft.log.LogCorruptedException}). Recovery begins at the recorded log
+ * start: segments wholly below it are deleted unread, and records below it in the segment that
+ * holds it are not part of the log.
  */
 package io.reactiveraft.log;

@@ -10,19 +10,22 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
  * Crashes at every persistence point, at page level. A store runs random appends, truncations,
- * flushes and term/vote saves on a {@link PageCacheDirectory}; the machine stops at a random
- * mutating call (half the time just after an acknowledgement); a reboot keeps the durable pages
- * plus a random subset of the dirty ones (holes included) and a random prefix of the unsynced
- * directory changes; sometimes the recovery itself is cut short by a second crash. The reopened
- * store must hold:
+ * discarded prefixes, flushes and term/vote saves on a {@link PageCacheDirectory}; the machine
+ * stops at a random mutating call (half the time just after an acknowledgement); a reboot keeps the
+ * durable pages plus a random subset of the dirty ones (holes included) and a random prefix of the
+ * unsynced directory changes; sometimes the recovery itself is cut short by a second crash. The
+ * reopened store must hold:
  *
  * <ul>
- *   <li>every entry acknowledged by a completed flush, unless a later truncation removed it;
+ *   <li>every entry acknowledged by a completed flush, unless a later truncation removed it or a
+ *       discarded prefix holds it;
+ *   <li>the log start recorded by that flush or a later one;
  *   <li>a log that is a prefix of some state the log had since that flush: no half-applied
  *       truncation, no old-term record reappearing past a truncation, no invented record;
  *   <li>the last saved term and vote (or the one being saved at the crash).
@@ -68,7 +71,7 @@ class LogCrashRecoveryTest {
             .cacheSize(random.nextInt(4))
             .build();
     PageCacheDirectory disk = new PageCacheDirectory();
-    History history = new History(List.of());
+    History history = new History(1, List.of());
     HardState[] allowedHardStates = {HardState.INITIAL, HardState.INITIAL};
     for (int life = 0; life < LIVES; life++) {
       long lifeSeed = seed * 31 + life;
@@ -151,20 +154,21 @@ class LogCrashRecoveryTest {
       MappedLogStore store = MappedLogStore.open(dir, options, "crash");
       start = dir.operations();
       try {
-        List<LogEntry> recovered = store.entries(store.firstIndex(), store.lastIndex());
+        long first = store.firstIndex();
+        List<LogEntry> recovered = store.entries(first, store.lastIndex());
         if (expected != null) {
-          expected.check(recovered);
+          expected.check(first, recovered);
           assertThat(store.hardState()).isIn((Object[]) expectedHardStates);
         }
         // Opening makes what it recovered durable: from here on it counts as acknowledged.
-        history = new History(recovered);
+        history = new History(first, recovered);
         savedHardState = store.hardState();
         savingHardState = savedHardState;
         term = recovered.isEmpty() ? 1 : recovered.get(recovered.size() - 1).term();
         if (expected != null) {
           // New records the size of those the crash lost land exactly on any leftovers of them.
           for (LogEntry e : expected.last()) {
-            if (e.index() > recovered.size()) {
+            if (e != null && e.index() > store.lastIndex()) {
               truncatedSizes.put(e.index(), e.payload().length);
             }
           }
@@ -211,10 +215,19 @@ class LogCrashRecoveryTest {
         }
         // A new leader's entries may carry a lower term than the ones they replace (its log can
         // hold entries of an older term), so term order alone cannot expose a leftover record.
-        long keptTerm = from > 1 ? store.entries(from - 1, from - 1).get(0).term() : 1;
+        long keptTerm =
+            from > store.firstIndex() ? store.entries(from - 1, from - 1).get(0).term() : 1;
         term = keptTerm + random.nextInt(3);
         store.truncateSuffix(from);
         history.truncated(from);
+        store.written().block(WAIT);
+      } else if (dice < 65) {
+        // A snapshot covers a prefix: mostly inside the log, sometimes all of it and beyond (the
+        // log then continues past it), sometimes below its start (nothing happens).
+        long first = store.firstIndex();
+        long upTo = first - 2 + random.nextInt((int) (store.lastIndex() - first) + 5);
+        store.discardPrefix(upTo);
+        history.discarded(upTo);
         store.written().block(WAIT);
       } else if (dice < 88) {
         int state = history.current();
@@ -243,14 +256,24 @@ class LogCrashRecoveryTest {
     }
   }
 
-  /** Every state the log went through, and which of them a completed flush acknowledged. */
+  /**
+   * Every state the log went through, and which of them a completed flush acknowledged. A state
+   * lists the entries from index 1 (null where the log never held one: it continued past a
+   * discarded prefix), and the index where the log starts; a discarded prefix keeps its entries,
+   * because a restart before the next flush may find them again.
+   */
   private static final class History {
-    private final List<List<LogEntry>> states = new ArrayList<>();
+    private record State(long start, List<LogEntry> entries) {}
+
+    private final List<State> states = new ArrayList<>();
     private int acknowledged;
 
-    /** A history starting from a durable log. */
-    History(List<LogEntry> durable) {
-      states.add(List.copyOf(durable));
+    /** A history starting from a durable log that starts at {@code start}. */
+    History(long start, List<LogEntry> durable) {
+      List<LogEntry> entries = new ArrayList<>();
+      pad(entries, start - 1);
+      entries.addAll(durable);
+      states.add(new State(start, entries));
     }
 
     int current() {
@@ -258,45 +281,79 @@ class LogCrashRecoveryTest {
     }
 
     List<LogEntry> last() {
-      return states.get(current());
+      return states.get(current()).entries();
     }
 
     void appended(List<LogEntry> batch) {
-      List<LogEntry> next = new ArrayList<>(states.get(current()));
+      State last = states.get(current());
+      List<LogEntry> next = new ArrayList<>(last.entries());
       next.addAll(batch);
-      states.add(next);
+      states.add(new State(last.start(), next));
     }
 
     void truncated(long fromIndex) {
-      List<LogEntry> last = states.get(current());
-      states.add(new ArrayList<>(last.subList(0, (int) Math.min(last.size(), fromIndex - 1))));
+      State last = states.get(current());
+      List<LogEntry> kept = last.entries();
+      states.add(
+          new State(
+              last.start(),
+              new ArrayList<>(kept.subList(0, (int) Math.min(kept.size(), fromIndex - 1)))));
+    }
+
+    void discarded(long upToIndex) {
+      State last = states.get(current());
+      if (upToIndex < last.start()) {
+        return;
+      }
+      List<LogEntry> next = new ArrayList<>(last.entries());
+      pad(next, upToIndex);
+      states.add(new State(upToIndex + 1, next));
     }
 
     void acknowledged(int state) {
       acknowledged = Math.max(acknowledged, state);
     }
 
-    void check(List<LogEntry> recovered) {
-      List<LogEntry> acked = states.get(acknowledged);
-      int floor = acked.size();
+    void check(long recoveredStart, List<LogEntry> recovered) {
+      State acked = states.get(acknowledged);
+      List<LogEntry> ackedEntries = acked.entries();
+      long recoveredLast = recoveredStart - 1 + recovered.size();
+      int floor = ackedEntries.size();
       boolean prefixOfSomeState = false;
+      boolean startOfSomeState = false;
       for (int j = acknowledged; j < states.size(); j++) {
-        List<LogEntry> s = states.get(j);
-        floor = Math.min(floor, commonPrefix(acked, s));
+        State s = states.get(j);
+        floor = Math.min(floor, commonPrefix(ackedEntries, s.entries()));
+        startOfSomeState |= s.start() == recoveredStart;
         prefixOfSomeState |=
-            recovered.size() <= s.size() && commonPrefix(recovered, s) == recovered.size();
+            recoveredLast <= s.entries().size()
+                && recovered.equals(
+                    s.entries().subList((int) recoveredStart - 1, (int) recoveredLast));
       }
-      assertThat(recovered.size())
-          .as("entries acknowledged durable and never truncated: %s", acked.subList(0, floor))
+      assertThat(startOfSomeState)
+          .as(
+              "recovered log start %d is the start at or after the last acknowledgement (%d)",
+              recoveredStart, acked.start())
+          .isTrue();
+      assertThat(recoveredLast)
+          .as(
+              "entries acknowledged durable and never truncated: %s",
+              ackedEntries.subList(0, floor))
           .isGreaterThanOrEqualTo(floor);
       assertThat(prefixOfSomeState)
           .as("recovered log %s is a prefix of a state since the last acknowledgement", recovered)
           .isTrue();
     }
 
+    private static void pad(List<LogEntry> entries, long upToIndex) {
+      while (entries.size() < upToIndex) {
+        entries.add(null);
+      }
+    }
+
     private static int commonPrefix(List<LogEntry> a, List<LogEntry> b) {
       int n = 0;
-      while (n < a.size() && n < b.size() && a.get(n).equals(b.get(n))) {
+      while (n < a.size() && n < b.size() && Objects.equals(a.get(n), b.get(n))) {
         n++;
       }
       return n;
