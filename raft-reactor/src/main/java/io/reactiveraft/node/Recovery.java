@@ -69,8 +69,9 @@ final class Recovery {
       if (last > s) {
         store.truncateSuffix(s + 1);
       }
+      // Durable with the node's first flush; a crash before it finds the same log, and decides
+      // the same again.
       store.discardPrefix(s);
-      store.flush().block();
     }
     // A log that continues the snapshot may reach back before it (the store keeps one snapshot
     // interval more, for a fallback like this one); the core holds only what follows it.

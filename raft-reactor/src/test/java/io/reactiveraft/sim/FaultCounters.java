@@ -25,7 +25,10 @@ final class FaultCounters {
     PARTITION_HEALED,
     ELECTION,
     TRUNCATION,
-    STALE_MESSAGE
+    STALE_MESSAGE,
+    SNAPSHOT_TAKEN,
+    SNAPSHOT_SENT,
+    SNAPSHOT_RESTORED
   }
 
   private final Map<Kind, Long> counts = new EnumMap<>(Kind.class);

@@ -51,13 +51,18 @@ final class Invariants {
         continue;
       }
       for (int i = 0; i < commit; i++) {
+        if (log.get(i) == null) {
+          continue; // compacted: this node's snapshot covers it
+        }
         if (i < committed.size()) {
           if (!same(committed.get(i), log.get(i))) {
             violation(n.id + " committed " + log.get(i) + " where " + committed.get(i) + " was");
             break;
           }
-        } else {
+        } else if (i == committed.size()) {
           committed.add(log.get(i));
+        } else {
+          break; // a gap another node's log fills
         }
       }
     }
@@ -107,7 +112,9 @@ final class Invariants {
     int holders = 0;
     for (io.reactiveraft.Member voter : c.voters()) {
       List<LogEntry> durable = cluster.nodes.get(voter.id()).disk.durableLog();
-      if (durable.size() >= entry.index() && same(durable.get((int) entry.index() - 1), entry)) {
+      LogEntry held =
+          durable.size() >= entry.index() ? durable.get((int) entry.index() - 1) : entry;
+      if (durable.size() >= entry.index() && (held == null || same(held, entry))) {
         holders++;
       }
     }
@@ -119,13 +126,13 @@ final class Invariants {
     List<LogEntry> lb = b.disk.currentLog();
     int highest = -1;
     for (int i = Math.min(la.size(), lb.size()) - 1; i >= 0; i--) {
-      if (la.get(i).term() == lb.get(i).term()) {
-        highest = i;
+      if (la.get(i) == null || lb.get(i) == null || la.get(i).term() == lb.get(i).term()) {
+        highest = i; // a compacted entry is committed, so the logs agree up to it
         break;
       }
     }
     for (int i = 0; i <= highest; i++) {
-      if (!same(la.get(i), lb.get(i))) {
+      if (la.get(i) != null && lb.get(i) != null && !same(la.get(i), lb.get(i))) {
         violation(
             "log matching: "
                 + a.id
@@ -148,7 +155,7 @@ final class Invariants {
       List<LogEntry> log = n.disk.currentLog();
       // What was committed before it won must be in its log; check what is known committed.
       for (int i = 0; i < committed.size(); i++) {
-        if (i >= log.size() || !same(log.get(i), committed.get(i))) {
+        if (i >= log.size() || (log.get(i) != null && !same(log.get(i), committed.get(i)))) {
           Optional<RaftStatus> s = cluster.status(c.leader());
           if (s.isPresent() && s.get().term() == c.term()) {
             violation(
@@ -218,6 +225,9 @@ final class Invariants {
 
   private static io.reactiveraft.ClusterConfiguration latestConfiguration(List<LogEntry> log) {
     for (int i = log.size() - 1; i >= 0; i--) {
+      if (log.get(i) == null) {
+        return null; // older ones are compacted: the snapshot knows, this check does not
+      }
       if (log.get(i).type() == EntryType.CONFIGURATION) {
         return io.reactiveraft.core.ConfigurationCodec.decode(log.get(i).payload());
       }

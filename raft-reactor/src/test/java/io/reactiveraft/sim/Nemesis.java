@@ -8,6 +8,7 @@ import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.message.VoteRequest;
 import io.reactiveraft.message.VoteResponse;
 import io.reactiveraft.sim.FaultCounters.Kind;
+import io.reactiveraft.snapshot.InMemorySnapshotStore;
 import io.reactiveraft.transport.local.LinkRule;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -235,6 +236,7 @@ final class Nemesis {
                 paused.remove(id);
                 cluster.crash(id);
                 cluster.nodes.get(id).disk.wipe();
+                cluster.nodes.get(id).snapshots = new InMemorySnapshotStore();
               });
     } else {
       changing = false;

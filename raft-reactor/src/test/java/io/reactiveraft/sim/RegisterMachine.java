@@ -1,6 +1,10 @@
 package io.reactiveraft.sim;
 
 import io.reactiveraft.StateMachine;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -66,5 +70,50 @@ final class RegisterMachine implements StateMachine<String, String> {
 
   List<String> applied() {
     return applied;
+  }
+
+  /** The registers and the history of applied commands, one per line after a count. */
+  @Override
+  public Snapshot snapshot() {
+    Map<String, String> valuesNow = Map.copyOf(values);
+    List<String> appliedNow = List.copyOf(applied);
+    return out -> {
+      DataOutputStream data = new DataOutputStream(out);
+      data.writeInt(valuesNow.size());
+      for (Map.Entry<String, String> e : new java.util.TreeMap<>(valuesNow).entrySet()) {
+        data.writeUTF(e.getKey());
+        data.writeUTF(e.getValue());
+      }
+      data.writeInt(appliedNow.size());
+      for (String command : appliedNow) {
+        data.writeUTF(command);
+      }
+      data.flush();
+    };
+  }
+
+  @Override
+  public void restoreSnapshot(InputStream in) throws IOException {
+    DataInputStream data = new DataInputStream(in);
+    Map<String, String> restoredValues = new HashMap<>();
+    for (int i = data.readInt(); i > 0; i--) {
+      restoredValues.put(data.readUTF(), data.readUTF());
+    }
+    List<String> restoredApplied = new ArrayList<>();
+    for (int i = data.readInt(); i > 0; i--) {
+      restoredApplied.add(data.readUTF());
+    }
+    values.clear();
+    values.putAll(restoredValues);
+    applied.clear();
+    applied.addAll(restoredApplied);
+    restores++;
+  }
+
+  private int restores;
+
+  /** How many times its state was replaced by a snapshot. */
+  int restores() {
+    return restores;
   }
 }

@@ -12,6 +12,7 @@ import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.message.VoteResponse;
 import io.reactiveraft.node.ReactiveRaft;
+import io.reactiveraft.snapshot.InMemorySnapshotStore;
 import io.reactiveraft.testing.StringCodec;
 import io.reactiveraft.transport.local.LinkRule;
 import io.reactiveraft.transport.local.LocalNetwork;
@@ -39,6 +40,10 @@ final class SimCluster implements AutoCloseable {
     final PausableScheduler scheduler;
     RaftNode<String, String> node;
     RegisterMachine machine;
+
+    /** Its snapshots: committed ones survive crashes, as the disk's forced writes do. */
+    InMemorySnapshotStore snapshots = new InMemorySnapshotStore();
+
     int incarnation;
     long lastCommit;
 
@@ -99,6 +104,8 @@ final class SimCluster implements AutoCloseable {
   /** Every message's delay; a slow network in some runs. */
   final LinkRule baseLatency;
 
+  final int snapshotThreshold;
+
   SimCluster(int size, long seed, SplittableRandom random, FaultCounters counters) {
     this.seed = seed;
     this.random = random;
@@ -114,6 +121,8 @@ final class SimCluster implements AutoCloseable {
             : LinkRule.delay(null, null, null, Duration.ofNanos(200_000), Duration.ofMillis(2));
     this.readMode = ReadMode.values()[random.nextInt(ReadMode.values().length)];
     this.forwarding = random.nextBoolean();
+    // Snapshots often enough that followers catch up through them and nodes restart from them.
+    this.snapshotThreshold = new int[] {10, 40, 150, 1_000_000}[random.nextInt(4)];
     boolean skewed = random.nextBoolean();
     // Leases trust clocks: within the configured drift bound (10 %), two clocks at +-4 % stay
     // safe; the other modes get the wild skew.
@@ -147,6 +156,11 @@ final class SimCluster implements AutoCloseable {
             .self(id)
             .transport(network.transport(id))
             .logStore(n.disk.open())
+            .snapshotStore(n.snapshots)
+            .snapshotThreshold(snapshotThreshold)
+            .snapshotChunkBytes(1024)
+            .logHistory(2)
+            .ioScheduler(n.scheduler)
             .stateMachine(n.machine)
             .codec(new StringCodec())
             .scheduler(n.scheduler)
@@ -169,6 +183,9 @@ final class SimCluster implements AutoCloseable {
             .randomSeed(seed * 1_000_003L + id.hashCode() * 31L + n.incarnation)
             .build();
     RaftNode<String, String> node = ReactiveRaft.start(config);
+    if (n.machine.restores() > 0) {
+      counters.add(FaultCounters.Kind.SNAPSHOT_RESTORED);
+    }
     n.node = node;
     node.leaderChanges().subscribe(this::onLeaderChange);
     node.events().subscribe(e -> onEvent(n, e), e -> violations.add(id + " stopped itself: " + e));
@@ -251,13 +268,20 @@ final class SimCluster implements AutoCloseable {
   private final Map<String, Long> commitAtElection = new LinkedHashMap<>();
 
   private void observe(RaftMessage m) {
+    if (m instanceof io.reactiveraft.message.InstallSnapshotRequest r && r.last()) {
+      counters.add(FaultCounters.Kind.SNAPSHOT_SENT);
+    }
     if (m instanceof AppendEntriesRequest r) {
       checkCommitRule(r);
     }
     if (m instanceof AppendEntriesResponse r && r.success() && r.matchIndex() > 0) {
       // A follower acknowledges only what it has made durable (thesis 10.2.1).
       SimNode follower = nodes.get(r.from());
-      if (!follower.disk.durablyHolds(r.matchIndex())) {
+      // A durable snapshot holds what it covers: a follower may apply, snapshot and acknowledge
+      // committed entries before its log's own copy of them is forced.
+      boolean inSnapshot =
+          follower.snapshots.list().stream().anyMatch(x -> x.index() >= r.matchIndex());
+      if (!follower.disk.durablyHolds(r.matchIndex()) && !inSnapshot) {
         violations.add(
             r.from()
                 + " acknowledged index "
@@ -307,6 +331,9 @@ final class SimCluster implements AutoCloseable {
   }
 
   private void onEvent(SimNode n, RaftEvent e) {
+    if (e instanceof RaftEvent.SnapshotTaken) {
+      counters.add(FaultCounters.Kind.SNAPSHOT_TAKEN);
+    }
     if (e instanceof RaftEvent.MessageReceived m
         && m.message().term() < n.disk.hardState().currentTerm()) {
       counters.add(FaultCounters.Kind.STALE_MESSAGE);

@@ -17,11 +17,17 @@ import reactor.core.scheduler.Scheduler;
  *
  * <p>A flush completes after a random fsync delay on the simulation's clock, and makes durable what
  * was written before it was asked for.
+ *
+ * <p>Logs are lists from index 1. An entry discarded because a snapshot covers it is a null: the
+ * invariant checks treat it as committed and durable (the snapshot that covers it is).
  */
 final class SimDisk {
 
-  /** A write since the last durable point: an append of one entry, or a truncation. */
-  private record Write(long seq, LogEntry append, long truncateFrom) {}
+  /**
+   * A write since the last durable point: an append of one entry, a truncation from {@code
+   * truncateFrom}, or (with {@code discardUpTo} > 0) a discarded prefix.
+   */
+  private record Write(long seq, LogEntry append, long truncateFrom, long discardUpTo) {}
 
   private final String nodeId;
   private final Scheduler scheduler;
@@ -90,25 +96,32 @@ final class SimDisk {
     if (index < 1 || durable.size() < index) {
       return false;
     }
-    LogEntry atIndex = durable.get((int) index - 1);
+    boolean held = true; // a null (compacted) entry is held by a durable snapshot
     for (Write w : unforced) {
       if (w.append != null && w.append.index() == index) {
         return false; // rewritten since, and the rewrite is not durable yet
       }
-      if (w.append == null && w.truncateFrom <= index) {
-        atIndex = null;
+      if (w.append == null && w.discardUpTo == 0 && w.truncateFrom <= index) {
+        held = false;
       }
     }
-    return atIndex != null;
+    return held;
   }
 
   /** The log as it would survive a crash that keeps no unforced write. */
   List<LogEntry> durableLog() {
-    return List.copyOf(durable);
+    return java.util.Collections.unmodifiableList(new ArrayList<>(durable)); // may hold nulls
   }
 
   private static void applyTo(List<LogEntry> log, Write w) {
-    if (w.append != null) {
+    if (w.discardUpTo > 0) {
+      for (int i = 0; i < Math.min(w.discardUpTo, log.size()); i++) {
+        log.set(i, null);
+      }
+      while (log.size() < w.discardUpTo) {
+        log.add(null); // an empty log that continues after the snapshot
+      }
+    } else if (w.append != null) {
       if (w.append.index() != log.size() + 1) {
         throw new IllegalStateException("append " + w.append + " after " + log.size());
       }
@@ -151,7 +164,12 @@ final class SimDisk {
 
     @Override
     public long firstIndex() {
-      return 1;
+      List<LogEntry> log = currentLog();
+      int first = 0;
+      while (first < log.size() && log.get(first) == null) {
+        first++;
+      }
+      return first + 1;
     }
 
     @Override
@@ -161,6 +179,9 @@ final class SimDisk {
 
     @Override
     public List<LogEntry> entries(long from, long toInclusive) {
+      if (from < firstIndex()) {
+        throw new IndexOutOfBoundsException("entry " + from + " is compacted");
+      }
       return List.copyOf(currentLog().subList((int) from - 1, (int) toInclusive));
     }
 
@@ -168,13 +189,16 @@ final class SimDisk {
     public void append(List<LogEntry> entries) {
       check();
       for (LogEntry e : entries) {
-        unforced.add(new Write(nextSeq++, e, 0));
+        unforced.add(new Write(nextSeq++, e, 0, 0));
       }
     }
 
     @Override
     public void discardPrefix(long upToIndex) {
-      throw new UnsupportedOperationException("discardPrefix is not implemented yet");
+      check();
+      if (upToIndex >= firstIndex()) {
+        unforced.add(new Write(nextSeq++, null, 0, upToIndex));
+      }
     }
 
     @Override
@@ -183,7 +207,7 @@ final class SimDisk {
       if (fromIndex <= lastIndex()) {
         onTruncation.run();
       }
-      unforced.add(new Write(nextSeq++, null, fromIndex));
+      unforced.add(new Write(nextSeq++, null, fromIndex, 0));
     }
 
     @Override

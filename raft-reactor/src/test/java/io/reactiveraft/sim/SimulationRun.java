@@ -86,7 +86,11 @@ final class SimulationRun {
       operations = workload.history().size();
       simulated = cluster.nowNanos() / 1_000_000;
     } catch (RuntimeException | AssertionError e) {
-      violations.add("simulation crashed: " + e);
+      violations.add(
+          "simulation crashed: "
+              + e
+              + " at "
+              + java.util.Arrays.toString(e.getStackTrace()).replace(", ", "\n    "));
     }
     return new Result(seed, size, operations, violations, counters, simulated, inconclusive);
   }

@@ -1,0 +1,243 @@
+package io.reactiveraft.snapshot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reactiveraft.LeaderChange;
+import io.reactiveraft.Member;
+import io.reactiveraft.RaftConfig;
+import io.reactiveraft.RaftNode;
+import io.reactiveraft.RaftStatus;
+import io.reactiveraft.log.MappedLogStore;
+import io.reactiveraft.node.ReactiveRaft;
+import io.reactiveraft.testing.RecordingStateMachine;
+import io.reactiveraft.testing.StringCodec;
+import io.reactiveraft.transport.local.LocalNetwork;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Snapshots on real nodes with files: taken at the threshold and on demand, restored at start, sent
+ * to a follower that fell behind the leader's compacted log, and a damaged newest snapshot replaced
+ * by an older one at start.
+ */
+class SnapshotNodeTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final int THRESHOLD = 50;
+
+  @TempDir Path dir;
+
+  private final Scheduler networkScheduler = Schedulers.newSingle("snapshot-test-network");
+  private final Map<String, RaftNode<String, String>> nodes = new LinkedHashMap<>();
+  private final Map<String, RecordingStateMachine> machines = new LinkedHashMap<>();
+  private List<Member> members;
+  private LocalNetwork network;
+
+  @AfterEach
+  void stop() {
+    closeAll();
+    networkScheduler.dispose();
+  }
+
+  private void closeAll() {
+    Flux.fromIterable(nodes.values()).flatMap(RaftNode::close).blockLast(WAIT);
+    nodes.clear();
+  }
+
+  private void startCluster(int size, boolean bootstrap) {
+    members =
+        IntStream.rangeClosed(1, size).mapToObj(i -> new Member("n" + i, "local:n" + i)).toList();
+    network = new LocalNetwork(networkScheduler, 7);
+    members.forEach(m -> start(m.id(), bootstrap));
+  }
+
+  private void start(String id, boolean bootstrap) {
+    RecordingStateMachine sm = new RecordingStateMachine();
+    RaftConfig<String, String> config =
+        RaftConfig.<String, String>builder()
+            .members(members)
+            .self(id)
+            .transport(network.transport(id))
+            .logStore(MappedLogStore.open(dir.resolve(id).resolve("log")))
+            .snapshotStore(FileSnapshotStore.open(dir.resolve(id).resolve("snapshots")))
+            .snapshotThreshold(THRESHOLD)
+            .snapshotChunkBytes(1024)
+            .logHistory(3)
+            .stateMachine(sm)
+            .codec(new StringCodec())
+            .electionTimeout(Duration.ofMillis(300))
+            .heartbeatInterval(Duration.ofMillis(50))
+            .bootstrap(bootstrap)
+            .build();
+    nodes.put(id, ReactiveRaft.start(config));
+    machines.put(id, sm);
+  }
+
+  private String awaitLeader() {
+    return Flux.fromIterable(nodes.values())
+        .flatMap(RaftNode::leaderChanges)
+        .filter(c -> c.kind() == LeaderChange.Kind.BECAME_LEADER)
+        .map(LeaderChange::leader)
+        .blockFirst(WAIT);
+  }
+
+  private List<String> write(String leader, String prefix, int count) {
+    return Flux.range(0, count)
+        .concatMap(i -> nodes.get(leader).submit(prefix + i).map(r -> prefix + i))
+        .collectList()
+        .block(WAIT);
+  }
+
+  private RaftStatus status(String id) {
+    return nodes.get(id).status().block(WAIT);
+  }
+
+  private static void await(BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting until " + what);
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  @Test
+  void snapshotsAtTheThresholdCompactTheLogAndARestartResumesFromThem() {
+    startCluster(3, true);
+    String leader = awaitLeader();
+    List<String> written = write(leader, "w", 4 * THRESHOLD);
+    await(
+        () -> members.stream().allMatch(m -> status(m.id()).snapshots().size() >= 2),
+        "every node has taken two snapshots");
+    for (Member m : members) {
+      RaftStatus s = status(m.id());
+      assertThat(s.firstLogIndex()).isEqualTo(s.snapshots().get(s.snapshots().size() - 1) + 1);
+    }
+
+    closeAll();
+    machines.clear();
+    members.forEach(m -> start(m.id(), false));
+
+    for (Member m : members) {
+      assertThat(machines.get(m.id()).restores()).as(m.id() + " restored a snapshot").isOne();
+    }
+    String next = awaitLeader();
+    write(next, "after", 1);
+    for (Member m : members) {
+      await(
+          () -> machines.get(m.id()).applied().contains("after0"),
+          m.id() + " applies the first write after the restart");
+      assertThat(machines.get(m.id()).applied()).containsSubsequence(written);
+    }
+  }
+
+  @Test
+  void aFollowerCutOffWhileTheLeaderCompactsCatchesUpThroughASnapshot() {
+    startCluster(3, true);
+    String leader = awaitLeader();
+    String behind =
+        members.stream().map(Member::id).filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+    network.isolate(behind);
+    write(leader, "w", 3 * THRESHOLD);
+    await(() -> status(leader).snapshots().size() >= 2, "the leader compacted twice");
+    assertThat(status(behind).lastLogIndex()).isLessThan(status(leader).firstLogIndex());
+
+    network.heal();
+    await(
+        () -> machines.get(behind).applied().equals(machines.get(leader).applied()),
+        behind + " reaches the leader's state");
+    assertThat(machines.get(behind).restores()).as("it got there through a snapshot").isOne();
+    assertThat(status(behind).snapshots()).isNotEmpty();
+  }
+
+  @Test
+  void aSnapshotOnDemandCoversEverythingApplied() {
+    startCluster(1, true);
+    String leader = awaitLeader();
+    write(leader, "w", 10);
+
+    long index = nodes.get(leader).snapshot().block(WAIT);
+
+    RaftStatus s = status(leader);
+    assertThat(index).isEqualTo(s.lastApplied());
+    assertThat(s.snapshots()).containsExactly(index);
+    assertThat(s.firstLogIndex()).isEqualTo(index + 1);
+    assertThat(nodes.get(leader).snapshot().block(WAIT))
+        .as("nothing applied since: the same snapshot")
+        .isEqualTo(index);
+  }
+
+  @Test
+  void aCrashBetweenTheSnapshotAndTheCompactionRestartsFromTheSnapshot() {
+    startCluster(1, true);
+    String leader = awaitLeader();
+    List<String> written = write(leader, "w", 10);
+    long index = nodes.get(leader).snapshot().block(WAIT);
+    closeAll(); // the store still holds every entry: compaction waits for the next snapshot
+    machines.clear();
+
+    start(leader, false);
+
+    assertThat(machines.get(leader).restores()).isOne();
+    assertThat(machines.get(leader).applied()).containsExactlyElementsOf(written);
+    awaitLeader();
+    assertThat(status(leader).commitIndex()).isGreaterThanOrEqualTo(index);
+  }
+
+  @Test
+  void aDamagedNewestSnapshotFallsBackToTheOlderOneAndTheLog() throws IOException {
+    startCluster(1, true);
+    String leader = awaitLeader();
+    List<String> written = write(leader, "w", 3 * THRESHOLD + 10);
+    await(() -> status(leader).snapshots().size() >= 3, "three snapshots");
+    List<Long> held = status(leader).snapshots();
+    long newestIndex = held.get(held.size() - 1);
+    closeAll();
+    machines.clear();
+    Path newest;
+    try (Stream<Path> files = Files.list(dir.resolve(leader).resolve("snapshots"))) {
+      newest =
+          files
+              .filter(p -> p.toString().endsWith(".snap"))
+              .sorted()
+              .reduce((a, b) -> b)
+              .orElseThrow();
+    }
+    try (FileChannel ch = FileChannel.open(newest, StandardOpenOption.WRITE)) {
+      ch.write(java.nio.ByteBuffer.wrap(new byte[] {0x55, 0x55}), Files.size(newest) / 2);
+    }
+
+    start(leader, false);
+
+    assertThat(machines.get(leader).restores())
+        .as("the damaged snapshot is refused; an older one and the log after it replace it")
+        .isBetween(1, 2);
+    assertThat(machines.get(leader).lastRestoredSize())
+        .as("restored from an older snapshot than the newest, at " + newestIndex)
+        .isLessThan((int) newestIndex - 1);
+    awaitLeader();
+    await(
+        () -> machines.get(leader).applied().size() >= written.size(),
+        "the log after the older snapshot is applied again");
+    assertThat(machines.get(leader).applied()).containsExactlyElementsOf(written);
+    write(leader, "after", 1);
+    assertThat(machines.get(leader).applied()).endsWith("after0");
+  }
+}
