@@ -77,7 +77,13 @@ final class NodeCommand implements Callable<Integer> {
       spec.commandLine().getErr().flush();
       return CANNOT_START;
     }
-    Thread hook = new Thread(server::close, "node-" + id + "-shutdown");
+    Thread hook =
+        new Thread(
+            () -> {
+              server.close();
+              println("node " + id + " stopped");
+            },
+            "node-" + id + "-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     println(
         "node "
