@@ -22,6 +22,7 @@ import io.rsocket.exceptions.RejectedSetupException;
 import io.rsocket.frame.decoder.PayloadDecoder;
 import io.rsocket.transport.netty.server.CloseableChannel;
 import io.rsocket.transport.netty.server.TcpServerTransport;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -87,7 +88,16 @@ public final class KvServer implements AutoCloseable {
     private static final long serialVersionUID = 1L;
 
     StartException(String message, Throwable cause) {
-      super(message + ": " + cause.getMessage(), cause);
+      super(message + ": " + reason(cause), cause);
+    }
+
+    /** An I/O failure's own message, without the wrapper's class name in front. */
+    private static String reason(Throwable cause) {
+      Throwable shown =
+          cause instanceof UncheckedIOException && cause.getCause() != null
+              ? cause.getCause()
+              : cause;
+      return shown.getMessage() != null ? shown.getMessage() : shown.toString();
     }
   }
 
