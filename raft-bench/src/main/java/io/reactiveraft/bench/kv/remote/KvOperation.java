@@ -43,7 +43,8 @@ public final class KvOperation {
   public static KvCommand parseLine(String line) {
     String trimmed = line.strip();
     String op = trimmed.split("\\s+", 2)[0].toLowerCase(Locale.ROOT);
-    int limit = trimmed.isEmpty() ? 1 : arity(op) + 1;
+    // Only a value may hold spaces: the rest of the line after the words before it.
+    int limit = op.equals("put") || op.equals("cas") ? arity(op) + 1 : 0;
     return parse(List.of(trimmed.split("\\s+", limit)));
   }
 
