@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,6 +37,7 @@ class NodeProcessesTest {
   private static final Pattern LEADER_LINE =
       Pattern.compile("node \\S+ term (\\d+) leader (\\S+) ");
   private static final Duration BUDGET = Duration.ofSeconds(10);
+  private static final Duration STARTUP = Duration.ofSeconds(30);
 
   @TempDir Path dir;
 
@@ -53,6 +55,7 @@ class NodeProcessesTest {
   }
 
   @Test
+  @Timeout(120)
   void acknowledgedWritesSurviveSigkillOfTheLeaderAndARestart() throws Exception {
     members =
         List.of(
@@ -65,6 +68,7 @@ class NodeProcessesTest {
     List<String> addresses = members.stream().map(Member::address).toList();
     Map<String, String> acknowledged = new LinkedHashMap<>();
     try (KvClient client = new KvClient(addresses, secret(), BUDGET)) {
+      awaitReady(client);
       write(client, "before", 30, acknowledged);
       assertThat(acknowledged).as(this::logs).hasSize(30);
 
@@ -97,6 +101,16 @@ class NodeProcessesTest {
               + acknowledged.size()
               + " acknowledged writes readable after its restart");
     }
+  }
+
+  /** Polls until the cluster answers a read: the JVMs have started and elected a leader. */
+  private void awaitReady(KvClient client) {
+    long deadline = System.nanoTime() + STARTUP.toNanos();
+    KvOutcome read;
+    do {
+      read = client.execute(KvCommand.get("ready"));
+    } while (read.kind() != KvOutcome.Kind.OK && System.nanoTime() < deadline);
+    assertThat(read.kind()).as(this::logs).isEqualTo(KvOutcome.Kind.OK);
   }
 
   private void write(KvClient client, String prefix, int count, Map<String, String> acknowledged) {

@@ -161,6 +161,11 @@ public final class KvClient implements AutoCloseable {
         case UNKNOWN -> {
           mayHaveApplied |= write;
           problem = reply.text();
+          if (!write) {
+            // A read that timed out on a node cut off from its leader may succeed elsewhere; a
+            // write goes back to the same node, which answers with the new leader once it knows.
+            moveOn();
+          }
           pause = nextPause(pause);
         }
         case REJECTED -> {
