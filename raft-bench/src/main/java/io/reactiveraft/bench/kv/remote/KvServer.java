@@ -128,15 +128,16 @@ public final class KvServer implements AutoCloseable {
     HostPort at = HostPort.parse(self.address());
     LogStore store = openStore(settings);
     Sinks.Empty<Void> stopped = Sinks.empty();
-    RSocketTransport transport =
-        RSocketTransport.builder()
-            .clusterId(CLUSTER_ID)
-            .sharedSecret(settings.secret())
-            // The server below carries the peer traffic, on the member's own port.
-            .listen(false)
-            .build();
+    RSocketTransport transport;
     RaftNode<KvCommand, KvResult> node;
     try {
+      transport =
+          RSocketTransport.builder()
+              .clusterId(CLUSTER_ID)
+              .sharedSecret(settings.secret())
+              // The server below carries the peer traffic, on the member's own port.
+              .listen(false)
+              .build();
       RaftConfig<KvCommand, KvResult> config =
           RaftConfig.<KvCommand, KvResult>builder()
               .members(settings.members())
