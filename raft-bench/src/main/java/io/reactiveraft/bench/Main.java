@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     name = "raft-bench",
     mixinStandardHelpOptions = true,
     description = "Reactive Raft demo, examples and benchmarks.",
-    subcommands = {DemoCommand.class, BenchCommand.class})
+    subcommands = {DemoCommand.class, BenchCommand.class, NodeCommand.class, KvClientCommand.class})
 public final class Main implements Runnable {
 
   @Override

@@ -12,11 +12,12 @@ import reactor.core.publisher.Mono;
  * force: the benchmark's {@code --fsync off}, which trades durability on power loss for latency, as
  * other libraries' "unsafe flush" settings do. Not for production.
  */
-final class UnforcedLogStore implements LogStore {
+public final class UnforcedLogStore implements LogStore {
 
   private final MappedLogStore store;
 
-  UnforcedLogStore(MappedLogStore store) {
+  /** Wraps {@code store}, which this class then owns and closes. */
+  public UnforcedLogStore(MappedLogStore store) {
     this.store = store;
   }
 

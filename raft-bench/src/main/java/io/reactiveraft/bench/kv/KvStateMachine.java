@@ -31,6 +31,20 @@ public final class KvStateMachine implements StateMachine<KvCommand, KvResult> {
     };
   }
 
+  /**
+   * Answers a {@link KvCommand.Op#GET} for {@link io.reactiveraft.RaftNode#read}, on the apply
+   * thread.
+   *
+   * @throws IllegalArgumentException for any other operation: only reads may skip the log
+   */
+  @Override
+  public KvResult query(KvCommand c) {
+    if (c.op() != KvCommand.Op.GET) {
+      throw new IllegalArgumentException("only GET can be read without the log, not " + c.op());
+    }
+    return new KvResult(true, data.get(c.key()));
+  }
+
   private String put(String key, String value) {
     return value == null ? data.remove(key) : data.put(key, value);
   }

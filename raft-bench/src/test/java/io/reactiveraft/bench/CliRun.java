@@ -1,0 +1,49 @@
+package io.reactiveraft.bench;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine;
+
+/** Runs the CLI in this JVM, as {@code main} would, and keeps what it printed. */
+record CliRun(int exitCode, String out, String err) {
+
+  static CliRun run(String... args) {
+    return runWithInput("", args);
+  }
+
+  /** Runs with {@code input} as standard input of the kv command. */
+  static CliRun runWithInput(String input, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    KvClientCommand kv = cli.getSubcommands().get("kv").getCommand();
+    kv.input = new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8));
+    int code = cli.execute(args);
+    return new CliRun(code, out.toString(), err.toString());
+  }
+
+  /** The last line printed on standard output. */
+  String lastLine() {
+    String[] lines = out.strip().split("\n");
+    return lines[lines.length - 1];
+  }
+
+  /** A loopback port that was free a moment ago. */
+  static int freePort() {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
