@@ -605,7 +605,7 @@ public final class RaftCore {
     }
     // Only entries known to match the leader can be committed here (paper Figure 2, rule 5).
     advanceCommit(Math.min(m.leaderCommit(), lastNew));
-    acknowledge(m.from(), lastNew, m.sequence());
+    acknowledge(m.from(), lastNew, m.sequence(), m.entries().isEmpty());
   }
 
   private void reject(AppendEntriesRequest m, long conflictTerm, long conflictIndex) {
@@ -621,11 +621,20 @@ public final class RaftCore {
             m.sequence()));
   }
 
-  /** A follower acks only what is durable (thesis 10.2.1); the rest waits for LogDurable. */
-  private void acknowledge(String leader, long index, long sequence) {
+  /**
+   * A follower acks only what is durable (thesis 10.2.1); the rest waits for LogDurable. A
+   * heartbeat is answered at once with what is durable, so that a slow disk does not make the
+   * leader believe it lost contact (check-quorum) and stop confirming reads.
+   */
+  private void acknowledge(String leader, long index, long sequence, boolean heartbeat) {
     if (durableIndex >= index || InjectedDefects.on(Defect.ACK_BEFORE_DURABLE)) {
       send(new AppendEntriesResponse(self, leader, term, true, index, 0, 0, sequence));
     } else {
+      if (heartbeat) {
+        // Entries up to the heartbeat's index match the leader's, so a durable prefix of them
+        // may be acknowledged.
+        send(new AppendEntriesResponse(self, leader, term, true, durableIndex, 0, 0, sequence));
+      }
       pendingAckIndex = Math.max(pendingAckIndex, index);
       pendingAckSequence = Math.max(pendingAckSequence, sequence);
       pendingAckTo = leader;

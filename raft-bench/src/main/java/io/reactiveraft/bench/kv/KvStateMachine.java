@@ -1,9 +1,16 @@
 package io.reactiveraft.bench.kv;
 
 import io.reactiveraft.StateMachine;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -47,6 +54,49 @@ public final class KvStateMachine implements StateMachine<KvCommand, KvResult> {
 
   private String put(String key, String value) {
     return value == null ? data.remove(key) : data.put(key, value);
+  }
+
+  /**
+   * Its image: the entries sorted by key, each as two length-prefixed UTF-8 strings after a count.
+   * The copy is taken on the apply thread; writing it happens later, on another thread.
+   */
+  @Override
+  public Snapshot snapshot() {
+    Map<String, String> copy = new TreeMap<>(data);
+    return out -> {
+      DataOutputStream stream = new DataOutputStream(out);
+      stream.writeInt(copy.size());
+      for (Map.Entry<String, String> e : copy.entrySet()) {
+        writeString(stream, e.getKey());
+        writeString(stream, e.getValue());
+      }
+      stream.flush();
+    };
+  }
+
+  @Override
+  public void restoreSnapshot(InputStream in) throws IOException {
+    DataInputStream stream = new DataInputStream(in);
+    Map<String, String> restored = new HashMap<>();
+    for (int i = stream.readInt(); i > 0; i--) {
+      restored.put(readString(stream), readString(stream));
+    }
+    data.clear();
+    data.putAll(restored);
+  }
+
+  private static void writeString(DataOutputStream out, String s) throws IOException {
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(bytes.length);
+    out.write(bytes);
+  }
+
+  private static String readString(DataInputStream in) throws IOException {
+    int length = in.readInt();
+    if (length < 0) {
+      throw new IOException("damaged snapshot: negative string length");
+    }
+    return new String(in.readNBytes(length), StandardCharsets.UTF_8);
   }
 
   /** The applied value of {@code key}, read locally (not linearizable). */

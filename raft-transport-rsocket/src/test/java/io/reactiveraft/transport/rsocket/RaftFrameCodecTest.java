@@ -161,17 +161,17 @@ class RaftFrameCodecTest {
   }
 
   @Test
-  void encodingRefusesAChunkWhoseEndOverflowsPastTheSnapshot() {
-    // The record accepts it, as offset + length wraps around to a negative number.
-    InstallSnapshotRequest wrapping =
-        new InstallSnapshotRequest(
-            "a",
-            "b",
-            3,
-            new SnapshotMeta(5, 2, Messages.CONFIGURATION, 10),
-            Long.MAX_VALUE,
-            new byte[3]);
-    assertThatThrownBy(() -> RaftFrameCodec.encode(ALLOC, "default", wrapping))
+  void aChunkWhoseEndOverflowsPastTheSnapshotCannotBeBuilt() {
+    // offset + length wraps around to a negative number: the bounds check must not be fooled.
+    assertThatThrownBy(
+            () ->
+                new InstallSnapshotRequest(
+                    "a",
+                    "b",
+                    3,
+                    new SnapshotMeta(5, 2, Messages.CONFIGURATION, 10),
+                    Long.MAX_VALUE,
+                    new byte[3]))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("outside a snapshot of 10 bytes");
   }

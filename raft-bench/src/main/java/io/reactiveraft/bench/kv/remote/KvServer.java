@@ -11,7 +11,9 @@ import io.reactiveraft.codec.JacksonCodec;
 import io.reactiveraft.log.MappedLogOptions;
 import io.reactiveraft.log.MappedLogStore;
 import io.reactiveraft.node.ReactiveRaft;
+import io.reactiveraft.snapshot.FileSnapshotStore;
 import io.reactiveraft.spi.LogStore;
+import io.reactiveraft.spi.SnapshotStore;
 import io.reactiveraft.transport.rsocket.RSocketTransport;
 import io.reactiveraft.transport.rsocket.RaftSetup;
 import io.rsocket.ConnectionSetupPayload;
@@ -144,6 +146,8 @@ public final class KvServer implements AutoCloseable {
               .self(settings.id())
               .transport(transport)
               .logStore(store)
+              .snapshotStore(snapshots(settings))
+              .resultCodec(JacksonCodec.of(KvResult.class))
               .stateMachine(new KvStateMachine())
               .codec(JacksonCodec.of(KvCommand.class))
               .bootstrap(settings.bootstrap())
@@ -170,6 +174,14 @@ public final class KvServer implements AutoCloseable {
       throw new StartException("cannot listen on " + at, e);
     }
     return new KvServer(settings, node, stopped, server);
+  }
+
+  private static SnapshotStore snapshots(Settings settings) {
+    try {
+      return FileSnapshotStore.open(settings.dataDir().resolve("snapshots"));
+    } catch (RuntimeException e) {
+      throw new StartException("cannot use snapshot directory in " + settings.dataDir(), e);
+    }
   }
 
   private static LogStore openStore(Settings settings) {
