@@ -44,12 +44,14 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    println("starting 3 nodes over RSocket on 127.0.0.1, each with a memory-mapped log");
+    println(
+        "starting 3 nodes over RSocket on 127.0.0.1, each with a memory-mapped log and snapshots");
     try (LocalCluster<KvCommand, KvResult> c =
         new LocalCluster<>(
             3,
             LocalCluster.TransportKind.rsocket,
             LocalCluster.StoreKind.MAPPED,
+            true,
             () -> {
               KvStateMachine sm = new KvStateMachine();
               created.add(sm);
@@ -71,6 +73,14 @@ final class DemoCommand implements Callable<Integer> {
     println("elected leader " + leader);
     List<String> acknowledged = new ArrayList<>(write(leader, "before", writes));
     println("wrote " + acknowledged.size() + " keys through " + leader);
+    long snapshot = cluster.node(leader).snapshot().block(TIMEOUT);
+    println(
+        "snapshot of "
+            + leader
+            + " at index "
+            + snapshot
+            + "; its log now starts at "
+            + cluster.node(leader).status().block(TIMEOUT).firstLogIndex());
 
     println("killing leader " + leader);
     long killedAt = System.nanoTime();

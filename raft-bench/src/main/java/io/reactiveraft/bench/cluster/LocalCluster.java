@@ -8,6 +8,7 @@ import io.reactiveraft.log.InMemoryLogStore;
 import io.reactiveraft.log.MappedLogOptions;
 import io.reactiveraft.log.MappedLogStore;
 import io.reactiveraft.node.ReactiveRaft;
+import io.reactiveraft.snapshot.FileSnapshotStore;
 import io.reactiveraft.spi.Codec;
 import io.reactiveraft.spi.LogStore;
 import io.reactiveraft.spi.Transport;
@@ -72,13 +73,28 @@ public final class LocalCluster<C, R> implements AutoCloseable {
   private final LocalNetwork network;
 
   /**
-   * Starts {@code size} nodes; {@code stateMachines} makes one per node, {@code tune} adjusts each
-   * node's configuration.
+   * Starts {@code size} nodes without snapshots; {@code stateMachines} makes one per node, {@code
+   * tune} adjusts each node's configuration.
    */
   public LocalCluster(
       int size,
       TransportKind transportKind,
       StoreKind storeKind,
+      Supplier<StateMachine<C, R>> stateMachines,
+      Codec<C> codec,
+      UnaryOperator<RaftConfig.Builder<C, R>> tune) {
+    this(size, transportKind, storeKind, false, stateMachines, codec, tune);
+  }
+
+  /**
+   * As above; with {@code snapshots}, each node also keeps snapshots in a directory of its own (the
+   * state machines must take them).
+   */
+  public LocalCluster(
+      int size,
+      TransportKind transportKind,
+      StoreKind storeKind,
+      boolean snapshots,
       Supplier<StateMachine<C, R>> stateMachines,
       Codec<C> codec,
       UnaryOperator<RaftConfig.Builder<C, R>> tune) {
@@ -110,6 +126,10 @@ public final class LocalCluster<C, R> implements AutoCloseable {
               .self(m.id())
               .transport(transport)
               .logStore(store(m))
+              .snapshotStore(
+                  snapshots
+                      ? FileSnapshotStore.open(directory.resolve(m.id() + "-snapshots"))
+                      : null)
               .stateMachine(stateMachines.get())
               .codec(codec)
               .bootstrap(true);

@@ -1,0 +1,155 @@
+package io.reactiveraft.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reactiveraft.RaftEvent;
+import io.reactiveraft.Role;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Why lease reads need the clock drift bound (thesis 6.4.1). A leader cut off from the others keeps
+ * answering reads from its lease, timed on its own clock, while the others wait out their election
+ * timeouts on theirs. If its clock runs slower than the bound allows, its lease outlives their
+ * wait: another leader is elected and commits, and the old one still answers reads from the old
+ * state.
+ */
+class RaftCoreLeaseTest {
+
+  private static final long TICK_NANOS = 10_000_000;
+  private static final double DRIFT_BOUND = 0.1;
+
+  /** The lease a node derives from its settings: T * (1 - drift bound) - one tick. */
+  private static final long LEASE_NANOS =
+      (long) (CoreNetwork.ELECTION_TICKS * TICK_NANOS * (1 - DRIFT_BOUND)) - TICK_NANOS;
+
+  private static CoreNetwork network() {
+    return new CoreNetwork(
+        (self, voters) ->
+            new CoreConfig(
+                self,
+                CoreConfig.votersNamed(voters),
+                CoreNetwork.ELECTION_TICKS,
+                CoreNetwork.HEARTBEAT_TICKS,
+                true,
+                true,
+                50,
+                1 << 20,
+                4,
+                3,
+                LEASE_NANOS,
+                true),
+        "a",
+        "b",
+        "c");
+  }
+
+  /**
+   * Runs the cluster in real ticks. Each node ticks and reads its clock at its own rate (its timers
+   * and its clock alike, as on a slow machine), 1 unless set.
+   */
+  private static final class Clocks {
+    final CoreNetwork net;
+    final Map<String, Double> rate = new HashMap<>();
+    final Map<String, Double> elapsedTicks = new HashMap<>();
+    final Map<String, Long> ticksDone = new HashMap<>();
+
+    Clocks(CoreNetwork net) {
+      this.net = net;
+    }
+
+    void tick() {
+      for (String id : net.nodes.keySet()) {
+        double elapsed = elapsedTicks.merge(id, rate.getOrDefault(id, 1.0), Double::sum);
+        net.core(id).observeClock((long) (elapsed * TICK_NANOS));
+        long done = ticksDone.getOrDefault(id, 0L);
+        for (; done < (long) elapsed; done++) {
+          net.tick(id, 1);
+        }
+        ticksDone.put(id, done);
+      }
+      net.deliverAll();
+    }
+
+    /** Ticks until a node other than {@code except} leads and has committed in its term. */
+    String tickUntilLeader(String except, int maxTicks) {
+      for (int i = 0; i < maxTicks; i++) {
+        tick();
+        for (String id : net.nodes.keySet()) {
+          RaftCore core = net.core(id);
+          if (!id.equals(except)
+              && core.role() == Role.LEADER
+              && core.log().term(core.commitIndex()) == core.term()) {
+            return id;
+          }
+        }
+      }
+      return null;
+    }
+  }
+
+  /** The old leader, and the new one that committed a write after the old one was cut off. */
+  private record Handover(String old, String next) {}
+
+  /**
+   * A leader is elected with true clocks and its lease made fresh; then its clock and timers slow
+   * to {@code rate} and it is cut off, and real time goes on until another node leads and has
+   * committed a write.
+   */
+  private static Handover cutOffTheLeaderUntilAnotherCommits(CoreNetwork net, double rate) {
+    Clocks clocks = new Clocks(net);
+    String old = clocks.tickUntilLeader(null, 100 * CoreNetwork.ELECTION_TICKS);
+    net.propose(old, "w1");
+    net.deliverAll();
+    clocks.rate.put(old, rate);
+    for (int i = 0; i < CoreNetwork.HEARTBEAT_TICKS; i++) {
+      clocks.tick(); // a heartbeat round answered: the lease starts now
+    }
+    net.isolate(old);
+    String next = clocks.tickUntilLeader(old, 20 * CoreNetwork.ELECTION_TICKS);
+    if (next != null) {
+      net.propose(next, "w2");
+      net.deliverAll();
+      clocks.tick();
+    }
+    return new Handover(old, next);
+  }
+
+  private static boolean readAnsweredFromTheLease(CoreNetwork net, String node, long readId) {
+    net.handle(node, new RaftEvent.ReadRequested(readId));
+    return net.node(node).actions.stream()
+        .anyMatch(a -> a instanceof Action.ReadReady r && r.requestId() == readId);
+  }
+
+  @Test
+  void aLeaderWhoseClockRunsSlowerThanTheBoundAnswersAStaleRead() {
+    CoreNetwork net = network();
+
+    // Four times slower: far beyond a 10 % bound.
+    Handover h = cutOffTheLeaderUntilAnotherCommits(net, 0.25);
+
+    assertThat(h.next()).as("the others elected a leader").isNotNull();
+    long w2 = net.core(h.next()).log().lastIndex();
+    assertThat(net.core(h.next()).commitIndex()).as("w2 committed there").isEqualTo(w2);
+    assertThat(net.core(h.old()).role())
+        .as("the old leader still believes it leads")
+        .isEqualTo(Role.LEADER);
+    assertThat(readAnsweredFromTheLease(net, h.old(), 7))
+        .as("it answers a read begun after w2 committed, from a state without w2: stale")
+        .isTrue();
+    assertThat(net.core(h.old()).commitIndex()).isLessThan(w2);
+  }
+
+  @Test
+  void withinTheBoundTheCutOffLeaderStopsAnsweringBeforeAnotherIsElected() {
+    CoreNetwork net = network();
+
+    Handover h = cutOffTheLeaderUntilAnotherCommits(net, 1 - DRIFT_BOUND / 2); // 5 % slow
+
+    assertThat(h.next()).as("the others elected a leader").isNotNull();
+    assertThat(readAnsweredFromTheLease(net, h.old(), 7))
+        .as("its lease ran out before the others could elect anyone")
+        .isFalse();
+  }
+}
