@@ -73,14 +73,14 @@ final class DemoCommand implements Callable<Integer> {
     println("elected leader " + leader);
     List<String> acknowledged = new ArrayList<>(write(leader, "before", writes));
     println("wrote " + acknowledged.size() + " keys through " + leader);
-    long snapshot = cluster.node(leader).snapshot().block(TIMEOUT);
+    long snapshot = cluster.node(leader).snapshot().block(Duration.ofSeconds(30));
     println(
         "snapshot of "
             + leader
             + " at index "
             + snapshot
             + "; its log now starts at "
-            + cluster.node(leader).status().block(TIMEOUT).firstLogIndex());
+            + cluster.node(leader).status().block(Duration.ofSeconds(30)).firstLogIndex());
 
     println("killing leader " + leader);
     long killedAt = System.nanoTime();

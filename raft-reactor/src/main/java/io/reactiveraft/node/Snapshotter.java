@@ -177,6 +177,9 @@ final class Snapshotter<C, R> {
     } catch (RuntimeException e) {
       error = e;
     }
+    if (closed) {
+      return; // the node closed under it, perhaps interrupting it; it is not retried
+    }
     if (error != null) {
       log.warn("node {}: snapshot at {} failed; the log is kept", self, index, error);
     } else {
@@ -184,7 +187,11 @@ final class Snapshotter<C, R> {
     }
     SnapshotMeta written = meta;
     RuntimeException failure = error;
-    applyWorker.schedule(() -> written(written, failure));
+    try {
+      applyWorker.schedule(() -> written(written, failure));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      log.debug("node {}: closed while snapshot {} was written", self, index);
+    }
   }
 
   /** Apply thread: the write ended. */
@@ -272,7 +279,9 @@ final class Snapshotter<C, R> {
             loop.accept(new RaftEvent.SnapshotChunkStored(chunk.from(), chunk.term(), meta, next));
           } catch (IOException | RuntimeException e) {
             abandonIncoming();
-            fatal.accept(e);
+            if (!closed) {
+              fatal.accept(e);
+            }
           }
         });
   }
@@ -284,8 +293,12 @@ final class Snapshotter<C, R> {
     }
   }
 
+  /** Set when the node closes: work still under way ends quietly. */
+  private volatile boolean closed;
+
   /** Releases a snapshot being received. */
   void close() {
+    closed = true;
     io.schedule(this::abandonIncoming);
   }
 }
