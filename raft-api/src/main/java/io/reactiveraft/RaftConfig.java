@@ -604,8 +604,9 @@ public final class RaftConfig<C, R> {
     }
 
     /**
-     * Recent entries the durable log keeps in memory for replication (default 1024). Validated now;
-     * used by the file log store.
+     * Recent entries the durable log keeps in memory for replication (default 1024), kept for
+     * fluree/raft's configuration. The node does not build its log store, so it does not use this
+     * value: size the cache where the store is built, with {@code MappedLogOptions.cacheSize}.
      */
     public Builder<C, R> entryCacheSize(int entryCacheSize) {
       this.entryCacheSize = entryCacheSize;
