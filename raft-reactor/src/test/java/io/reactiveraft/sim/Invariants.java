@@ -46,6 +46,14 @@ final class Invariants {
       }
       n.lastCommit = commit;
       List<LogEntry> log = n.disk.currentLog();
+      int compacted = 0;
+      while (compacted < log.size() && log.get(compacted) == null) {
+        compacted++;
+      }
+      if (compacted > commit) {
+        // The checks below read compacted entries as committed: they must be.
+        violation(n.id + " compacted its log up to " + compacted + " beyond its commit " + commit);
+      }
       if (commit > log.size()) {
         violation(n.id + " commits " + commit + " beyond its log of " + log.size());
         continue;
