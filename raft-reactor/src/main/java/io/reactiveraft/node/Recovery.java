@@ -100,6 +100,18 @@ final class Recovery {
             e);
       }
     }
+    if (!held.isEmpty()) {
+      // A failed restore may have left part of an image in the state machine: replaying the log
+      // on top of it would silently corrupt the state.
+      throw new IllegalStateException(
+          "node "
+              + config.selfId()
+              + ": none of the "
+              + held.size()
+              + " snapshots held (the newest at index "
+              + held.get(held.size() - 1).index()
+              + ") restores cleanly; see the warnings above");
+    }
     return null;
   }
 }

@@ -1,6 +1,7 @@
 package io.reactiveraft.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reactiveraft.LeaderChange;
 import io.reactiveraft.Member;
@@ -231,6 +232,26 @@ class SnapshotNodeTest {
     assertThat(machines.get(leader).applied()).containsExactlyElementsOf(written);
     awaitLeader();
     assertThat(status(leader).commitIndex()).isGreaterThanOrEqualTo(index);
+  }
+
+  @Test
+  void whenNoSnapshotRestoresTheNodeRefusesToStart() throws IOException {
+    startCluster(1, true);
+    String leader = awaitLeader();
+    write(leader, "w", THRESHOLD + 10);
+    await(() -> !status(leader).snapshots().isEmpty(), "a snapshot");
+    closeAll();
+    try (Stream<Path> files = Files.list(dir.resolve(leader).resolve("snapshots"))) {
+      for (Path snapshot : files.filter(p -> p.toString().endsWith(".snap")).toList()) {
+        try (FileChannel ch = FileChannel.open(snapshot, StandardOpenOption.WRITE)) {
+          ch.write(java.nio.ByteBuffer.wrap(new byte[] {0x55, 0x55}), Files.size(snapshot) / 2);
+        }
+      }
+    }
+
+    assertThatThrownBy(() -> start(leader, false))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("restores cleanly");
   }
 
   @Test
