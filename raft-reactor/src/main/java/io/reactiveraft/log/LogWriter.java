@@ -301,9 +301,18 @@ final class LogWriter implements Runnable {
     obsolete.addAll(op.obsolete());
   }
 
+  /**
+   * Forces what was written, then answers the flushes, then records the watermark. The watermark
+   * only tells recovery how far damage means corruption rather than a torn tail, so recording it
+   * after the answers keeps its fsync off the latency of every acknowledgement; until it is
+   * recorded, the entries just forced count as a tail that recovery would truncate only if it found
+   * them damaged, which a completed force rules out short of the disk failing. A new log start is
+   * the exception: the store promises it survives once a flush completes, so it is recorded before
+   * the answers.
+   */
   private void groupCommit() {
+    String doing = "forcing";
     if (failure.failure() == null) {
-      String doing = "forcing";
       try {
         for (Segment s : dirty) {
           doing = "forcing " + dir.describe(s.fileName());
@@ -316,7 +325,18 @@ final class LogWriter implements Runnable {
           metadata.saveLogStart(startIndex, writtenIndex);
           durableStartIndex = startIndex;
           durableIndex = writtenIndex;
-        } else if (writtenIndex != durableIndex) {
+        }
+      } catch (RuntimeException | Error e) {
+        fail(doing, e); // a failed force surfaces as an UncheckedIOException
+      }
+    }
+    for (Sinks.Empty<Void> done : waiting) {
+      complete(done);
+    }
+    waiting.clear();
+    if (failure.failure() == null) {
+      try {
+        if (writtenIndex != durableIndex) {
           doing = "saving the durable index " + writtenIndex;
           metadata.saveDurableIndex(writtenIndex);
           durableIndex = writtenIndex;
@@ -327,10 +347,6 @@ final class LogWriter implements Runnable {
         fail(doing, e);
       }
     }
-    for (Sinks.Empty<Void> done : waiting) {
-      complete(done);
-    }
-    waiting.clear();
   }
 
   /**

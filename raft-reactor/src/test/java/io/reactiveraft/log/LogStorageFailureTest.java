@@ -89,6 +89,7 @@ class LogStorageFailureTest {
     MappedLogStore store = MappedLogStore.open(dir, options);
     store.append(List.of(entry(1, 1, "acknowledged")));
     store.flush().block(WAIT);
+    store.written().block(WAIT); // the watermark is recorded after the flush is answered
 
     failing.set(true);
     store.append(List.of(entry(2, 1, "never acknowledged")));
