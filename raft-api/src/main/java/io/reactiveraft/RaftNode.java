@@ -88,10 +88,11 @@ public interface RaftNode<C, R> {
   Mono<RaftStatus> status();
 
   /**
-   * Takes a snapshot of the state machine now, whatever the thresholds say, and compacts the log it
-   * covers. Completes with the snapshot's last included index once the snapshot is durable; when
-   * nothing was applied since the last snapshot, completes with that one's index (0 when nothing
-   * was ever applied). A call while a snapshot is being written completes with that one.
+   * Takes a snapshot of the state machine now, whatever the thresholds say; the log is then
+   * compacted up to the previous snapshot (one interval is kept, for followers that lag a little).
+   * Completes with the snapshot's last included index once the snapshot is durable; when nothing
+   * was applied since the last snapshot, completes with that one's index (0 when nothing was ever
+   * applied). A call while a snapshot is being written completes with that one.
    *
    * <p>Errors: {@link UnsupportedOperationException} when no snapshot store is configured or the
    * state machine does not take snapshots; {@link java.io.UncheckedIOException} when writing fails;

@@ -13,8 +13,8 @@ import java.util.Map;
  * @param votedFor whom it voted for in this term, or {@code null}
  * @param commitIndex the highest index known committed
  * @param lastApplied the highest index applied to the state machine
- * @param firstLogIndex the index of the first entry the log holds; entries before it are in the
- *     newest snapshot
+ * @param firstLogIndex the index of the first entry the log holds; entries before it are covered by
+ *     a snapshot
  * @param lastLogIndex the index of the last log entry
  * @param lastLogTerm the term of the last log entry
  * @param members the current voters

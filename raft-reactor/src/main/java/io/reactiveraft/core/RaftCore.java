@@ -409,8 +409,11 @@ public final class RaftCore {
     hardStateDirty = true;
     // Read indexes asked of an earlier term's leader will not be answered in this term.
     followerReads.clear();
-    // An ack owed to the old term's leader must not be sent to anyone.
+    // An ack owed to the old term's leader must not be sent to anyone, nor its request sequence
+    // echoed to the next leader: that one would count it as an answer to its own later requests,
+    // and confirm reads (ReadIndex) that no majority confirmed.
     pendingAckIndex = 0;
+    pendingAckSequence = 0;
     pendingAckTo = null;
     // A snapshot from the old term's leader is started over by the new one.
     receipt = null;
@@ -669,7 +672,9 @@ public final class RaftCore {
       return;
     }
     pr.lastHeardAt = now;
-    pr.answered(m.sequence());
+    if (m.sequence() <= requestSequence) {
+      pr.answered(m.sequence()); // a higher one cannot answer a request of this leader's
+    }
     if (pr.state == Progress.State.SNAPSHOT) {
       return; // a heartbeat's answer: it confirms leadership, but the snapshot comes first
     }
@@ -868,29 +873,29 @@ public final class RaftCore {
   }
 
   /**
-   * A snapshot of this node's state is durable: the log in memory drops what it covers. The log
-   * store keeps one snapshot interval more, up to the previous snapshot, so that a node whose
-   * newest snapshot turns out damaged can restart from the previous one and replay the log after
-   * it.
+   * A snapshot of this node's state is durable: the log drops what the previous snapshot covers, in
+   * memory and in the store. Keeping one snapshot interval lets a follower that lags a little catch
+   * up from the log rather than through a whole snapshot, and lets a node whose newest snapshot
+   * turns out damaged restart from the previous one and replay the log after it.
    */
   private void snapshotTaken(SnapshotMeta taken) {
-    if (taken.index() <= log.firstIndex() - 1 || taken.index() > appliedUpTo) {
-      return; // older than the log's start (a leader's snapshot was installed meanwhile)
+    if ((snapshot != null && taken.index() <= snapshot.index()) || taken.index() > appliedUpTo) {
+      return; // not newer than what is held (a leader's snapshot was installed meanwhile)
     }
     if (!log.matches(taken.index(), taken.term())) {
       throw new IllegalStateException(
           "snapshot " + taken.index() + "@" + taken.term() + " does not match the applied log");
     }
-    long previous = snapshot == null ? 0 : snapshot.index();
+    SnapshotMeta previous = snapshot;
     snapshot = taken;
-    log.compactTo(taken.index(), taken.term());
     durableIndex = Math.max(durableIndex, taken.index());
-    if (previous > 0) {
+    if (previous != null && previous.index() > log.firstIndex() - 1) {
+      log.compactTo(previous.index(), previous.term());
       sealAppends();
-      logWrites.add(new Action.CompactLog(previous));
-    }
-    if (membership.rebase(taken.configuration(), taken.index(), log)) {
-      configurationChanged();
+      logWrites.add(new Action.CompactLog(previous.index()));
+      if (membership.rebase(previous.configuration(), previous.index(), log)) {
+        configurationChanged();
+      }
     }
   }
 
@@ -1038,6 +1043,7 @@ public final class RaftCore {
     if (!keepSuffix) {
       durableIndex = meta.index();
       pendingAckIndex = 0; // the entries it was for are gone
+      pendingAckSequence = 0;
       pendingAckTo = null;
     } else {
       durableIndex = Math.max(durableIndex, meta.index());

@@ -112,7 +112,11 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
             snapshotter,
             core.commitIndex(),
             base == null ? 0 : base.term(),
-            base == null ? core.configuration() : base.configuration());
+            // What is in force at the applied index: not the log's latest configuration, which
+            // may lie beyond it, uncommitted.
+            base == null
+                ? new ClusterConfiguration(config.members(), List.of())
+                : base.configuration());
   }
 
   /** Starts timers and the transport. Called once by {@link ReactiveRaft}. */

@@ -62,6 +62,27 @@ class RaftCoreReplicationTest {
     assertThat(net.node("a").applied).extracting(LogEntry::index).containsExactly(1L, 2L, 3L);
   }
 
+  /**
+   * An acknowledgement deferred for durability in one term must not carry that term's request
+   * sequence to the next term's leader: it would count it as an answer to its own later heartbeat
+   * rounds and confirm reads no majority confirmed (found by the simulation, seed 214).
+   */
+  @Test
+  void anAckOwedToAnOldTermsLeaderLendsItsSequenceToNoOne() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    net.node("b").holdDurability = true;
+    net.handle("b", msg(new AppendEntriesRequest("a", "b", 1, 0, 0, List.of(entry(1, 1)), 0, 344)));
+    net.handle("b", msg(new AppendEntriesRequest("c", "b", 2, 1, 1, List.of(entry(2, 2)), 0, 5)));
+
+    net.releaseDurability("b");
+
+    List<AppendEntriesResponse> toC =
+        net.sent(AppendEntriesResponse.class).stream()
+            .filter(r -> r.to().equals("c") && r.success())
+            .toList();
+    assertThat(toC).isNotEmpty().allSatisfy(r -> assertThat(r.sequence()).isLessThanOrEqualTo(5));
+  }
+
   @Test
   void leaderCountsItselfOnlyOnceItsOwnWriteIsDurable() {
     CoreNetwork net = new CoreNetwork("a", "b", "c");

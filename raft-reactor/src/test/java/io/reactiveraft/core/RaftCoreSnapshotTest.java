@@ -78,16 +78,17 @@ class RaftCoreSnapshotTest {
     commit(net, 10);
     SnapshotMeta first = net.takeSnapshot("a", 100);
 
-    assertThat(net.core("a").log().firstIndex()).isEqualTo(first.index() + 1);
     assertThat(net.core("a").snapshot()).isEqualTo(first);
-    assertThat(net.core("a").status(0, List.of()).firstLogIndex()).isEqualTo(first.index() + 1);
-    assertThat(net.node("a").storedOffset)
-        .as("the store keeps the log back to the previous snapshot, for a fallback")
-        .isZero();
+    assertThat(net.core("a").log().firstIndex())
+        .as("the log is kept back to the previous snapshot: none yet")
+        .isEqualTo(1);
+    assertThat(net.node("a").storedOffset).isZero();
 
     commit(net, 5);
     SnapshotMeta second = net.takeSnapshot("a", 100);
-    assertThat(net.core("a").log().firstIndex()).isEqualTo(second.index() + 1);
+    assertThat(net.core("a").snapshot()).isEqualTo(second);
+    assertThat(net.core("a").log().firstIndex()).isEqualTo(first.index() + 1);
+    assertThat(net.core("a").status(0, List.of()).firstLogIndex()).isEqualTo(first.index() + 1);
     assertThat(net.node("a").storedOffset).isEqualTo(first.index());
   }
 
@@ -97,7 +98,9 @@ class RaftCoreSnapshotTest {
     net.elect("a");
     net.isolate("c");
     commit(net, 20);
-    SnapshotMeta meta = net.takeSnapshot("a", 2 * CHUNK + 452);
+    net.takeSnapshot("a", 100);
+    commit(net, 3);
+    SnapshotMeta meta = net.takeSnapshot("a", 2 * CHUNK + 452); // the log drops the first one's
     commit(net, 3); // entries after the snapshot, which c gets by AppendEntries
 
     net.heal();
@@ -134,6 +137,8 @@ class RaftCoreSnapshotTest {
     net.elect("a");
     net.isolate("c");
     commit(net, 5);
+    net.takeSnapshot("a", 100);
+    commit(net, 2);
     net.takeSnapshot("a", 3 * CHUNK);
     net.heal();
 
@@ -249,8 +254,10 @@ class RaftCoreSnapshotTest {
     net.elect("a");
     net.isolate("c");
     commit(net, 10);
+    net.takeSnapshot("a", 100);
+    net.takeSnapshot("b", 100);
+    commit(net, 2);
     net.takeSnapshot("a", 3 * CHUNK);
-    heartbeats(net, "a", 1);
     SnapshotMeta fromB = net.takeSnapshot("b", 2 * CHUNK);
     net.heal();
 

@@ -164,6 +164,8 @@ class LargeSnapshotTransferTest {
     network.isolate(behind);
     Flux.range(0, 20).concatMap(i -> nodes.get(leader).submit("c" + i)).blockLast(WAIT);
     nodes.get(leader).snapshot().block(WAIT);
+    Flux.range(0, 20).concatMap(i -> nodes.get(leader).submit("d" + i)).blockLast(WAIT);
+    nodes.get(leader).snapshot().block(WAIT); // the log now starts after the first one
 
     System.gc(); // a baseline without the garbage of the leader's own snapshot
     long baseline = liveHeap();

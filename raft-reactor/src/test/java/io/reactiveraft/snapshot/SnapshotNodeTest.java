@@ -138,7 +138,8 @@ class SnapshotNodeTest {
         "every node has taken two snapshots");
     for (Member m : members) {
       RaftStatus s = status(m.id());
-      assertThat(s.firstLogIndex()).isEqualTo(s.snapshots().get(s.snapshots().size() - 1) + 1);
+      // The log is kept back to the previous snapshot.
+      assertThat(s.firstLogIndex()).isEqualTo(s.snapshots().get(s.snapshots().size() - 2) + 1);
     }
 
     closeAll();
@@ -189,10 +190,17 @@ class SnapshotNodeTest {
     RaftStatus s = status(leader);
     assertThat(index).isEqualTo(s.lastApplied());
     assertThat(s.snapshots()).containsExactly(index);
-    assertThat(s.firstLogIndex()).isEqualTo(index + 1);
     assertThat(nodes.get(leader).snapshot().block(WAIT))
         .as("nothing applied since: the same snapshot")
         .isEqualTo(index);
+
+    write(leader, "more", 5);
+    long next = nodes.get(leader).snapshot().block(WAIT);
+    assertThat(next).isGreaterThan(index);
+    assertThat(status(leader).snapshots()).containsExactly(index, next);
+    assertThat(status(leader).firstLogIndex())
+        .as("the log is kept back to the previous snapshot")
+        .isEqualTo(index + 1);
   }
 
   @Test
