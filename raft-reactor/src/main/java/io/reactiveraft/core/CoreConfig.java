@@ -47,39 +47,10 @@ public record CoreConfig(
   /** The default size of a snapshot chunk. */
   public static final int DEFAULT_SNAPSHOT_CHUNK_BYTES = 1 << 20;
 
-  /** A configuration with the default snapshot chunk size. */
-  public CoreConfig(
-      String selfId,
-      ClusterConfiguration initialConfiguration,
-      int electionTicks,
-      int heartbeatTicks,
-      boolean preVote,
-      boolean checkQuorum,
-      int maxEntriesPerAppend,
-      int maxAppendBytes,
-      int maxInflightAppends,
-      int catchUpRounds,
-      long leaseNanos,
-      boolean bootstrap,
-      boolean forwardToLeader) {
-    this(
-        selfId,
-        initialConfiguration,
-        electionTicks,
-        heartbeatTicks,
-        preVote,
-        checkQuorum,
-        maxEntriesPerAppend,
-        maxAppendBytes,
-        maxInflightAppends,
-        catchUpRounds,
-        leaseNanos,
-        bootstrap,
-        forwardToLeader,
-        DEFAULT_SNAPSHOT_CHUNK_BYTES);
-  }
-
-  /** A configuration that does not forward commands from followers. */
+  /**
+   * A configuration that does not forward commands from followers and sends snapshots in chunks of
+   * the default size.
+   */
   public CoreConfig(
       String selfId,
       ClusterConfiguration initialConfiguration,
@@ -106,7 +77,8 @@ public record CoreConfig(
         catchUpRounds,
         leaseNanos,
         bootstrap,
-        false);
+        false,
+        DEFAULT_SNAPSHOT_CHUNK_BYTES);
   }
 
   public CoreConfig {
@@ -117,6 +89,44 @@ public record CoreConfig(
     if (snapshotChunkBytes < 1) {
       throw new IllegalArgumentException("snapshotChunkBytes must be >= 1: " + snapshotChunkBytes);
     }
+  }
+
+  /** This configuration with leases of {@code nanos} (0: off). */
+  public CoreConfig withLeaseNanos(long nanos) {
+    return new CoreConfig(
+        selfId,
+        initialConfiguration,
+        electionTicks,
+        heartbeatTicks,
+        preVote,
+        checkQuorum,
+        maxEntriesPerAppend,
+        maxAppendBytes,
+        maxInflightAppends,
+        catchUpRounds,
+        nanos,
+        bootstrap,
+        forwardToLeader,
+        snapshotChunkBytes);
+  }
+
+  /** This configuration with snapshot chunks of {@code bytes}. */
+  public CoreConfig withSnapshotChunkBytes(int bytes) {
+    return new CoreConfig(
+        selfId,
+        initialConfiguration,
+        electionTicks,
+        heartbeatTicks,
+        preVote,
+        checkQuorum,
+        maxEntriesPerAppend,
+        maxAppendBytes,
+        maxInflightAppends,
+        catchUpRounds,
+        leaseNanos,
+        bootstrap,
+        forwardToLeader,
+        bytes);
   }
 
   /** A configuration of voters named by id, for tests: addresses are the ids. */

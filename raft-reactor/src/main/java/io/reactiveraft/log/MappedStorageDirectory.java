@@ -7,7 +7,6 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -49,24 +48,7 @@ final class MappedStorageDirectory implements StorageDirectory {
    *     another store holds it
    */
   static MappedStorageDirectory open(Path dir, MappedLogOptions.ForceHook forceHook) {
-    Path absolute = dir.toAbsolutePath();
-    try {
-      if (!Files.isDirectory(absolute)) {
-        Files.createDirectories(absolute);
-        // The new directory's own entry must survive a crash too.
-        Path parent = absolute.getParent();
-        if (parent != null) {
-          syncDirectory(parent);
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          new IOException("cannot create log directory " + absolute + ": " + e, e));
-    }
-    if (!Files.isWritable(absolute)) {
-      throw new UncheckedIOException(
-          new AccessDeniedException(absolute.toString(), null, "log directory is not writable"));
-    }
+    Path absolute = Directories.openWritable(dir, "log");
     FileChannel channel = null;
     try {
       channel =
@@ -170,13 +152,7 @@ final class MappedStorageDirectory implements StorageDirectory {
   @Override
   public void syncDirectory() throws IOException {
     forceHook.beforeForce(dir.getFileName() == null ? dir.toString() : dir.getFileName() + "/");
-    syncDirectory(dir);
-  }
-
-  private static void syncDirectory(Path directory) throws IOException {
-    try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-      channel.force(true);
-    }
+    Directories.sync(dir);
   }
 
   @Override

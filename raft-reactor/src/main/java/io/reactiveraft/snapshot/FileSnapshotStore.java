@@ -1,6 +1,7 @@
 package io.reactiveraft.snapshot;
 
 import io.reactiveraft.ClusterConfiguration;
+import io.reactiveraft.log.Directories;
 import io.reactiveraft.spi.SnapshotMeta;
 import io.reactiveraft.spi.SnapshotSink;
 import io.reactiveraft.spi.SnapshotStore;
@@ -9,12 +10,10 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -107,33 +106,11 @@ public final class FileSnapshotStore implements SnapshotStore {
    *     or written, or its leftovers cannot be deleted
    */
   public static FileSnapshotStore open(Path directory) {
-    Path absolute = directory.toAbsolutePath();
-    if (Files.exists(absolute) && !Files.isDirectory(absolute)) {
-      throw new UncheckedIOException(
-          new NotDirectoryException(absolute + ": snapshot directory is not a directory"));
-    }
-    try {
-      if (!Files.isDirectory(absolute)) {
-        Files.createDirectories(absolute);
-        // The new directory's own entry must survive a crash too.
-        Path parent = absolute.getParent();
-        if (parent != null) {
-          syncDirectory(parent);
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          new IOException("cannot create snapshot directory " + absolute + ": " + e, e));
-    }
-    if (!Files.isWritable(absolute)) {
-      throw new UncheckedIOException(
-          new AccessDeniedException(
-              absolute.toString(), null, "snapshot directory is not writable"));
-    }
+    Path absolute = Directories.openWritable(directory, "snapshot");
     FileSnapshotStore store = new FileSnapshotStore(absolute);
     try {
       if (store.deleteLeftovers()) {
-        syncDirectory(absolute);
+        Directories.sync(absolute);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(
@@ -274,7 +251,7 @@ public final class FileSnapshotStore implements SnapshotStore {
         deleted = true;
       }
       if (deleted) {
-        syncDirectory(directory);
+        Directories.sync(directory);
       }
     }
   }
@@ -291,7 +268,7 @@ public final class FileSnapshotStore implements SnapshotStore {
         Files.move(
             temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         try {
-          syncDirectory(directory);
+          Directories.sync(directory);
         } catch (IOException e) {
           try {
             Files.deleteIfExists(target);
@@ -438,17 +415,6 @@ public final class FileSnapshotStore implements SnapshotStore {
       } catch (IOException e) {
         log.warn("ignoring damaged snapshot file: {}", e.getMessage());
       }
-    }
-  }
-
-  /**
-   * Forces a directory, so that the entries created, renamed or deleted in it survive a crash. On
-   * Linux opening a directory for reading and forcing it is an fsync of the directory; it is
-   * propagated when it fails, since a commit that cannot be made durable must fail.
-   */
-  private static void syncDirectory(Path dir) throws IOException {
-    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-      channel.force(true);
     }
   }
 

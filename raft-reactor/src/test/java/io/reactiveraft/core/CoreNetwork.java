@@ -54,15 +54,6 @@ final class CoreNetwork {
 
     SnapshotMeta restoredFrom;
 
-    /** The stored entry at {@code index}. */
-    LogEntry storedEntry(long index) {
-      return stored.get((int) (index - storedOffset - 1));
-    }
-
-    long lastStoredIndex() {
-      return storedOffset + stored.size();
-    }
-
     Node(String id) {
       this.id = id;
     }
@@ -81,22 +72,24 @@ final class CoreNetwork {
   }
 
   CoreNetwork(String... ids) {
-    this(
-        (self, voters) ->
-            new CoreConfig(
-                self,
-                CoreConfig.votersNamed(voters),
-                ELECTION_TICKS,
-                HEARTBEAT_TICKS,
-                true,
-                true,
-                50,
-                1 << 20,
-                4,
-                3,
-                0,
-                true),
-        ids);
+    this(CoreNetwork::defaultConfig, ids);
+  }
+
+  /** The settings of these scenarios: pre-vote and check-quorum on, no leases, bootstrapped. */
+  static CoreConfig defaultConfig(String self, List<String> voters) {
+    return new CoreConfig(
+        self,
+        CoreConfig.votersNamed(voters),
+        ELECTION_TICKS,
+        HEARTBEAT_TICKS,
+        true,
+        true,
+        50,
+        1 << 20,
+        4,
+        3,
+        0,
+        true);
   }
 
   CoreNetwork(CoreConfigFactory configs, String... ids) {

@@ -26,20 +26,7 @@ class RaftCoreLeaseTest {
 
   private static CoreNetwork network() {
     return new CoreNetwork(
-        (self, voters) ->
-            new CoreConfig(
-                self,
-                CoreConfig.votersNamed(voters),
-                CoreNetwork.ELECTION_TICKS,
-                CoreNetwork.HEARTBEAT_TICKS,
-                true,
-                true,
-                50,
-                1 << 20,
-                4,
-                3,
-                LEASE_NANOS,
-                true),
+        (self, voters) -> CoreNetwork.defaultConfig(self, voters).withLeaseNanos(LEASE_NANOS),
         "a",
         "b",
         "c");

@@ -20,22 +20,7 @@ class RaftCoreSnapshotTest {
 
   private static CoreNetwork network(String... ids) {
     return new CoreNetwork(
-        (self, voters) ->
-            new CoreConfig(
-                self,
-                CoreConfig.votersNamed(voters),
-                CoreNetwork.ELECTION_TICKS,
-                CoreNetwork.HEARTBEAT_TICKS,
-                true,
-                true,
-                50,
-                1 << 20,
-                4,
-                3,
-                0,
-                true,
-                false,
-                CHUNK),
+        (self, voters) -> CoreNetwork.defaultConfig(self, voters).withSnapshotChunkBytes(CHUNK),
         ids);
   }
 

@@ -279,9 +279,8 @@ final class SimCluster implements AutoCloseable {
       SimNode follower = nodes.get(r.from());
       // A durable snapshot holds what it covers: a follower may apply, snapshot and acknowledge
       // committed entries before its log's own copy of them is forced.
-      boolean inSnapshot =
-          follower.snapshots.list().stream().anyMatch(x -> x.index() >= r.matchIndex());
-      if (!follower.disk.durablyHolds(r.matchIndex()) && !inSnapshot) {
+      if (!follower.disk.durablyHolds(r.matchIndex())
+          && follower.snapshots.list().stream().noneMatch(x -> x.index() >= r.matchIndex())) {
         violations.add(
             r.from()
                 + " acknowledged index "

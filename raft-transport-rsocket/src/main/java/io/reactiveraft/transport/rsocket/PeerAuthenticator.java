@@ -57,7 +57,7 @@ final class PeerAuthenticator {
     if (expected == null) {
       throw new RejectedSetupException(intro.memberId() + " is not a member");
     }
-    if (!RaftSetup.sameToken(expected, intro.token())) {
+    if (!SecretTokens.same(expected, intro.token())) {
       throw new RejectedSetupException("bad token for " + intro.memberId());
     }
     return intro.memberId();

@@ -5,12 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.rsocket.ConnectionSetupPayload;
 import io.rsocket.Payload;
 import io.rsocket.util.DefaultPayload;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.util.Objects;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The SETUP frame of a Raft peer connection: who is calling, and proof that it holds the cluster's
@@ -37,7 +31,6 @@ public final class RaftSetup {
 
   static final int VERSION = 1;
   static final int TOKEN_BYTES = 32;
-  private static final String HMAC = "HmacSHA256";
 
   private RaftSetup() {}
 
@@ -75,25 +68,7 @@ public final class RaftSetup {
    * UTF-8 cluster id and member id.
    */
   static byte[] token(byte[] secret, String clusterId, String memberId) {
-    Objects.requireNonNull(secret, "secret");
-    if (secret.length == 0) {
-      throw new IllegalArgumentException("the shared secret must not be empty");
-    }
-    try {
-      Mac mac = Mac.getInstance(HMAC);
-      mac.init(new SecretKeySpec(secret, HMAC));
-      updatePrefixed(mac, clusterId.getBytes(StandardCharsets.UTF_8));
-      updatePrefixed(mac, memberId.getBytes(StandardCharsets.UTF_8));
-      return mac.doFinal();
-    } catch (GeneralSecurityException e) {
-      // Every Java 17 runtime ships HmacSHA256.
-      throw new IllegalStateException("HmacSHA256 is not available", e);
-    }
-  }
-
-  /** Compares tokens in time that does not depend on where they differ. */
-  static boolean sameToken(byte[] expected, byte[] presented) {
-    return MessageDigest.isEqual(expected, presented);
+    return SecretTokens.derive(secret, clusterId, memberId);
   }
 
   /**
@@ -121,14 +96,6 @@ public final class RaftSetup {
     byte[] token = new byte[TOKEN_BYTES];
     data.readBytes(token);
     return new Introduction(clusterId, memberId, token);
-  }
-
-  private static void updatePrefixed(Mac mac, byte[] bytes) {
-    mac.update((byte) (bytes.length >>> 24));
-    mac.update((byte) (bytes.length >>> 16));
-    mac.update((byte) (bytes.length >>> 8));
-    mac.update((byte) bytes.length);
-    mac.update(bytes);
   }
 
   /** What a connecting peer claims in its SETUP frame; nothing here is verified yet. */

@@ -2,15 +2,11 @@ package io.reactiveraft.bench.kv.remote;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.reactiveraft.transport.rsocket.SecretTokens;
 import io.rsocket.ConnectionSetupPayload;
 import io.rsocket.Payload;
 import io.rsocket.exceptions.RejectedSetupException;
 import io.rsocket.util.DefaultPayload;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The SETUP frame of a KV client connection, and its check on the node.
@@ -36,7 +32,6 @@ public final class KvClientSetup {
 
   private static final String LABEL = "kv-client";
   private static final int TOKEN_BYTES = 32;
-  private static final String HMAC = "HmacSHA256";
 
   private final String clusterId;
   private final byte[] expectedToken;
@@ -88,32 +83,15 @@ public final class KvClientSetup {
     if (!clusterId.equals(cluster)) {
       throw new RejectedSetupException("wrong cluster id " + cluster);
     }
-    if (!MessageDigest.isEqual(expectedToken, token)) {
+    if (!SecretTokens.same(expectedToken, token)) {
       throw new RejectedSetupException("bad client token: the secret does not match the cluster's");
     }
   }
 
   private static byte[] token(byte[] secret, String clusterId) {
-    if (secret == null || secret.length == 0) {
+    if (secret == null) {
       throw new IllegalArgumentException("the shared secret must not be empty");
     }
-    try {
-      Mac mac = Mac.getInstance(HMAC);
-      mac.init(new SecretKeySpec(secret, HMAC));
-      updatePrefixed(mac, LABEL.getBytes(StandardCharsets.UTF_8));
-      updatePrefixed(mac, clusterId.getBytes(StandardCharsets.UTF_8));
-      return mac.doFinal();
-    } catch (GeneralSecurityException e) {
-      // Every Java 17 runtime ships HmacSHA256.
-      throw new IllegalStateException("HmacSHA256 is not available", e);
-    }
-  }
-
-  private static void updatePrefixed(Mac mac, byte[] bytes) {
-    mac.update((byte) (bytes.length >>> 24));
-    mac.update((byte) (bytes.length >>> 16));
-    mac.update((byte) (bytes.length >>> 8));
-    mac.update((byte) bytes.length);
-    mac.update(bytes);
+    return SecretTokens.derive(secret, LABEL, clusterId);
   }
 }
