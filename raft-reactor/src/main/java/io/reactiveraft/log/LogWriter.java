@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Sinks;
 
 /**
- * The store's IO thread: copies records into the mapped segments, truncates, forces, and moves the
- * durable watermark, so that page faults and {@code msync} never delay the caller's event loop.
+ * The store's IO thread: writes records into the segments, truncates, forces, and moves the durable
+ * watermark, so that writes and {@code fdatasync} never delay the caller's event loop.
  *
  * <p>Group commit: each turn takes everything queued, performs it in order, and then, if any flush
  * was among it, forces once for all of them and completes them together. A flush therefore covers
@@ -63,6 +63,17 @@ final class LogWriter implements Runnable {
   private final List<Sinks.Empty<Void>> waiting = new ArrayList<>();
   private final CRC32C crc = new CRC32C();
   private ByteBuffer scratch = ByteBuffer.allocate(SCRATCH_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+
+  /**
+   * The segment whose records wait in {@link #scratch}: consecutive appends to one segment are
+   * encoded back to back and written with one system call, when the turn ends or something else
+   * comes first. Null when nothing waits.
+   */
+  private Segment unwritten;
+
+  /** The last append encoded into {@link #scratch}; published once written. */
+  private long unwrittenSequence;
+
   private long writtenIndex;
   private long durableIndex;
   private long startIndex;
@@ -155,6 +166,7 @@ final class LogWriter implements Runnable {
         }
         perform(op);
       }
+      writeUnwritten();
       batch.clear();
       if (!waiting.isEmpty() || closing) {
         groupCommit();
@@ -167,6 +179,9 @@ final class LogWriter implements Runnable {
   }
 
   private void perform(WriteOp op) {
+    if (!(op instanceof WriteOp.Append)) {
+      writeUnwritten(); // everything else acts on, or answers for, what was appended before it
+    }
     if (op instanceof WriteOp.Flush flush) {
       waiting.add(flush.done());
       return;
@@ -181,7 +196,9 @@ final class LogWriter implements Runnable {
     try {
       if (op instanceof WriteOp.Append append) {
         append(append);
-      } else if (op instanceof WriteOp.Truncate truncate) {
+        return; // completed once written
+      }
+      if (op instanceof WriteOp.Truncate truncate) {
         truncate(truncate);
       } else if (op instanceof WriteOp.DiscardPrefix discard) {
         discardPrefix(discard);
@@ -213,21 +230,27 @@ final class LogWriter implements Runnable {
 
   private void append(WriteOp.Append op) throws IOException {
     Segment segment = op.segment();
+    if (unwritten != null && unwritten != segment) {
+      writeUnwritten();
+      if (failure.failure() != null) {
+        return;
+      }
+    }
     if (op.newSegment()) {
       segment.allocate(dir);
       live.add(segment);
       log.debug("created log segment {}", segment);
     }
-    if (segment.writePosition() != op.offset()) {
+    int position = segment.writePosition() + scratch.position();
+    if (position != op.offset()) {
       throw new IllegalStateException(
           "segment "
               + segment
               + ": planned write at "
               + op.offset()
               + " but the writer is at "
-              + segment.writePosition());
+              + position);
     }
-    scratch.clear();
     List<LogEntry> entries = op.entries();
     for (int i = 0; i < entries.size(); i++) {
       LogEntry e = entries.get(i);
@@ -240,12 +263,32 @@ final class LogWriter implements Runnable {
       }
       RecordCodec.encode(e, scratch, crc);
     }
-    copy(segment);
+    unwritten = segment;
+    unwrittenSequence = op.sequence();
     if (segment != lastDirty) {
       dirty.add(segment);
       lastDirty = segment;
     }
     writtenIndex = entries.get(entries.size() - 1).index();
+  }
+
+  /** Writes the records waiting in {@link #scratch}, then publishes the appends as completed. */
+  private void writeUnwritten() {
+    if (unwritten == null) {
+      return;
+    }
+    Segment segment = unwritten;
+    unwritten = null;
+    if (failure.failure() != null) {
+      scratch.clear();
+      return;
+    }
+    try {
+      copy(segment);
+      completedSequence = unwrittenSequence;
+    } catch (RuntimeException | Error e) {
+      fail("appending", e);
+    }
   }
 
   private void copy(Segment segment) {

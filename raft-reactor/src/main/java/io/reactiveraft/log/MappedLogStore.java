@@ -24,10 +24,10 @@ import reactor.core.publisher.Sinks;
  * its monitor to make several calls atomic, e.g. choose an index, append and flush), and meant to
  * be called from one event loop. {@link #append}, {@link #truncateSuffix} and {@link
  * #discardPrefix} only plan and queue; the store's own IO thread (a daemon named {@code
- * raft-log-<directory>}) copies records into the mapping, zeros and forces, so page faults and
- * fsyncs never run on the caller's thread. {@link #saveHardState} forces the metadata file on the
- * caller's thread, because the SPI requires it durable on return. Reads are served from a cache of
- * recent entries and from the mapping, on the caller's thread.
+ * raft-log-<directory>}) writes records into the segments, zeros and forces, so writes and fsyncs
+ * never run on the caller's thread. {@link #saveHardState} forces the metadata file on the caller's
+ * thread, because the SPI requires it durable on return. Reads are served from a cache of recent
+ * entries and from the mapping, on the caller's thread.
  *
  * <p>Durability: {@link #flush} completes, on the IO thread, once every earlier append and
  * truncation is forced and every earlier discarded prefix is recorded (group commit: one force

@@ -18,7 +18,8 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * A real directory of memory-mapped files, locked against a second store (in this process or
+ * A real directory of memory-mapped files (read through the mapping, written with positional
+ * writes, see {@link MappedStorageFile}), locked against a second store (in this process or
  * another) for as long as it is open.
  */
 final class MappedStorageDirectory implements StorageDirectory {
@@ -93,14 +94,13 @@ final class MappedStorageDirectory implements StorageDirectory {
   @Override
   public StorageFile create(String name, int size) throws IOException {
     Path path = dir.resolve(name);
-    try (FileChannel channel =
+    FileChannel channel =
         FileChannel.open(
-            path,
-            StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.READ,
-            StandardOpenOption.WRITE)) {
+            path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    try {
       // Write every byte: setLength would leave a sparse file whose blocks are allocated only
-      // when a page is written back, and a full disk at that point is a SIGBUS in the writer.
+      // when a page is written back, so a full disk would surface late and a force would have
+      // block allocation to commit.
       long position = 0;
       while (position < size) {
         ByteBuffer zeros = ZEROS.duplicate();
@@ -109,9 +109,9 @@ final class MappedStorageDirectory implements StorageDirectory {
           position += channel.write(zeros, position);
         }
       }
-      MappedByteBuffer buffer = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
-      return new MappedStorageFile(name, buffer, forceHook);
+      return new MappedStorageFile(name, channel, readOnlyMapping(channel, size), forceHook);
     } catch (IOException e) {
+      closeQuietly(channel);
       try {
         Files.deleteIfExists(path);
       } catch (IOException suppressed) {
@@ -124,15 +124,22 @@ final class MappedStorageDirectory implements StorageDirectory {
   @Override
   public StorageFile open(String name) throws IOException {
     Path path = dir.resolve(name);
-    try (FileChannel channel =
-        FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    try {
       long size = channel.size();
       if (size > Integer.MAX_VALUE) {
         throw new IOException(path + " is larger than 2 GiB and cannot be mapped whole");
       }
-      MappedByteBuffer buffer = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
-      return new MappedStorageFile(name, buffer, forceHook);
+      return new MappedStorageFile(name, channel, readOnlyMapping(channel, size), forceHook);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(channel);
+      throw e;
     }
+  }
+
+  private static MappedByteBuffer readOnlyMapping(FileChannel channel, long size)
+      throws IOException {
+    return channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
   }
 
   @Override

@@ -4,25 +4,47 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
 
 /**
- * A file mapped whole with {@code FileChannel.map}: writes are memory copies into the OS page
- * cache, {@link #force} is {@code msync} of the range.
+ * A preallocated file that is read through a read-only mapping of the whole file and written with
+ * positional writes ({@code pwrite}) on an open channel; {@link #force} is {@code fdatasync}.
  *
- * <p>Only absolute accessors are used, so the shared buffer's position is never touched and
- * concurrent readers and the writer need no lock between them. The file is never truncated while
- * mapped (that turns the next access into a SIGBUS); its blocks were allocated by writing zeros
- * before it was mapped, so a write here never needs new disk space.
+ * <p>Why not copy into a writable mapping: on ext4 every first store into a clean mapped page goes
+ * through {@code page_mkwrite}, which joins the inode to the running journal transaction, so the
+ * next {@code msync} or {@code fdatasync} must commit the journal. Measured on this project's
+ * machine, a 120-byte append made durable took a median of about 1,000 us through the mapping and
+ * about 95 us through {@code pwrite}, whichever call forced it. Both kinds of write land in the
+ * same page cache, so the mapping sees every byte written here at once.
+ *
+ * <p>Only absolute accessors are used on the mapping, so readers need no lock. The file is never
+ * truncated while mapped (that turns the next access into a SIGBUS), and its blocks were allocated
+ * by writing zeros when it was created, so a write never needs new disk space and a force never has
+ * block allocation to commit.
+ *
+ * <p>The channel is interruptible, as every {@link FileChannel} is: a thread interrupted during a
+ * write or force closes it, and every later write and force fails. The store treats that as any
+ * other IO failure (it stops), which is safe; its own threads are never interrupted.
  */
 final class MappedStorageFile implements StorageFile {
 
   private final String name;
-  private final MappedByteBuffer buffer;
+  private final FileChannel channel;
+  private final MappedByteBuffer mapping;
   private final MappedLogOptions.ForceHook forceHook;
 
-  MappedStorageFile(String name, MappedByteBuffer buffer, MappedLogOptions.ForceHook forceHook) {
+  /**
+   * @param channel open for reading and writing; this file closes it
+   * @param mapping a read-only mapping of the whole file
+   */
+  MappedStorageFile(
+      String name,
+      FileChannel channel,
+      MappedByteBuffer mapping,
+      MappedLogOptions.ForceHook forceHook) {
     this.name = name;
-    this.buffer = buffer;
+    this.channel = channel;
+    this.mapping = mapping;
     this.forceHook = forceHook;
   }
 
@@ -33,17 +55,25 @@ final class MappedStorageFile implements StorageFile {
 
   @Override
   public int size() {
-    return buffer.capacity();
+    return mapping.capacity();
   }
 
   @Override
   public void write(int offset, ByteBuffer src) {
-    buffer.put(offset, src, src.position(), src.remaining());
+    ByteBuffer remaining = src.duplicate();
+    long position = offset;
+    try {
+      while (remaining.hasRemaining()) {
+        position += channel.write(remaining, position);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("write to " + name + " failed: " + e.getMessage(), e);
+    }
   }
 
   @Override
   public void read(int offset, byte[] dst, int dstOffset, int length) {
-    buffer.get(offset, dst, dstOffset, length);
+    mapping.get(offset, dst, dstOffset, length);
   }
 
   @Override
@@ -53,20 +83,26 @@ final class MappedStorageFile implements StorageFile {
     }
     try {
       forceHook.beforeForce(name);
+      // The whole file: its only dirty pages are the ones written here, all of which must be
+      // durable anyway, and fdatasync costs the same as a ranged msync for them.
+      channel.force(false);
     } catch (IOException e) {
       throw new UncheckedIOException("force of " + name + " failed", e);
     }
-    // Throws UncheckedIOException when msync reports an error.
-    buffer.force(offset, length);
   }
 
   @Override
   public StorageFile renamed(String newName) {
-    return new MappedStorageFile(newName, buffer, forceHook);
+    return new MappedStorageFile(newName, channel, mapping, forceHook);
   }
 
   @Override
   public void close() {
-    Unmapper.unmap(buffer);
+    Unmapper.unmap(mapping);
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // everything that mattered was forced; closing releases the descriptor regardless
+    }
   }
 }

@@ -30,7 +30,7 @@ interface StorageDirectory {
    * Creates the file {@code name} of {@code size} bytes, really allocated (zero-filled by writes,
    * never a sparse file, so the file system has reserved its blocks); its directory entry is
    * durable only after {@link #syncDirectory}. A full disk fails here with an {@link IOException},
-   * never later with a SIGBUS.
+   * never later in a write or with a SIGBUS on a mapped read.
    *
    * @throws IOException when it exists already or the space cannot be allocated
    */

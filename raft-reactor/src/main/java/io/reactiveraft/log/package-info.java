@@ -6,10 +6,10 @@
  *
  * <ul>
  *   <li>{@code 00000000000000000001.log}: segments, named by the index of their first entry,
- *       preallocated to the segment size by writing zeros and mapped whole. A 32-byte header
- *       (magic, version, first index, CRC32C), then records back to back: body length, CRC32C,
- *       term, index, type, payload ({@link io.reactiveraft.log.RecordCodec}). Zeros follow the last
- *       record.
+ *       preallocated to the segment size by writing zeros and mapped whole for reading. A 32-byte
+ *       header (magic, version, first index, CRC32C), then records back to back: body length,
+ *       CRC32C, term, index, type, payload ({@link io.reactiveraft.log.RecordCodec}). Zeros follow
+ *       the last record.
  *   <li>{@code meta}: two 4 KiB slots, each a complete copy of term, vote, durable watermark and
  *       log start index with a sequence number and a CRC32C ({@link
  *       io.reactiveraft.log.MetadataFile}).
@@ -19,15 +19,17 @@
  *
  * <h2>Durability</h2>
  *
- * Appends are memory copies into the mapping made by the store's IO thread; a flush forces the
- * dirty ranges ({@code msync}), then raises the durable watermark in the metadata file, then
- * completes. Creating, renaming and deleting a file syncs the directory. A truncation lowers the
- * watermark, zeros the discarded records and forces the zeros, and deletes later segments, before
- * anything queued after it is written. A discarded prefix moves the log start: the next flush
- * records it in the metadata file in the same write as the watermark, and only then deletes the
- * segments wholly below it and syncs the directory, so no crash can leave a gap between the
- * recorded start and the first segment. A log may therefore begin in the middle of a segment, or in
- * a segment named far beyond the last one when everything was discarded.
+ * Appends are positional writes into the preallocated segments made by the store's IO thread (not
+ * stores into the mapping: see {@link io.reactiveraft.log.MappedStorageFile} for the measured
+ * reason); readers see them at once through the mapping. A flush forces the written segments
+ * ({@code fdatasync}), then raises the durable watermark in the metadata file, then completes.
+ * Creating, renaming and deleting a file syncs the directory. A truncation lowers the watermark,
+ * zeros the discarded records and forces the zeros, and deletes later segments, before anything
+ * queued after it is written. A discarded prefix moves the log start: the next flush records it in
+ * the metadata file in the same write as the watermark, and only then deletes the segments wholly
+ * below it and syncs the directory, so no crash can leave a gap between the recorded start and the
+ * first segment. A log may therefore begin in the middle of a segment, or in a segment named far
+ * beyond the last one when everything was discarded.
  *
  * <h2>Recovery</h2>
  *

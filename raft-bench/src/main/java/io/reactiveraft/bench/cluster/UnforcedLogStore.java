@@ -8,7 +8,7 @@ import java.util.List;
 import reactor.core.publisher.Mono;
 
 /**
- * The mapped log acknowledged as soon as entries are copied into the mapping, without waiting for a
+ * The mapped log acknowledged as soon as entries are written to the segment, without waiting for a
  * force: the benchmark's {@code --fsync off}, which trades durability on power loss for latency, as
  * other libraries' "unsafe flush" settings do. Not for production.
  */

@@ -35,7 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <ul>
  *   <li>{@code mmapAppendOneByOne}: one {@code append} call per entry, as a node appends a single
- *       proposal, then waiting until the IO thread has copied all 1000 into the mapping;
+ *       proposal, then waiting until the IO thread has written all 1000 to the segment;
  *   <li>{@code mmapAppendBatch}: the same 1000 entries in one {@code append} call;
  *   <li>{@code fileChannelWrite}: the baseline, one {@code FileChannel.write} per entry of the same
  *       record (length, CRC32C, term, index, type, payload) on the calling thread.
