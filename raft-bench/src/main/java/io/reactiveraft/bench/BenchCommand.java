@@ -63,6 +63,13 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--transport", description = "rsocket (default) or local (in-JVM).")
   LocalCluster.TransportKind transport = LocalCluster.TransportKind.rsocket;
 
+  @Option(
+      names = "--event-loops",
+      description =
+          "shared (default): each node's event loop runs on its RSocket transport's thread;"
+              + " separate: a thread of its own.")
+  LocalCluster.EventLoops eventLoops = LocalCluster.EventLoops.shared;
+
   private final AtomicReference<String> leader = new AtomicReference<>();
 
   /** Picks reads on the generator thread, from the workload's seed. */
@@ -88,6 +95,7 @@ final class BenchCommand implements Callable<Integer> {
     info(
         "system=reactive-raft knobs: transport="
             + transport
+            + (transport == LocalCluster.TransportKind.rsocket ? " eventLoops=" + eventLoops : "")
             + " store=mapped fsync="
             + (durable ? "on (force before an entry counts)" : "off (acknowledged once copied)")
             + " reads="
@@ -108,7 +116,9 @@ final class BenchCommand implements Callable<Integer> {
         new LocalCluster<>(
             3,
             transport,
+            eventLoops,
             store,
+            false,
             PutStateMachine::new,
             new BytesCodec(),
             b ->

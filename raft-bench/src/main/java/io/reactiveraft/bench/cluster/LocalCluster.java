@@ -14,6 +14,8 @@ import io.reactiveraft.spi.LogStore;
 import io.reactiveraft.spi.Transport;
 import io.reactiveraft.transport.local.LocalNetwork;
 import io.reactiveraft.transport.rsocket.RSocketTransport;
+import io.reactiveraft.transport.rsocket.RSocketTransportBuilder;
+import io.reactiveraft.transport.rsocket.SharedEventLoop;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -51,6 +53,14 @@ public final class LocalCluster<C, R> implements AutoCloseable {
     local
   }
 
+  /** Which threads run a node's event loop over RSocket. */
+  public enum EventLoops {
+    /** The node's loop and its transport's connections on one thread ({@link SharedEventLoop}). */
+    shared,
+    /** The node's own loop thread, and the transport's own Netty threads. */
+    separate
+  }
+
   /** Where nodes keep their logs. */
   public enum StoreKind {
     /** The memory-mapped log, forced before entries count (fsync on). */
@@ -71,6 +81,7 @@ public final class LocalCluster<C, R> implements AutoCloseable {
   private final TransportKind transportKind;
   private final StoreKind storeKind;
   private final LocalNetwork network;
+  private final Map<String, SharedEventLoop> sharedLoops = new LinkedHashMap<>();
 
   /**
    * Starts {@code size} nodes without snapshots; {@code stateMachines} makes one per node, {@code
@@ -86,6 +97,18 @@ public final class LocalCluster<C, R> implements AutoCloseable {
     this(size, transportKind, storeKind, false, stateMachines, codec, tune);
   }
 
+  /** As below, with {@link EventLoops#shared} event loops. */
+  public LocalCluster(
+      int size,
+      TransportKind transportKind,
+      StoreKind storeKind,
+      boolean snapshots,
+      Supplier<StateMachine<C, R>> stateMachines,
+      Codec<C> codec,
+      UnaryOperator<RaftConfig.Builder<C, R>> tune) {
+    this(size, transportKind, EventLoops.shared, storeKind, snapshots, stateMachines, codec, tune);
+  }
+
   /**
    * As above; with {@code snapshots}, each node also keeps snapshots in a directory of its own (the
    * state machines must take them).
@@ -93,6 +116,7 @@ public final class LocalCluster<C, R> implements AutoCloseable {
   public LocalCluster(
       int size,
       TransportKind transportKind,
+      EventLoops eventLoops,
       StoreKind storeKind,
       boolean snapshots,
       Supplier<StateMachine<C, R>> stateMachines,
@@ -118,7 +142,14 @@ public final class LocalCluster<C, R> implements AutoCloseable {
                             : "local:n" + i))
             .toList();
     for (Member m : members) {
-      Transport transport = transport(m);
+      SharedEventLoop loop =
+          transportKind == TransportKind.rsocket && eventLoops == EventLoops.shared
+              ? SharedEventLoop.create("raft-" + m.id())
+              : null;
+      if (loop != null) {
+        sharedLoops.put(m.id(), loop);
+      }
+      Transport transport = transport(m, loop);
       transports.put(m.id(), transport);
       RaftConfig.Builder<C, R> builder =
           RaftConfig.<C, R>builder()
@@ -133,15 +164,23 @@ public final class LocalCluster<C, R> implements AutoCloseable {
               .stateMachine(stateMachines.get())
               .codec(codec)
               .bootstrap(true);
+      if (loop != null) {
+        builder.scheduler(loop.scheduler());
+      }
       nodes.put(m.id(), ReactiveRaft.start(tune.apply(builder).build()));
     }
   }
 
-  private Transport transport(Member m) {
+  private Transport transport(Member m, SharedEventLoop loop) {
     if (transportKind == TransportKind.local) {
       return network.transport(m.id());
     }
-    return RSocketTransport.builder().clusterId("local").sharedSecret(SECRET).build();
+    RSocketTransportBuilder builder =
+        RSocketTransport.builder().clusterId("local").sharedSecret(SECRET);
+    if (loop != null) {
+      builder.loopResources(loop.loopResources());
+    }
+    return builder.build();
   }
 
   private LogStore store(Member m) {
@@ -188,6 +227,10 @@ public final class LocalCluster<C, R> implements AutoCloseable {
     if (node != null) {
       node.close().block(Duration.ofSeconds(20));
     }
+    SharedEventLoop loop = sharedLoops.remove(id);
+    if (loop != null) {
+      loop.close().block(Duration.ofSeconds(20));
+    }
   }
 
   @Override
@@ -196,6 +239,9 @@ public final class LocalCluster<C, R> implements AutoCloseable {
         .flatMap(RaftNode::close)
         .blockLast(Duration.ofSeconds(20));
     nodes.clear();
+    // After the nodes: each loop ran a node and its transport.
+    sharedLoops.values().forEach(l -> l.close().block(Duration.ofSeconds(20)));
+    sharedLoops.clear();
     try (Stream<Path> files = Files.walk(directory)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {

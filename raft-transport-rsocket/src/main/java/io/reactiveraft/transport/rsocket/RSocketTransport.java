@@ -127,7 +127,7 @@ public final class RSocketTransport implements Transport {
       bindAt =
           HostPort.parse(settings.bindAddress() != null ? settings.bindAddress() : self.address());
       this.self = self;
-      resources = new TransportResources(self.id(), settings.ioThreads());
+      resources = new TransportResources(self.id(), settings.ioThreads(), settings.loops());
       connector =
           settings.connector() != null
               ? settings.connector()

@@ -9,8 +9,9 @@ import reactor.netty.resources.LoopResources;
 /**
  * The threads one transport owns: Netty event loops for its server and its outbound connections
  * (created on first use, so an embedded transport with a service's connector creates none), and a
- * timer for request and connect timeouts. Every thread is a daemon named {@code
- * raft-rsocket-<member>-...}, and all of them are gone once {@link #dispose()} completes.
+ * timer for request and connect timeouts. Event loops the caller shared are used, not owned. Every
+ * thread is a daemon named {@code raft-rsocket-<member>-...}, and all of them are gone once {@link
+ * #dispose()} completes.
  *
  * <p>Thread-safe.
  */
@@ -18,12 +19,18 @@ final class TransportResources {
 
   private final String name;
   private final int ioThreads;
+  private final boolean ownsLoops;
   private final Scheduler timer;
   private LoopResources loops;
 
-  TransportResources(String memberId, int ioThreads) {
+  /**
+   * @param shared the caller's event loops, never disposed here; null to create them on first use
+   */
+  TransportResources(String memberId, int ioThreads, LoopResources shared) {
     this.name = "raft-rsocket-" + memberId;
     this.ioThreads = ioThreads;
+    this.ownsLoops = shared == null;
+    this.loops = shared;
     this.timer = Schedulers.newSingle(name + "-timer", true);
   }
 
@@ -43,7 +50,7 @@ final class TransportResources {
   Mono<Void> dispose() {
     LoopResources l;
     synchronized (this) {
-      l = loops;
+      l = ownsLoops ? loops : null;
     }
     // Connections are closed before this runs, so there is nothing to wait for in a quiet period.
     Mono<Void> loopsDone =

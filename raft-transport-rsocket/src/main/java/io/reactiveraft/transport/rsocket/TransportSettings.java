@@ -6,10 +6,12 @@ import io.rsocket.RSocket;
 import java.time.Duration;
 import java.util.function.Function;
 import reactor.core.publisher.Mono;
+import reactor.netty.resources.LoopResources;
 
 /**
  * The validated settings of one {@link RSocketTransport}, as {@link RSocketTransportBuilder} made
- * them. Immutable; the secret array is a private copy that nothing modifies.
+ * them. Immutable ({@code loops} is null unless the caller shares its own); the secret array is a
+ * private copy that nothing modifies.
  */
 record TransportSettings(
     String bindAddress,
@@ -26,6 +28,7 @@ record TransportSettings(
     SslContext serverTls,
     SslContext clientTls,
     int ioThreads,
+    LoopResources loops,
     boolean listen,
     Function<Member, Mono<RSocket>> connector) {
 

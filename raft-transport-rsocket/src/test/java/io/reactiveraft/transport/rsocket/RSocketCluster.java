@@ -34,12 +34,24 @@ final class RSocketCluster implements AutoCloseable {
   private final Map<String, RecordingStateMachine> stateMachines = new ConcurrentHashMap<>();
   private final Map<String, RSocketTransport> transports = new ConcurrentHashMap<>();
   private final List<String> stepDowns = new CopyOnWriteArrayList<>();
+  private final Map<String, SharedEventLoop> loops = new ConcurrentHashMap<>();
+  private final boolean sharedEventLoops;
 
   RSocketCluster(int size) {
     this(size, UnaryOperator.identity());
   }
 
   RSocketCluster(int size, UnaryOperator<RSocketTransportBuilder> transportOptions) {
+    this(size, transportOptions, false);
+  }
+
+  /**
+   * @param sharedEventLoops whether each node runs its event loop on its transport's thread ({@link
+   *     SharedEventLoop}, named {@code raft-shared-<id>})
+   */
+  RSocketCluster(
+      int size, UnaryOperator<RSocketTransportBuilder> transportOptions, boolean sharedEventLoops) {
+    this.sharedEventLoops = sharedEventLoops;
     this.members =
         IntStream.rangeClosed(1, size)
             .mapToObj(i -> new Member("n" + i, Loopback.freeAddress()))
@@ -64,9 +76,17 @@ final class RSocketCluster implements AutoCloseable {
   void start(String id) {
     boolean restart = stateMachines.containsKey(id);
     RecordingStateMachine sm = new RecordingStateMachine();
-    RSocketTransport transport = transportOptions.apply(TestTransports.builder()).build();
+    RSocketTransportBuilder transportBuilder = transportOptions.apply(TestTransports.builder());
+    RaftConfig.Builder<String, String> builder = RaftConfig.builder();
+    if (sharedEventLoops) {
+      SharedEventLoop loop =
+          loops.computeIfAbsent(id, i -> SharedEventLoop.create("raft-shared-" + i));
+      transportBuilder.loopResources(loop.loopResources());
+      builder.scheduler(loop.scheduler());
+    }
+    RSocketTransport transport = transportBuilder.build();
     RaftConfig<String, String> config =
-        RaftConfig.<String, String>builder()
+        builder
             .members(members)
             .self(id)
             .transport(transport)
@@ -195,5 +215,10 @@ final class RSocketCluster implements AutoCloseable {
   public void close() {
     Flux.fromIterable(List.copyOf(nodes.values())).flatMap(RaftNode::close).then().block(TIMEOUT);
     nodes.clear();
+    Flux.fromIterable(List.copyOf(loops.values()))
+        .flatMap(SharedEventLoop::close)
+        .then()
+        .block(TIMEOUT);
+    loops.clear();
   }
 }

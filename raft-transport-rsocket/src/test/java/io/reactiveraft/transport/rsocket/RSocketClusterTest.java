@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.reactiveraft.Member;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import reactor.core.Disposable;
 
 /** Whole nodes over RSocket on 127.0.0.1. */
 class RSocketClusterTest {
@@ -65,5 +69,40 @@ class RSocketClusterTest {
       assertThat(cluster.stateMachine(follower).applied())
           .isEqualTo(cluster.stateMachine(leader).applied());
     }
+  }
+
+  @Test
+  @Timeout(60)
+  void nodesOnSharedEventLoopsRunTheirLoopOnTheTransportThreadAndSurviveARestart() {
+    RSocketCluster cluster = new RSocketCluster(3, UnaryOperator.identity(), true);
+    try {
+      String leader = cluster.awaitLeader();
+      Set<String> loopThreads = ConcurrentHashMap.newKeySet();
+      Disposable watch =
+          cluster
+              .node(leader)
+              .events()
+              .subscribe(e -> loopThreads.add(Thread.currentThread().getName()));
+      List<String> first = RSocketCluster.commands("c", 2_000);
+      assertThat(cluster.submitAll(leader, first, 200)).hasSize(first.size());
+      watch.dispose();
+      // One thread ran the leader's loop, and it is the transport's event loop thread.
+      assertThat(loopThreads).singleElement().asString().startsWith("raft-shared-" + leader);
+
+      String follower =
+          cluster.running().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+      cluster.stop(follower);
+      cluster.start(follower); // on the same loop, which outlives the node
+      List<String> second = RSocketCluster.commands("d", 200);
+      assertThat(cluster.submitAll(leader, second, 50)).hasSize(second.size());
+      cluster.awaitConverged(leader);
+      assertThat(cluster.stateMachine(follower).applied())
+          .hasSize(first.size() + second.size())
+          .isEqualTo(cluster.stateMachine(leader).applied());
+    } finally {
+      cluster.close();
+    }
+    Loopback.assertNoThreads("raft-shared-");
+    Loopback.assertNoThreads("raft-rsocket-");
   }
 }
