@@ -622,7 +622,9 @@ public final class RaftConfig<C, R> {
     /**
      * The scheduler of the event loop and timers (fluree/raft's event channel). The node uses one
      * worker of it, so the loop stays serial. Default: a new single-thread scheduler, disposed on
-     * close. Tests pass a VirtualTimeScheduler.
+     * close; a scheduler given here belongs to the caller and is not disposed. Tests pass a
+     * VirtualTimeScheduler; the RSocket transport's {@code SharedEventLoop} offers the transport's
+     * own thread, which spares every message two thread hand-offs.
      */
     public Builder<C, R> scheduler(Scheduler scheduler) {
       this.scheduler = scheduler;

@@ -97,7 +97,9 @@ final class BenchCommand implements Callable<Integer> {
             + transport
             + (transport == LocalCluster.TransportKind.rsocket ? " eventLoops=" + eventLoops : "")
             + " store=mapped fsync="
-            + (durable ? "on (force before an entry counts)" : "off (acknowledged once copied)")
+            + (durable
+                ? "on (force before an entry counts)"
+                : "off (acknowledged once written, not forced)")
             + " reads="
             + readPercent
             + "% maxPendingCommands="

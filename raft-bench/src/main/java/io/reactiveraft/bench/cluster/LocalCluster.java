@@ -65,7 +65,7 @@ public final class LocalCluster<C, R> implements AutoCloseable {
   public enum StoreKind {
     /** The memory-mapped log, forced before entries count (fsync on). */
     MAPPED,
-    /** The memory-mapped log, acknowledged once copied, never waiting for a force (fsync off). */
+    /** The mapped log, acknowledged once written, never waiting for a force (fsync off). */
     MAPPED_UNFORCED,
     /** In memory only. */
     MEMORY

@@ -34,9 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Append throughput of 100-byte entries without force (ops = entries per second).
  *
  * <ul>
- *   <li>{@code mmapAppendOneByOne}: one {@code append} call per entry, as a node appends a single
+ *   <li>{@code storeAppendOneByOne}: one {@code append} call per entry, as a node appends a single
  *       proposal, then waiting until the IO thread has written all 1000 to the segment;
- *   <li>{@code mmapAppendBatch}: the same 1000 entries in one {@code append} call;
+ *   <li>{@code storeAppendBatch}: the same 1000 entries in one {@code append} call;
  *   <li>{@code fileChannelWrite}: the baseline, one {@code FileChannel.write} per entry of the same
  *       record (length, CRC32C, term, index, type, payload) on the calling thread.
  * </ul>
@@ -95,7 +95,7 @@ public class MappedLogAppendBenchmark {
 
   @Benchmark
   @OperationsPerInvocation(BATCH)
-  public void mmapAppendOneByOne() {
+  public void storeAppendOneByOne() {
     for (int i = 0; i < BATCH; i++) {
       store.append(List.of(new LogEntry(++mmapIndex, 1, EntryType.COMMAND, payload)));
     }
@@ -104,7 +104,7 @@ public class MappedLogAppendBenchmark {
 
   @Benchmark
   @OperationsPerInvocation(BATCH)
-  public void mmapAppendBatch() {
+  public void storeAppendBatch() {
     List<LogEntry> batch = new ArrayList<>(BATCH);
     for (int i = 0; i < BATCH; i++) {
       batch.add(new LogEntry(++mmapIndex, 1, EntryType.COMMAND, payload));

@@ -56,7 +56,7 @@ public final class KvServer implements AutoCloseable {
    * @param members every voting member, this one included
    * @param dataDir the log directory (created when missing)
    * @param secret the cluster's shared secret, at least 16 bytes
-   * @param fsync whether the log is forced before an entry counts (off: acknowledged once copied)
+   * @param fsync whether the log is forced before an entry counts (off: acknowledged once written)
    * @param bootstrap whether an empty node may vote and campaign (first start of a new cluster)
    * @param segmentBytes the size of a log segment file
    */
