@@ -46,6 +46,7 @@ public final class RaftConfig<C, R> {
   private final int maxInflightAppends;
   private final Duration defaultCommandTimeout;
   private final int maxPendingCommands;
+  private final int logEntriesInMemory;
   private final long maxPendingBytes;
   private final int snapshotThreshold;
   private final int logHistory;
@@ -86,6 +87,7 @@ public final class RaftConfig<C, R> {
     maxInflightAppends = b.maxInflightAppends;
     defaultCommandTimeout = b.defaultCommandTimeout;
     maxPendingCommands = b.maxPendingCommands;
+    logEntriesInMemory = b.logEntriesInMemory;
     maxPendingBytes = b.maxPendingBytes;
     snapshotThreshold = b.snapshotThreshold;
     logHistory = b.logHistory;
@@ -256,6 +258,10 @@ public final class RaftConfig<C, R> {
     return maxPendingCommands;
   }
 
+  public int logEntriesInMemory() {
+    return logEntriesInMemory;
+  }
+
   public long maxPendingBytes() {
     return maxPendingBytes;
   }
@@ -337,6 +343,7 @@ public final class RaftConfig<C, R> {
     private int maxInflightAppends = 16;
     private Duration defaultCommandTimeout = Duration.ofMillis(4000);
     private int maxPendingCommands = 10_000;
+    private int logEntriesInMemory = 8_192;
     private long maxPendingBytes = 64L << 20;
     private int snapshotThreshold = 10_000;
     private int logHistory = 10;
@@ -544,6 +551,17 @@ public final class RaftConfig<C, R> {
       return this;
     }
 
+    /**
+     * How many of the latest log entries the node keeps in memory (default 8,192; it may briefly
+     * hold half again as many). Older entries stay in the log store and are read back when a
+     * lagging follower or the state machine needs them, so the heap does not grow with the log,
+     * even without snapshots. Terms and configuration entries are always known without reading.
+     */
+    public Builder<C, R> logEntriesInMemory(int logEntriesInMemory) {
+      this.logEntriesInMemory = logEntriesInMemory;
+      return this;
+    }
+
     /** The most encoded bytes of pending commands (default 64 MiB); see maxPendingCommands. */
     public Builder<C, R> maxPendingBytes(long maxPendingBytes) {
       this.maxPendingBytes = maxPendingBytes;
@@ -727,6 +745,7 @@ public final class RaftConfig<C, R> {
           "maxCommandBytes",
           "must be in [1, 1 GiB], was " + maxCommandBytes);
       require(maxPendingCommands >= 1, "maxPendingCommands", "must be >= 1");
+      require(logEntriesInMemory >= 1, "logEntriesInMemory", "must be >= 1");
       require(maxPendingBytes >= 1024, "maxPendingBytes", "must be >= 1024");
       require(snapshotThreshold >= 1, "snapshotThreshold", "must be >= 1");
       require(logHistory >= 1, "logHistory", "must be >= 1");

@@ -74,13 +74,10 @@ final class Membership {
   private void recompute(RaftLog log) {
     current = base;
     index = baseIndex;
-    for (long i = log.lastIndex(); i >= log.firstIndex(); i--) {
-      LogEntry e = log.entry(i);
-      if (e.type() == EntryType.CONFIGURATION) {
-        current = ConfigurationCodec.decode(e.payload());
-        index = i;
-        return;
-      }
+    long last = log.lastConfigurationIndex();
+    if (last > 0) {
+      current = ConfigurationCodec.decode(log.entry(last).payload());
+      index = last;
     }
   }
 

@@ -263,6 +263,9 @@ public final class RaftCore {
     }
     out.addAll(leaderChanges);
     commitAdvanced = false;
+    // Every entry is now in an AppendLog action, which the node performs before the next batch:
+    // from then on the store can serve what the log lets go of.
+    log.stored(log.lastIndex());
     return out;
   }
 

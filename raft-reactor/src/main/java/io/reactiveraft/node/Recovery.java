@@ -2,7 +2,6 @@ package io.reactiveraft.node;
 
 import io.reactiveraft.RaftConfig;
 import io.reactiveraft.core.RaftLog;
-import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.spi.LogStore;
 import io.reactiveraft.spi.SnapshotMeta;
 import io.reactiveraft.spi.SnapshotStore;
@@ -34,6 +33,8 @@ final class Recovery {
    *
    * @throws IllegalStateException when the stored state cannot be used
    */
+  private static final int LOAD_CHUNK = 4096;
+
   static <C, R> Recovered recover(RaftConfig<C, R> config, SessionTable<R> sessions) {
     LogStore store = config.logStore();
     SnapshotMeta snapshot =
@@ -49,7 +50,7 @@ final class Recovery {
                 + first
                 + " but no valid snapshot covers the entries before it");
       }
-      return new Recovered(null, new RaftLog(0, 0, entries(store, first, last)));
+      return new Recovered(null, load(config, 0, 0));
     }
     long s = snapshot.index();
     if (first > s + 1) {
@@ -75,12 +76,23 @@ final class Recovery {
     }
     // A log that continues the snapshot may reach back before it (the store keeps one snapshot
     // interval more, for a fallback like this one); the core holds only what follows it.
-    return new Recovered(
-        snapshot, new RaftLog(s, snapshot.term(), entries(store, s + 1, store.lastIndex())));
+    return new Recovered(snapshot, load(config, s, snapshot.term()));
   }
 
-  private static List<LogEntry> entries(LogStore store, long from, long to) {
-    return to >= from ? store.entries(from, to) : List.of();
+  /**
+   * The core's log after {@code offset}: the store's entries, read in chunks, of which the log
+   * keeps the latest in memory and reads older ones back from the store when needed.
+   */
+  private static RaftLog load(RaftConfig<?, ?> config, long offset, long offsetTerm) {
+    LogStore store = config.logStore();
+    RaftLog log = new RaftLog(offset, offsetTerm, store::entries, config.logEntriesInMemory());
+    long last = store.lastIndex();
+    for (long from = offset + 1; from <= last; from += LOAD_CHUNK) {
+      long to = Math.min(last, from + LOAD_CHUNK - 1);
+      store.entries(from, to).forEach(log::append);
+      log.stored(to);
+    }
+    return log;
   }
 
   private static <C, R> SnapshotMeta restoreNewest(

@@ -106,6 +106,13 @@ final class SimCluster implements AutoCloseable {
 
   final int snapshotThreshold;
 
+  /**
+   * Entries each node keeps in memory; small in most runs, so that replication, applies and
+   * restarts read old entries back from the simulated disk. Drawn from the seed without using the
+   * random stream, so that the faults of every recorded seed stay what they were.
+   */
+  final int logEntriesInMemory;
+
   SimCluster(int size, long seed, SplittableRandom random, FaultCounters counters) {
     this.seed = seed;
     this.random = random;
@@ -123,6 +130,8 @@ final class SimCluster implements AutoCloseable {
     this.forwarding = random.nextBoolean();
     // Snapshots often enough that followers catch up through them and nodes restart from them.
     this.snapshotThreshold = new int[] {10, 40, 150, 1_000_000}[random.nextInt(4)];
+    this.logEntriesInMemory =
+        new int[] {1, 3, 20, 8_192}[Math.floorMod(Long.hashCode(seed * 31), 4)];
     boolean skewed = random.nextBoolean();
     // Leases trust clocks: within the configured drift bound (10 %), two clocks at +-4 % stay
     // safe; the other modes get the wild skew.
@@ -158,6 +167,7 @@ final class SimCluster implements AutoCloseable {
             .logStore(n.disk.open())
             .snapshotStore(n.snapshots)
             .snapshotThreshold(snapshotThreshold)
+            .logEntriesInMemory(logEntriesInMemory)
             .snapshotChunkBytes(1024)
             .logHistory(2)
             .ioScheduler(n.scheduler)
