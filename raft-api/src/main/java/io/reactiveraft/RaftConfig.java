@@ -51,7 +51,6 @@ public final class RaftConfig<C, R> {
   private final int snapshotThreshold;
   private final int logHistory;
   private final int catchUpRounds;
-  private final int entryCacheSize;
   private final Runnable closeHook;
   private final Scheduler scheduler;
   private final Scheduler applyScheduler;
@@ -92,7 +91,6 @@ public final class RaftConfig<C, R> {
     snapshotThreshold = b.snapshotThreshold;
     logHistory = b.logHistory;
     catchUpRounds = b.catchUpRounds;
-    entryCacheSize = b.entryCacheSize;
     closeHook = b.closeHook;
     scheduler = b.scheduler;
     applyScheduler = b.applyScheduler;
@@ -278,8 +276,9 @@ public final class RaftConfig<C, R> {
     return catchUpRounds;
   }
 
+  /** fluree/raft's name for {@link #logEntriesInMemory()}. */
   public int entryCacheSize() {
-    return entryCacheSize;
+    return logEntriesInMemory;
   }
 
   public Optional<Runnable> closeHook() {
@@ -348,7 +347,6 @@ public final class RaftConfig<C, R> {
     private int snapshotThreshold = 10_000;
     private int logHistory = 10;
     private int catchUpRounds = 10;
-    private int entryCacheSize = 1024;
     private Runnable closeHook;
     private Scheduler scheduler;
     private Scheduler applyScheduler;
@@ -622,13 +620,11 @@ public final class RaftConfig<C, R> {
     }
 
     /**
-     * Recent entries the durable log keeps in memory for replication (default 1024), kept for
-     * fluree/raft's configuration. The node does not build its log store, so it does not use this
-     * value: size the cache where the store is built, with {@code MappedLogOptions.cacheSize}.
+     * fluree/raft's name for {@link #logEntriesInMemory}: how many of the latest log entries stay
+     * in memory. Sets the same value.
      */
     public Builder<C, R> entryCacheSize(int entryCacheSize) {
-      this.entryCacheSize = entryCacheSize;
-      return this;
+      return logEntriesInMemory(entryCacheSize);
     }
 
     /** Runs once after the node has closed (fluree/raft's close-fn). Optional. */
@@ -755,7 +751,6 @@ public final class RaftConfig<C, R> {
           "snapshotChunkBytes",
           "must be in [1 KiB, 4 MiB], was " + snapshotChunkBytes);
       require(catchUpRounds >= 1, "catchUpRounds", "must be >= 1");
-      require(entryCacheSize >= 0, "entryCacheSize", "must be >= 0");
       return new RaftConfig<>(this);
     }
 

@@ -173,6 +173,11 @@ class NodeApiTest {
         .hasMessageContaining("twice heartbeatInterval");
     assertThatThrownBy(() -> b.electionTimeout(Duration.ofSeconds(1)).maxInflightAppends(0).build())
         .hasMessageContaining("maxInflightAppends");
+    b.maxInflightAppends(4);
+    assertThatThrownBy(() -> b.logEntriesInMemory(0).build())
+        .hasMessageContaining("logEntriesInMemory");
+    // fluree/raft's name sets the same value.
+    assertThat(b.entryCacheSize(300).build().logEntriesInMemory()).isEqualTo(300);
     assertThatThrownBy(() -> new Member("has space", "x:1")).hasMessageContaining("whitespace");
     assertThat(Member.parse("n1=127.0.0.1:7001")).isEqualTo(new Member("n1", "127.0.0.1:7001"));
   }
