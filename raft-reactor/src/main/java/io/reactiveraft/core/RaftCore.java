@@ -65,7 +65,7 @@ public final class RaftCore {
   private SnapshotMeta snapshot;
 
   /** Follower: the snapshot a leader is sending, chunk by chunk; null when none. */
-  private SnapshotReceipt receipt;
+  private final SnapshotReceiver receiver = new SnapshotReceiver();
 
   /** Highest index handed to the state machine. */
   private long appliedUpTo;
@@ -419,7 +419,7 @@ public final class RaftCore {
     pendingAckSequence = 0;
     pendingAckTo = null;
     // A snapshot from the old term's leader is started over by the new one.
-    receipt = null;
+    receiver.reset();
   }
 
   private void resetElectionTimer() {
@@ -950,29 +950,6 @@ public final class RaftCore {
     sendSnapshotChunk(m.from(), pr);
   }
 
-  /** Follower: where a snapshot from the leader stands. */
-  private static final class SnapshotReceipt {
-    final String leader;
-    final long term;
-    final SnapshotMeta snapshot;
-
-    /** The offset the next chunk must start at. */
-    long expectedOffset;
-
-    /** Everything before this offset is written. */
-    long storedOffset;
-
-    SnapshotReceipt(String leader, long term, SnapshotMeta snapshot) {
-      this.leader = leader;
-      this.term = term;
-      this.snapshot = snapshot;
-    }
-
-    boolean isFor(String from, long inTerm, SnapshotMeta meta) {
-      return leader.equals(from) && term == inTerm && snapshot.equals(meta);
-    }
-  }
-
   private void onInstallSnapshot(InstallSnapshotRequest m) {
     if (role != Role.FOLLOWER) {
       becomeFollower(term, m.from(), "leader " + m.from() + " of term " + term + " found");
@@ -985,25 +962,12 @@ public final class RaftCore {
       send(snapshotAnswer(m.from(), meta, meta.size()));
       return;
     }
-    if (receipt != null && receipt.isFor(m.from(), term, meta)) {
-      if (m.offset() == receipt.expectedOffset) {
-        storeChunk(m);
-      } else if (receipt.storedOffset == receipt.expectedOffset) {
-        send(snapshotAnswer(m.from(), meta, receipt.expectedOffset)); // a duplicate or a gap
-      }
-      return;
+    SnapshotReceiver.Decision decision = receiver.onChunk(m, term);
+    if (decision instanceof SnapshotReceiver.Store) {
+      logWrites.add(new Action.StoreSnapshotChunk(m));
+    } else if (decision instanceof SnapshotReceiver.Answer answer) {
+      send(snapshotAnswer(m.from(), meta, answer.nextOffset()));
     }
-    if (m.offset() != 0) {
-      send(snapshotAnswer(m.from(), meta, 0)); // this node lost the start (say, it restarted)
-      return;
-    }
-    receipt = new SnapshotReceipt(m.from(), term, meta);
-    storeChunk(m);
-  }
-
-  private void storeChunk(InstallSnapshotRequest m) {
-    receipt.expectedOffset = m.offset() + m.data().length;
-    logWrites.add(new Action.StoreSnapshotChunk(m));
   }
 
   private InstallSnapshotResponse snapshotAnswer(String leader, SnapshotMeta meta, long next) {
@@ -1011,13 +975,11 @@ public final class RaftCore {
   }
 
   private void snapshotChunkStored(RaftEvent.SnapshotChunkStored stored) {
-    if (receipt == null || !receipt.isFor(stored.leader(), stored.term(), stored.snapshot())) {
+    SnapshotMeta meta = stored.snapshot();
+    if (!receiver.onStored(stored.leader(), stored.term(), meta, stored.nextOffset())) {
       return; // a transfer this node has since abandoned
     }
-    receipt.storedOffset = Math.max(receipt.storedOffset, stored.nextOffset());
-    SnapshotMeta meta = stored.snapshot();
     if (stored.nextOffset() >= meta.size()) {
-      receipt = null;
       installSnapshot(meta);
     }
     send(snapshotAnswer(stored.leader(), meta, stored.nextOffset()));
