@@ -621,7 +621,7 @@ public final class RaftConfig<C, R> {
 
     /**
      * fluree/raft's name for {@link #logEntriesInMemory}: how many of the latest log entries stay
-     * in memory. Sets the same value.
+     * in memory. Sets the same value, which must be at least 1 (fluree's 0 has no equivalent).
      */
     public Builder<C, R> entryCacheSize(int entryCacheSize) {
       return logEntriesInMemory(entryCacheSize);

@@ -258,8 +258,12 @@ public final class RaftCore {
     }
     results.clear();
     if (commitIndex > appliedUpTo) {
-      out.add(new Action.ApplyEntries(log.range(appliedUpTo + 1, commitIndex)));
-      appliedUpTo = commitIndex;
+      // At most one window of entries per batch: after a restart without snapshots the whole log
+      // may be committed at once, and reading it back in one piece would put it all on the heap.
+      // The rest follows with the next batches (a tick at the latest).
+      long applyTo = Math.min(commitIndex, appliedUpTo + log.held());
+      out.add(new Action.ApplyEntries(log.range(appliedUpTo + 1, applyTo)));
+      appliedUpTo = applyTo;
     }
     out.addAll(leaderChanges);
     commitAdvanced = false;

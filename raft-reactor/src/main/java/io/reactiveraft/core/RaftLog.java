@@ -316,6 +316,11 @@ public final class RaftLog {
     return 0;
   }
 
+  /** How many of the latest entries this log keeps in memory ({@code Integer.MAX_VALUE}: all). */
+  int held() {
+    return held;
+  }
+
   /** How many entries are in memory now. */
   int entriesInMemory() {
     return window.size();

@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Recovery {
 
+  private static final int LOAD_CHUNK = 4096;
+
   private static final Logger log = LoggerFactory.getLogger(Recovery.class);
 
   /** The snapshot restored (null when none) and the log that continues it. */
@@ -33,8 +35,6 @@ final class Recovery {
    *
    * @throws IllegalStateException when the stored state cannot be used
    */
-  private static final int LOAD_CHUNK = 4096;
-
   static <C, R> Recovered recover(RaftConfig<C, R> config, SessionTable<R> sessions) {
     LogStore store = config.logStore();
     SnapshotMeta snapshot =

@@ -168,10 +168,10 @@ public final class RSocketTransportBuilder {
   /**
    * Runs the transport's server and connections on {@code loops}, which the caller owns: the
    * transport never disposes them, and {@link #ioThreads} no longer applies. With one worker loop
-   * ({@code LoopResources.create(name, 1, 1, true)}) every connection of the transport lives on one
-   * thread; giving the node that same thread as its event loop scheduler ({@code
-   * RaftConfig.Builder.scheduler(Schedulers.fromExecutorService(loops.onServer(true).next()))})
-   * removes two thread hand-offs from every message, the best setting on a machine with few cores.
+   * every connection of the transport lives on one thread, and giving the node that same thread as
+   * its event loop removes two thread hand-offs from every message: {@link SharedEventLoop} sets
+   * both up (the loop the connections use is {@code loops.onServer(LoopResources.DEFAULT_NATIVE)},
+   * the group reactor-netty picks).
    */
   public RSocketTransportBuilder loopResources(LoopResources loops) {
     this.loops = loops;
