@@ -379,9 +379,10 @@ public final class MappedLogStore implements LogStore {
   }
 
   /**
-   * Completes, on the IO thread, once every earlier append and truncation has been copied into the
-   * mapping, without forcing anything. For benchmarks and tests that measure or step the writer;
-   * Raft needs only {@link #flush}.
+   * Completes, on the IO thread, once every earlier append and truncation has been written to the
+   * segments, without forcing anything, and the IO thread has finished the work of its earlier
+   * turns (such as deleting segments below a new start after a flush). For benchmarks and tests
+   * that measure or step the writer; Raft needs only {@link #flush}.
    */
   public synchronized Mono<Void> written() {
     if (closed) {
