@@ -50,6 +50,7 @@ final class DemoCommand implements Callable<Integer> {
         new LocalCluster<>(
             3,
             LocalCluster.TransportKind.rsocket,
+            LocalCluster.EventLoops.shared,
             LocalCluster.StoreKind.MAPPED,
             true,
             () -> {

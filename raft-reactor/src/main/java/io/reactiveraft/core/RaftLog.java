@@ -38,10 +38,14 @@ public final class RaftLog {
   private final Reader reader;
   private final int held;
 
-  /** The entries from {@link #windowStart} to the last, in order. */
+  /**
+   * The entries from {@link #windowStart} to the last, in order; the window always reaches the end
+   * of the log (empty when the log is, or just after a compaction or truncation), so the last index
+   * is {@code windowStart + window.size() - 1}.
+   */
   private final ArrayList<LogEntry> window = new ArrayList<>();
 
-  private long windowStart = 1;
+  private long windowStart;
 
   /** Term runs: {@code runStarts[i]} is the first index of term {@code runTerms[i]}. */
   private long[] runStarts = new long[4];
@@ -58,7 +62,6 @@ public final class RaftLog {
   private long offset;
 
   private long offsetTerm;
-  private long last;
 
   /** The last index handed to the store; entries after it never leave the window. */
   private long storedUpTo;
@@ -87,7 +90,6 @@ public final class RaftLog {
     }
     this.offset = offset;
     this.offsetTerm = offsetTerm;
-    this.last = offset;
     this.windowStart = offset + 1;
     this.storedUpTo = offset;
     this.reader = reader;
@@ -99,7 +101,7 @@ public final class RaftLog {
   }
 
   public long lastIndex() {
-    return last;
+    return windowStart + window.size() - 1;
   }
 
   public long lastTerm() {
@@ -114,7 +116,7 @@ public final class RaftLog {
     if (index == offset) {
       return offsetTerm;
     }
-    if (index < offset || index > last) {
+    if (index < offset || index > lastIndex()) {
       return -1;
     }
     return runTerms[runOf(index)];
@@ -126,7 +128,7 @@ public final class RaftLog {
   }
 
   public LogEntry entry(long index) {
-    if (index <= offset || index > last) {
+    if (index <= offset || index > lastIndex()) {
       throw new IndexOutOfBoundsException("no entry " + index + " in " + this);
     }
     if (index >= windowStart) {
@@ -140,7 +142,7 @@ public final class RaftLog {
    * (but always at least one entry when there is one).
    */
   public List<LogEntry> slice(long from, int maxCount, int maxBytes) {
-    long to = Math.min(last, from + maxCount - 1);
+    long to = Math.min(lastIndex(), from + maxCount - 1);
     if (to < from) {
       return List.of();
     }
@@ -157,7 +159,7 @@ public final class RaftLog {
 
   /** Entries {@code [from, toInclusive]}. */
   public List<LogEntry> range(long from, long toInclusive) {
-    if (from <= offset || toInclusive > last) {
+    if (from <= offset || toInclusive > lastIndex()) {
       throw new IndexOutOfBoundsException(
           "no entries " + from + ".." + toInclusive + " in " + this);
     }
@@ -178,9 +180,9 @@ public final class RaftLog {
 
   /** Appends an entry that must continue the log exactly. */
   public void append(LogEntry entry) {
-    if (entry.index() != last + 1) {
+    if (entry.index() != lastIndex() + 1) {
       throw new IllegalArgumentException(
-          "entry " + entry.index() + " does not continue the log ending at " + last);
+          "entry " + entry.index() + " does not continue the log ending at " + lastIndex());
     }
     if (entry.term() < lastTerm()) {
       throw new IllegalArgumentException(
@@ -202,7 +204,6 @@ public final class RaftLog {
       configurations[configurationCount++] = entry.index();
     }
     window.add(entry);
-    last = entry.index();
   }
 
   /**
@@ -210,7 +211,7 @@ public final class RaftLog {
    * full.
    */
   public void stored(long index) {
-    storedUpTo = Math.max(storedUpTo, Math.min(index, last));
+    storedUpTo = Math.max(storedUpTo, Math.min(index, lastIndex()));
     trimWindow();
   }
 
@@ -219,7 +220,7 @@ public final class RaftLog {
     if (index <= offset) {
       throw new IllegalArgumentException("cannot truncate compacted index " + index);
     }
-    if (index > last) {
+    if (index > lastIndex()) {
       return;
     }
     if (index >= windowStart) {
@@ -234,8 +235,7 @@ public final class RaftLog {
     while (configurationCount > 0 && configurations[configurationCount - 1] >= index) {
       configurationCount--;
     }
-    last = index - 1;
-    storedUpTo = Math.min(storedUpTo, last);
+    storedUpTo = Math.min(storedUpTo, lastIndex());
   }
 
   /**
@@ -247,12 +247,12 @@ public final class RaftLog {
     if (index <= offset) {
       return;
     }
-    if (index <= last && term(index) == indexTerm) {
+    if (index <= lastIndex() && term(index) == indexTerm) {
       if (index >= windowStart) {
         window.subList(0, (int) (index - windowStart + 1)).clear();
         windowStart = index + 1;
       }
-      int firstKept = index < last ? runOf(index + 1) : runs;
+      int firstKept = index < lastIndex() ? runOf(index + 1) : runs;
       long keptStart = index + 1;
       runs = keepTail(runStarts, runTerms, runs, firstKept);
       if (runs > 0) {
@@ -269,7 +269,6 @@ public final class RaftLog {
       windowStart = index + 1;
       runs = 0;
       configurationCount = 0;
-      last = index;
     }
     offset = index;
     offsetTerm = indexTerm;
@@ -286,13 +285,14 @@ public final class RaftLog {
    * terms, the longer log wins.
    */
   public boolean isUpToDate(long otherLastIndex, long otherLastTerm) {
-    return otherLastTerm > lastTerm() || (otherLastTerm == lastTerm() && otherLastIndex >= last);
+    return otherLastTerm > lastTerm()
+        || (otherLastTerm == lastTerm() && otherLastIndex >= lastIndex());
   }
 
   /** The first index holding {@code term}, searching back from {@code from}. */
   public long firstIndexOfTerm(long term, long from) {
     long before = from - 1;
-    if (before <= offset || before > last || term(before) != term) {
+    if (before <= offset || before > lastIndex() || term(before) != term) {
       return from;
     }
     return Math.max(runStarts[runOf(before)], offset + 1);
@@ -300,7 +300,7 @@ public final class RaftLog {
 
   /** The last index holding {@code term} at or below {@code from}, or 0 when there is none. */
   public long lastIndexOfTerm(long term, long from) {
-    long top = Math.min(from, last);
+    long top = Math.min(from, lastIndex());
     if (top <= offset) {
       return 0;
     }
@@ -328,7 +328,7 @@ public final class RaftLog {
 
   @Override
   public String toString() {
-    return "RaftLog[" + firstIndex() + ".." + last + "@" + lastTerm() + "]";
+    return "RaftLog[" + firstIndex() + ".." + lastIndex() + "@" + lastTerm() + "]";
   }
 
   /** The run that holds {@code index}, which lies in the log after the offset. */
@@ -360,7 +360,7 @@ public final class RaftLog {
     if (held == Integer.MAX_VALUE || window.size() <= held + held / 2) {
       return;
     }
-    long cutTo = Math.min(last - held, storedUpTo); // the last index that leaves
+    long cutTo = Math.min(lastIndex() - held, storedUpTo); // the last index that leaves
     if (cutTo < windowStart) {
       return;
     }

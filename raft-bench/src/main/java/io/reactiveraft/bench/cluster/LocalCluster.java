@@ -84,34 +84,9 @@ public final class LocalCluster<C, R> implements AutoCloseable {
   private final Map<String, SharedEventLoop> sharedLoops = new LinkedHashMap<>();
 
   /**
-   * Starts {@code size} nodes without snapshots; {@code stateMachines} makes one per node, {@code
-   * tune} adjusts each node's configuration.
-   */
-  public LocalCluster(
-      int size,
-      TransportKind transportKind,
-      StoreKind storeKind,
-      Supplier<StateMachine<C, R>> stateMachines,
-      Codec<C> codec,
-      UnaryOperator<RaftConfig.Builder<C, R>> tune) {
-    this(size, transportKind, storeKind, false, stateMachines, codec, tune);
-  }
-
-  /** As below, with {@link EventLoops#shared} event loops. */
-  public LocalCluster(
-      int size,
-      TransportKind transportKind,
-      StoreKind storeKind,
-      boolean snapshots,
-      Supplier<StateMachine<C, R>> stateMachines,
-      Codec<C> codec,
-      UnaryOperator<RaftConfig.Builder<C, R>> tune) {
-    this(size, transportKind, EventLoops.shared, storeKind, snapshots, stateMachines, codec, tune);
-  }
-
-  /**
-   * As above; with {@code snapshots}, each node also keeps snapshots in a directory of its own (the
-   * state machines must take them).
+   * Starts {@code size} nodes; {@code stateMachines} makes one per node, {@code tune} adjusts each
+   * node's configuration. With {@code snapshots}, each node also keeps snapshots in a directory of
+   * its own (the state machines must take them).
    */
   public LocalCluster(
       int size,
