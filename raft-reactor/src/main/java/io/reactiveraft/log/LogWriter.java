@@ -44,6 +44,7 @@ final class LogWriter implements Runnable {
   private final StorageDirectory dir;
   private final MetadataFile metadata;
   private final FailureLatch failure;
+  private final SpareSegment spare;
   private final ConcurrentLinkedQueue<WriteOp> queue = new ConcurrentLinkedQueue<>();
   private final Thread thread;
 
@@ -85,6 +86,7 @@ final class LogWriter implements Runnable {
   /**
    * @param segments the segments recovery opened, in order
    * @param lastIndex the last index they hold
+   * @param segmentSize the size of every new segment
    */
   LogWriter(
       String threadName,
@@ -92,8 +94,10 @@ final class LogWriter implements Runnable {
       MetadataFile metadata,
       FailureLatch failure,
       Collection<Segment> segments,
-      long lastIndex) {
+      long lastIndex,
+      int segmentSize) {
     this.dir = dir;
+    this.spare = new SpareSegment(dir, segmentSize, threadName + "-next");
     this.metadata = metadata;
     this.failure = failure;
     this.live.addAll(segments);
@@ -172,6 +176,7 @@ final class LogWriter implements Runnable {
         groupCommit();
       }
     }
+    spare.close();
     for (Segment s : live) {
       s.retire();
     }
@@ -237,7 +242,7 @@ final class LogWriter implements Runnable {
       }
     }
     if (op.newSegment()) {
-      segment.allocate(dir);
+      segment.allocate(dir, spare);
       live.add(segment);
       log.debug("created log segment {}", segment);
     }
@@ -262,6 +267,9 @@ final class LogWriter implements Runnable {
         }
       }
       RecordCodec.encode(e, scratch, crc);
+    }
+    if (segment.writePosition() + scratch.position() > segment.capacity() / 2) {
+      spare.prepare(); // half the segment's time is left to allocate the next one
     }
     unwritten = segment;
     unwrittenSequence = op.sequence();

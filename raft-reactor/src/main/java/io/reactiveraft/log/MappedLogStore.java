@@ -25,9 +25,10 @@ import reactor.core.publisher.Sinks;
  * be called from one event loop. {@link #append}, {@link #truncateSuffix} and {@link
  * #discardPrefix} only plan and queue; the store's own IO thread (a daemon named {@code
  * raft-log-<directory>}) writes records into the segments, zeros and forces, so writes and fsyncs
- * never run on the caller's thread. {@link #saveHardState} forces the metadata file on the caller's
- * thread, because the SPI requires it durable on return. Reads are served from a cache of recent
- * entries and from the mapping, on the caller's thread.
+ * never run on the caller's thread; a short-lived daemon ({@code raft-log-<directory>-next})
+ * allocates the next segment while the last one fills. {@link #saveHardState} forces the metadata
+ * file on the caller's thread, because the SPI requires it durable on return. Reads are served from
+ * a cache of recent entries and from the mapping, on the caller's thread.
  *
  * <p>Durability: {@link #flush} completes, on the IO thread, once every earlier append and
  * truncation is forced and every earlier discarded prefix is recorded (group commit: one force
@@ -70,7 +71,13 @@ public final class MappedLogStore implements LogStore {
     this.lastTerm = recovered.lastTerm();
     this.writer =
         new LogWriter(
-            "raft-log-" + name, dir, metadata, failure, layout.segments(), recovered.lastIndex());
+            "raft-log-" + name,
+            dir,
+            metadata,
+            failure,
+            layout.segments(),
+            recovered.lastIndex(),
+            options.segmentSize());
     writer.start();
   }
 

@@ -11,11 +11,10 @@ import java.nio.channels.FileChannel;
  * positional writes ({@code pwrite}) on an open channel; {@link #force} is {@code fdatasync} of the
  * whole file.
  *
- * <p>Whole-file forcing has a cost at each new segment: its zeros are still dirty when its header
- * is forced, so that force writes them all out (about 45 ms for 64 MiB here), on top of writing
- * them (about 230 ms). A ranged {@code msync} through the mapping avoids the first part, but was
- * slower per append in paired 1-in-flight runs (median p50 448 against 405 us); preparing the next
- * segment ahead of time, off the IO thread, would avoid both and is the better fix.
+ * <p>Whole-file forcing would have a cost at each new segment, whose zeros are dirty until forced
+ * once (about 45 ms for 64 MiB here): {@link SpareSegment} pays it ahead of time, off the IO
+ * thread. A ranged {@code msync} through the mapping would avoid it too, but was slower per append
+ * in paired 1-in-flight runs (median p50 448 against 405 us).
  *
  * <p>Why not copy into a writable mapping: on ext4 every first store into a clean mapped page goes
  * through {@code page_mkwrite}, which joins the inode to the running journal transaction, so the

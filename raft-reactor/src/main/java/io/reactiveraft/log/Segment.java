@@ -104,18 +104,19 @@ final class Segment {
   }
 
   /**
-   * Creates the file with its header, durably (see {@link StorageDirectory#createDurably}): a
-   * segment under its real name is always fully allocated, so recovery can treat a leftover
-   * temporary file as garbage. IO thread.
+   * Creates the file with its header, durably (see {@link StorageDirectory#createDurably}), from
+   * {@code spare} when it has one ready: a segment under its real name is always fully allocated,
+   * so recovery can treat a leftover temporary file as garbage. IO thread.
    */
-  void allocate(StorageDirectory dir) throws IOException {
+  void allocate(StorageDirectory dir, SpareSegment spare) throws IOException {
     ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
     header.putInt(MAGIC).putInt(VERSION).putLong(firstIndex);
     CRC32C crc = new CRC32C();
     crc.update(header.array(), 0, HEADER_SIZE - 4);
     header.putInt(HEADER_SIZE - 4, (int) crc.getValue());
     header.clear();
-    file = dir.createDurably(fileName, capacity, header);
+    StorageFile prepared = spare.take(fileName, header);
+    file = prepared != null ? prepared : dir.createDurably(fileName, capacity, header);
   }
 
   /** Why the header is not a valid header of this segment, or null when it is. */

@@ -50,14 +50,24 @@ interface StorageDirectory {
 
   /**
    * Creates {@code name} so that a file of that name is always complete: allocated under {@code
-   * name + ".tmp"}, {@code head} written at offset 0 and forced, renamed, and the directory synced.
-   * The zeros after the head need no force: after a crash, bytes never forced read back as zeros in
-   * a new file. A crash leaves at most the temporary file, which the store deletes at open.
+   * name + ".tmp"}, then {@link #install installed}. A crash leaves at most the temporary file,
+   * which the store deletes at open.
    */
   default StorageFile createDurably(String name, int size, ByteBuffer head) throws IOException {
     String temp = name + TEMP_SUFFIX;
     delete(temp);
-    StorageFile file = create(temp, size);
+    return install(create(temp, size), temp, name, head);
+  }
+
+  /**
+   * Gives {@code file}, allocated by {@link #create} under the temporary name {@code temp}, its
+   * real name durably: {@code head} written at offset 0 and forced, the file renamed to {@code
+   * name}, and the directory synced. The zeros after the head need no force here: after a crash,
+   * bytes never forced read back as zeros in a new file. On failure the file is closed and left
+   * under its temporary name.
+   */
+  default StorageFile install(StorageFile file, String temp, String name, ByteBuffer head)
+      throws IOException {
     try {
       int length = head.remaining();
       file.write(0, head);

@@ -14,7 +14,9 @@
  *       log start index with a sequence number and a CRC32C ({@link
  *       io.reactiveraft.log.MetadataFile}).
  *   <li>{@code LOCK}: held with a file lock while a store has the directory open.
- *   <li>{@code *.tmp}: a segment or metadata file being created; deleted when the store opens.
+ *   <li>{@code *.tmp}: a segment or metadata file being created, or {@code next-segment.tmp}, the
+ *       next segment allocated ahead of time ({@link io.reactiveraft.log.SpareSegment}); deleted
+ *       when the store opens.
  * </ul>
  *
  * <h2>Durability</h2>

@@ -291,6 +291,67 @@ class MappedLogStoreTest {
   }
 
   @Test
+  void theNextSegmentIsAllocatedAheadOnceTheCurrentOneIsHalfFullAndThenBecomesIt()
+      throws IOException {
+    Path spare = dir.resolve(SpareSegment.NAME);
+    // About 1 KiB per record: a 64 KiB segment holds about 63.
+    List<LogEntry> all = entries(1, 70, 1, 1000, 7);
+    try (var store = new Closing(MappedLogStore.open(dir, SMALL))) {
+      store.get().append(all.subList(0, 20));
+      store.get().flush().block(WAIT);
+      assertThat(spare).as("a third of the first segment is not yet half").doesNotExist();
+      store.get().append(all.subList(20, 40));
+      store.get().flush().block(WAIT);
+      awaitFile(spare);
+      assertThat(segmentFiles()).containsExactly(Segment.fileName(1));
+
+      store.get().append(all.subList(40, 70)); // crosses into a second segment
+      store.get().flush().block(WAIT);
+      List<String> segments = segmentFiles();
+      assertThat(segments).hasSize(2);
+      assertThat(spare).as("installed as the second segment").doesNotExist();
+      assertThat(Files.size(dir.resolve(segments.get(1)))).isEqualTo(SMALL.segmentSize());
+      assertThat(store.get().entries(1, 70)).containsExactlyElementsOf(all);
+    }
+    try (var store = new Closing(MappedLogStore.open(dir, SMALL))) {
+      assertThat(store.get().entries(1, 70)).containsExactlyElementsOf(all);
+    }
+  }
+
+  @Test
+  void aSpareSegmentLeftByACrashIsDeletedAtOpenAndNeverReadAsLog() throws IOException {
+    List<LogEntry> all = entries(1, 10, 1, 100, 3);
+    try (var store = new Closing(MappedLogStore.open(dir, SMALL))) {
+      store.get().append(all);
+      store.get().flush().block(WAIT);
+    }
+    Files.write(dir.resolve(SpareSegment.NAME), new byte[SMALL.segmentSize()]);
+    try (var store = new Closing(MappedLogStore.open(dir, SMALL))) {
+      assertThat(dir.resolve(SpareSegment.NAME)).doesNotExist();
+      assertThat(store.get().entries(1, 10)).containsExactlyElementsOf(all);
+    }
+  }
+
+  private List<String> segmentFiles() throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.endsWith(Segment.SUFFIX))
+          .sorted()
+          .toList();
+    }
+  }
+
+  /** Polls until {@code file} exists: the spare is allocated on a thread of its own. */
+  private static void awaitFile(Path file) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!Files.exists(file)) {
+      assertThat(System.nanoTime()).as(file + " within " + WAIT).isLessThan(deadline);
+      Thread.onSpinWait();
+    }
+  }
+
+  @Test
   void theIoThreadIsANamedDaemonThatStopsOnClose() {
     MappedLogStore store = MappedLogStore.open(dir.resolve("threads"), SMALL);
     Thread writer =

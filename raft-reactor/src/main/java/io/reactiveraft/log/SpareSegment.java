@@ -1,0 +1,128 @@
+package io.reactiveraft.log;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The next segment's file, allocated ahead of time on a thread of its own, so that the IO thread
+ * does not stop appending while a new segment's zeros are written and forced (about 230 + 45 ms for
+ * 64 MiB on this project's machine, during which every flush waits).
+ *
+ * <p>The spare is an ordinary temporary file ({@value #NAME}): allocated by {@link
+ * StorageDirectory#create} and forced whole, so that its blocks and zeros are on disk before it
+ * holds a record. Taking it installs it like any new segment ({@link StorageDirectory#install}):
+ * header written and forced, renamed, directory synced. A crash before that leaves only a temporary
+ * file, which the store deletes at open; the guarantees of a new segment are those of {@link
+ * StorageDirectory#createDurably}.
+ *
+ * <p>Threads: {@link #prepare}, {@link #take} and {@link #close} are called by the IO thread only;
+ * the allocation runs on a daemon thread started per spare.
+ */
+final class SpareSegment {
+
+  /** The spare's file name; one spare at a time. */
+  static final String NAME = "next-segment" + StorageDirectory.TEMP_SUFFIX;
+
+  private static final Logger log = LoggerFactory.getLogger(SpareSegment.class);
+
+  private final StorageDirectory dir;
+  private final int size;
+  private final String threadName;
+
+  /** The spare being prepared or ready; null when none was asked for since the last take. */
+  private CompletableFuture<StorageFile> spare;
+
+  /**
+   * @param size the size of every segment
+   * @param threadName the name of the threads that allocate spares
+   */
+  SpareSegment(StorageDirectory dir, int size, String threadName) {
+    this.dir = dir;
+    this.size = size;
+    this.threadName = threadName;
+  }
+
+  /** Starts allocating a spare unless one is ready or on its way. */
+  void prepare() {
+    if (spare != null) {
+      return;
+    }
+    CompletableFuture<StorageFile> next = new CompletableFuture<>();
+    spare = next;
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                next.complete(allocate());
+              } catch (IOException | RuntimeException e) {
+                next.completeExceptionally(e);
+              }
+            },
+            threadName);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private StorageFile allocate() throws IOException {
+    dir.delete(NAME); // a spare left by a store that could not delete it
+    StorageFile file = dir.create(NAME, size);
+    try {
+      file.force(0, size);
+      return file;
+    } catch (RuntimeException e) {
+      file.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Installs the spare as the segment {@code name} with {@code header}, waiting for it if it is
+   * still being allocated. Returns null when no spare was prepared, or when preparing it failed
+   * (the caller then creates the segment itself, and meets the same error if it persists).
+   *
+   * @throws IOException when installing the spare fails
+   */
+  StorageFile take(String name, ByteBuffer header) throws IOException {
+    StorageFile file = await();
+    if (file == null) {
+      return null;
+    }
+    return dir.install(file, NAME, name, header);
+  }
+
+  private StorageFile await() {
+    CompletableFuture<StorageFile> taken = spare;
+    spare = null;
+    if (taken == null) {
+      return null;
+    }
+    try {
+      return taken.get();
+    } catch (ExecutionException e) {
+      log.warn("allocating the next log segment ahead of time failed", e.getCause());
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      taken.thenAccept(StorageFile::close);
+      return null;
+    }
+  }
+
+  /** Waits for a spare on its way, then releases and deletes it. */
+  void close() {
+    StorageFile file = await();
+    if (file == null) {
+      return;
+    }
+    file.close();
+    try {
+      dir.delete(NAME);
+    } catch (IOException e) {
+      log.debug("could not delete the spare log segment; it goes at the next open", e);
+    }
+  }
+}
