@@ -237,8 +237,16 @@ public final class RaftCore {
       hardStateDirty = false;
     }
     sealAppends();
-    out.addAll(logWrites);
-    logWrites.clear();
+    // A leader's messages go before its own appends: an entry waits for the followers' writes,
+    // while the leader's own runs in parallel with them (thesis 10.2.1), and handing the entries
+    // to the store first put the wake-up of its IO thread on every request's path. Anything else
+    // among the writes (a truncation, a compaction) keeps its place before the messages.
+    boolean messagesFirst =
+        role == Role.LEADER && logWrites.stream().allMatch(a -> a instanceof Action.AppendLog);
+    if (!messagesFirst) {
+      out.addAll(logWrites);
+      logWrites.clear();
+    }
     for (Action a : messages) {
       // A message built earlier in the batch for a term this node has since left is dropped:
       // an acknowledgement of term t must not leave after a later term's truncation began.
@@ -251,6 +259,8 @@ public final class RaftCore {
       }
     }
     messages.clear();
+    out.addAll(logWrites);
+    logWrites.clear();
     // Proposal results before applies, so a caller is registered before its entry can apply.
     List<Action> leaderChanges = new ArrayList<>();
     for (Action a : results) {

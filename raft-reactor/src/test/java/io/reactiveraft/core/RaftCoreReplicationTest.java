@@ -7,6 +7,7 @@ import io.reactiveraft.RaftEvent;
 import io.reactiveraft.Role;
 import io.reactiveraft.message.AppendEntriesRequest;
 import io.reactiveraft.message.AppendEntriesResponse;
+import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.message.VoteResponse;
@@ -60,6 +61,44 @@ class RaftCoreReplicationTest {
     net.handle("a", msg(new AppendEntriesResponse("b", "a", 3, true, 3, 0, 0)));
     assertThat(leader.commitIndex()).isEqualTo(3);
     assertThat(net.node("a").applied).extracting(LogEntry::index).containsExactly(1L, 2L, 3L);
+  }
+
+  @Test
+  void aLeaderSendsNewEntriesBeforeHandingThemToItsOwnStore() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    winElectionByHand(net);
+    RaftCore leader = net.core("a");
+    for (String follower : List.of("b", "c")) { // caught up, so replication is pipelined
+      net.handle(
+          "a",
+          msg(
+              new AppendEntriesResponse(
+                  follower, "a", leader.term(), true, leader.log().lastIndex(), 0, 0)));
+    }
+    net.dropAll();
+
+    leader.handle(new RaftEvent.CommandProposed(1, EntryType.COMMAND, new byte[] {1}));
+    List<Action> actions = leader.flush();
+
+    int append = indexOf(actions, a -> a instanceof Action.AppendLog);
+    int firstSend =
+        indexOf(
+            actions,
+            a ->
+                a instanceof Action.Send send
+                    && send.message() instanceof AppendEntriesRequest r
+                    && !r.entries().isEmpty());
+    assertThat(firstSend).as("an AppendEntries carrying the command").isNotNegative();
+    assertThat(append).as("the leader's own append").isGreaterThan(firstSend);
+  }
+
+  private static int indexOf(List<Action> actions, java.util.function.Predicate<Action> which) {
+    for (int i = 0; i < actions.size(); i++) {
+      if (which.test(actions.get(i))) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /**
