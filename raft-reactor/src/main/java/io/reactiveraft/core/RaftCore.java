@@ -95,14 +95,8 @@ public final class RaftCore {
   private VoteTally tally;
   private final Map<String, Progress> progress = new LinkedHashMap<>();
 
-  /** Leader: membership changes proposed and not yet committed. */
-  private final List<PendingChange> pendingChanges = new ArrayList<>();
-
-  /** Leader: changes that arrived before this term's first entry committed. */
-  private final List<RaftEvent.ChangeRequested> deferredChanges = new ArrayList<>();
-
-  /** Leader: a server being added, catching up before its promotion. */
-  private CatchUp catchUp;
+  /** Leader: membership changes in flight. */
+  private final MembershipChanges changes;
 
   /** Follower: commands forwarded to the leader, waiting for where it put them. */
   private final java.util.Set<Long> forwarded = new java.util.HashSet<>();
@@ -185,6 +179,8 @@ public final class RaftCore {
     // quiet for one election timeout, as if it had just heard a leader.
     this.quietUntil = config.leaseNanos() > 0 ? config.electionTicks() : 0;
     this.awaitingLog = !config.bootstrap() && log.lastIndex() == 0 && hardState.currentTerm() == 0;
+    this.changes =
+        new MembershipChanges(new ChangingLeader(), config.electionTicks(), config.catchUpRounds());
     resetElectionTimer();
   }
 
@@ -403,7 +399,7 @@ public final class RaftCore {
       setTerm(newTerm);
     }
     if (role == Role.LEADER) {
-      abandonChanges();
+      changes.abandon();
       for (ReadIndex.Read read : reads.all()) {
         refuseRead(read, new NotLeaderException(self, leader, null));
       }
@@ -1039,73 +1035,67 @@ public final class RaftCore {
 
   // ---------------------------------------------------------------- membership
 
-  /** A configuration change proposed at {@code index}; its caller waits for the commit. */
-  private record PendingChange(long requestId, long index) {}
-
-  /** A server joining as a learner, replicated in rounds before its promotion (thesis 4.2.1). */
-  private static final class CatchUp {
-    final long requestId;
-    final String id;
-    final long learnerIndex;
-    int round;
-    long roundTarget;
-    long roundStartedAt;
-    boolean finishing;
-
-    CatchUp(long requestId, String id, long learnerIndex) {
-      this.requestId = requestId;
-      this.id = id;
-      this.learnerIndex = learnerIndex;
-    }
-  }
-
-  /**
-   * One change at a time, and only once this leader has committed an entry of its own term:
-   * otherwise two changes across a leader change can each form a majority without overlap (Ongaro,
-   * raft-dev 2015). Single-server changes keep every two majorities overlapping.
-   */
   private void requestChange(long requestId, MembershipChange change) {
     if (role != Role.LEADER) {
       results.add(new Action.ChangeFailed(requestId, notLeader()));
-      return;
-    }
-    if (change instanceof MembershipChange.TransferLeadership t) {
+    } else if (change instanceof MembershipChange.TransferLeadership t) {
       startTransfer(requestId, t.memberId());
-      return;
+    } else {
+      changes.request(requestId, change);
     }
-    if (log.term(commitIndex) != term) {
-      // Not yet safe to change (see above): wait for this term's no-op to commit.
-      deferredChanges.add(new RaftEvent.ChangeRequested(requestId, change));
-      return;
+  }
+
+  /** What {@link MembershipChanges} sees of this node while it leads. */
+  private final class ChangingLeader implements MembershipChanges.Leader {
+    @Override
+    public boolean committedInTerm() {
+      return log.term(commitIndex) == term;
     }
-    ClusterConfiguration c = membership.current();
-    MembershipChangeException refusal = null;
-    if (membership.index() > commitIndex || catchUp != null) {
-      refusal = refuse(Reason.CHANGE_IN_PROGRESS, "another membership change is in flight");
-    } else if (change instanceof MembershipChange.AddServer add && c.contains(add.member().id())) {
-      refusal = refuse(Reason.ALREADY_MEMBER, add.member().id() + " is already a member");
-    } else if (change instanceof MembershipChange.AddLearner add && c.contains(add.member().id())) {
-      refusal = refuse(Reason.ALREADY_MEMBER, add.member().id() + " is already a member");
-    } else if (change instanceof MembershipChange.RemoveServer rm && !c.contains(rm.memberId())) {
-      refusal = refuse(Reason.NOT_A_MEMBER, rm.memberId() + " is not a member");
-    } else if (change instanceof MembershipChange.RemoveServer rm
-        && c.voters().size() == 1
-        && c.isVoter(rm.memberId())) {
-      refusal = refuse(Reason.LAST_VOTER, "cannot remove the last voter " + rm.memberId());
+
+    @Override
+    public long commitIndex() {
+      return commitIndex;
     }
-    if (refusal != null) {
-      results.add(new Action.ChangeFailed(requestId, refusal));
-      return;
+
+    @Override
+    public long lastIndex() {
+      return log.lastIndex();
     }
-    if (change instanceof MembershipChange.AddServer add) {
-      long index = proposeConfiguration(c.withLearner(add.member()));
-      catchUp = new CatchUp(requestId, add.member().id(), index);
-    } else if (change instanceof MembershipChange.AddLearner add) {
-      pendingChanges.add(
-          new PendingChange(requestId, proposeConfiguration(c.withLearner(add.member()))));
-    } else if (change instanceof MembershipChange.RemoveServer rm) {
-      pendingChanges.add(
-          new PendingChange(requestId, proposeConfiguration(c.without(rm.memberId()))));
+
+    @Override
+    public long now() {
+      return now;
+    }
+
+    @Override
+    public Membership membership() {
+      return membership;
+    }
+
+    @Override
+    public long propose(ClusterConfiguration next) {
+      return proposeConfiguration(next);
+    }
+
+    @Override
+    public long matchIndex(String member) {
+      Progress pr = progress.get(member);
+      return pr == null ? -1 : pr.matchIndex;
+    }
+
+    @Override
+    public NotLeaderException notLeader() {
+      return RaftCore.this.notLeader();
+    }
+
+    @Override
+    public LeadershipLostException leadershipLost(long index) {
+      return new LeadershipLostException(self, index, term);
+    }
+
+    @Override
+    public void report(Action outcome) {
+      results.add(outcome);
     }
   }
 
@@ -1143,95 +1133,12 @@ public final class RaftCore {
     results.add(new Action.ConfigurationChanged(c));
   }
 
-  /** Leader, once per batch: completes committed changes and moves catch-ups along. */
+  /** Leader, once per batch: moves changes along; steps down once its own removal commits. */
   private void superviseMembership() {
-    if (!deferredChanges.isEmpty() && log.term(commitIndex) == term) {
-      List<RaftEvent.ChangeRequested> ready = List.copyOf(deferredChanges);
-      deferredChanges.clear();
-      ready.forEach(r -> requestChange(r.requestId(), r.change()));
-    }
-    pendingChanges.removeIf(
-        p -> {
-          if (p.index() <= commitIndex) {
-            results.add(new Action.ChangeCompleted(p.requestId()));
-            return true;
-          }
-          return false;
-        });
-    if (catchUp != null) {
-      advanceCatchUp(catchUp);
-    }
-    ClusterConfiguration c = membership.current();
-    if (!c.isVoter(self) && membership.index() <= commitIndex) {
+    changes.supervise();
+    if (!membership.current().isVoter(self) && membership.index() <= commitIndex) {
       // Our removal committed: stop leading, so the remaining voters elect one of their own.
       becomeFollower(term, null, "removed from the configuration");
-    }
-  }
-
-  private void advanceCatchUp(CatchUp cu) {
-    if (cu.finishing || commitIndex < cu.learnerIndex) {
-      return; // waiting for the learner entry, or for the promotion/removal to be proposed
-    }
-    Progress pr = progress.get(cu.id);
-    if (pr == null) {
-      catchUp = null; // removed meanwhile
-      results.add(
-          new Action.ChangeFailed(
-              cu.requestId, refuse(Reason.NOT_A_MEMBER, cu.id + " was removed")));
-      return;
-    }
-    if (cu.round == 0) {
-      startRound(cu);
-      return;
-    }
-    long elapsed = now - cu.roundStartedAt;
-    if (pr.matchIndex >= cu.roundTarget && elapsed <= config.electionTicks()) {
-      // The last round took less than an election timeout: the learner can keep up as a voter.
-      cu.finishing = true;
-      catchUp = null;
-      pendingChanges.add(
-          new PendingChange(
-              cu.requestId, proposeConfiguration(membership.current().promote(cu.id))));
-    } else if (pr.matchIndex >= cu.roundTarget || elapsed > 10L * config.electionTicks()) {
-      if (cu.round >= config.catchUpRounds()) {
-        cu.finishing = true;
-        catchUp = null;
-        proposeConfiguration(membership.current().without(cu.id));
-        results.add(
-            new Action.ChangeFailed(
-                cu.requestId,
-                refuse(
-                    Reason.CATCH_UP_FAILED,
-                    cu.id + " did not catch up in " + cu.round + " rounds; it is being removed")));
-      } else {
-        startRound(cu);
-      }
-    }
-  }
-
-  private void startRound(CatchUp cu) {
-    cu.round++;
-    cu.roundTarget = log.lastIndex();
-    cu.roundStartedAt = now;
-  }
-
-  /** Leadership is lost: callers of unfinished changes cannot know whether they commit. */
-  private void abandonChanges() {
-    for (RaftEvent.ChangeRequested r : deferredChanges) {
-      results.add(new Action.ChangeFailed(r.requestId(), notLeader()));
-    }
-    deferredChanges.clear();
-    for (PendingChange p : pendingChanges) {
-      results.add(
-          new Action.ChangeFailed(
-              p.requestId(), new LeadershipLostException(self, p.index(), term)));
-    }
-    pendingChanges.clear();
-    if (catchUp != null) {
-      results.add(
-          new Action.ChangeFailed(
-              catchUp.requestId, new LeadershipLostException(self, catchUp.learnerIndex, term)));
-      catchUp = null;
     }
   }
 
