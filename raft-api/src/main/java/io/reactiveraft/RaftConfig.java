@@ -374,8 +374,10 @@ public final class RaftConfig<C, R> {
 
     /**
      * The largest encoded command accepted by {@code submit} (default 4 MiB); a larger one fails
-     * with {@link IllegalArgumentException} before it reaches the log. Keep it below the log's
-     * segment size and the transport's frame size.
+     * with {@link IllegalArgumentException} before it reaches the log. Commands above the log
+     * store's own limit ({@link io.reactiveraft.spi.LogStore#maxPayloadBytes()}: for the mapped
+     * log, its segment size less headers) are refused the same way. Keep it below the transport's
+     * frame size.
      */
     public Builder<C, R> maxCommandBytes(int maxCommandBytes) {
       this.maxCommandBytes = maxCommandBytes;

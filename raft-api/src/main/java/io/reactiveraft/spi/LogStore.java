@@ -41,6 +41,15 @@ public interface LogStore {
   /** Appends entries that continue the log at lastIndex() + 1. */
   void append(List<LogEntry> entries);
 
+  /**
+   * The largest payload one entry may carry here. A node refuses a larger command when it is
+   * submitted, before any replica sees it: an entry that a store refuses on append stops that node,
+   * and a leader replicates its entries before its own append returns. Unbounded by default.
+   */
+  default int maxPayloadBytes() {
+    return Integer.MAX_VALUE;
+  }
+
   /** Discards every entry at or after {@code fromIndex}. */
   void truncateSuffix(long fromIndex);
 

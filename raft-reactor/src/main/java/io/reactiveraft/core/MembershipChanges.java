@@ -96,8 +96,15 @@ final class MembershipChanges {
     this.catchUpRounds = catchUpRounds;
   }
 
-  /** Starts {@code change} (anything but a leadership transfer), or refuses it. */
+  /**
+   * Starts {@code change}, or refuses it.
+   *
+   * @throws IllegalArgumentException for a leadership transfer, which the core runs itself
+   */
   void request(long requestId, MembershipChange change) {
+    if (change instanceof MembershipChange.TransferLeadership) {
+      throw new IllegalArgumentException("a leadership transfer is not a membership change");
+    }
     if (!leader.committedInTerm()) {
       deferred.add(new RaftEvent.ChangeRequested(requestId, change));
       return;

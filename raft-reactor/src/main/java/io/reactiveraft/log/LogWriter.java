@@ -86,7 +86,7 @@ final class LogWriter implements Runnable {
   /**
    * @param segments the segments recovery opened, in order
    * @param lastIndex the last index they hold
-   * @param segmentSize the size of every new segment
+   * @param spare where new segments come from when one was prepared ahead
    */
   LogWriter(
       String threadName,
@@ -95,9 +95,9 @@ final class LogWriter implements Runnable {
       FailureLatch failure,
       Collection<Segment> segments,
       long lastIndex,
-      int segmentSize) {
+      SpareSegment spare) {
     this.dir = dir;
-    this.spare = new SpareSegment(dir, segmentSize, threadName + "-next");
+    this.spare = spare;
     this.metadata = metadata;
     this.failure = failure;
     this.live.addAll(segments);

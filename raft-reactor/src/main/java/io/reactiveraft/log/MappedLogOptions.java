@@ -57,8 +57,10 @@ public record MappedLogOptions(
   }
 
   /**
-   * Runs before every force of a log or metadata file, on the thread that forces. Throwing makes
-   * the force fail as if the OS had reported an error. For tests; the default does nothing.
+   * Runs before every force of a log or metadata file, on the thread that forces: the store's IO
+   * thread, the caller of {@code saveHardState}, or the thread that allocates the next segment
+   * ahead of time, so it may run on two threads at once. Throwing makes the force fail as if the OS
+   * had reported an error. For tests; the default does nothing.
    */
   @FunctionalInterface
   public interface ForceHook {

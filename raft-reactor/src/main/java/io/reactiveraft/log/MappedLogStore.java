@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,7 +62,8 @@ public final class MappedLogStore implements LogStore {
       MetadataFile metadata,
       FailureLatch failure,
       LogRecovery.Result recovered,
-      String name) {
+      String name,
+      Executor spareAllocation) {
     this.dir = dir;
     this.options = options;
     this.metadata = metadata;
@@ -77,7 +79,7 @@ public final class MappedLogStore implements LogStore {
             failure,
             layout.segments(),
             recovered.lastIndex(),
-            options.segmentSize());
+            new SpareSegment(dir, options.segmentSize(), spareAllocation));
     writer.start();
   }
 
@@ -99,11 +101,22 @@ public final class MappedLogStore implements LogStore {
     Objects.requireNonNull(options, "options");
     MappedStorageDirectory dir = MappedStorageDirectory.open(directory, options.forceHook());
     Path name = directory.toAbsolutePath().getFileName();
-    return open(dir, options, name == null ? "root" : name.toString());
+    String storeName = name == null ? "root" : name.toString();
+    return open(
+        dir, options, storeName, SpareSegment.onOwnThread("raft-log-" + storeName + "-next"));
   }
 
-  /** Opens a log on any storage; tests pass a simulated page cache here. */
+  /**
+   * Opens a log on any storage; tests pass a simulated page cache here. Spare segments are
+   * allocated on the IO thread itself, so that a run on a simulated directory performs the same
+   * file operations in the same order every time.
+   */
   static MappedLogStore open(StorageDirectory dir, MappedLogOptions options, String name) {
+    return open(dir, options, name, Runnable::run);
+  }
+
+  private static MappedLogStore open(
+      StorageDirectory dir, MappedLogOptions options, String name, Executor spareAllocation) {
     FailureLatch failure = new FailureLatch(dir.describe(""));
     MetadataFile metadata = null;
     try {
@@ -146,7 +159,7 @@ public final class MappedLogStore implements LogStore {
           metadata.current().logStartIndex(),
           recovered.lastIndex(),
           metadata.current().term());
-      return new MappedLogStore(dir, options, metadata, failure, recovered, name);
+      return new MappedLogStore(dir, options, metadata, failure, recovered, name, spareAllocation);
     } catch (IOException e) {
       closeQuietly(metadata, dir);
       throw new UncheckedIOException("cannot open log " + dir.describe("") + ": " + e, e);
@@ -258,6 +271,12 @@ public final class MappedLogStore implements LogStore {
       }
       index = last + 1;
     }
+  }
+
+  /** {@link MappedLogOptions#maxPayloadSize()}: an entry must fit in one segment. */
+  @Override
+  public int maxPayloadBytes() {
+    return options.maxPayloadSize();
   }
 
   /**

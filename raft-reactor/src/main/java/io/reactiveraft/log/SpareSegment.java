@@ -3,7 +3,8 @@ package io.reactiveraft.log;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * StorageDirectory#createDurably}.
  *
  * <p>Threads: {@link #prepare}, {@link #take} and {@link #close} are called by the IO thread only;
- * the allocation runs on a daemon thread started per spare.
+ * the allocation runs on the given executor: in production a daemon thread started per spare
+ * ({@link #onOwnThread}); tests of a simulated directory run it on the IO thread, so that every run
+ * performs the same file operations in the same order.
  */
 final class SpareSegment {
 
@@ -31,40 +34,54 @@ final class SpareSegment {
 
   private final StorageDirectory dir;
   private final int size;
-  private final String threadName;
+  private final Executor executor;
 
   /** The spare being prepared or ready; null when none was asked for since the last take. */
   private CompletableFuture<StorageFile> spare;
 
   /**
    * @param size the size of every segment
-   * @param threadName the name of the threads that allocate spares
+   * @param executor runs each allocation
    */
-  SpareSegment(StorageDirectory dir, int size, String threadName) {
+  SpareSegment(StorageDirectory dir, int size, Executor executor) {
     this.dir = dir;
     this.size = size;
-    this.threadName = threadName;
+    this.executor = executor;
   }
 
-  /** Starts allocating a spare unless one is ready or on its way. */
+  /** An executor that starts a daemon thread named {@code threadName} per allocation. */
+  static Executor onOwnThread(String threadName) {
+    return task -> {
+      Thread thread = new Thread(task, threadName);
+      thread.setDaemon(true);
+      thread.start();
+    };
+  }
+
+  /**
+   * Starts allocating a spare unless one is ready or on its way. Never fails: a spare that cannot
+   * be started is one the next segment does without.
+   */
   void prepare() {
     if (spare != null) {
       return;
     }
     CompletableFuture<StorageFile> next = new CompletableFuture<>();
+    try {
+      executor.execute(
+          () -> {
+            try {
+              next.complete(allocate());
+            } catch (IOException | RuntimeException e) {
+              next.completeExceptionally(e);
+            }
+          });
+    } catch (RuntimeException | OutOfMemoryError e) {
+      // No thread to be had ("unable to create native thread"): the spare is an optimization.
+      log.warn("could not start allocating the next log segment ahead of time", e);
+      return;
+    }
     spare = next;
-    Thread thread =
-        new Thread(
-            () -> {
-              try {
-                next.complete(allocate());
-              } catch (IOException | RuntimeException e) {
-                next.completeExceptionally(e);
-              }
-            },
-            threadName);
-    thread.setDaemon(true);
-    thread.start();
   }
 
   private StorageFile allocate() throws IOException {
@@ -75,6 +92,11 @@ final class SpareSegment {
       return file;
     } catch (RuntimeException e) {
       file.close();
+      try {
+        dir.delete(NAME); // its space is the inline fallback's
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
       throw e;
     }
   }
@@ -101,13 +123,11 @@ final class SpareSegment {
       return null;
     }
     try {
-      return taken.get();
-    } catch (ExecutionException e) {
+      // Uninterruptibly: the IO thread is never interrupted, and walking away from an allocation
+      // still under way would let it race the next one for the same file name.
+      return taken.join();
+    } catch (CompletionException e) {
       log.warn("allocating the next log segment ahead of time failed", e.getCause());
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      taken.thenAccept(StorageFile::close);
       return null;
     }
   }

@@ -12,8 +12,9 @@ import java.util.List;
  * <p>Tests replace the production {@link MappedStorageDirectory} with a model of a page cache and a
  * directory whose unsynced changes a crash may lose.
  *
- * <p>Threading: every method may be called from any thread; the store serializes creation, renaming
- * and deletion on its IO thread after open.
+ * <p>Threading: every method may be called from any thread. After open, the store creates, renames
+ * and deletes files on its IO thread, except for the spare segment ({@link SpareSegment}), which a
+ * thread of its own deletes, creates and forces while the IO thread goes on.
  */
 interface StorageDirectory {
 

@@ -208,6 +208,15 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
                         + " bytes exceeds maxCommandBytes "
                         + config.maxCommandBytes()));
           }
+          if (payload.length > store.maxPayloadBytes()) {
+            return Mono.error(
+                new IllegalArgumentException(
+                    "command of "
+                        + payload.length
+                        + " bytes exceeds the log store's entry limit of "
+                        + store.maxPayloadBytes()
+                        + " bytes (for the mapped log: its segmentSize less headers)"));
+          }
           PendingRequests.Request<R> request = pending.reserve(payload.length, nowNanos(), timeout);
           loop.offer(new Proposal<>(request, type, payload));
           return request.sink().asMono();

@@ -97,6 +97,28 @@ class MappedLogNodeTest {
     }
   }
 
+  /**
+   * A leader replicates an entry before its own store appends it, so a command too large for the
+   * store must be refused at submission: otherwise every replica would meet it and stop.
+   */
+  @Test
+  void aCommandLargerThanTheStoresEntryLimitIsRefusedAndTheNodeGoesOn() {
+    MappedLogOptions small = MappedLogOptions.builder().segmentSize(8192).build();
+    RecordingStateMachine machine = new RecordingStateMachine();
+    RaftNode<String, String> node = start(MappedLogStore.open(dir, small), machine);
+    try {
+      String tooLarge = "x".repeat(small.maxPayloadSize() + 1);
+      assertThatThrownBy(() -> node.submit(tooLarge).block(WAIT))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("log store's entry limit of " + small.maxPayloadSize());
+
+      assertThat(node.submit("small").block(WAIT)).endsWith(":small");
+      assertThat(machine.applied()).containsExactly("small");
+    } finally {
+      node.close().block(WAIT);
+    }
+  }
+
   @Test
   void aRestartedNodeKeepsItsTermAndLog() {
     RecordingStateMachine first = new RecordingStateMachine();

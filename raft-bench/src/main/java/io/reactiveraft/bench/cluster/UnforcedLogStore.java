@@ -52,6 +52,11 @@ public final class UnforcedLogStore implements LogStore {
   }
 
   @Override
+  public int maxPayloadBytes() {
+    return store.maxPayloadBytes();
+  }
+
+  @Override
   public void discardPrefix(long upToIndex) {
     store.discardPrefix(upToIndex);
   }
