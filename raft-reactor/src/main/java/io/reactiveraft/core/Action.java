@@ -13,7 +13,9 @@ import java.util.List;
 /**
  * What the core asks its driver to do after a batch of events. The driver performs a batch's
  * actions in list order; the core orders them so that doing so keeps Raft's rules (term and vote
- * stored before any message that carries them is sent).
+ * stored before any message that carries them is sent). A leader's messages come before its own
+ * {@link AppendLog}: its write runs in parallel with the followers' (thesis 10.2.1), and it counts
+ * its own copy only once the store reports it durable.
  */
 public sealed interface Action {
 
