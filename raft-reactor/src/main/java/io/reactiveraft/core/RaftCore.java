@@ -237,9 +237,7 @@ public final class RaftCore {
     // while the leader's own runs in parallel with them (thesis 10.2.1), and handing the entries
     // to the store first put the wake-up of its IO thread on every request's path. Anything else
     // among the writes (a truncation, a compaction) keeps its place before the messages.
-    boolean messagesFirst =
-        role == Role.LEADER && logWrites.stream().allMatch(a -> a instanceof Action.AppendLog);
-    if (!messagesFirst) {
+    if (role != Role.LEADER || !onlyAppends(logWrites)) {
       out.addAll(logWrites);
       logWrites.clear();
     }
@@ -761,6 +759,15 @@ public final class RaftCore {
     if (membership.onTruncate(fromIndex, log)) {
       configurationChanged(); // the entry that carried it never committed: revert (thesis 4.1)
     }
+  }
+
+  private static boolean onlyAppends(List<Action> writes) {
+    for (Action a : writes) {
+      if (!(a instanceof Action.AppendLog)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void sealAppends() {

@@ -50,6 +50,13 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   private final String id;
   private final RaftCore core;
   private final LogStore store;
+
+  /** The largest payload {@code submit} accepts: the smaller of the two limits below. */
+  private final int maxPayloadBytes;
+
+  /** Which limit that is, for the refusal's message. */
+  private final String payloadLimit;
+
   private final Transport transport;
   private final NodeSchedulers schedulers;
   private final EventLoop loop;
@@ -87,6 +94,16 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     this.id = config.selfId();
     this.core = core;
     this.store = config.logStore();
+    if (store.maxPayloadBytes() < config.maxCommandBytes()) {
+      this.maxPayloadBytes = store.maxPayloadBytes();
+      this.payloadLimit =
+          "the log store's entry limit of "
+              + maxPayloadBytes
+              + " bytes (for the mapped log: its segmentSize less headers)";
+    } else {
+      this.maxPayloadBytes = config.maxCommandBytes();
+      this.payloadLimit = "maxCommandBytes " + maxPayloadBytes;
+    }
     this.transport = config.transport();
     this.schedulers = schedulers;
     this.pending = new PendingRequests<>(config.maxPendingCommands(), config.maxPendingBytes());
@@ -200,22 +217,10 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
             return Mono.error(NodeClosedException.rejected(id, null));
           }
           byte[] payload = wrap.apply(config.codec().encode(command));
-          if (payload.length > config.maxCommandBytes()) {
+          if (payload.length > maxPayloadBytes) {
             return Mono.error(
                 new IllegalArgumentException(
-                    "command of "
-                        + payload.length
-                        + " bytes exceeds maxCommandBytes "
-                        + config.maxCommandBytes()));
-          }
-          if (payload.length > store.maxPayloadBytes()) {
-            return Mono.error(
-                new IllegalArgumentException(
-                    "command of "
-                        + payload.length
-                        + " bytes exceeds the log store's entry limit of "
-                        + store.maxPayloadBytes()
-                        + " bytes (for the mapped log: its segmentSize less headers)"));
+                    "command of " + payload.length + " bytes exceeds " + payloadLimit));
           }
           PendingRequests.Request<R> request = pending.reserve(payload.length, nowNanos(), timeout);
           loop.offer(new Proposal<>(request, type, payload));
