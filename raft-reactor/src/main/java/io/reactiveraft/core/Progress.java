@@ -32,6 +32,15 @@ final class Progress {
   /** In PROBE: a probe is in flight, so no other is sent until it is answered or times out. */
   boolean probeSent;
 
+  /** The commit index the last request to the follower carried. */
+  long commitSent;
+
+  /**
+   * An index the follower waits to hear is committed before it can answer its own caller: a command
+   * it forwarded was stored there, or it asked for a read at it.
+   */
+  long commitWanted;
+
   /** Logical time of the last message from the follower, for check-quorum. */
   long lastHeardAt;
 

@@ -92,6 +92,86 @@ class RaftCoreReplicationTest {
     assertThat(append).as("the leader's own append").isGreaterThan(firstSend);
   }
 
+  @Test
+  void anIdleFollowerHearsOfACommitWithinATickRatherThanFromAMessageOfItsOwn() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    net.elect("a");
+    net.deliverAll();
+    net.propose("a", "x");
+    long index = net.core("a").log().lastIndex();
+    net.deliverAll();
+    assertThat(net.core("a").commitIndex()).isEqualTo(index);
+    assertThat(net.core("b").commitIndex())
+        .as("a commit alone sends nothing: the next append or tick carries it")
+        .isLessThan(index);
+
+    net.tick("a", 1);
+    net.deliverAll();
+    assertThat(net.core("b").commitIndex()).isEqualTo(index);
+    assertThat(net.node("b").applied).extracting(LogEntry::index).contains(index);
+  }
+
+  @Test
+  void aFollowerWhoseForwardedCommandCommitsIsToldAtOnce() {
+    CoreNetwork net = new CoreNetwork(RaftCoreReplicationTest::forwarding, "a", "b", "c");
+    net.elect("a");
+    net.deliverAll();
+    net.propose("b", "forwarded");
+    net.deliverAll();
+    long index = net.core("a").log().lastIndex();
+    assertThat(net.core("a").commitIndex()).isEqualTo(index);
+    assertThat(net.core("b").commitIndex()).as("without waiting for a tick").isEqualTo(index);
+    assertThat(net.node("b").applied).extracting(LogEntry::index).contains(index);
+  }
+
+  /** With a lease the leader answers without a round of heartbeats that would carry the commit. */
+  @Test
+  void aFollowerReadAtACommitItHasNotHeardOfIsToldOfItAtOnce() {
+    CoreNetwork net =
+        new CoreNetwork(
+            (self, voters) -> CoreNetwork.defaultConfig(self, voters).withLeaseNanos(80_000_000),
+            "a",
+            "b",
+            "c");
+    for (String follower : List.of("b", "c")) { // past the quiet start that leases impose
+      net.tick(follower, CoreNetwork.ELECTION_TICKS);
+    }
+    net.dropAll();
+    net.elect("a");
+    net.deliverAll();
+    net.propose("a", "x");
+    long index = net.core("a").log().lastIndex();
+    net.deliverAll();
+    assertThat(net.core("b").commitIndex()).isLessThan(index);
+
+    net.handle("b", new RaftEvent.ReadRequested(7));
+    net.deliverAll();
+    assertThat(net.node("b").actions)
+        .as("the read waits for this node to apply the read index")
+        .contains(new Action.ReadReady(7, index));
+    assertThat(net.core("b").commitIndex()).as("without waiting for a tick").isEqualTo(index);
+    assertThat(net.node("b").applied).extracting(LogEntry::index).contains(index);
+  }
+
+  private static CoreConfig forwarding(String self, List<String> voters) {
+    CoreConfig c = CoreNetwork.defaultConfig(self, voters);
+    return new CoreConfig(
+        c.selfId(),
+        c.initialConfiguration(),
+        c.electionTicks(),
+        c.heartbeatTicks(),
+        c.preVote(),
+        c.checkQuorum(),
+        c.maxEntriesPerAppend(),
+        c.maxAppendBytes(),
+        c.maxInflightAppends(),
+        c.catchUpRounds(),
+        c.leaseNanos(),
+        c.bootstrap(),
+        true,
+        c.snapshotChunkBytes());
+  }
+
   private static int indexOf(List<Action> actions, java.util.function.Predicate<Action> which) {
     for (int i = 0; i < actions.size(); i++) {
       if (which.test(actions.get(i))) {

@@ -21,6 +21,15 @@ final class Invariants {
   /** The longest committed prefix any node has reported; never shrinks. */
   private final List<LogEntry> committed = new ArrayList<>();
 
+  /**
+   * The latest configuration in each node's log at the step the last committed entry became known:
+   * the committing leader used one of them, and a configuration counts from when it is appended, so
+   * it may be one that is later overwritten (single-server changes keep its majorities overlapping
+   * those of the configuration that replaces it).
+   */
+  private final List<io.reactiveraft.ClusterConfiguration> configurationsAtCommit =
+      new ArrayList<>();
+
   private int leadersChecked;
 
   Invariants(SimCluster cluster) {
@@ -35,6 +44,7 @@ final class Invariants {
 
   /** Cheap checks, every step: commit monotonic, committed prefix agreement, durability. */
   void checkStep() {
+    int committedBefore = committed.size();
     for (SimNode n : cluster.nodes.values()) {
       Optional<RaftStatus> s = cluster.status(n.id);
       if (s.isEmpty()) {
@@ -74,6 +84,15 @@ final class Invariants {
         }
       }
     }
+    if (committed.size() > committedBefore) {
+      configurationsAtCommit.clear();
+      for (SimNode n : cluster.nodes.values()) {
+        io.reactiveraft.ClusterConfiguration latest = latestConfiguration(n.disk.currentLog());
+        if (latest != null) {
+          configurationsAtCommit.add(latest);
+        }
+      }
+    }
     checkDurableOnMajority();
   }
 
@@ -102,7 +121,9 @@ final class Invariants {
     // A configuration counts from the moment it is appended (thesis 4.1): a leader may commit
     // with a majority of a configuration that is itself not yet committed (or committed where
     // this checker has not yet seen it). With single-server changes, a majority of either the
-    // committed or a newer configuration is safe.
+    // committed or a newer configuration is safe, as is a majority of the configuration the
+    // committing
+    // leader used, even once that configuration is overwritten.
     io.reactiveraft.ClusterConfiguration committedConfig = committedConfiguration();
     if (durableMajority(last, committedConfig)) {
       return;
@@ -110,6 +131,11 @@ final class Invariants {
     for (SimNode n : cluster.nodes.values()) {
       io.reactiveraft.ClusterConfiguration latest = latestConfiguration(n.disk.currentLog());
       if (latest != null && durableMajority(last, latest)) {
+        return;
+      }
+    }
+    for (io.reactiveraft.ClusterConfiguration used : configurationsAtCommit) {
+      if (durableMajority(last, used)) {
         return;
       }
     }
