@@ -1,6 +1,8 @@
 package io.reactiveraft.transport.rsocket;
 
 import io.netty.buffer.ByteBuf;
+import io.reactiveraft.message.AppendEntriesRequest;
+import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.RaftMessage;
 import io.rsocket.Payload;
 import io.rsocket.RSocketErrorException;
@@ -15,7 +17,8 @@ import reactor.core.publisher.Mono;
 /**
  * Admits inbound requests: checks size, decodes, checks that the frame is for this node's group and
  * this node, and that its sender is the member its connection authenticated as and still a member;
- * then hands the message to the node and acknowledges with an empty response.
+ * then hands the message to the node and acknowledges with an empty response, or, for
+ * AppendEntries, with the follower's answer when it gives one in time ({@link OpenExchanges}).
  *
  * <p>Whatever is wrong with a request costs that request only: the answer is an RSocket error
  * ({@code INVALID} for a malformed frame, {@code REJECTED} for one that is well formed but not
@@ -32,6 +35,7 @@ final class InboundDispatcher {
   private final int maxFrameSize;
   private final PeerAuthenticator authenticator;
   private final InboundMessages inbound;
+  private final OpenExchanges exchanges;
   private final TransportCounters counters;
   private final LogThrottle throttle = new LogThrottle(Duration.ofSeconds(1));
   private volatile String selfId;
@@ -41,11 +45,13 @@ final class InboundDispatcher {
       int maxFrameSize,
       PeerAuthenticator authenticator,
       InboundMessages inbound,
+      OpenExchanges exchanges,
       TransportCounters counters) {
     this.group = group;
     this.maxFrameSize = maxFrameSize;
     this.authenticator = authenticator;
     this.inbound = inbound;
+    this.exchanges = exchanges;
     this.counters = counters;
   }
 
@@ -57,15 +63,20 @@ final class InboundDispatcher {
   /**
    * Handles one request-response from the member {@code peerId}; releases the payload.
    *
-   * @return an empty acknowledgement, or an RSocket error for the caller
+   * @return the response: empty, the answer to an AppendEntries, or an RSocket error
    */
   Mono<Payload> handle(String peerId, Payload payload) {
     try {
       RaftMessage message = admit(peerId, payload);
+      OpenExchanges.Exchange exchange =
+          message instanceof AppendEntriesRequest request ? exchanges.open(request) : null;
       if (!inbound.offer(message)) {
+        if (exchange != null) {
+          exchange.abandon();
+        }
         return refuse(peerId, new RejectedException("not serving"));
       }
-      return Mono.empty();
+      return exchange != null ? exchange.response() : Mono.empty();
     } catch (MalformedFrameException e) {
       return refuse(peerId, new InvalidException(e.getMessage()));
     } catch (RSocketErrorException e) {
@@ -74,6 +85,33 @@ final class InboundDispatcher {
       // A bug in admission must cost one request, not the connection and everyone behind it.
       log.error("failed to admit a request from {}", peerId, e);
       return refuse(peerId, new ApplicationErrorException("internal error"));
+    } finally {
+      payload.release();
+    }
+  }
+
+  /**
+   * Handles the response to a request this node sent to {@code peerId}: empty, or the peer's answer
+   * to an AppendEntries ({@link OpenExchanges}), which is admitted as an inbound message with the
+   * same checks as a request. Releases the payload; never throws.
+   */
+  void handleResponse(String peerId, Payload payload) {
+    try {
+      if (!payload.sliceData().isReadable()) {
+        return;
+      }
+      RaftMessage message = admit(peerId, payload);
+      if (!(message instanceof AppendEntriesResponse)) {
+        throw new RejectedException("a response carried a " + message.getClass().getSimpleName());
+      }
+      if (!inbound.offer(message)) {
+        counters.rejectedInbound();
+      }
+    } catch (RuntimeException e) {
+      counters.rejectedInbound();
+      if (throttle.permit()) {
+        log.warn("refused a response from {}: {}", peerId, e.getMessage());
+      }
     } finally {
       payload.release();
     }

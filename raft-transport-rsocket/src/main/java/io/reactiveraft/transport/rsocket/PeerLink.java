@@ -17,7 +17,8 @@ import reactor.core.scheduler.Scheduler;
 
 /**
  * Sends messages to one peer as RSocket request-responses, at most {@code maxInFlight} at a time,
- * each with a timeout so that a peer that never answers frees its slots.
+ * each with a timeout so that a peer that never answers frees its slots. A response that carries
+ * the peer's answer to an AppendEntries is handed on as an inbound message.
  *
  * <p>{@link #send} never blocks and never throws: a message that finds the window full, or the peer
  * down or in its reconnect backoff, is dropped and counted. Raft retransmits what matters. A
@@ -36,6 +37,7 @@ final class PeerLink {
   private final int maxInFlight;
   private final Duration requestTimeout;
   private final Scheduler timer;
+  private final InboundDispatcher responses;
   private final TransportCounters counters;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final LogThrottle throttle = new LogThrottle(Duration.ofSeconds(1));
@@ -47,6 +49,7 @@ final class PeerLink {
       int maxInFlight,
       Duration requestTimeout,
       Scheduler timer,
+      InboundDispatcher responses,
       TransportCounters counters) {
     this.connection = connection;
     this.group = group;
@@ -54,6 +57,7 @@ final class PeerLink {
     this.maxInFlight = maxInFlight;
     this.requestTimeout = requestTimeout;
     this.timer = timer;
+    this.responses = responses;
     this.counters = counters;
   }
 
@@ -144,8 +148,8 @@ final class PeerLink {
 
     @Override
     protected void hookOnNext(Payload payload) {
-      // The acknowledgement carries no data; whatever came is released unread.
-      payload.release();
+      // The peer's answer to an AppendEntries, when it came back on this request.
+      responses.handleResponse(connection.peer().id(), payload);
     }
 
     @Override

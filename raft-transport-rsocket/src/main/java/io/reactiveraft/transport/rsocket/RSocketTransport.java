@@ -1,6 +1,8 @@
 package io.reactiveraft.transport.rsocket;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.reactiveraft.Member;
+import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.spi.Transport;
 import io.rsocket.RSocket;
@@ -9,6 +11,7 @@ import io.rsocket.core.RSocketServer;
 import io.rsocket.frame.decoder.PayloadDecoder;
 import io.rsocket.transport.netty.server.CloseableChannel;
 import io.rsocket.transport.netty.server.TcpServerTransport;
+import io.rsocket.util.ByteBufPayload;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -30,14 +33,18 @@ import reactor.netty.tcp.TcpServer;
  * request-response on its connection to the receiver. The receiver's responder decodes it, hands it
  * to the {@code Flux} that {@link #start} returned, and answers with an empty acknowledgement (an
  * RSocket COMPLETE frame), or with an RSocket error when the frame is malformed, too large, for
- * another group, or from a sender other than the member its connection authenticated as. Raft's own
- * answers ({@code VoteResponse}, {@code AppendEntriesResponse}) are not the RSocket responses to
- * their requests: they travel back as requests of their own, on the answering member's connection.
- * The node produces them on its own schedule: a follower acknowledges AppendEntries only once its
- * log is durable, and cumulatively (one response may answer several pipelined requests, and a
- * request may get no answer of its own), so there is no single RSocket response to attach them to.
- * Keeping the acknowledgement empty also lets the sender free its window slot as soon as the peer
- * has the message, independent of disk speed.
+ * another group, or from a sender other than the member its connection authenticated as.
+ *
+ * <p>AppendEntries, the traffic that matters, is answered differently: its RSocket response stays
+ * open until the follower's {@code AppendEntriesResponse}, and carries it back, so a replication
+ * round trip costs two frames rather than four. The follower answers on its own schedule, only once
+ * its log is durable and cumulatively (one answer may cover several pipelined requests), so an
+ * answer rides on the newest open request it covers and the requests before it are completed empty
+ * at that moment. An answer with no open request to carry it (its requester stopped waiting)
+ * travels as a request of its own on the answering member's connection, as every other message
+ * does: votes, snapshot answers, read indexes, forwarded commands. An AppendEntries therefore holds
+ * its window slot until the follower's disk has it; the node's own replication window, far smaller
+ * than the transport's, bounds how many do.
  *
  * <p><b>Connections.</b> Each member opens one connection to each peer it sends to, lazily on the
  * first message, and reopens it after a failure with exponential backoff and jitter. Its SETUP
@@ -75,6 +82,7 @@ public final class RSocketTransport implements Transport {
   private final TransportSettings settings;
   private final TransportCounters counters = new TransportCounters();
   private final InboundMessages inbound = new InboundMessages();
+  private final OpenExchanges exchanges = new OpenExchanges();
   private final PeerAuthenticator authenticator;
   private final RaftSocketAcceptor acceptor;
   private final InboundDispatcher dispatcher;
@@ -95,7 +103,7 @@ public final class RSocketTransport implements Transport {
     this.authenticator = new PeerAuthenticator(settings.clusterId(), settings.secret());
     this.dispatcher =
         new InboundDispatcher(
-            settings.group(), settings.maxFrameSize(), authenticator, inbound, counters);
+            settings.group(), settings.maxFrameSize(), authenticator, inbound, exchanges, counters);
     this.acceptor = new RaftSocketAcceptor(authenticator, dispatcher, counters);
   }
 
@@ -186,7 +194,33 @@ public final class RSocketTransport implements Transport {
     if (link == null) {
       throw new IllegalArgumentException(message.to() + " is not a peer of " + self.id());
     }
+    if (message instanceof AppendEntriesResponse answer && answerOnItsRequest(answer)) {
+      return;
+    }
     link.send(message);
+  }
+
+  private boolean answerOnItsRequest(AppendEntriesResponse answer) {
+    try {
+      boolean answered =
+          exchanges.answer(
+              answer,
+              () ->
+                  ByteBufPayload.create(
+                      RaftFrameCodec.encode(
+                          ByteBufAllocator.DEFAULT,
+                          settings.group(),
+                          answer,
+                          settings.maxFrameSize())));
+      if (answered) {
+        counters.answered();
+      }
+      return answered;
+    } catch (RuntimeException e) {
+      counters.dropped();
+      log.warn("dropped an answer to {}: {}", answer.to(), e.getMessage());
+      return true;
+    }
   }
 
   /**
@@ -336,6 +370,7 @@ public final class RSocketTransport implements Transport {
         settings.maxInFlightPerPeer(),
         settings.requestTimeout(),
         resources.timer(),
+        dispatcher,
         counters);
   }
 

@@ -5,6 +5,8 @@ package io.reactiveraft.transport.rsocket;
  * once, not all at the same instant.
  *
  * @param sent requests issued to a peer's connection
+ * @param answered answers to AppendEntries sent back as the RSocket responses to the requests they
+ *     answer, rather than as requests of their own
  * @param acknowledged requests the peer acknowledged (it accepted the message)
  * @param failed requests issued that ended without an acknowledgement: an error answer, a timeout,
  *     or the connection closing under them
@@ -18,6 +20,7 @@ package io.reactiveraft.transport.rsocket;
  */
 public record RSocketTransportStats(
     long sent,
+    long answered,
     long acknowledged,
     long failed,
     long dropped,

@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.LongAdder;
 final class TransportCounters {
 
   private final LongAdder sent = new LongAdder();
+  private final LongAdder answered = new LongAdder();
   private final LongAdder acknowledged = new LongAdder();
   private final LongAdder failed = new LongAdder();
   private final LongAdder dropped = new LongAdder();
@@ -14,6 +15,10 @@ final class TransportCounters {
 
   void sent() {
     sent.increment();
+  }
+
+  void answered() {
+    answered.increment();
   }
 
   void acknowledged() {
@@ -39,6 +44,7 @@ final class TransportCounters {
   RSocketTransportStats snapshot() {
     return new RSocketTransportStats(
         sent.sum(),
+        answered.sum(),
         acknowledged.sum(),
         failed.sum(),
         dropped.sum(),
