@@ -25,12 +25,13 @@ import reactor.core.publisher.Sinks;
  * was among it, forces once for all of them and completes them together. A flush therefore covers
  * every operation submitted before it (and possibly some after).
  *
- * <p>Order of a flush: force the dirty ranges of the segments, then raise the watermark in the
- * metadata file (forced), together with a new log start if a prefix was discarded, then delete the
- * segments wholly below that start and sync the directory. Only then do flushes complete, so
- * everything at or below the watermark was durable before the watermark said so, and no segment
- * goes before the start that makes it unnecessary is durable (a crash in between would otherwise
- * leave a gap between the recorded start and the first segment left).
+ * <p>Order of a flush: force the dirty ranges of the segments, then record a new log start if a
+ * prefix was discarded (with the watermark, forced), then complete the flushes, then raise the
+ * watermark in the metadata file (forced; while the writer stays busy, at most every {@value
+ * #WATERMARK_INTERVAL_NANOS} ns), then delete the segments wholly below the recorded start and sync
+ * the directory. So everything at or below the watermark was durable before the watermark said so,
+ * and no segment goes before the start that makes it unnecessary is durable (a crash in between
+ * would otherwise leave a gap between the recorded start and the first segment left).
  *
  * <p>Failure: the first exception fails the store ({@link FailureLatch}): that turn's flushes and
  * every later one fail with it, nothing is retried. Flushes and barriers complete on this thread;
@@ -40,6 +41,9 @@ final class LogWriter implements Runnable {
 
   private static final Logger log = LoggerFactory.getLogger(LogWriter.class);
   private static final int SCRATCH_SIZE = 256 << 10;
+
+  /** How long the recorded watermark may trail what is forced while the writer stays busy. */
+  static final long WATERMARK_INTERVAL_NANOS = 10_000_000;
 
   private final StorageDirectory dir;
   private final MetadataFile metadata;
@@ -76,7 +80,14 @@ final class LogWriter implements Runnable {
   private long unwrittenSequence;
 
   private long writtenIndex;
+
+  /** The watermark as recorded in the metadata file. */
   private long durableIndex;
+
+  /** The last index a completed force covers; the watermark trails it by at most a short while. */
+  private long forcedIndex;
+
+  private long watermarkSavedAt;
   private long startIndex;
   private long durableStartIndex;
 
@@ -103,6 +114,7 @@ final class LogWriter implements Runnable {
     this.live.addAll(segments);
     this.writtenIndex = lastIndex;
     this.durableIndex = metadata.current().durableIndex();
+    this.forcedIndex = durableIndex;
     this.startIndex = metadata.current().logStartIndex();
     this.durableStartIndex = startIndex;
     this.thread = new Thread(this, threadName);
@@ -156,6 +168,7 @@ final class LogWriter implements Runnable {
         batch.add(next);
       }
       if (batch.isEmpty()) {
+        recordWatermark(true); // about to go idle: nothing left to wait for
         parked = true;
         if (queue.isEmpty()) {
           LockSupport.park(this); // returns on unpark, interrupt or spuriously: all just loop
@@ -173,7 +186,7 @@ final class LogWriter implements Runnable {
       writeUnwritten();
       batch.clear();
       if (!waiting.isEmpty() || closing) {
-        groupCommit();
+        groupCommit(closing);
       }
     }
     spare.close();
@@ -320,6 +333,7 @@ final class LogWriter implements Runnable {
       metadata.saveDurableIndex(newLast);
       durableIndex = newLast;
     }
+    forcedIndex = Math.min(forcedIndex, newLast);
     Segment keep = op.keep();
     if (keep != null && keep.writePosition() > op.keepEnd()) {
       keep.zero(op.keepEnd(), keep.writePosition());
@@ -361,7 +375,7 @@ final class LogWriter implements Runnable {
    * the exception: the store promises it survives once a flush completes, so it is recorded before
    * the answers.
    */
-  private void groupCommit() {
+  private void groupCommit(boolean closing) {
     String doing = "forcing";
     if (failure.failure() == null) {
       try {
@@ -371,11 +385,13 @@ final class LogWriter implements Runnable {
         }
         dirty.clear();
         lastDirty = null;
+        forcedIndex = writtenIndex;
         if (startIndex != durableStartIndex) {
           doing = "saving the log start " + startIndex + " and the durable index " + writtenIndex;
           metadata.saveLogStart(startIndex, writtenIndex);
           durableStartIndex = startIndex;
           durableIndex = writtenIndex;
+          watermarkSavedAt = System.nanoTime();
         }
       } catch (RuntimeException | Error e) {
         fail(doing, e); // a failed force surfaces as an UncheckedIOException
@@ -385,19 +401,46 @@ final class LogWriter implements Runnable {
       complete(done);
     }
     waiting.clear();
+    recordWatermark(closing);
     if (failure.failure() == null) {
       try {
-        if (writtenIndex != durableIndex) {
-          doing = "saving the durable index " + writtenIndex;
-          metadata.saveDurableIndex(writtenIndex);
-          durableIndex = writtenIndex;
-        }
-        doing = "deleting segments below the log start " + durableStartIndex;
         deleteObsolete();
       } catch (IOException | RuntimeException | Error e) {
-        fail(doing, e);
+        fail("deleting segments below the log start " + durableStartIndex, e);
       }
     }
+  }
+
+  /**
+   * Records the watermark up to what is forced: when the writer has nothing queued, and otherwise
+   * at most every {@link #WATERMARK_INTERVAL_NANOS}. Recording it after every group commit cost a
+   * second fsync per commit, which under load held up the next commit as long as the log's own. The
+   * entries it trails by were forced, so only a failing disk could make recovery take them for a
+   * torn tail.
+   */
+  private void recordWatermark(boolean idle) {
+    if (forcedIndex == durableIndex || failure.failure() != null) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (!watermarkDue(idle || queue.isEmpty(), now - watermarkSavedAt)) {
+      return;
+    }
+    try {
+      metadata.saveDurableIndex(forcedIndex);
+      durableIndex = forcedIndex;
+      watermarkSavedAt = now;
+    } catch (RuntimeException | Error e) {
+      fail("saving the durable index " + forcedIndex, e);
+    }
+  }
+
+  /**
+   * Whether to record the watermark now: always when the writer has nothing queued, otherwise once
+   * {@link #WATERMARK_INTERVAL_NANOS} passed since it was last recorded.
+   */
+  static boolean watermarkDue(boolean nothingQueued, long sinceLastRecordedNanos) {
+    return nothingQueued || sinceLastRecordedNanos >= WATERMARK_INTERVAL_NANOS;
   }
 
   /**

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -44,6 +45,41 @@ class MappedLogStoreTest {
       list.add(new LogEntry(i, term, EntryType.COMMAND, payload));
     }
     return list;
+  }
+
+  @Test
+  void theWatermarkIsRecordedOnceTheWriterHasNothingLeftToDo() throws InterruptedException {
+    Semaphore recorded = new Semaphore(0);
+    MappedLogOptions options =
+        MappedLogOptions.builder()
+            .segmentSize(64 * 1024)
+            .forceHook(
+                name -> {
+                  if (name.equals(MetadataFile.NAME)) {
+                    recorded.release();
+                  }
+                })
+            .build();
+    try (var store = new Closing(MappedLogStore.open(dir, options))) {
+      recorded.drainPermits(); // the new store's own metadata
+      // Round after round, each well inside the interval after the last one was recorded: only
+      // the writer running out of work records them.
+      for (int round = 0; round < 5; round++) {
+        store.get().append(entries(round * 10 + 1, round * 10 + 10, 1, 100, round));
+        store.get().flush().block(WAIT);
+        assertThat(recorded.tryAcquire(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .as("round %d: the metadata file forced with nothing more asked of the store", round)
+            .isTrue();
+      }
+    }
+  }
+
+  @Test
+  void aBusyWriterRecordsTheWatermarkAtMostEveryInterval() {
+    long interval = LogWriter.WATERMARK_INTERVAL_NANOS;
+    assertThat(LogWriter.watermarkDue(true, 0)).as("nothing queued").isTrue();
+    assertThat(LogWriter.watermarkDue(false, interval - 1)).as("busy, recorded just now").isFalse();
+    assertThat(LogWriter.watermarkDue(false, interval)).as("busy, interval passed").isTrue();
   }
 
   @Test
