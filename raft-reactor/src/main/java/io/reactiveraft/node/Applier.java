@@ -90,9 +90,16 @@ final class Applier<C, R> {
         () -> snapshotter.take(lastApplied, lastAppliedTerm, appliedConfiguration, done));
   }
 
-  /** Queues entries for apply; they apply in the order queued. Thread-safe. */
-  void apply(List<LogEntry> entries) {
-    worker.schedule(() -> applyAll(entries));
+  /**
+   * Queues entries for apply; they apply in the order queued, after {@code accepted} (the callers
+   * accepted since the last call, {@link PendingRequests#handOver}) start waiting. Thread-safe.
+   */
+  void apply(List<LogEntry> entries, List<PendingRequests.Request<R>> accepted) {
+    worker.schedule(
+        () -> {
+          pending.awaitApply(accepted);
+          applyAll(entries);
+        });
   }
 
   long lastApplied() {

@@ -4,9 +4,11 @@ import io.reactiveraft.CommandTimeoutException;
 import io.reactiveraft.EntryOverwrittenException;
 import io.reactiveraft.OverloadedException;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,9 +17,9 @@ import java.util.function.Supplier;
 import reactor.core.publisher.Sinks;
 
 /**
- * The callers waiting on their commands, from proposal to apply. Accepted requests are keyed by log
- * index and checked against the entry's term when it applies, so an entry overwritten by another
- * term fails its caller instead of handing it someone else's result.
+ * The callers waiting on their commands, from proposal to apply. Accepted requests are matched by
+ * log index and checked against the entry's term when it applies, so an entry overwritten by
+ * another term fails its caller instead of handing it someone else's result.
  *
  * <p>Bounded: {@link #reserve} refuses beyond the configured count and bytes, which is how {@code
  * submit} applies back-pressure instead of queueing without bound.
@@ -34,6 +36,7 @@ final class PendingRequests<R> {
     private final long id;
     private final long deadlineNanos;
     private final Duration timeout;
+    private long index;
     private long term;
 
     private Request(long id, int bytes, long deadlineNanos, Duration timeout) {
@@ -61,8 +64,19 @@ final class PendingRequests<R> {
   /** Proposed, awaiting the core's answer. Event loop only. */
   private final Map<Long, Request<R>> proposed = new HashMap<>();
 
-  /** Accepted at an index, awaiting apply. Event loop and apply thread. */
-  private final Map<Long, Request<R>> accepted = new ConcurrentHashMap<>();
+  /** Accepted at an index, in the order accepted, for timeouts and failures. Event loop only. */
+  private final ArrayDeque<Request<R>> accepted = new ArrayDeque<>();
+
+  /** Accepted since the last {@link #handOver}. Event loop only. */
+  private List<Request<R>> acceptedSinceHandOver = new ArrayList<>();
+
+  /**
+   * Handed over and awaiting their entries' apply, in index order. Apply thread only: each thread
+   * keeps its own record, and the requests go across with the applies that need them, so a command
+   * costs no shared map (a concurrent map's counter and bins, written from both threads, were a
+   * tenth of the leader's apply thread).
+   */
+  private final ArrayDeque<Request<R>> awaitingApply = new ArrayDeque<>();
 
   PendingRequests(int maxCount, long maxBytes) {
     this.maxCount = maxCount;
@@ -96,13 +110,10 @@ final class PendingRequests<R> {
   void accepted(long requestId, long index, long term) {
     Request<R> r = proposed.remove(requestId);
     if (r != null && !r.done.get()) {
+      r.index = index;
       r.term = term;
-      Request<R> previous = accepted.put(index, r);
-      if (previous != null && previous != r) {
-        // A later leader put another entry at this index, so the earlier one (a forwarded
-        // command, say, accepted by a leader that lost office) can never commit (paper 5.4).
-        fail(previous, new EntryOverwrittenException(index, previous.term, term));
-      }
+      accepted.addLast(r);
+      acceptedSinceHandOver.add(r);
     }
   }
 
@@ -114,36 +125,89 @@ final class PendingRequests<R> {
     }
   }
 
+  /**
+   * Event loop: the requests accepted since the last call, for the apply thread ({@link
+   * #awaitApply}). Handed over with the applies that follow them, they reach it before their
+   * entries can apply.
+   */
+  List<Request<R>> handOver() {
+    if (acceptedSinceHandOver.isEmpty()) {
+      return List.of();
+    }
+    List<Request<R>> out = acceptedSinceHandOver;
+    acceptedSinceHandOver = new ArrayList<>();
+    return out;
+  }
+
+  /**
+   * Apply thread: requests handed over, in the order accepted, now await their entries. Two may
+   * wait on one index: a leader that lost office accepted one there, and a later one another. Which
+   * of them holds is known only when the entry applies: until then either may still commit (paper
+   * Figure 8), so neither is failed here.
+   */
+  void awaitApply(List<Request<R>> requests) {
+    for (Request<R> r : requests) {
+      Request<R> last = awaitingApply.peekLast();
+      if (last == null || last.index <= r.index) {
+        awaitingApply.addLast(r);
+      } else {
+        insertInOrder(r); // accepted below an earlier one, by a later leader: rare
+      }
+    }
+  }
+
+  private void insertInOrder(Request<R> r) {
+    ArrayDeque<Request<R>> above = new ArrayDeque<>();
+    while (!awaitingApply.isEmpty() && awaitingApply.peekLast().index > r.index) {
+      above.addFirst(awaitingApply.pollLast());
+    }
+    awaitingApply.addLast(r);
+    awaitingApply.addAll(above);
+  }
+
   /** Apply thread: the entry at (index, term) applied with {@code result}. */
   void applied(long index, long term, R result) {
-    Request<R> r = accepted.remove(index);
-    if (r == null) {
-      return;
-    }
-    if (r.term == term) {
-      if (release(r)) {
-        r.sink.tryEmitValue(result);
+    Request<R> r;
+    while ((r = takeAwaiting(index)) != null) {
+      if (r.term == term) {
+        if (release(r)) {
+          r.sink.tryEmitValue(result);
+        }
+      } else {
+        fail(r, new EntryOverwrittenException(index, r.term, term));
       }
-    } else {
-      fail(r, new EntryOverwrittenException(index, r.term, term));
     }
   }
 
   /** Apply thread: applying the entry at (index, term) threw; its caller gets the error. */
   void applyFailed(long index, long term, RuntimeException error) {
-    Request<R> r = accepted.remove(index);
-    if (r != null) {
+    Request<R> r;
+    while ((r = takeAwaiting(index)) != null) {
       fail(r, r.term == term ? error : new EntryOverwrittenException(index, r.term, term));
     }
   }
 
+  /**
+   * Apply thread: takes a request awaiting the entry at {@code index}, if any. Those below it were
+   * answered already or missed their entry (it applied before they were handed over); the event
+   * loop's timeout answers the latter.
+   */
+  private Request<R> takeAwaiting(long index) {
+    Request<R> head;
+    while ((head = awaitingApply.peekFirst()) != null && head.index < index) {
+      awaitingApply.pollFirst();
+    }
+    return head != null && head.index == index ? awaitingApply.pollFirst() : null;
+  }
+
   /** Event loop: fails every accepted request above {@code commitIndex}. */
   void failAbove(long commitIndex, LongFunction<RuntimeException> error) {
-    accepted.forEach(
-        (index, r) -> {
-          if (index > commitIndex && accepted.remove(index, r)) {
-            fail(r, error.apply(index));
+    accepted.removeIf(
+        r -> {
+          if (r.index > commitIndex) {
+            fail(r, error.apply(r.index));
           }
+          return r.done.get();
         });
   }
 
@@ -151,8 +215,9 @@ final class PendingRequests<R> {
   void failAll(Supplier<RuntimeException> error) {
     proposed.values().forEach(r -> fail(r, error.get()));
     proposed.clear();
-    accepted.forEach((index, r) -> fail(r, error.get()));
+    accepted.forEach(r -> fail(r, error.get()));
     accepted.clear();
+    acceptedSinceHandOver.clear();
   }
 
   /**
@@ -172,15 +237,16 @@ final class PendingRequests<R> {
               }
               return false;
             });
-    if (accepted.isEmpty()) {
-      return;
-    }
-    accepted.forEach(
-        (index, r) -> {
-          if (r.deadlineNanos <= nowNanos && accepted.remove(index, r)) {
+    // Also forgets the ones the apply thread answered since the last tick.
+    accepted.removeIf(
+        r -> {
+          if (r.deadlineNanos <= nowNanos) {
             fail(r, new CommandTimeoutException(r.timeout));
           }
+          return r.done.get();
         });
+    // A leader that cannot commit hands nothing over: what timed out need not wait for it.
+    acceptedSinceHandOver.removeIf(r -> r.done.get());
   }
 
   /** The caller stopped waiting; frees its room. */

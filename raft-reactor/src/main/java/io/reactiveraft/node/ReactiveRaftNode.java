@@ -431,7 +431,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       } else if (action instanceof Action.AppendLog append) {
         appendAndFlush(append.entries());
       } else if (action instanceof Action.ApplyEntries apply) {
-        applier.apply(apply.entries());
+        applier.apply(apply.entries(), pending.handOver());
       } else if (action instanceof Action.ProposalAccepted accepted) {
         pending.accepted(accepted.requestId(), accepted.index(), accepted.term());
       } else if (action instanceof Action.ProposalRejected rejected) {

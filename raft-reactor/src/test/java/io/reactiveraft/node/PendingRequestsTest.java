@@ -33,6 +33,7 @@ class PendingRequestsTest {
     PendingRequests.Request<String> r = pending.reserve(3, 0, T);
     pending.proposed(r);
     pending.accepted(r.id(), 5, 1);
+    pending.awaitApply(pending.handOver());
     pending.applied(5, 2, "someone else's result");
     assertThatThrownBy(() -> r.sink().asMono().block(Duration.ZERO))
         .isInstanceOf(EntryOverwrittenException.class);
@@ -45,6 +46,7 @@ class PendingRequestsTest {
     PendingRequests.Request<String> r = pending.reserve(3, 0, T);
     pending.proposed(r);
     pending.accepted(r.id(), 5, 2);
+    pending.awaitApply(pending.handOver());
     pending.applied(5, 2, "mine");
     assertThat(r.sink().asMono().block(Duration.ZERO)).isEqualTo("mine");
   }
@@ -59,10 +61,56 @@ class PendingRequestsTest {
     pending.accepted(committed.id(), 4, 1);
     pending.accepted(uncommitted.id(), 5, 1);
     pending.failAbove(4, i -> new LeadershipLostException("n1", i, 1));
+    pending.awaitApply(pending.handOver());
     pending.applied(4, 1, "ok");
     assertThat(committed.sink().asMono().block(Duration.ZERO)).isEqualTo("ok");
     assertThatThrownBy(() -> uncommitted.sink().asMono().block(Duration.ZERO))
         .isInstanceOf(LeadershipLostException.class);
+  }
+
+  /**
+   * Paper Figure 8: a leader that lost office accepted a command at index 5 in term 1, a later
+   * leader another there in term 2, and yet the term-1 entry may be the one that commits. Only the
+   * apply tells which; failing the first when the second was accepted would tell its caller "not
+   * applied" about a command that then applies.
+   */
+  @Test
+  void twoCallersWaitingOnOneIndexAreToldWhenItsEntryApplies() {
+    PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
+    PendingRequests.Request<String> first = pending.reserve(1, 0, T);
+    PendingRequests.Request<String> second = pending.reserve(1, 0, T);
+    pending.proposed(first);
+    pending.proposed(second);
+    pending.accepted(first.id(), 5, 1);
+    pending.awaitApply(pending.handOver());
+    pending.accepted(second.id(), 5, 2);
+    pending.awaitApply(pending.handOver());
+    assertThat(pending.size()).as("neither is answered before the entry applies").isEqualTo(2);
+
+    pending.applied(5, 1, "first's result");
+
+    assertThat(first.sink().asMono().block(Duration.ZERO)).isEqualTo("first's result");
+    assertThatThrownBy(() -> second.sink().asMono().block(Duration.ZERO))
+        .isInstanceOf(EntryOverwrittenException.class);
+  }
+
+  @Test
+  void callersAcceptedOutOfIndexOrderEachGetTheirOwnResult() {
+    PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
+    PendingRequests.Request<String> high = pending.reserve(1, 0, T);
+    PendingRequests.Request<String> low = pending.reserve(1, 0, T);
+    pending.proposed(high);
+    pending.proposed(low);
+    pending.accepted(high.id(), 7, 1);
+    pending.accepted(low.id(), 5, 2);
+    pending.awaitApply(pending.handOver());
+
+    pending.applied(5, 2, "at 5");
+    pending.applied(7, 2, "at 7");
+
+    assertThat(low.sink().asMono().block(Duration.ZERO)).isEqualTo("at 5");
+    assertThatThrownBy(() -> high.sink().asMono().block(Duration.ZERO))
+        .isInstanceOf(EntryOverwrittenException.class);
   }
 
   @Test
