@@ -45,6 +45,9 @@ final class LogWriter implements Runnable {
   /** How long the recorded watermark may trail what is forced while the writer stays busy. */
   static final long WATERMARK_INTERVAL_NANOS = 10_000_000;
 
+  /** How long the writer must have had nothing to do before it records the watermark alone. */
+  static final long WATERMARK_IDLE_NANOS = 1_000_000;
+
   private final StorageDirectory dir;
   private final MetadataFile metadata;
   private final FailureLatch failure;
@@ -168,10 +171,18 @@ final class LogWriter implements Runnable {
         batch.add(next);
       }
       if (batch.isEmpty()) {
-        recordWatermark(true); // about to go idle: nothing left to wait for
         parked = true;
         if (queue.isEmpty()) {
-          LockSupport.park(this); // returns on unpark, interrupt or spuriously: all just loop
+          if (forcedIndex != durableIndex) {
+            // The next commit, if it comes soon, records the watermark as it goes; only a writer
+            // left idle records it on its own.
+            LockSupport.parkNanos(this, WATERMARK_IDLE_NANOS);
+            if (queue.isEmpty()) {
+              recordWatermark(true);
+            }
+          } else {
+            LockSupport.park(this); // returns on unpark, interrupt or spuriously: all just loop
+          }
           Thread.interrupted(); // closing goes through the queue; an interrupt must not spin us
         }
         parked = false;
@@ -412,9 +423,10 @@ final class LogWriter implements Runnable {
   }
 
   /**
-   * Records the watermark up to what is forced: when the writer has nothing queued, and otherwise
-   * at most every {@link #WATERMARK_INTERVAL_NANOS}. Recording it after every group commit cost a
-   * second fsync per commit, which under load held up the next commit as long as the log's own. The
+   * Records the watermark up to what is forced: once the writer has had nothing to do for {@link
+   * #WATERMARK_IDLE_NANOS}, and otherwise at most every {@link #WATERMARK_INTERVAL_NANOS}.
+   * Recording it after every group commit cost a second fsync per commit, which under load held up
+   * the next commit, and at one request in flight competed with the next request's force. The
    * entries it trails by were forced, so only a failing disk could make recovery take them for a
    * torn tail.
    */
@@ -423,7 +435,7 @@ final class LogWriter implements Runnable {
       return;
     }
     long now = System.nanoTime();
-    if (!watermarkDue(idle || queue.isEmpty(), now - watermarkSavedAt)) {
+    if (!watermarkDue(idle, now - watermarkSavedAt)) {
       return;
     }
     try {
@@ -436,11 +448,11 @@ final class LogWriter implements Runnable {
   }
 
   /**
-   * Whether to record the watermark now: always when the writer has nothing queued, otherwise once
-   * {@link #WATERMARK_INTERVAL_NANOS} passed since it was last recorded.
+   * Whether to record the watermark now: always when the writer is idle (or closing), otherwise
+   * once {@link #WATERMARK_INTERVAL_NANOS} passed since it was last recorded.
    */
-  static boolean watermarkDue(boolean nothingQueued, long sinceLastRecordedNanos) {
-    return nothingQueued || sinceLastRecordedNanos >= WATERMARK_INTERVAL_NANOS;
+  static boolean watermarkDue(boolean idle, long sinceLastRecordedNanos) {
+    return idle || sinceLastRecordedNanos >= WATERMARK_INTERVAL_NANOS;
   }
 
   /**

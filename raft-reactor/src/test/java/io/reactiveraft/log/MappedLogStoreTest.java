@@ -77,7 +77,7 @@ class MappedLogStoreTest {
   @Test
   void aBusyWriterRecordsTheWatermarkAtMostEveryInterval() {
     long interval = LogWriter.WATERMARK_INTERVAL_NANOS;
-    assertThat(LogWriter.watermarkDue(true, 0)).as("nothing queued").isTrue();
+    assertThat(LogWriter.watermarkDue(true, 0)).as("idle").isTrue();
     assertThat(LogWriter.watermarkDue(false, interval - 1)).as("busy, recorded just now").isFalse();
     assertThat(LogWriter.watermarkDue(false, interval)).as("busy, interval passed").isTrue();
   }
