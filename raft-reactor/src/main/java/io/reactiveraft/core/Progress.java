@@ -32,7 +32,10 @@ final class Progress {
   /** In PROBE: a probe is in flight, so no other is sent until it is answered or times out. */
   boolean probeSent;
 
-  /** The commit index the last request to the follower carried. */
+  /**
+   * The commit index the follower can take from the last request sent to it: the request's commit
+   * index, but no further than the last entry the request vouches for.
+   */
   long commitSent;
 
   /**

@@ -836,7 +836,7 @@ public final class RaftCore {
     }
     if (!sent
         && pr.state == Progress.State.REPLICATE
-        && pr.commitSent < Math.min(commitIndex, pr.commitWanted)) {
+        && pr.commitSent < Math.min(adoptableCommit(pr), pr.commitWanted)) {
       sendHeartbeat(peer, pr); // the follower's caller waits on this commit
     }
   }
@@ -850,7 +850,7 @@ public final class RaftCore {
         new AppendEntriesRequest(
             self, peer, term, prev, log.term(prev), batch, commitIndex, sequence));
     pr.recordSend(sequence, clockNanos);
-    pr.commitSent = commitIndex;
+    pr.commitSent = Math.min(commitIndex, prev + batch.size());
     pr.sent(prev + batch.size(), now);
   }
 
@@ -880,7 +880,7 @@ public final class RaftCore {
   private void announceCommit() {
     for (Map.Entry<String, Progress> e : progress.entrySet()) {
       Progress pr = e.getValue();
-      if (pr.state == Progress.State.REPLICATE && pr.commitSent < commitIndex) {
+      if (pr.state == Progress.State.REPLICATE && pr.commitSent < adoptableCommit(pr)) {
         sendHeartbeat(e.getKey(), pr);
       }
     }
@@ -897,7 +897,15 @@ public final class RaftCore {
         new AppendEntriesRequest(
             self, peer, term, prev, log.term(prev), List.of(), commitIndex, sequence));
     pr.recordSend(sequence, clockNanos);
-    pr.commitSent = commitIndex;
+    pr.commitSent = Math.min(commitIndex, prev);
+  }
+
+  /**
+   * The commit index a follower can take from this leader now: no further than what it is known to
+   * hold, since it commits only entries known to match (paper Figure 2).
+   */
+  private long adoptableCommit(Progress pr) {
+    return Math.min(commitIndex, pr.matchIndex);
   }
 
   private void send(RaftMessage m) {

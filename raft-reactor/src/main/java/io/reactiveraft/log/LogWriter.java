@@ -118,6 +118,7 @@ final class LogWriter implements Runnable {
     this.writtenIndex = lastIndex;
     this.durableIndex = metadata.current().durableIndex();
     this.forcedIndex = durableIndex;
+    this.watermarkSavedAt = System.nanoTime() - WATERMARK_INTERVAL_NANOS;
     this.startIndex = metadata.current().logStartIndex();
     this.durableStartIndex = startIndex;
     this.thread = new Thread(this, threadName);
@@ -173,7 +174,7 @@ final class LogWriter implements Runnable {
       if (batch.isEmpty()) {
         parked = true;
         if (queue.isEmpty()) {
-          if (forcedIndex != durableIndex) {
+          if (forcedIndex != durableIndex && failure.failure() == null) {
             // The next commit, if it comes soon, records the watermark as it goes; only a writer
             // left idle records it on its own.
             LockSupport.parkNanos(this, WATERMARK_IDLE_NANOS);
@@ -378,13 +379,13 @@ final class LogWriter implements Runnable {
   }
 
   /**
-   * Forces what was written, then answers the flushes, then records the watermark. The watermark
-   * only tells recovery how far damage means corruption rather than a torn tail, so recording it
-   * after the answers keeps its fsync off the latency of every acknowledgement; until it is
-   * recorded, the entries just forced count as a tail that recovery would truncate only if it found
-   * them damaged, which a completed force rules out short of the disk failing. A new log start is
-   * the exception: the store promises it survives once a flush completes, so it is recorded before
-   * the answers.
+   * Forces what was written, then answers the flushes, then records the watermark if it is due
+   * ({@link #recordWatermark}). The watermark only tells recovery how far damage means corruption
+   * rather than a torn tail, so recording it after the answers keeps its fsync off the latency of
+   * every acknowledgement; until it is recorded, the entries just forced count as a tail that
+   * recovery would truncate only if it found them damaged, which a completed force rules out short
+   * of the disk failing. A new log start is the exception: the store promises it survives once a
+   * flush completes, so it is recorded before the answers.
    */
   private void groupCommit(boolean closing) {
     String doing = "forcing";

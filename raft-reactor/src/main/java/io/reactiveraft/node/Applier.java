@@ -143,8 +143,13 @@ final class Applier<C, R> {
         applyCommand(entry);
       } else if (entry.type() == EntryType.SESSION_COMMAND) {
         applySessionCommand(entry);
-      } else if (entry.type() == EntryType.CONFIGURATION) {
-        appliedConfiguration = ConfigurationCodec.decode(entry.payload());
+      } else {
+        if (entry.type() == EntryType.CONFIGURATION) {
+          appliedConfiguration = ConfigurationCodec.decode(entry.payload());
+        }
+        // A caller waiting on this index had its command there replaced: a new leader's no-op or
+        // configuration entry is the usual replacement.
+        pending.appliedWithoutCommand(entry.index(), entry.term());
       }
       bytes += entry.payload().length;
       lastApplied = entry.index();

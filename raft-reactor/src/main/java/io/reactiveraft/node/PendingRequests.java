@@ -188,6 +188,17 @@ final class PendingRequests<R> {
   }
 
   /**
+   * Apply thread: the entry at (index, term) carried no command, so a caller waiting on that index
+   * lost its entry to this one.
+   */
+  void appliedWithoutCommand(long index, long term) {
+    Request<R> r;
+    while ((r = takeAwaiting(index)) != null) {
+      fail(r, new EntryOverwrittenException(index, r.term, term));
+    }
+  }
+
+  /**
    * Apply thread: takes a request awaiting the entry at {@code index}, if any. Those below it were
    * answered already or missed their entry (it applied before they were handed over); the event
    * loop's timeout answers the latter.

@@ -124,6 +124,30 @@ class RaftCoreReplicationTest {
     assertThat(net.node("b").applied).extracting(LogEntry::index).contains(index);
   }
 
+  /**
+   * A follower takes a commit index only up to what the leader knows it holds: the forwarded
+   * command commits on the other follower's ack while this one's write is still pending, so it is
+   * told again once its own ack comes.
+   */
+  @Test
+  void aFollowerWhoseForwardedCommandCommitsBeforeItsOwnAckIsToldOnceItAcks() {
+    CoreNetwork net = new CoreNetwork(RaftCoreReplicationTest::forwarding, "a", "b", "c");
+    net.elect("a");
+    net.deliverAll();
+    net.node("b").holdDurability = true;
+    net.propose("b", "forwarded");
+    net.deliverAll();
+    long index = net.core("a").log().lastIndex();
+    assertThat(net.core("a").commitIndex()).as("committed with c's ack").isEqualTo(index);
+    assertThat(net.core("b").commitIndex()).isLessThan(index);
+
+    net.releaseDurability("b");
+    net.deliverAll();
+
+    assertThat(net.core("b").commitIndex()).as("without waiting for a tick").isEqualTo(index);
+    assertThat(net.node("b").applied).extracting(LogEntry::index).contains(index);
+  }
+
   /** With a lease the leader answers without a round of heartbeats that would carry the commit. */
   @Test
   void aFollowerReadAtACommitItHasNotHeardOfIsToldOfItAtOnce() {

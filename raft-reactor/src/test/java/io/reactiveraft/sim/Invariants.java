@@ -22,10 +22,10 @@ final class Invariants {
   private final List<LogEntry> committed = new ArrayList<>();
 
   /**
-   * The latest configuration in each node's log at the step the last committed entry became known:
-   * the committing leader used one of them, and a configuration counts from when it is appended, so
-   * it may be one that is later overwritten (single-server changes keep its majorities overlapping
-   * those of the configuration that replaces it).
+   * The latest configuration in the log of each leader at the step the last committed entry became
+   * known: the committing leader used one of them, and a configuration counts from when it is
+   * appended, so it may be one that is later overwritten (single-server changes keep its majorities
+   * overlapping those of the configuration that replaces it).
    */
   private final List<io.reactiveraft.ClusterConfiguration> configurationsAtCommit =
       new ArrayList<>();
@@ -81,6 +81,10 @@ final class Invariants {
       }
       for (int i = 0; i < commit; i++) {
         if (log.get(i) == null) {
+          LogEntry gone = n.disk.compactedEntry(i + 1);
+          if (i == committed.size() && gone != null) {
+            committed.add(gone); // committed, applied and compacted since the last step
+          }
           continue; // compacted: this node's snapshot covers it
         }
         if (i < committed.size()) {
@@ -98,8 +102,9 @@ final class Invariants {
     if (committed.size() > committedBefore) {
       configurationsAtCommit.clear();
       for (SimNode n : cluster.nodes.values()) {
+        Optional<RaftStatus> s = cluster.status(n.id);
         io.reactiveraft.ClusterConfiguration latest = latestConfiguration(n.disk.currentLog());
-        if (latest != null) {
+        if (s.isPresent() && s.get().role() == io.reactiveraft.Role.LEADER && latest != null) {
           configurationsAtCommit.add(latest);
         }
       }
@@ -133,8 +138,7 @@ final class Invariants {
     // with a majority of a configuration that is itself not yet committed (or committed where
     // this checker has not yet seen it). With single-server changes, a majority of either the
     // committed or a newer configuration is safe, as is a majority of the configuration the
-    // committing
-    // leader used, even once that configuration is overwritten.
+    // committing leader used, even once that configuration is overwritten.
     io.reactiveraft.ClusterConfiguration committedConfig = committedConfiguration();
     if (durableMajority(last, committedConfig)) {
       return;

@@ -35,6 +35,14 @@ final class SimDisk {
   private final Duration maxSyncDelay;
   private final List<LogEntry> durable = new ArrayList<>();
   private final List<Write> unforced = new ArrayList<>();
+
+  /**
+   * Every entry this node discarded under a snapshot, by index, kept for the checker (a wipe keeps
+   * it too): a node may commit, apply, snapshot and compact in less than one step of the checker,
+   * which then learns the committed entries from here.
+   */
+  private final java.util.Map<Long, LogEntry> compacted = new java.util.HashMap<>();
+
   private HardState hardState = HardState.INITIAL;
   private long nextSeq;
   private long epoch;
@@ -106,6 +114,11 @@ final class SimDisk {
       }
     }
     return held;
+  }
+
+  /** The entry this node held at {@code index} before a snapshot let it go, or null. */
+  LogEntry compactedEntry(long index) {
+    return compacted.get(index);
   }
 
   /** The log as it would survive a crash that keeps no unforced write. */
@@ -196,6 +209,12 @@ final class SimDisk {
     @Override
     public void discardPrefix(long upToIndex) {
       check();
+      List<LogEntry> view = currentLog();
+      for (int i = 0; i < Math.min(upToIndex, view.size()); i++) {
+        if (view.get(i) != null) {
+          compacted.putIfAbsent(i + 1L, view.get(i));
+        }
+      }
       if (upToIndex >= firstIndex()) {
         unforced.add(new Write(nextSeq++, null, 0, upToIndex));
       }

@@ -39,6 +39,7 @@ final class OpenExchanges {
     private final long sequence;
     private final Sinks.One<Payload> response = Sinks.one();
     private final ArrayDeque<Exchange> queue;
+    private volatile boolean cancelled;
 
     private Exchange(long term, long sequence, ArrayDeque<Exchange> queue) {
       this.term = term;
@@ -48,7 +49,20 @@ final class OpenExchanges {
 
     /** The RSocket response: the answer, or empty. */
     Mono<Payload> response() {
-      return response.asMono().doOnCancel(this::abandon);
+      return response
+          .asMono()
+          .doOnCancel(
+              () -> {
+                cancelled = true;
+                abandon();
+              });
+    }
+
+    /** Sends {@code payload} as the response, or releases it when no one will take it. */
+    private void send(Payload payload) {
+      if (cancelled || response.tryEmitValue(payload).isFailure()) {
+        payload.release();
+      }
     }
 
     /** No answer will be wanted: its requester went away, or the request was refused. */
@@ -123,7 +137,9 @@ final class OpenExchanges {
       carrier.response.tryEmitEmpty();
       throw e;
     }
-    carrier.response.tryEmitValue(payload);
+    // A cancel racing this very moment can still strand the payload in the sink: one small buffer,
+    // at a requester's timeout or a closing connection.
+    carrier.send(payload);
     return true;
   }
 

@@ -104,7 +104,9 @@ public final class RSocketTransportBuilder {
 
   /**
    * How long a request waits for its acknowledgement before it is abandoned and its slot freed
-   * (default 1 s).
+   * (default 1 s). An AppendEntries is acknowledged with the follower's answer, which waits for the
+   * follower's disk: keep this well above a slow fsync, or answers go back as requests of their own
+   * and the requests count as failed.
    */
   public RSocketTransportBuilder requestTimeout(Duration requestTimeout) {
     this.requestTimeout = requestTimeout;

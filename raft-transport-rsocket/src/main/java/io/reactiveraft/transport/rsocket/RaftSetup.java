@@ -29,7 +29,12 @@ public final class RaftSetup {
   /** The data MIME type of a Raft peer connection's SETUP frame. */
   public static final String MIME_TYPE = "application/x.reactive-raft.v1";
 
-  static final int VERSION = 1;
+  /**
+   * 2: a follower's answer to AppendEntries may come back as the request's RSocket response, which
+   * a peer of version 1 would drop unread; such peers are refused at SETUP rather than stall.
+   */
+  static final int VERSION = 2;
+
   static final int TOKEN_BYTES = 32;
 
   private RaftSetup() {}

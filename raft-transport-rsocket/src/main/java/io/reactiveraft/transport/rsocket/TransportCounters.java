@@ -44,11 +44,11 @@ final class TransportCounters {
   RSocketTransportStats snapshot() {
     return new RSocketTransportStats(
         sent.sum(),
-        answered.sum(),
         acknowledged.sum(),
         failed.sum(),
         dropped.sum(),
         rejectedInbound.sum(),
-        rejectedConnections.sum());
+        rejectedConnections.sum(),
+        answered.sum());
   }
 }
