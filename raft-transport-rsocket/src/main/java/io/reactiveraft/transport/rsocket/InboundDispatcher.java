@@ -66,25 +66,24 @@ final class InboundDispatcher {
    * @return the response: empty, the answer to an AppendEntries, or an RSocket error
    */
   Mono<Payload> handle(String peerId, Payload payload) {
+    OpenExchanges.Exchange exchange = null;
     try {
       RaftMessage message = admit(peerId, payload);
-      OpenExchanges.Exchange exchange =
-          message instanceof AppendEntriesRequest request ? exchanges.open(request) : null;
+      if (message instanceof AppendEntriesRequest request) {
+        exchange = exchanges.open(request);
+      }
       if (!inbound.offer(message)) {
-        if (exchange != null) {
-          exchange.abandon();
-        }
-        return refuse(peerId, new RejectedException("not serving"));
+        throw new RejectedException("not serving");
       }
       return exchange != null ? exchange.response() : Mono.empty();
     } catch (MalformedFrameException e) {
-      return refuse(peerId, new InvalidException(e.getMessage()));
+      return refuse(peerId, new InvalidException(e.getMessage()), exchange);
     } catch (RSocketErrorException e) {
-      return refuse(peerId, e);
+      return refuse(peerId, e, exchange);
     } catch (RuntimeException e) {
       // A bug in admission must cost one request, not the connection and everyone behind it.
       log.error("failed to admit a request from {}", peerId, e);
-      return refuse(peerId, new ApplicationErrorException("internal error"));
+      return refuse(peerId, new ApplicationErrorException("internal error"), exchange);
     } finally {
       payload.release();
     }
@@ -146,7 +145,12 @@ final class InboundDispatcher {
     return message;
   }
 
-  private <T> Mono<T> refuse(String peerId, RSocketErrorException error) {
+  /** Refuses a request; an exchange opened for it will carry no answer. */
+  private <T> Mono<T> refuse(
+      String peerId, RSocketErrorException error, OpenExchanges.Exchange exchange) {
+    if (exchange != null) {
+      exchange.abandon();
+    }
     counters.rejectedInbound();
     if (throttle.permit()) {
       log.warn("refused a request from {}: {}", peerId, error.getMessage());
