@@ -9,7 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The leak check would catch a leak: a buffer dropped without release is reported. */
+/**
+ * The leak check would catch a leak: a buffer dropped without release is reported, and only
+ * RSocket's own setup frames are excused.
+ */
 class LeakDetectionSelfTest {
 
   @Test
@@ -26,6 +29,20 @@ class LeakDetectionSelfTest {
         Duration.ofSeconds(20),
         "Netty reports the leaked buffer");
     assertThat(found).anySatisfy(report -> assertThat(report).contains("LEAK-SELF-TEST"));
+    assertThat(found)
+        .as("a buffer this project made is never taken for RSocket's own setup frame")
+        .noneMatch(NettyLeakCheck::isRSocketsOwnSetupFrame);
+  }
+
+  @Test
+  void onlyASetupFrameThatNeverReachedThisProjectsCodeIsExcused() {
+    String rsocketOnly =
+        "Created at:\n\tio.rsocket.frame.SetupFrameCodec.encode(SetupFrameCodec.java:97)\n"
+            + "\tio.rsocket.core.RSocketConnector.lambda$null$17(RSocketConnector.java:584)\n";
+    String touchedByUs =
+        rsocketOnly + "\tio.reactiveraft.transport.rsocket.PeerLink.issue(PeerLink.java:1)\n";
+    assertThat(NettyLeakCheck.isRSocketsOwnSetupFrame(rsocketOnly)).isTrue();
+    assertThat(NettyLeakCheck.isRSocketsOwnSetupFrame(touchedByUs)).isFalse();
   }
 
   private static void leakOneBuffer() {
