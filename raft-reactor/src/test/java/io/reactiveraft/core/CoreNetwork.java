@@ -77,6 +77,15 @@ final class CoreNetwork {
 
   /** The settings of these scenarios: pre-vote and check-quorum on, no leases, bootstrapped. */
   static CoreConfig defaultConfig(String self, List<String> voters) {
+    return config(self, voters, false);
+  }
+
+  /** The same, with followers forwarding commands to the leader. */
+  static CoreConfig forwardingConfig(String self, List<String> voters) {
+    return config(self, voters, true);
+  }
+
+  private static CoreConfig config(String self, List<String> voters, boolean forwardToLeader) {
     return new CoreConfig(
         self,
         CoreConfig.votersNamed(voters),
@@ -89,7 +98,9 @@ final class CoreNetwork {
         4,
         3,
         0,
-        true);
+        true,
+        forwardToLeader,
+        CoreConfig.DEFAULT_SNAPSHOT_CHUNK_BYTES);
   }
 
   CoreNetwork(CoreConfigFactory configs, String... ids) {

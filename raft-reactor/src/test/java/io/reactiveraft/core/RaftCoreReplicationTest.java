@@ -113,7 +113,7 @@ class RaftCoreReplicationTest {
 
   @Test
   void aFollowerWhoseForwardedCommandCommitsIsToldAtOnce() {
-    CoreNetwork net = new CoreNetwork(RaftCoreReplicationTest::forwarding, "a", "b", "c");
+    CoreNetwork net = new CoreNetwork(CoreNetwork::forwardingConfig, "a", "b", "c");
     net.elect("a");
     net.deliverAll();
     net.propose("b", "forwarded");
@@ -131,7 +131,7 @@ class RaftCoreReplicationTest {
    */
   @Test
   void aFollowerWhoseForwardedCommandCommitsBeforeItsOwnAckIsToldOnceItAcks() {
-    CoreNetwork net = new CoreNetwork(RaftCoreReplicationTest::forwarding, "a", "b", "c");
+    CoreNetwork net = new CoreNetwork(CoreNetwork::forwardingConfig, "a", "b", "c");
     net.elect("a");
     net.deliverAll();
     net.node("b").holdDurability = true;
@@ -175,25 +175,6 @@ class RaftCoreReplicationTest {
         .contains(new Action.ReadReady(7, index));
     assertThat(net.core("b").commitIndex()).as("without waiting for a tick").isEqualTo(index);
     assertThat(net.node("b").applied).extracting(LogEntry::index).contains(index);
-  }
-
-  private static CoreConfig forwarding(String self, List<String> voters) {
-    CoreConfig c = CoreNetwork.defaultConfig(self, voters);
-    return new CoreConfig(
-        c.selfId(),
-        c.initialConfiguration(),
-        c.electionTicks(),
-        c.heartbeatTicks(),
-        c.preVote(),
-        c.checkQuorum(),
-        c.maxEntriesPerAppend(),
-        c.maxAppendBytes(),
-        c.maxInflightAppends(),
-        c.catchUpRounds(),
-        c.leaseNanos(),
-        c.bootstrap(),
-        true,
-        c.snapshotChunkBytes());
   }
 
   private static int indexOf(List<Action> actions, java.util.function.Predicate<Action> which) {

@@ -13,12 +13,19 @@ class PendingRequestsTest {
 
   private static final Duration T = Duration.ofSeconds(1);
 
+  /** A one-byte command proposed and accepted at (index, term), as the event loop does it. */
+  private static PendingRequests.Request<String> accept(
+      PendingRequests<String> pending, long index, long term) {
+    PendingRequests.Request<String> r = pending.reserve(1, 0, T);
+    pending.proposed(r);
+    pending.accepted(r.id(), index, term);
+    return r;
+  }
+
   @Test
   void acceptedRequestPastItsDeadlineTimesOutWithUnknownOutcome() {
     PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
-    PendingRequests.Request<String> r = pending.reserve(3, 0, T);
-    pending.proposed(r);
-    pending.accepted(r.id(), 5, 1);
+    PendingRequests.Request<String> r = accept(pending, 5, 1);
     pending.expire(T.toNanos() - 1);
     assertThat(pending.size()).isEqualTo(1);
     pending.expire(T.toNanos());
@@ -30,9 +37,7 @@ class PendingRequestsTest {
   @Test
   void entryOverwrittenByAnotherTermFailsItsCallerInsteadOfHandingOverAnotherResult() {
     PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
-    PendingRequests.Request<String> r = pending.reserve(3, 0, T);
-    pending.proposed(r);
-    pending.accepted(r.id(), 5, 1);
+    PendingRequests.Request<String> r = accept(pending, 5, 1);
     pending.awaitApply(pending.handOver());
     pending.applied(5, 2, "someone else's result");
     assertThatThrownBy(() -> r.sink().asMono().block(Duration.ZERO))
@@ -43,9 +48,7 @@ class PendingRequestsTest {
   @Test
   void resultReachesTheCallerWhoseEntryApplied() {
     PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
-    PendingRequests.Request<String> r = pending.reserve(3, 0, T);
-    pending.proposed(r);
-    pending.accepted(r.id(), 5, 2);
+    PendingRequests.Request<String> r = accept(pending, 5, 2);
     pending.awaitApply(pending.handOver());
     pending.applied(5, 2, "mine");
     assertThat(r.sink().asMono().block(Duration.ZERO)).isEqualTo("mine");
@@ -54,12 +57,8 @@ class PendingRequestsTest {
   @Test
   void stepDownFailsOnlyWhatIsAboveTheCommitIndex() {
     PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
-    PendingRequests.Request<String> committed = pending.reserve(1, 0, T);
-    PendingRequests.Request<String> uncommitted = pending.reserve(1, 0, T);
-    pending.proposed(committed);
-    pending.proposed(uncommitted);
-    pending.accepted(committed.id(), 4, 1);
-    pending.accepted(uncommitted.id(), 5, 1);
+    PendingRequests.Request<String> committed = accept(pending, 4, 1);
+    PendingRequests.Request<String> uncommitted = accept(pending, 5, 1);
     pending.failAbove(4, i -> new LeadershipLostException("n1", i, 1));
     pending.awaitApply(pending.handOver());
     pending.applied(4, 1, "ok");
@@ -77,13 +76,9 @@ class PendingRequestsTest {
   @Test
   void twoCallersWaitingOnOneIndexAreToldWhenItsEntryApplies() {
     PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
-    PendingRequests.Request<String> first = pending.reserve(1, 0, T);
-    PendingRequests.Request<String> second = pending.reserve(1, 0, T);
-    pending.proposed(first);
-    pending.proposed(second);
-    pending.accepted(first.id(), 5, 1);
+    PendingRequests.Request<String> first = accept(pending, 5, 1);
     pending.awaitApply(pending.handOver());
-    pending.accepted(second.id(), 5, 2);
+    PendingRequests.Request<String> second = accept(pending, 5, 2);
     pending.awaitApply(pending.handOver());
     assertThat(pending.size()).as("neither is answered before the entry applies").isEqualTo(2);
 
@@ -97,12 +92,8 @@ class PendingRequestsTest {
   @Test
   void callersAcceptedOutOfIndexOrderEachGetTheirOwnResult() {
     PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
-    PendingRequests.Request<String> high = pending.reserve(1, 0, T);
-    PendingRequests.Request<String> low = pending.reserve(1, 0, T);
-    pending.proposed(high);
-    pending.proposed(low);
-    pending.accepted(high.id(), 7, 1);
-    pending.accepted(low.id(), 5, 2);
+    PendingRequests.Request<String> high = accept(pending, 7, 1);
+    PendingRequests.Request<String> low = accept(pending, 5, 2);
     pending.awaitApply(pending.handOver());
 
     pending.applied(5, 2, "at 5");
