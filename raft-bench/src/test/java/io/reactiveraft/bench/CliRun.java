@@ -1,13 +1,9 @@
 package io.reactiveraft.bench;
 
+import io.reactiveraft.transport.rsocket.LoopbackPorts;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 
@@ -37,13 +33,8 @@ record CliRun(int exitCode, String out, String err) {
     return lines[lines.length - 1];
   }
 
-  /** A loopback port that was free a moment ago. */
+  /** A free loopback port outside the ephemeral range ({@link LoopbackPorts}). */
   static int freePort() {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return LoopbackPorts.next();
   }
 }

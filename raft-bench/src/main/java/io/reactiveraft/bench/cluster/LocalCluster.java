@@ -13,14 +13,12 @@ import io.reactiveraft.spi.Codec;
 import io.reactiveraft.spi.LogStore;
 import io.reactiveraft.spi.Transport;
 import io.reactiveraft.transport.local.LocalNetwork;
+import io.reactiveraft.transport.rsocket.LoopbackPorts;
 import io.reactiveraft.transport.rsocket.RSocketTransport;
 import io.reactiveraft.transport.rsocket.RSocketTransportBuilder;
 import io.reactiveraft.transport.rsocket.SharedEventLoop;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -113,7 +111,7 @@ public final class LocalCluster<C, R> implements AutoCloseable {
                     new Member(
                         "n" + i,
                         transportKind == TransportKind.rsocket
-                            ? "127.0.0.1:" + freePort()
+                            ? LoopbackPorts.nextAddress()
                             : "local:n" + i))
             .toList();
     for (Member m : members) {
@@ -221,15 +219,6 @@ public final class LocalCluster<C, R> implements AutoCloseable {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
       // best effort: it is a temporary directory
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

@@ -3,7 +3,6 @@ package io.reactiveraft.transport.rsocket;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -17,15 +16,9 @@ final class Loopback {
 
   private Loopback() {}
 
-  /** A port that was free a moment ago: bind port 0, note the port, release it. */
+  /** A free port outside the ephemeral range ({@link LoopbackPorts}). */
   static int freePort() {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.setReuseAddress(true);
-      socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0));
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return LoopbackPorts.next();
   }
 
   /** {@code 127.0.0.1:<free port>}. */
