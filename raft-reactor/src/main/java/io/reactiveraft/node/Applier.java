@@ -94,7 +94,7 @@ final class Applier<C, R> {
    * Queues entries for apply; they apply in the order queued, after {@code accepted} (the callers
    * accepted since the last call, {@link PendingRequests#handOver}) start waiting. Thread-safe.
    */
-  void apply(List<LogEntry> entries, List<PendingRequests.Request<R>> accepted) {
+  void apply(List<LogEntry> entries, List<CommandRequest<R>> accepted) {
     worker.schedule(
         () -> {
           pending.awaitApply(accepted);

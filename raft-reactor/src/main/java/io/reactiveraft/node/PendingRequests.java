@@ -6,15 +6,12 @@ import io.reactiveraft.OverloadedException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
-import reactor.core.publisher.Sinks;
 
 /**
  * The callers waiting on their commands, from proposal to apply. Accepted requests are matched by
@@ -28,47 +25,24 @@ import reactor.core.publisher.Sinks;
  */
 final class PendingRequests<R> {
 
-  /** One caller. Completed at most once, from whichever thread gets there first. */
-  static final class Request<R> {
-    private final Sinks.One<R> sink = Sinks.one();
-    private final AtomicBoolean done = new AtomicBoolean();
-    private final int bytes;
-    private final long id;
-    private final long deadlineNanos;
-    private final Duration timeout;
-    private long index;
-    private long term;
-
-    private Request(long id, int bytes, long deadlineNanos, Duration timeout) {
-      this.id = id;
-      this.bytes = bytes;
-      this.deadlineNanos = deadlineNanos;
-      this.timeout = timeout;
-    }
-
-    long id() {
-      return id;
-    }
-
-    Sinks.One<R> sink() {
-      return sink;
-    }
-  }
-
   private final int maxCount;
   private final long maxBytes;
   private final AtomicInteger count = new AtomicInteger();
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong ids = new AtomicLong();
 
-  /** Proposed, awaiting the core's answer. Event loop only. */
-  private final Map<Long, Request<R>> proposed = new HashMap<>();
+  /**
+   * Proposed, awaiting the core's answer, in the order proposed. Event loop only. The core answers
+   * a leader's own proposals in that order, so the answer is nearly always for the head; a map
+   * keyed by id cost two boxed ids and an entry per command.
+   */
+  private final ArrayDeque<CommandRequest<R>> proposed = new ArrayDeque<>();
 
   /** Accepted at an index, in the order accepted, for timeouts and failures. Event loop only. */
-  private final ArrayDeque<Request<R>> accepted = new ArrayDeque<>();
+  private final ArrayDeque<CommandRequest<R>> accepted = new ArrayDeque<>();
 
   /** Accepted since the last {@link #handOver}. Event loop only. */
-  private List<Request<R>> acceptedSinceHandOver = new ArrayList<>();
+  private List<CommandRequest<R>> acceptedSinceHandOver = new ArrayList<>();
 
   /**
    * Handed over and awaiting their entries' apply, in index order. Apply thread only: each thread
@@ -76,7 +50,7 @@ final class PendingRequests<R> {
    * costs no shared map (a concurrent map's counter and bins, written from both threads, were a
    * tenth of the leader's apply thread).
    */
-  private final ArrayDeque<Request<R>> awaitingApply = new ArrayDeque<>();
+  private final ArrayDeque<CommandRequest<R>> awaitingApply = new ArrayDeque<>();
 
   PendingRequests(int maxCount, long maxBytes) {
     this.maxCount = maxCount;
@@ -88,7 +62,7 @@ final class PendingRequests<R> {
    *
    * @throws OverloadedException when the node already holds as much as it may
    */
-  Request<R> reserve(int size, long nowNanos, Duration timeout) {
+  CommandRequest<R> reserve(int size, long nowNanos, Duration timeout) {
     if (count.incrementAndGet() > maxCount) {
       count.decrementAndGet();
       throw new OverloadedException(maxCount + " commands are already pending");
@@ -98,18 +72,36 @@ final class PendingRequests<R> {
       count.decrementAndGet();
       throw new OverloadedException("pending commands already hold " + maxBytes + " bytes");
     }
-    return new Request<>(ids.incrementAndGet(), size, nowNanos + timeout.toNanos(), timeout);
+    return new CommandRequest<>(ids.incrementAndGet(), size, nowNanos + timeout.toNanos(), timeout);
   }
 
   /** Event loop: the request's proposal is queued for the core. */
-  void proposed(Request<R> request) {
-    proposed.put(request.id, request);
+  void proposed(CommandRequest<R> request) {
+    proposed.addLast(request);
+  }
+
+  /** The proposed request {@code requestId}, removed; null when it is no longer there. */
+  private CommandRequest<R> takeProposed(long requestId) {
+    CommandRequest<R> head = proposed.peekFirst();
+    if (head != null && head.id == requestId) {
+      return proposed.pollFirst();
+    }
+    // Out of order: a command forwarded to a leader, answered after later ones. Rare.
+    Iterator<CommandRequest<R>> it = proposed.iterator();
+    while (it.hasNext()) {
+      CommandRequest<R> r = it.next();
+      if (r.id == requestId) {
+        it.remove();
+        return r;
+      }
+    }
+    return null;
   }
 
   /** Event loop: the core appended the proposal at (index, term). */
   void accepted(long requestId, long index, long term) {
-    Request<R> r = proposed.remove(requestId);
-    if (r != null && !r.done.get()) {
+    CommandRequest<R> r = takeProposed(requestId);
+    if (r != null && !r.released()) {
       r.index = index;
       r.term = term;
       accepted.addLast(r);
@@ -119,7 +111,7 @@ final class PendingRequests<R> {
 
   /** Event loop: the core refused the proposal; it was not applied. */
   void rejected(long requestId, RuntimeException error) {
-    Request<R> r = proposed.remove(requestId);
+    CommandRequest<R> r = takeProposed(requestId);
     if (r != null) {
       fail(r, error);
     }
@@ -130,12 +122,12 @@ final class PendingRequests<R> {
    * #awaitApply}). Handed over with the applies that follow them, they reach it before their
    * entries can apply.
    */
-  List<Request<R>> handOver() {
+  List<CommandRequest<R>> handOver() {
     if (acceptedSinceHandOver.isEmpty()) {
       return List.of();
     }
-    List<Request<R>> out = acceptedSinceHandOver;
-    acceptedSinceHandOver = new ArrayList<>();
+    List<CommandRequest<R>> out = acceptedSinceHandOver;
+    acceptedSinceHandOver = new ArrayList<>(out.size()); // the next batch is likely as large
     return out;
   }
 
@@ -145,9 +137,9 @@ final class PendingRequests<R> {
    * of them holds is known only when the entry applies: until then either may still commit (paper
    * Figure 8), so neither is failed here.
    */
-  void awaitApply(List<Request<R>> requests) {
-    for (Request<R> r : requests) {
-      Request<R> last = awaitingApply.peekLast();
+  void awaitApply(List<CommandRequest<R>> requests) {
+    for (CommandRequest<R> r : requests) {
+      CommandRequest<R> last = awaitingApply.peekLast();
       if (last == null || last.index <= r.index) {
         awaitingApply.addLast(r);
       } else {
@@ -156,8 +148,8 @@ final class PendingRequests<R> {
     }
   }
 
-  private void insertInOrder(Request<R> r) {
-    ArrayDeque<Request<R>> above = new ArrayDeque<>();
+  private void insertInOrder(CommandRequest<R> r) {
+    ArrayDeque<CommandRequest<R>> above = new ArrayDeque<>();
     while (!awaitingApply.isEmpty() && awaitingApply.peekLast().index > r.index) {
       above.addFirst(awaitingApply.pollLast());
     }
@@ -167,11 +159,11 @@ final class PendingRequests<R> {
 
   /** Apply thread: the entry at (index, term) applied with {@code result}. */
   void applied(long index, long term, R result) {
-    Request<R> r;
+    CommandRequest<R> r;
     while ((r = takeAwaiting(index)) != null) {
       if (r.term == term) {
         if (release(r)) {
-          r.sink.tryEmitValue(result);
+          r.succeed(result);
         }
       } else {
         fail(r, new EntryOverwrittenException(index, r.term, term));
@@ -181,7 +173,7 @@ final class PendingRequests<R> {
 
   /** Apply thread: applying the entry at (index, term) threw; its caller gets the error. */
   void applyFailed(long index, long term, RuntimeException error) {
-    Request<R> r;
+    CommandRequest<R> r;
     while ((r = takeAwaiting(index)) != null) {
       fail(r, r.term == term ? error : new EntryOverwrittenException(index, r.term, term));
     }
@@ -192,7 +184,7 @@ final class PendingRequests<R> {
    * lost its entry to this one.
    */
   void appliedWithoutCommand(long index, long term) {
-    Request<R> r;
+    CommandRequest<R> r;
     while ((r = takeAwaiting(index)) != null) {
       fail(r, new EntryOverwrittenException(index, r.term, term));
     }
@@ -203,8 +195,8 @@ final class PendingRequests<R> {
    * answered already or missed their entry (it applied before they were handed over); the event
    * loop's timeout answers the latter.
    */
-  private Request<R> takeAwaiting(long index) {
-    Request<R> head;
+  private CommandRequest<R> takeAwaiting(long index) {
+    CommandRequest<R> head;
     while ((head = awaitingApply.peekFirst()) != null && head.index < index) {
       awaitingApply.pollFirst();
     }
@@ -218,13 +210,13 @@ final class PendingRequests<R> {
           if (r.index > commitIndex) {
             fail(r, error.apply(r.index));
           }
-          return r.done.get();
+          return r.released();
         });
   }
 
   /** Fails everything: the node is closing. */
   void failAll(Supplier<RuntimeException> error) {
-    proposed.values().forEach(r -> fail(r, error.get()));
+    proposed.forEach(r -> fail(r, error.get()));
     proposed.clear();
     accepted.forEach(r -> fail(r, error.get()));
     accepted.clear();
@@ -238,37 +230,35 @@ final class PendingRequests<R> {
    */
   void expire(long nowNanos) {
     // A command forwarded to a leader that never answered is still only proposed here.
-    proposed
-        .values()
-        .removeIf(
-            r -> {
-              if (r.deadlineNanos <= nowNanos) {
-                fail(r, new CommandTimeoutException(r.timeout));
-                return true;
-              }
-              return false;
-            });
+    proposed.removeIf(
+        r -> {
+          if (r.deadlineNanos <= nowNanos) {
+            fail(r, new CommandTimeoutException(r.timeout));
+            return true;
+          }
+          return false;
+        });
     // Also forgets the ones the apply thread answered since the last tick.
     accepted.removeIf(
         r -> {
           if (r.deadlineNanos <= nowNanos) {
             fail(r, new CommandTimeoutException(r.timeout));
           }
-          return r.done.get();
+          return r.released();
         });
     // A leader that cannot commit hands nothing over: what timed out need not wait for it.
-    acceptedSinceHandOver.removeIf(r -> r.done.get());
+    acceptedSinceHandOver.removeIf(CommandRequest::released);
   }
 
   /** The caller stopped waiting; frees its room. */
-  void abandon(Request<R> r) {
+  void abandon(CommandRequest<R> r) {
     release(r);
   }
 
   /** Fails one request; used when it could not even be proposed. */
-  void fail(Request<R> r, RuntimeException error) {
+  void fail(CommandRequest<R> r, RuntimeException error) {
     if (release(r)) {
-      r.sink.tryEmitError(error);
+      r.fail(error);
     }
   }
 
@@ -276,8 +266,8 @@ final class PendingRequests<R> {
     return count.get();
   }
 
-  private boolean release(Request<R> r) {
-    if (!r.done.compareAndSet(false, true)) {
+  private boolean release(CommandRequest<R> r) {
+    if (!r.release()) {
       return false;
     }
     count.decrementAndGet();

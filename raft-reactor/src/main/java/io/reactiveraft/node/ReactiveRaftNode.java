@@ -222,9 +222,9 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
                 new IllegalArgumentException(
                     "command of " + payload.length + " bytes exceeds " + payloadLimit));
           }
-          PendingRequests.Request<R> request = pending.reserve(payload.length, nowNanos(), timeout);
+          CommandRequest<R> request = pending.reserve(payload.length, nowNanos(), timeout);
           loop.offer(new Proposal<>(request, type, payload));
-          return request.sink().asMono();
+          return request;
         });
   }
 
@@ -357,7 +357,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   // ------------------------------------------------------------------ the loop
 
   /** A proposal on its way into the loop; the core sees only its payload. */
-  private record Proposal<R>(PendingRequests.Request<R> request, EntryType type, byte[] payload) {}
+  private record Proposal<R>(CommandRequest<R> request, EntryType type, byte[] payload) {}
 
   private void runBatch(List<Object> batch) {
     try {
@@ -367,7 +367,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
           task.run(); // queries and stop requests answer even on a stopped node
         } else if (input instanceof Proposal<?> proposal) {
           @SuppressWarnings("unchecked")
-          PendingRequests.Request<R> request = (PendingRequests.Request<R>) proposal.request();
+          CommandRequest<R> request = (CommandRequest<R>) proposal.request();
           if (stopped) {
             pending.fail(request, NodeClosedException.rejected(id, null));
           } else {

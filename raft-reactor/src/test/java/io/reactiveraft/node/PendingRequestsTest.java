@@ -14,9 +14,9 @@ class PendingRequestsTest {
   private static final Duration T = Duration.ofSeconds(1);
 
   /** A one-byte command proposed and accepted at (index, term), as the event loop does it. */
-  private static PendingRequests.Request<String> accept(
+  private static CommandRequest<String> accept(
       PendingRequests<String> pending, long index, long term) {
-    PendingRequests.Request<String> r = pending.reserve(1, 0, T);
+    CommandRequest<String> r = pending.reserve(1, 0, T);
     pending.proposed(r);
     pending.accepted(r.id(), index, term);
     return r;
@@ -25,11 +25,11 @@ class PendingRequestsTest {
   @Test
   void acceptedRequestPastItsDeadlineTimesOutWithUnknownOutcome() {
     PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
-    PendingRequests.Request<String> r = accept(pending, 5, 1);
+    CommandRequest<String> r = accept(pending, 5, 1);
     pending.expire(T.toNanos() - 1);
     assertThat(pending.size()).isEqualTo(1);
     pending.expire(T.toNanos());
-    assertThatThrownBy(() -> r.sink().asMono().block(Duration.ZERO))
+    assertThatThrownBy(() -> r.block(Duration.ZERO))
         .isInstanceOf(io.reactiveraft.CommandTimeoutException.class);
     assertThat(pending.size()).isZero();
   }
@@ -37,33 +37,32 @@ class PendingRequestsTest {
   @Test
   void entryOverwrittenByAnotherTermFailsItsCallerInsteadOfHandingOverAnotherResult() {
     PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
-    PendingRequests.Request<String> r = accept(pending, 5, 1);
+    CommandRequest<String> r = accept(pending, 5, 1);
     pending.awaitApply(pending.handOver());
     pending.applied(5, 2, "someone else's result");
-    assertThatThrownBy(() -> r.sink().asMono().block(Duration.ZERO))
-        .isInstanceOf(EntryOverwrittenException.class);
+    assertThatThrownBy(() -> r.block(Duration.ZERO)).isInstanceOf(EntryOverwrittenException.class);
     assertThat(pending.size()).isZero();
   }
 
   @Test
   void resultReachesTheCallerWhoseEntryApplied() {
     PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
-    PendingRequests.Request<String> r = accept(pending, 5, 2);
+    CommandRequest<String> r = accept(pending, 5, 2);
     pending.awaitApply(pending.handOver());
     pending.applied(5, 2, "mine");
-    assertThat(r.sink().asMono().block(Duration.ZERO)).isEqualTo("mine");
+    assertThat(r.block(Duration.ZERO)).isEqualTo("mine");
   }
 
   @Test
   void stepDownFailsOnlyWhatIsAboveTheCommitIndex() {
     PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
-    PendingRequests.Request<String> committed = accept(pending, 4, 1);
-    PendingRequests.Request<String> uncommitted = accept(pending, 5, 1);
+    CommandRequest<String> committed = accept(pending, 4, 1);
+    CommandRequest<String> uncommitted = accept(pending, 5, 1);
     pending.failAbove(4, i -> new LeadershipLostException("n1", i, 1));
     pending.awaitApply(pending.handOver());
     pending.applied(4, 1, "ok");
-    assertThat(committed.sink().asMono().block(Duration.ZERO)).isEqualTo("ok");
-    assertThatThrownBy(() -> uncommitted.sink().asMono().block(Duration.ZERO))
+    assertThat(committed.block(Duration.ZERO)).isEqualTo("ok");
+    assertThatThrownBy(() -> uncommitted.block(Duration.ZERO))
         .isInstanceOf(LeadershipLostException.class);
   }
 
@@ -76,40 +75,40 @@ class PendingRequestsTest {
   @Test
   void twoCallersWaitingOnOneIndexAreToldWhenItsEntryApplies() {
     PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
-    PendingRequests.Request<String> first = accept(pending, 5, 1);
+    CommandRequest<String> first = accept(pending, 5, 1);
     pending.awaitApply(pending.handOver());
-    PendingRequests.Request<String> second = accept(pending, 5, 2);
+    CommandRequest<String> second = accept(pending, 5, 2);
     pending.awaitApply(pending.handOver());
     assertThat(pending.size()).as("neither is answered before the entry applies").isEqualTo(2);
 
     pending.applied(5, 1, "first's result");
 
-    assertThat(first.sink().asMono().block(Duration.ZERO)).isEqualTo("first's result");
-    assertThatThrownBy(() -> second.sink().asMono().block(Duration.ZERO))
+    assertThat(first.block(Duration.ZERO)).isEqualTo("first's result");
+    assertThatThrownBy(() -> second.block(Duration.ZERO))
         .isInstanceOf(EntryOverwrittenException.class);
   }
 
   @Test
   void callersAcceptedOutOfIndexOrderEachGetTheirOwnResult() {
     PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
-    PendingRequests.Request<String> high = accept(pending, 7, 1);
-    PendingRequests.Request<String> low = accept(pending, 5, 2);
+    CommandRequest<String> high = accept(pending, 7, 1);
+    CommandRequest<String> low = accept(pending, 5, 2);
     pending.awaitApply(pending.handOver());
 
     pending.applied(5, 2, "at 5");
     pending.applied(7, 2, "at 7");
 
-    assertThat(low.sink().asMono().block(Duration.ZERO)).isEqualTo("at 5");
-    assertThatThrownBy(() -> high.sink().asMono().block(Duration.ZERO))
+    assertThat(low.block(Duration.ZERO)).isEqualTo("at 5");
+    assertThatThrownBy(() -> high.block(Duration.ZERO))
         .isInstanceOf(EntryOverwrittenException.class);
   }
 
   @Test
   void reservationsAreBoundedByCountAndBytesAndFreedOnCompletion() {
     PendingRequests<String> pending = new PendingRequests<>(2, 2048);
-    PendingRequests.Request<String> a = pending.reserve(1000, 0, T);
+    CommandRequest<String> a = pending.reserve(1000, 0, T);
     assertThatThrownBy(() -> pending.reserve(1100, 0, T)).isInstanceOf(OverloadedException.class);
-    PendingRequests.Request<String> b = pending.reserve(10, 0, T);
+    CommandRequest<String> b = pending.reserve(10, 0, T);
     assertThatThrownBy(() -> pending.reserve(1, 0, T)).isInstanceOf(OverloadedException.class);
     pending.abandon(a);
     pending.abandon(a); // releasing twice frees once

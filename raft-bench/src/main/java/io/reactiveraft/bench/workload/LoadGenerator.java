@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Mono;
 
 /**
@@ -59,24 +60,17 @@ public final class LoadGenerator {
    */
   public Outcome run(Function<byte[], Mono<?>> submit, Consumer<Throwable> onError)
       throws InterruptedException {
-    Semaphore permits = new Semaphore(outstanding);
-    ConcurrentHistogram histogram = new ConcurrentHistogram(3);
-    AtomicLong ops = new AtomicLong();
-    AtomicLong errors = new AtomicLong();
-    AtomicLong totalErrors = new AtomicLong();
-    AtomicLong failuresToBackOff = new AtomicLong();
-    AtomicReference<String> firstError = new AtomicReference<>();
     long start = System.nanoTime();
-    long windowStart = start + warmup.toNanos();
-    long end = windowStart + duration.toNanos();
+    Tally tally = new Tally(start + warmup.toNanos(), onError);
+    long end = tally.windowEnd;
     long submitted = 0;
     while (true) {
-      permits.acquire();
-      if (failuresToBackOff.getAndSet(0) > 0) {
+      tally.permits.acquire();
+      if (tally.failuresToBackOff.getAndSet(0) > 0) {
         Thread.sleep(10);
       }
       if (System.nanoTime() >= end) {
-        permits.release();
+        tally.permits.release();
         break;
       }
       byte[] command = commands.next();
@@ -90,37 +84,94 @@ public final class LoadGenerator {
       submitted++;
       // The node enforces the request timeout (its command timeout is set to it): a second
       // timer per request here would cost the generator more than the node.
-      result.subscribe(
-          r -> {
-            long t1 = System.nanoTime();
-            if (t1 >= windowStart && t1 < end) {
-              ops.incrementAndGet();
-              histogram.recordValue(Math.max(1, (t1 - t0) / 1000));
-            }
-            permits.release();
-          },
-          e -> {
-            long t1 = System.nanoTime();
-            totalErrors.incrementAndGet();
-            if (t1 >= windowStart && t1 < end) {
-              errors.incrementAndGet();
-            }
-            firstError.compareAndSet(null, e.toString());
-            onError.accept(e);
-            failuresToBackOff.incrementAndGet();
-            permits.release();
-          });
+      result.subscribe(new Completion(tally, t0));
     }
     boolean drained =
-        permits.tryAcquire(outstanding, requestTimeout.toMillis() + 2000, TimeUnit.MILLISECONDS);
+        tally.permits.tryAcquire(
+            outstanding, requestTimeout.toMillis() + 2000, TimeUnit.MILLISECONDS);
     return new Outcome(
         submitted,
-        ops.get(),
-        errors.get(),
-        totalErrors.get(),
-        histogram.copy(),
-        firstError.get(),
+        tally.ops.get(),
+        tally.errors.get(),
+        tally.totalErrors.get(),
+        tally.histogram.copy(),
+        tally.firstError.get(),
         drained);
+  }
+
+  /** What the completions of one run add up to. */
+  private final class Tally {
+    final Semaphore permits = new Semaphore(outstanding);
+    final ConcurrentHistogram histogram = new ConcurrentHistogram(3);
+    final AtomicLong ops = new AtomicLong();
+    final AtomicLong errors = new AtomicLong();
+    final AtomicLong totalErrors = new AtomicLong();
+    final AtomicLong failuresToBackOff = new AtomicLong();
+    final AtomicReference<String> firstError = new AtomicReference<>();
+    final long windowStart;
+    final long windowEnd;
+    final Consumer<Throwable> onError;
+
+    Tally(long windowStart, Consumer<Throwable> onError) {
+      this.windowStart = windowStart;
+      this.windowEnd = windowStart + duration.toNanos();
+      this.onError = onError;
+    }
+
+    boolean inWindow(long t) {
+      return t >= windowStart && t < windowEnd;
+    }
+  }
+
+  /**
+   * Waits for one request: a single object per request, where two lambdas and the subscriber
+   * wrapping them were three, because the generator's garbage is collected with the nodes'.
+   */
+  private static final class Completion extends BaseSubscriber<Object> {
+    private final Tally tally;
+    private final long t0;
+    private boolean answered;
+
+    Completion(Tally tally, long t0) {
+      this.tally = tally;
+      this.t0 = t0;
+    }
+
+    @Override
+    protected void hookOnNext(Object value) {
+      succeeded();
+    }
+
+    @Override
+    protected void hookOnComplete() {
+      succeeded(); // a Mono that completes empty has answered too
+    }
+
+    private void succeeded() {
+      if (answered) {
+        return;
+      }
+      answered = true;
+      long t1 = System.nanoTime();
+      if (tally.inWindow(t1)) {
+        tally.ops.incrementAndGet();
+        tally.histogram.recordValue(Math.max(1, (t1 - t0) / 1000));
+      }
+      tally.permits.release();
+    }
+
+    @Override
+    protected void hookOnError(Throwable e) {
+      long t1 = System.nanoTime();
+      tally.totalErrors.incrementAndGet();
+      if (tally.inWindow(t1)) {
+        tally.errors.incrementAndGet();
+      }
+      tally.firstError.compareAndSet(null, e.toString());
+      tally.onError.accept(e);
+      tally.failuresToBackOff.incrementAndGet();
+      tally.permits.release();
+    }
   }
 
   /** The RESULT line of WORKLOAD.md. */
