@@ -21,8 +21,14 @@ final class LogLayout {
     private int count;
     private int end;
 
-    Span(Segment segment) {
-      this(segment, new int[16], 0, Segment.HEADER_SIZE);
+    /**
+     * A new segment's span, with room for {@code expectedRecords} offsets: the previous segment's
+     * count, so that a full segment's offsets (half a million for 64 MiB of 100-byte commands) are
+     * not regrown by doubling, each copy garbage, and the larger ones allocated straight into the
+     * old generation.
+     */
+    Span(Segment segment, int expectedRecords) {
+      this(segment, new int[Math.max(16, expectedRecords)], 0, Segment.HEADER_SIZE);
     }
 
     Span(Segment segment, int[] offsets, int count, int end) {
@@ -131,7 +137,7 @@ final class LogLayout {
         if (span != null && i > runStart) {
           runs.add(new Run(span.segment(), runIsNew, runOffset, entries.subList(runStart, i)));
         }
-        span = new Span(new Segment(e.index(), segmentSize));
+        span = new Span(new Segment(e.index(), segmentSize), span == null ? 0 : span.count);
         spans.add(span);
         runStart = i;
         runOffset = span.end();

@@ -118,6 +118,29 @@ class MappedLogStoreTest {
   }
 
   @Test
+  void successiveHardStatesOfOneStoreReopenAsTheLastOne() {
+    // The metadata file reuses one slot buffer: each save must encode its state whole, whatever
+    // the one before (a longer vote, then none) left in it.
+    MappedLogStore store = MappedLogStore.open(dir, SMALL);
+    store.saveHardState(new HardState(3, "a-member-with-a-long-name"));
+    store.saveHardState(new HardState(4, "n2"));
+    store.close();
+    MappedLogStore reopened = MappedLogStore.open(dir, SMALL);
+    try {
+      assertThat(reopened.hardState()).isEqualTo(new HardState(4, "n2"));
+      reopened.saveHardState(new HardState(5, null));
+    } finally {
+      reopened.close();
+    }
+    MappedLogStore third = MappedLogStore.open(dir, SMALL);
+    try {
+      assertThat(third.hardState()).isEqualTo(new HardState(5, null));
+    } finally {
+      third.close();
+    }
+  }
+
+  @Test
   void reopenedStoreKeepsTermVoteAndEntries() {
     List<LogEntry> all = entries(1, 500, 2, -200, 2);
     MappedLogStore store = MappedLogStore.open(dir, SMALL);
