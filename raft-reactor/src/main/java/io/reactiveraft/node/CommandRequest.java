@@ -2,7 +2,6 @@ package io.reactiveraft.node;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
-import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
@@ -32,14 +31,12 @@ final class CommandRequest<R> extends Mono<R> {
       AtomicIntegerFieldUpdater.newUpdater(CommandRequest.class, "released");
 
   @SuppressWarnings("rawtypes")
-  private static final AtomicIntegerFieldUpdater<CommandRequest> DELIVERED =
-      AtomicIntegerFieldUpdater.newUpdater(CommandRequest.class, "delivered");
+  private static final AtomicIntegerFieldUpdater<CommandRequest> SUBSCRIBED =
+      AtomicIntegerFieldUpdater.newUpdater(CommandRequest.class, "subscribed");
 
   @SuppressWarnings("rawtypes")
-  private static final AtomicReferenceFieldUpdater<CommandRequest, Operators.MonoSubscriber>
-      SUBSCRIBER =
-          AtomicReferenceFieldUpdater.newUpdater(
-              CommandRequest.class, Operators.MonoSubscriber.class, "subscriber");
+  private static final AtomicIntegerFieldUpdater<CommandRequest> DELIVERED =
+      AtomicIntegerFieldUpdater.newUpdater(CommandRequest.class, "delivered");
 
   final long id;
   final int bytes;
@@ -56,12 +53,16 @@ final class CommandRequest<R> extends Mono<R> {
   /** 1 once the request left the pending count (answered, or its caller gave up). */
   private volatile int released;
 
+  /** 1 once someone subscribed. */
+  private volatile int subscribed;
+
   /** 1 once the outcome went to the subscriber. */
   private volatile int delivered;
 
   /** The result, {@link #EMPTY} for a null one, a {@link Failure}, or null while pending. */
   private volatile Object outcome;
 
+  /** Published only after the subscriber has its subscription, so no signal can precede it. */
   private volatile Operators.MonoSubscriber<R, R> subscriber;
 
   CommandRequest(long id, int bytes, long deadlineNanos, Duration timeout) {
@@ -98,13 +99,14 @@ final class CommandRequest<R> extends Mono<R> {
 
   @Override
   public void subscribe(CoreSubscriber<? super R> actual) {
-    Operators.MonoSubscriber<R, R> inner = new Operators.MonoSubscriber<>(actual);
-    if (!SUBSCRIBER.compareAndSet(this, null, inner)) {
+    if (!SUBSCRIBED.compareAndSet(this, 0, 1)) {
       Operators.error(
           actual, new IllegalStateException("a command's result is delivered to one subscriber"));
       return;
     }
+    Operators.MonoSubscriber<R, R> inner = new Operators.MonoSubscriber<>(actual);
     actual.onSubscribe(inner);
+    subscriber = inner;
     deliver();
   }
 
@@ -118,6 +120,9 @@ final class CommandRequest<R> extends Mono<R> {
     Object o = outcome;
     if (inner == null || o == null || !DELIVERED.compareAndSet(this, 0, 1)) {
       return;
+    }
+    if (inner.isCancelled()) {
+      return; // the caller stopped waiting; its outcome is nobody's error
     }
     if (o instanceof Failure failure) {
       inner.onError(failure.error);

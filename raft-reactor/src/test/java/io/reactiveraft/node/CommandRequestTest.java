@@ -10,7 +10,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
 import reactor.core.Disposable;
+import reactor.core.publisher.BaseSubscriber;
+import reactor.core.publisher.Hooks;
 import reactor.core.publisher.Mono;
 
 /** The command's Mono: one outcome, to one subscriber, whichever of the two comes first. */
@@ -78,6 +81,65 @@ class CommandRequestTest {
     r.release();
     r.succeed("applied");
     assertThat(seen).isEmpty();
+  }
+
+  @Test
+  void anErrorForACallerThatStoppedWaitingIsNotReportedAsDropped() {
+    List<Throwable> dropped = new ArrayList<>();
+    Hooks.onErrorDropped(dropped::add);
+    try {
+      CommandRequest<String> r = request();
+      r.subscribe(v -> {}, e -> {}).dispose();
+      r.release();
+      r.fail(new IllegalStateException("timed out"));
+      assertThat(dropped).isEmpty();
+    } finally {
+      Hooks.resetOnErrorDropped();
+    }
+  }
+
+  @Test
+  void noSignalPrecedesTheSubscriptionEvenWhenTheOutcomeRacesIt() throws InterruptedException {
+    for (int i = 0; i < 2_000; i++) {
+      CommandRequest<String> r = request();
+      boolean failing = i % 2 == 0;
+      Thread answerer =
+          new Thread(
+              () -> {
+                r.release();
+                if (failing) {
+                  r.fail(new IllegalStateException("refused"));
+                } else {
+                  r.succeed(null);
+                }
+              });
+      List<String> signals = java.util.Collections.synchronizedList(new ArrayList<>());
+      CountDownLatch terminated = new CountDownLatch(1);
+      answerer.start();
+      r.subscribe(
+          new BaseSubscriber<String>() {
+            @Override
+            protected void hookOnSubscribe(Subscription subscription) {
+              signals.add("subscribe");
+              subscription.request(1);
+            }
+
+            @Override
+            protected void hookOnComplete() {
+              signals.add("complete");
+              terminated.countDown();
+            }
+
+            @Override
+            protected void hookOnError(Throwable e) {
+              signals.add("error");
+              terminated.countDown();
+            }
+          });
+      answerer.join();
+      assertThat(terminated.await(5, TimeUnit.SECONDS)).isTrue();
+      assertThat(signals).containsExactly("subscribe", failing ? "error" : "complete");
+    }
   }
 
   @Test
