@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Three {@code node} processes on loopback: writes through the KV client, the leader's process
  * killed with SIGKILL, more writes, the process restarted on its data directory, and every
  * acknowledged write read back, through the cluster and through the restarted node alone. Ends with
- * SIGTERM, which must stop a node cleanly.
+ * SIGTERM, which must stop a node cleanly. And the leader's process paused with SIGSTOP for longer
+ * than an election timeout, then resumed: a new leader, no acknowledged write lost.
  */
 class NodeProcessesTest {
 
@@ -101,6 +102,78 @@ class NodeProcessesTest {
               + acknowledged.size()
               + " acknowledged writes readable after its restart");
     }
+  }
+
+  @Test
+  @Timeout(120)
+  void aLeaderPausedLongerThanAnElectionTimeoutIsReplacedAndLosesNoAcknowledgedWrite()
+      throws Exception {
+    members =
+        List.of(
+            new Member("n1", "127.0.0.1:" + CliRun.freePort()),
+            new Member("n2", "127.0.0.1:" + CliRun.freePort()),
+            new Member("n3", "127.0.0.1:" + CliRun.freePort()));
+    for (Member m : members) {
+      start(m, true);
+    }
+    List<String> addresses = members.stream().map(Member::address).toList();
+    Map<String, String> acknowledged = new LinkedHashMap<>();
+    try (KvClient client = new KvClient(addresses, secret(), BUDGET)) {
+      awaitReady(client);
+      write(client, "before", 20, acknowledged);
+      assertThat(acknowledged).as(this::logs).hasSize(20);
+
+      // SIGSTOP: a pause of the whole JVM, as a long collection would be, seen from outside.
+      String paused = currentLeader();
+      Process process = processes.get(paused);
+      signal(process, "STOP");
+      try {
+        write(client, "paused", 20, acknowledged);
+        String successor = currentLeader();
+        assertThat(successor).as(this::logs).isNotEqualTo(paused);
+        // Writes before the successor took over may have no known outcome; later ones succeed.
+        assertThat(acknowledged).as(this::logs).hasSizeGreaterThanOrEqualTo(35);
+      } finally {
+        signal(process, "CONT");
+      }
+
+      // The old leader wakes in an old term: it must step down, not acknowledge anything more.
+      write(client, "resumed", 10, acknowledged);
+      assertReadable(client, acknowledged);
+      try (KvClient direct = new KvClient(List.of(member(paused).address()), secret(), BUDGET)) {
+        assertReadable(direct, acknowledged);
+      }
+      // Having answered those reads, it follows the leader that replaced it.
+      List<String> seen = leadersSeenBy(paused);
+      assertThat(seen).as(this::logs).isNotEmpty();
+      assertThat(seen.get(seen.size() - 1)).as(this::logs).isEqualTo(currentLeader());
+      System.out.println(
+          "paused leader "
+              + paused
+              + "; "
+              + acknowledged.size()
+              + " acknowledged writes readable after it resumed");
+    }
+  }
+
+  /** Every leader that {@code id} has printed, in order. */
+  private List<String> leadersSeenBy(String id) {
+    List<String> leaders = new ArrayList<>();
+    Matcher matcher = LEADER_LINE.matcher(log(id));
+    while (matcher.find()) {
+      leaders.add(matcher.group(2));
+    }
+    return leaders;
+  }
+
+  private static void signal(Process process, String signal) throws Exception {
+    // bash's own kill: a machine without procps has no kill program.
+    Process kill =
+        new ProcessBuilder("bash", "-c", "kill -" + signal + " " + process.pid())
+            .redirectErrorStream(true)
+            .start();
+    assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(kill.exitValue()).as("kill -%s %d", signal, process.pid()).isZero();
   }
 
   /** Polls until the cluster answers a read: the JVMs have started and elected a leader. */
