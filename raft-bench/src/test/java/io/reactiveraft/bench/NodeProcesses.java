@@ -111,6 +111,18 @@ final class NodeProcesses implements AutoCloseable {
     assertThat(kill.exitValue()).as("kill -%s %d", signal, process.pid()).isZero();
   }
 
+  /** The newest term in which any node printed a leader. */
+  long newestTerm() {
+    long newest = 0;
+    for (Member m : members) {
+      Matcher matcher = LEADER_LINE.matcher(log(m.id()));
+      while (matcher.find()) {
+        newest = Math.max(newest, Long.parseLong(matcher.group(1)));
+      }
+    }
+    return newest;
+  }
+
   /** The leader named by the newest leader line any node printed. */
   String currentLeader() {
     long bestTerm = -1;
@@ -168,6 +180,25 @@ final class NodeProcesses implements AutoCloseable {
       int count,
       Map<String, String> acknowledged) {
     for (int i = 0; i < count; i++) {
+      String key = prefix + "-" + i;
+      String value = "v" + i;
+      if (client.apply(KvCommand.put(key, value)).kind() == KvOutcome.Kind.OK) {
+        acknowledged.put(key, value);
+      }
+    }
+  }
+
+  /**
+   * Puts {@code prefix-i = vi} one after another until {@code period} has passed, so that a fault
+   * lasts at least that long; records the acknowledged ones.
+   */
+  static void writeFor(
+      Function<KvCommand, KvOutcome> client,
+      String prefix,
+      Duration period,
+      Map<String, String> acknowledged) {
+    long end = System.nanoTime() + period.toNanos();
+    for (int i = 0; System.nanoTime() < end; i++) {
       String key = prefix + "-" + i;
       String value = "v" + i;
       if (client.apply(KvCommand.put(key, value)).kind() == KvOutcome.Kind.OK) {
