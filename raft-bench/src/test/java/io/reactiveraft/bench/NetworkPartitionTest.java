@@ -22,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * in a fourth, which reaches every node throughout. The leader cut off from both followers while
  * the client keeps writing, then healed: the majority elects a new leader, the old one (which can
  * commit nothing alone) steps down and follows it, and every acknowledged write reads back. A
- * follower cut off from the others, then healed: it catches up, and its return costs no election
- * (pre-vote). Needs root and iproute2, as on the project's machines; skipped elsewhere.
+ * follower cut off from the others, or from the leader alone (a majorities ring), then healed: it
+ * catches up, and neither the cut nor its return costs an election (pre-vote, check-quorum). Needs
+ * root and iproute2, as on the project's machines; skipped elsewhere.
  */
 @EnabledOnOs(OS.LINUX)
 class NetworkPartitionTest {
@@ -86,24 +87,57 @@ class NetworkPartitionTest {
       throws Exception {
     Map<String, String> acknowledged = nodes.writeBeforeTheFault(client::execute, 20);
     String leader = nodes.currentLeader();
+    String follower = firstOtherThan(leader);
+    List<String> others = hostOf.keySet().stream().filter(id -> !id.equals(follower)).toList();
+    cutOffWithoutAnElection(follower, others, leader, acknowledged);
+  }
+
+  /**
+   * A majorities ring: the leader and one follower lose their link, and each node still sees a
+   * majority (itself and the other follower). The cut-off follower's timer fires, but the other
+   * follower, which hears the leader, refuses it (check-quorum), so the leader stays.
+   */
+  @Test
+  @Timeout(180)
+  void aRingWhereEveryNodeSeesAMajorityKeepsItsLeader() throws Exception {
+    Map<String, String> acknowledged = nodes.writeBeforeTheFault(client::execute, 20);
+    String leader = nodes.currentLeader();
+    String follower = firstOtherThan(leader);
+    cutOffWithoutAnElection(follower, List.of(leader), leader, acknowledged);
+  }
+
+  private String firstOtherThan(String id) {
+    return hostOf.keySet().stream().filter(other -> !other.equals(id)).findFirst().orElseThrow();
+  }
+
+  /**
+   * Cuts {@code follower} off from {@code from} for several election timeouts while the client
+   * writes, then heals: its timer must have fired, yet {@code leader} keeps leading in the same
+   * term, and every acknowledged write reads back through the cluster and through it alone.
+   */
+  private void cutOffWithoutAnElection(
+      String follower, List<String> from, String leader, Map<String, String> acknowledged)
+      throws Exception {
     long term = nodes.newestTerm();
-    String cutOff = hostOf.keySet().stream().filter(id -> !id.equals(leader)).findFirst().get();
-    List<String> others = hostOf.keySet().stream().filter(id -> !id.equals(cutOff)).toList();
-    for (String other : others) {
+    for (String other : from) {
       net.cut(
-          namespaceOf.get(cutOff), hostOf.get(cutOff), namespaceOf.get(other), hostOf.get(other));
+          namespaceOf.get(follower),
+          hostOf.get(follower),
+          namespaceOf.get(other),
+          hostOf.get(other));
     }
     try {
-      // The majority goes on for several election timeouts; the cut-off follower's election timer
-      // fires again and again, but pre-vote keeps it from raising its term.
       int before = acknowledged.size();
       NodeProcesses.writeFor(client::execute, "cut", Duration.ofSeconds(3), acknowledged);
       assertThat(acknowledged.size() - before).as(nodes::logs).isGreaterThan(10);
-      assertThat(nodes.log(cutOff)).as(nodes::logs).contains("leader unknown (election timeout)");
+      assertThat(nodes.log(follower)).as(nodes::logs).contains("leader unknown (election timeout)");
     } finally {
-      for (String other : others) {
+      for (String other : from) {
         net.heal(
-            namespaceOf.get(cutOff), hostOf.get(cutOff), namespaceOf.get(other), hostOf.get(other));
+            namespaceOf.get(follower),
+            hostOf.get(follower),
+            namespaceOf.get(other),
+            hostOf.get(other));
       }
     }
 
@@ -112,18 +146,20 @@ class NetworkPartitionTest {
     try (KvProcess direct =
         new KvProcess(
             NetworkNamespaces.launcher(clientNamespace),
-            List.of(nodes.member(cutOff).address()),
+            List.of(nodes.member(follower).address()),
             OPERATION_TIMEOUT,
             dir.resolve("kv-direct.err"))) {
       nodes.assertReadable(direct::execute, acknowledged);
     }
-    // Its return cost no election: the same leader, in the same term.
+    // The cut cost no election: the same leader, in the same term (pre-vote, check-quorum).
     assertThat(nodes.currentLeader()).as(nodes::logs).isEqualTo(leader);
     assertThat(nodes.newestTerm()).as(nodes::logs).isEqualTo(term);
     System.out.println(
         "follower "
-            + cutOff
-            + " cut off and healed; leader "
+            + follower
+            + " cut off from "
+            + from
+            + " and healed; leader "
             + leader
             + " kept term "
             + term
