@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -149,6 +150,26 @@ final class NodeProcesses implements AutoCloseable {
       leaders.add(matcher.group(2));
     }
     return leaders;
+  }
+
+  /**
+   * Polls, parking briefly between polls, until the last leader {@code id} printed is the current
+   * leader: a node back from a fault rejoins within {@code max} (its peers may first wait out a
+   * reconnection backoff).
+   */
+  void awaitFollowing(String id, Duration max) {
+    long deadline = System.nanoTime() + max.toNanos();
+    while (!isFollowingTheLeader(id)) {
+      assertThat(System.nanoTime() - deadline)
+          .as(() -> id + " does not follow " + currentLeader() + " within " + max + "\n" + logs())
+          .isNegative();
+      LockSupport.parkNanos(20_000_000);
+    }
+  }
+
+  private boolean isFollowingTheLeader(String id) {
+    List<String> seen = leadersSeenBy(id);
+    return !seen.isEmpty() && seen.get(seen.size() - 1).equals(currentLeader());
   }
 
   /** Polls until the cluster answers a read: the JVMs have started and elected a leader. */

@@ -115,10 +115,7 @@ class NodeProcessesTest {
           new KvClient(List.of(nodes.member(paused).address()), NodeProcesses.secret(), BUDGET)) {
         nodes.assertReadable(direct::execute, acknowledged);
       }
-      // Having answered those reads, it follows the leader that replaced it.
-      List<String> seen = nodes.leadersSeenBy(paused);
-      assertThat(seen).as(nodes::logs).isNotEmpty();
-      assertThat(seen.get(seen.size() - 1)).as(nodes::logs).isEqualTo(nodes.currentLeader());
+      nodes.awaitFollowing(paused, Duration.ofSeconds(30));
       System.out.println(
           "paused leader "
               + paused
