@@ -1,6 +1,5 @@
 package io.reactiveraft.bench;
 
-import io.reactiveraft.transport.rsocket.LoopbackPorts;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -31,10 +30,5 @@ record CliRun(int exitCode, String out, String err) {
   String lastLine() {
     String[] lines = out.strip().split("\n");
     return lines[lines.length - 1];
-  }
-
-  /** A free loopback port outside the ephemeral range ({@link LoopbackPorts}). */
-  static int freePort() {
-    return LoopbackPorts.next();
   }
 }

@@ -6,6 +6,7 @@ import io.reactiveraft.Member;
 import io.reactiveraft.RaftStatus;
 import io.reactiveraft.Role;
 import io.reactiveraft.bench.kv.remote.KvServer;
+import io.reactiveraft.transport.rsocket.LoopbackPorts;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,9 +38,9 @@ class KvCliTest {
   void startCluster() {
     members =
         List.of(
-            new Member("n1", "127.0.0.1:" + CliRun.freePort()),
-            new Member("n2", "127.0.0.1:" + CliRun.freePort()),
-            new Member("n3", "127.0.0.1:" + CliRun.freePort()));
+            new Member("n1", LoopbackPorts.nextAddress()),
+            new Member("n2", LoopbackPorts.nextAddress()),
+            new Member("n3", LoopbackPorts.nextAddress()));
     for (Member m : members) {
       servers.add(
           KvServer.start(
@@ -176,7 +177,7 @@ class KvCliTest {
             "--id",
             "n1",
             "--members",
-            "n1=127.0.0.1:" + CliRun.freePort(),
+            "n1=" + LoopbackPorts.nextAddress(),
             "--data-dir",
             file.toString(),
             "--secret",

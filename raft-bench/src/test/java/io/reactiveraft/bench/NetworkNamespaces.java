@@ -3,7 +3,9 @@ package io.reactiveraft.bench;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -17,6 +19,17 @@ final class NetworkNamespaces implements AutoCloseable {
   private final String prefix;
   private final String hub;
   private final List<String> created = new ArrayList<>();
+
+  /** Each host's namespace and address, by host name. */
+  private final Map<String, Host> hosts = new LinkedHashMap<>();
+
+  private record Host(String namespace, String address) {}
+
+  /** Links cut by {@link #isolate}; closing heals them. */
+  interface Partition extends AutoCloseable {
+    @Override
+    void close() throws IOException;
+  }
 
   /** Whether this machine lets us make namespaces (root, iproute2, a kernel that allows it). */
   static boolean available() {
@@ -50,6 +63,7 @@ final class NetworkNamespaces implements AutoCloseable {
     run("ip", "-n", ns, "link", "set", "lo", "up");
     run("ip", "-n", hub, "link", "set", port, "master", "br0");
     run("ip", "-n", hub, "link", "set", port, "up");
+    hosts.put(name, new Host(ns, address));
     return ns;
   }
 
@@ -58,16 +72,24 @@ final class NetworkNamespaces implements AutoCloseable {
     return List.of("ip", "netns", "exec", ns);
   }
 
-  /** Cuts the link between two hosts, both ways. */
-  void cut(String nsA, String addressA, String nsB, String addressB) throws IOException {
-    run("ip", "-n", nsA, "route", "add", "blackhole", addressB + "/32");
-    run("ip", "-n", nsB, "route", "add", "blackhole", addressA + "/32");
+  /** Cuts the links between host {@code name} and each of {@code others}, both ways. */
+  Partition isolate(String name, List<String> others) throws IOException {
+    for (String other : others) {
+      blackholes("add", name, other);
+    }
+    return () -> {
+      for (String other : others) {
+        blackholes("del", name, other);
+      }
+    };
   }
 
-  /** Restores a link that {@link #cut} took down. */
-  void heal(String nsA, String addressA, String nsB, String addressB) throws IOException {
-    run("ip", "-n", nsA, "route", "del", "blackhole", addressB + "/32");
-    run("ip", "-n", nsB, "route", "del", "blackhole", addressA + "/32");
+  /** Adds or deletes the blackhole routes that cut the link between two hosts. */
+  private void blackholes(String action, String a, String b) throws IOException {
+    Host one = hosts.get(a);
+    Host two = hosts.get(b);
+    run("ip", "-n", one.namespace(), "route", action, "blackhole", two.address() + "/32");
+    run("ip", "-n", two.namespace(), "route", action, "blackhole", one.address() + "/32");
   }
 
   private String add(String name) throws IOException {

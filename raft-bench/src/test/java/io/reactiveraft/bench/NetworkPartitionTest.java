@@ -41,7 +41,6 @@ class NetworkPartitionTest {
   private KvProcess client;
   private String clientNamespace;
   private final Map<String, String> namespaceOf = new LinkedHashMap<>();
-  private final Map<String, String> hostOf = new LinkedHashMap<>();
 
   @BeforeEach
   void startNodesInNamespaces() throws Exception {
@@ -53,9 +52,7 @@ class NetworkPartitionTest {
             new Member("n2", "10.77.0.2:7001"),
             new Member("n3", "10.77.0.3:7001"));
     for (Member m : members) {
-      String host = m.address().substring(0, m.address().indexOf(':'));
-      hostOf.put(m.id(), host);
-      namespaceOf.put(m.id(), net.host(m.id(), host));
+      namespaceOf.put(m.id(), net.host(m.id(), m.address().substring(0, m.address().indexOf(':'))));
     }
     clientNamespace = net.host("client", "10.77.0.100");
     nodes =
@@ -63,12 +60,7 @@ class NetworkPartitionTest {
     for (Member m : members) {
       nodes.start(m, true);
     }
-    client =
-        new KvProcess(
-            NetworkNamespaces.launcher(clientNamespace),
-            nodes.addresses(),
-            OPERATION_TIMEOUT,
-            dir.resolve("kv.err"));
+    client = newClient(nodes.addresses(), "kv.err");
   }
 
   @AfterEach
@@ -91,8 +83,7 @@ class NetworkPartitionTest {
     Map<String, String> acknowledged = nodes.writeBeforeTheFault(client::execute, 20);
     String leader = nodes.currentLeader();
     String follower = firstOtherThan(leader);
-    List<String> others = hostOf.keySet().stream().filter(id -> !id.equals(follower)).toList();
-    cutOffWithoutAnElection(follower, others, leader, acknowledged);
+    cutOffWithoutAnElection(follower, othersThan(follower), leader, acknowledged);
   }
 
   /**
@@ -110,7 +101,11 @@ class NetworkPartitionTest {
   }
 
   private String firstOtherThan(String id) {
-    return hostOf.keySet().stream().filter(other -> !other.equals(id)).findFirst().orElseThrow();
+    return othersThan(id).get(0);
+  }
+
+  private List<String> othersThan(String id) {
+    return namespaceOf.keySet().stream().filter(other -> !other.equals(id)).toList();
   }
 
   /**
@@ -122,36 +117,16 @@ class NetworkPartitionTest {
       String follower, List<String> from, String leader, Map<String, String> acknowledged)
       throws Exception {
     long term = nodes.newestTerm();
-    for (String other : from) {
-      net.cut(
-          namespaceOf.get(follower),
-          hostOf.get(follower),
-          namespaceOf.get(other),
-          hostOf.get(other));
-    }
-    try {
+    try (NetworkNamespaces.Partition cut = net.isolate(follower, from)) {
       int before = acknowledged.size();
       NodeProcesses.writeFor(client::execute, "cut", Duration.ofSeconds(3), acknowledged);
       assertThat(acknowledged.size() - before).as(nodes::logs).isGreaterThan(10);
       assertThat(nodes.log(follower)).as(nodes::logs).contains("leader unknown (election timeout)");
-    } finally {
-      for (String other : from) {
-        net.heal(
-            namespaceOf.get(follower),
-            hostOf.get(follower),
-            namespaceOf.get(other),
-            hostOf.get(other));
-      }
     }
 
     NodeProcesses.write(client::execute, "healed", 10, acknowledged);
     nodes.assertReadable(client::execute, acknowledged);
-    try (KvProcess direct =
-        new KvProcess(
-            NetworkNamespaces.launcher(clientNamespace),
-            List.of(nodes.member(follower).address()),
-            OPERATION_TIMEOUT,
-            dir.resolve("kv-direct.err"))) {
+    try (KvProcess direct = newClient(List.of(nodes.member(follower).address()), "kv-direct.err")) {
       nodes.assertReadable(direct::execute, acknowledged);
     }
     // The cut cost no election: the same leader, in the same term (pre-vote, check-quorum).
@@ -178,30 +153,16 @@ class NetworkPartitionTest {
     RegisterHistory history = new RegisterHistory(5);
 
     String isolated = nodes.currentLeader();
-    List<String> others = hostOf.keySet().stream().filter(id -> !id.equals(isolated)).toList();
-    for (String other : others) {
-      net.cut(
-          namespaceOf.get(isolated),
-          hostOf.get(isolated),
-          namespaceOf.get(other),
-          hostOf.get(other));
-    }
-    try (KvProcess second = newClient("kv-2.err");
-        KvProcess third = newClient("kv-3.err")) {
+    List<String> others = othersThan(isolated);
+    try (NetworkNamespaces.Partition cut = net.isolate(isolated, others);
+        KvProcess second = newClient(nodes.addresses(), "kv-2.err");
+        KvProcess third = newClient(nodes.addresses(), "kv-3.err")) {
       // Three clients at once on five registers. What the isolated leader takes cannot commit:
       // it must end as info, never as ok.
       history.runConcurrently(
           List.of(client::execute, second::execute, third::execute), Duration.ofSeconds(4), 7);
       assertThat(nodes.currentLeader()).as(nodes::logs).isIn(others);
       assertThat(history.count(Operation.Outcome.OK)).as(nodes::logs).isGreaterThan(30);
-    } finally {
-      for (String other : others) {
-        net.heal(
-            namespaceOf.get(isolated),
-            hostOf.get(isolated),
-            namespaceOf.get(other),
-            hostOf.get(other));
-      }
     }
 
     NodeProcesses.write(client::execute, "healed", 10, acknowledged);
@@ -224,10 +185,11 @@ class NetworkPartitionTest {
             + " other acknowledged writes readable");
   }
 
-  private KvProcess newClient(String errors) throws Exception {
+  /** A {@code kv} process in the client's namespace, talking to {@code addresses}. */
+  private KvProcess newClient(List<String> addresses, String errors) throws Exception {
     return new KvProcess(
         NetworkNamespaces.launcher(clientNamespace),
-        nodes.addresses(),
+        addresses,
         OPERATION_TIMEOUT,
         dir.resolve(errors));
   }

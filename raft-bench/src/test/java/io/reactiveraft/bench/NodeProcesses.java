@@ -201,11 +201,7 @@ final class NodeProcesses implements AutoCloseable {
       int count,
       Map<String, String> acknowledged) {
     for (int i = 0; i < count; i++) {
-      String key = prefix + "-" + i;
-      String value = "v" + i;
-      if (client.apply(KvCommand.put(key, value)).kind() == KvOutcome.Kind.OK) {
-        acknowledged.put(key, value);
-      }
+      put(client, prefix, i, acknowledged);
     }
   }
 
@@ -220,11 +216,19 @@ final class NodeProcesses implements AutoCloseable {
       Map<String, String> acknowledged) {
     long end = System.nanoTime() + period.toNanos();
     for (int i = 0; System.nanoTime() < end; i++) {
-      String key = prefix + "-" + i;
-      String value = "v" + i;
-      if (client.apply(KvCommand.put(key, value)).kind() == KvOutcome.Kind.OK) {
-        acknowledged.put(key, value);
-      }
+      put(client, prefix, i, acknowledged);
+    }
+  }
+
+  private static void put(
+      Function<KvCommand, KvOutcome> client,
+      String prefix,
+      int i,
+      Map<String, String> acknowledged) {
+    String key = prefix + "-" + i;
+    String value = "v" + i;
+    if (client.apply(KvCommand.put(key, value)).kind() == KvOutcome.Kind.OK) {
+      acknowledged.put(key, value);
     }
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reactiveraft.Member;
 import io.reactiveraft.bench.kv.remote.KvClient;
+import io.reactiveraft.transport.rsocket.LoopbackPorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -36,9 +37,9 @@ class NodeProcessesTest {
         new NodeProcesses(
             dir,
             List.of(
-                new Member("n1", "127.0.0.1:" + CliRun.freePort()),
-                new Member("n2", "127.0.0.1:" + CliRun.freePort()),
-                new Member("n3", "127.0.0.1:" + CliRun.freePort())),
+                new Member("n1", LoopbackPorts.nextAddress()),
+                new Member("n2", LoopbackPorts.nextAddress()),
+                new Member("n3", LoopbackPorts.nextAddress())),
             m -> List.of());
     for (String id : List.of("n1", "n2", "n3")) {
       nodes.start(nodes.member(id), true);

@@ -23,7 +23,7 @@ final class Loopback {
 
   /** {@code 127.0.0.1:<free port>}. */
   static String freeAddress() {
-    return HOST + ":" + freePort();
+    return LoopbackPorts.nextAddress();
   }
 
   static int port(String address) {
