@@ -8,10 +8,12 @@ import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.spi.Codec;
 import io.reactiveraft.spi.SnapshotMeta;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Exceptions;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 
@@ -39,6 +41,16 @@ final class Applier<C, R> {
 
   private ClusterConfiguration appliedConfiguration;
 
+  /** Stops the node; for whatever leaves this thread's state in doubt. */
+  private final Consumer<Throwable> fatal;
+
+  /**
+   * Apply thread: set once an apply or a restore went wrong in a way that leaves the state in
+   * doubt. Nothing is applied, answered or snapshotted after it: the node is stopping, and a node
+   * that skipped entries must not serve reads or persist a snapshot of its state.
+   */
+  private boolean failed;
+
   /**
    * @param lastApplied where applies resume: the index, term and configuration of the snapshot the
    *     state was restored from, or 0 with the initial configuration
@@ -52,7 +64,9 @@ final class Applier<C, R> {
       Snapshotter<C, R> snapshotter,
       long lastApplied,
       long lastAppliedTerm,
-      ClusterConfiguration appliedConfiguration) {
+      ClusterConfiguration appliedConfiguration,
+      Consumer<Throwable> fatal) {
+    this.fatal = fatal;
     this.sessions = sessions;
     this.worker = worker;
     this.stateMachine = stateMachine;
@@ -68,14 +82,13 @@ final class Applier<C, R> {
    * Queues a restore from {@code snapshot} (sent by the leader): applies queued earlier happen
    * before it, later ones after. A snapshot that cannot be read is fatal. Thread-safe.
    */
-  void restore(SnapshotMeta snapshot, Consumer<Throwable> fatal) {
-    worker.schedule(
+  void restore(SnapshotMeta snapshot) {
+    onApplyThread(
         () -> {
           try {
             snapshotter.restore(snapshot);
-          } catch (IOException | RuntimeException e) {
-            fatal.accept(e);
-            return;
+          } catch (IOException e) {
+            throw new UncheckedIOException("restoring snapshot " + snapshot.index() + " failed", e);
           }
           lastApplied = snapshot.index();
           lastAppliedTerm = snapshot.term();
@@ -84,10 +97,31 @@ final class Applier<C, R> {
         });
   }
 
+  /**
+   * Runs {@code task} on the apply thread unless the state is already in doubt. Anything it throws
+   * puts the state in doubt: the caller's own exceptions are caught before they reach here, so what
+   * arrives is a state machine's {@code Error}, a snapshot that cannot be restored or a broken
+   * invariant, and each of them stops the node.
+   */
+  private void onApplyThread(Runnable task) {
+    worker.schedule(
+        () -> {
+          if (failed) {
+            return;
+          }
+          try {
+            task.run();
+          } catch (Throwable e) {
+            failed = true;
+            fatal.accept(e);
+            Exceptions.throwIfJvmFatal(e);
+          }
+        });
+  }
+
   /** Queues a snapshot of the state as of the applies queued before. Thread-safe. */
   void snapshotNow(Sinks.One<Long> done) {
-    worker.schedule(
-        () -> snapshotter.take(lastApplied, lastAppliedTerm, appliedConfiguration, done));
+    onApplyThread(() -> snapshotter.take(lastApplied, lastAppliedTerm, appliedConfiguration, done));
   }
 
   /**
@@ -95,7 +129,7 @@ final class Applier<C, R> {
    * accepted since the last call, {@link PendingRequests#handOver}) start waiting. Thread-safe.
    */
   void apply(List<LogEntry> entries, List<CommandRequest<R>> accepted) {
-    worker.schedule(
+    onApplyThread(
         () -> {
           pending.awaitApply(accepted);
           applyAll(entries);
@@ -111,7 +145,7 @@ final class Applier<C, R> {
    * sees the state as of at least that index. Thread-safe.
    */
   void whenApplied(long index, Runnable query) {
-    worker.schedule(
+    onApplyThread(
         () -> {
           if (lastApplied >= index) {
             query.run();
@@ -138,6 +172,14 @@ final class Applier<C, R> {
     for (LogEntry entry : entries) {
       if (entry.index() <= lastApplied) {
         continue;
+      }
+      if (entry.index() != lastApplied + 1) {
+        throw new IllegalStateException(
+            "entry "
+                + entry.index()
+                + " would apply after "
+                + lastApplied
+                + ": entries are missing");
       }
       if (entry.type() == EntryType.COMMAND) {
         applyCommand(entry);

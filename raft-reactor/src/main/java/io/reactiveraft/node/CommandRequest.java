@@ -124,12 +124,17 @@ final class CommandRequest<R> extends Mono<R> {
     if (inner.isCancelled()) {
       return; // the caller stopped waiting; its outcome is nobody's error
     }
-    if (o instanceof Failure failure) {
-      inner.onError(failure.error);
-    } else if (o == EMPTY) {
-      inner.onComplete();
-    } else {
-      inner.complete((R) o);
+    try {
+      if (o instanceof Failure failure) {
+        inner.onError(failure.error);
+      } else if (o == EMPTY) {
+        inner.onComplete();
+      } else {
+        inner.complete((R) o);
+      }
+    } catch (Throwable e) {
+      // The caller's code ran here, on the apply thread or the event loop, and threw.
+      CallerSignals.thrown(e);
     }
   }
 

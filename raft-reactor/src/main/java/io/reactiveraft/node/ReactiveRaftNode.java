@@ -69,6 +69,10 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   private final AtomicBoolean closing = new AtomicBoolean();
   private final Map<Long, Sinks.Empty<Void>> changes = new ConcurrentHashMap<>();
   private final Map<Long, PendingRead<C, R>> reads = new ConcurrentHashMap<>();
+
+  /** Callers of {@link #snapshot()} not yet answered; a close answers them. */
+  private final java.util.Set<Sinks.One<Long>> snapshotCallers = ConcurrentHashMap.newKeySet();
+
   private final AtomicLong changeIds = new AtomicLong();
 
   /** Set on the loop when the node stops; inputs after it are ignored. */
@@ -133,7 +137,8 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
             // may lie beyond it, uncommitted.
             base == null
                 ? new ClusterConfiguration(config.members(), List.of())
-                : base.configuration());
+                : base.configuration(),
+            this::stopFromAnyThread);
   }
 
   /** Starts timers and the transport. Called once by {@link ReactiveRaft}. */
@@ -143,7 +148,10 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
         .ifPresent(
             l ->
                 listener =
-                    leaderChanges.asFlux().publishOn(schedulers.applyScheduler()).subscribe(l));
+                    leaderChanges
+                        .asFlux()
+                        .publishOn(schedulers.applyScheduler())
+                        .subscribe(change -> tell(l, change)));
     List<Member> peers = config.members().stream().filter(m -> !m.id().equals(id)).toList();
     inbound =
         transport
@@ -160,6 +168,16 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
                 tickNanos,
                 tickNanos,
                 TimeUnit.NANOSECONDS);
+  }
+
+  /** One listener that throws must not unsubscribe itself from every later change. */
+  private static void tell(
+      java.util.function.Consumer<LeaderChange> listener, LeaderChange change) {
+    try {
+      listener.accept(change);
+    } catch (RuntimeException e) {
+      log.warn("the leader change listener threw on {}; it keeps listening", change, e);
+    }
   }
 
   @Override
@@ -241,8 +259,12 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
             return Mono.error(NodeClosedException.rejected(id, null));
           }
           Sinks.One<Long> done = Sinks.one();
+          snapshotCallers.add(done);
+          if (closing.get() && snapshotCallers.remove(done)) {
+            return Mono.error(NodeClosedException.rejected(id, null)); // stop() has answered
+          }
           applier.snapshotNow(done);
-          return done.asMono();
+          return done.asMono().doFinally(signal -> snapshotCallers.remove(done));
         });
   }
 
@@ -250,14 +272,18 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   public Mono<RaftStatus> status() {
     return Mono.defer(
         () -> {
+          if (closing.get()) {
+            return Mono.error(NodeClosedException.rejected(id, null));
+          }
           Sinks.One<RaftStatus> result = Sinks.one();
           loop.offer(
               (Runnable)
                   () -> {
                     if (stopped) {
-                      result.tryEmitError(NodeClosedException.rejected(id, null));
+                      CallerSignals.error(result, NodeClosedException.rejected(id, null));
                     } else {
-                      result.tryEmitValue(core.status(applier.lastApplied(), snapshotter.held()));
+                      CallerSignals.value(
+                          result, core.status(applier.lastApplied(), snapshotter.held()));
                     }
                   });
           return result.asMono();
@@ -296,6 +322,9 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
           long requestId = changeIds.incrementAndGet();
           Sinks.Empty<Void> done = Sinks.empty();
           changes.put(requestId, done);
+          if (closing.get() && changes.remove(requestId) != null) {
+            return Mono.error(NodeClosedException.rejected(id, null)); // stop() came between
+          }
           loop.offer(new RaftEvent.ChangeRequested(requestId, change));
           return done.asMono();
         });
@@ -323,6 +352,9 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
           PendingRead<C, R> read =
               new PendingRead<>(query, Sinks.one(), nowNanos() + timeout.toNanos(), timeout);
           reads.put(requestId, read);
+          if (closing.get() && reads.remove(requestId) != null) {
+            return Mono.error(NodeClosedException.rejected(id, null)); // stop() came between
+          }
           loop.offer(new RaftEvent.ReadRequested(requestId));
           return read.sink().asMono();
         });
@@ -336,7 +368,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     reads.forEach(
         (requestId, read) -> {
           if (read.deadlineNanos() <= nowNanos && reads.remove(requestId, read)) {
-            read.sink().tryEmitError(new CommandTimeoutException(read.timeout()));
+            CallerSignals.error(read.sink(), new CommandTimeoutException(read.timeout()));
           }
         });
   }
@@ -402,7 +434,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   private void handle(RaftEvent event) {
     core.handle(event);
     if (events.currentSubscriberCount() > 0) {
-      events.tryEmitNext(event);
+      CallerSignals.next(events, event);
     }
   }
 
@@ -427,7 +459,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       } else if (action instanceof Action.StoreSnapshotChunk chunk) {
         snapshotter.storeChunk(chunk.chunk(), this::stopFromAnyThread);
       } else if (action instanceof Action.RestoreSnapshot restore) {
-        applier.restore(restore.snapshot(), this::stopFromAnyThread);
+        applier.restore(restore.snapshot());
       } else if (action instanceof Action.AppendLog append) {
         appendAndFlush(append.entries());
       } else if (action instanceof Action.ApplyEntries apply) {
@@ -452,7 +484,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       } else if (action instanceof Action.ReadFailed failed) {
         PendingRead<C, R> read = reads.remove(failed.requestId());
         if (read != null) {
-          read.sink().tryEmitError(withAddress(failed.error()));
+          CallerSignals.error(read.sink(), withAddress(failed.error()));
         }
       } else if (action instanceof Action.LeaderChanged changed) {
         onLeaderChanged(changed);
@@ -462,12 +494,12 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       } else if (action instanceof Action.ChangeCompleted completed) {
         Sinks.Empty<Void> done = changes.remove(completed.requestId());
         if (done != null) {
-          done.tryEmitEmpty();
+          CallerSignals.empty(done);
         }
       } else if (action instanceof Action.ChangeFailed failed) {
         Sinks.Empty<Void> done = changes.remove(failed.requestId());
         if (done != null) {
-          done.tryEmitError(failed.error());
+          CallerSignals.error(done, failed.error());
         }
       }
     }
@@ -507,7 +539,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       pending.failAbove(
           changed.commitIndex(), index -> new LeadershipLostException(id, index, change.term()));
     }
-    leaderChanges.tryEmitNext(change);
+    CallerSignals.next(leaderChanges, change);
   }
 
   /** The core names the leader; the node adds its address, which callers need to retry. */
@@ -524,11 +556,14 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
 
   /** Apply thread: the read index is applied, so the state is recent enough. */
   private void answer(PendingRead<C, R> read) {
+    R result;
     try {
-      read.sink().tryEmitValue(config.stateMachine().query(read.query()));
+      result = config.stateMachine().query(read.query());
     } catch (RuntimeException e) {
-      read.sink().tryEmitError(e);
+      CallerSignals.error(read.sink(), e);
+      return;
     }
+    CallerSignals.value(read.sink(), result);
   }
 
   /**
@@ -564,15 +599,22 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     dispose(inbound);
     snapshotter.close();
     pending.failAll(() -> NodeClosedException.whilePending(id, cause));
-    changes.values().forEach(s -> s.tryEmitError(NodeClosedException.whilePending(id, cause)));
+    changes
+        .values()
+        .forEach(s -> CallerSignals.error(s, NodeClosedException.whilePending(id, cause)));
     changes.clear();
-    reads.values().forEach(r -> r.sink().tryEmitError(NodeClosedException.rejected(id, cause)));
+    reads
+        .values()
+        .forEach(r -> CallerSignals.error(r.sink(), NodeClosedException.rejected(id, cause)));
     reads.clear();
-    leaderChanges.tryEmitComplete();
+    snapshotCallers.forEach(
+        s -> CallerSignals.error(s, NodeClosedException.whilePending(id, cause)));
+    snapshotCallers.clear();
+    CallerSignals.complete(leaderChanges);
     if (cause == null) {
-      events.tryEmitComplete();
+      CallerSignals.complete(events);
     } else {
-      events.tryEmitError(cause);
+      CallerSignals.error(events, cause);
     }
     Mono<Void> transportClosed =
         transport
@@ -590,7 +632,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
               dispose(listener);
               config.closeHook().ifPresent(ReactiveRaftNode::runHook);
               schedulers.dispose();
-              closed.tryEmitEmpty();
+              CallerSignals.empty(closed);
             })
         .subscribe();
   }

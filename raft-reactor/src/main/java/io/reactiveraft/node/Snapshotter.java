@@ -54,6 +54,12 @@ final class Snapshotter<C, R> {
 
   private final List<Sinks.One<Long>> waiting = new ArrayList<>();
 
+  /**
+   * Apply thread: where the state machine last failed to take a snapshot; the next try waits for a
+   * threshold's worth of entries after it, not for the next batch.
+   */
+  private long lastFailedAt;
+
   /** Apply thread: the index of the newest snapshot held, and bytes applied since it. */
   private long lastIndex;
 
@@ -107,7 +113,8 @@ final class Snapshotter<C, R> {
     if (store == null || unsupported || writing) {
       return;
     }
-    if (index - lastIndex >= snapshotThreshold || bytesSince >= snapshotThresholdBytes) {
+    if (index - Math.max(lastIndex, lastFailedAt) >= snapshotThreshold
+        || bytesSince >= snapshotThresholdBytes) {
       take(index, term, configuration, null);
     }
   }
@@ -129,13 +136,15 @@ final class Snapshotter<C, R> {
     }
     if (index <= lastIndex) {
       if (done != null) {
-        done.tryEmitValue(lastIndex);
+        CallerSignals.value(done, lastIndex);
       }
       return;
     }
     StateMachine.Snapshot image;
+    byte[] encodedSessions;
     try {
       image = machine.snapshot();
+      encodedSessions = SnapshotImage.encodeSessions(sessions, resultCodec);
     } catch (UnsupportedOperationException e) {
       if (!unsupported) {
         log.warn("node {}: the state machine does not take snapshots; the log is kept whole", self);
@@ -143,8 +152,13 @@ final class Snapshotter<C, R> {
       unsupported = true;
       fail(done, e);
       return;
+    } catch (RuntimeException e) {
+      log.warn("node {}: taking a snapshot at {} failed; the log is kept", self, index, e);
+      lastFailedAt = index;
+      bytesSince = 0;
+      fail(done, e);
+      return;
     }
-    byte[] encodedSessions = SnapshotImage.encodeSessions(sessions, resultCodec);
     writing = true;
     if (done != null) {
       waiting.add(done);
@@ -154,7 +168,7 @@ final class Snapshotter<C, R> {
 
   private static void fail(Sinks.One<Long> done, RuntimeException error) {
     if (done != null) {
-      done.tryEmitError(error);
+      CallerSignals.error(done, error);
     }
   }
 
@@ -188,24 +202,26 @@ final class Snapshotter<C, R> {
     SnapshotMeta written = meta;
     RuntimeException failure = error;
     try {
-      applyWorker.schedule(() -> written(written, failure));
+      applyWorker.schedule(() -> written(index, written, failure));
     } catch (java.util.concurrent.RejectedExecutionException e) {
       log.debug("node {}: closed while snapshot {} was written", self, index);
     }
   }
 
   /** Apply thread: the write ended. */
-  private void written(SnapshotMeta meta, RuntimeException error) {
+  private void written(long index, SnapshotMeta meta, RuntimeException error) {
     writing = false;
     if (meta != null) {
       lastIndex = Math.max(lastIndex, meta.index());
-      bytesSince = 0;
+    } else {
+      lastFailedAt = index;
     }
+    bytesSince = 0;
     for (Sinks.One<Long> done : waiting) {
       if (meta != null) {
-        done.tryEmitValue(meta.index());
+        CallerSignals.value(done, meta.index());
       } else {
-        done.tryEmitError(error);
+        CallerSignals.error(done, error);
       }
     }
     waiting.clear();

@@ -1,0 +1,75 @@
+package io.reactiveraft.node;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Exceptions;
+import reactor.core.publisher.Sinks;
+
+/**
+ * Signals to the Monos and Fluxes callers wait on. A caller's subscriber runs on the thread that
+ * signals it, the event loop or the apply thread, so an exception it throws would unwind the node's
+ * own work: stop the node from the loop, or skip the applies after it on the apply thread. Such an
+ * exception is the caller's bug; it is logged here and goes no further.
+ */
+final class CallerSignals {
+
+  private static final Logger log = LoggerFactory.getLogger(CallerSignals.class);
+
+  private CallerSignals() {}
+
+  static <T> void value(Sinks.One<T> sink, T value) {
+    try {
+      sink.tryEmitValue(value);
+    } catch (Throwable e) {
+      thrown(e);
+    }
+  }
+
+  static void empty(Sinks.Empty<?> sink) {
+    try {
+      sink.tryEmitEmpty();
+    } catch (Throwable e) {
+      thrown(e);
+    }
+  }
+
+  static void error(Sinks.Empty<?> sink, Throwable error) {
+    try {
+      sink.tryEmitError(error);
+    } catch (Throwable e) {
+      thrown(e);
+    }
+  }
+
+  static <T> void next(Sinks.Many<T> sink, T value) {
+    try {
+      sink.tryEmitNext(value);
+    } catch (Throwable e) {
+      thrown(e);
+    }
+  }
+
+  static void complete(Sinks.Many<?> sink) {
+    try {
+      sink.tryEmitComplete();
+    } catch (Throwable e) {
+      thrown(e);
+    }
+  }
+
+  static void error(Sinks.Many<?> sink, Throwable error) {
+    try {
+      sink.tryEmitError(error);
+    } catch (Throwable e) {
+      thrown(e);
+    }
+  }
+
+  /**
+   * A caller's subscriber threw while it was signalled; rethrows only what the JVM cannot survive.
+   */
+  static void thrown(Throwable e) {
+    Exceptions.throwIfJvmFatal(e);
+    log.warn("a subscriber threw while it was being signalled; ignored", e);
+  }
+}

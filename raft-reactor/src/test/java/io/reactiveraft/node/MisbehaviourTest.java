@@ -1,0 +1,211 @@
+package io.reactiveraft.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reactiveraft.ClusterConfiguration;
+import io.reactiveraft.NodeClosedException;
+import io.reactiveraft.RaftNode;
+import io.reactiveraft.StateMachine;
+import io.reactiveraft.snapshot.InMemorySnapshotStore;
+import io.reactiveraft.spi.SnapshotMeta;
+import io.reactiveraft.spi.SnapshotSink;
+import io.reactiveraft.spi.SnapshotStore;
+import io.reactiveraft.testing.VirtualCluster;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a caller's or a state machine's misbehaviour does to a node: code that is not the node's
+ * runs on the node's threads (a subscriber is signalled where the result is ready), and it must
+ * neither skip applies, nor silence later callers, nor leave one waiting forever.
+ */
+class MisbehaviourTest {
+
+  private static final Duration LONG = Duration.ofSeconds(10);
+
+  @Test
+  void aSubscriberThatThrowsDoesNotCostTheEntriesAppliedAfterIt() {
+    try (VirtualCluster cluster = new VirtualCluster(3, 41)) {
+      String leader = cluster.awaitLeader();
+      RaftNode<String, String> node = cluster.node(leader);
+      List<String> results = Collections.synchronizedList(new ArrayList<>());
+      // Its value handler throws, and so does its error handler, which Reactor hands that
+      // exception to: the throw reaches the thread that delivers the result.
+      node.submit("first")
+          .subscribe(
+              v -> {
+                throw new IllegalStateException("a bug in the caller's value handler");
+              },
+              e -> {
+                throw new IllegalStateException("and in its error handler", e);
+              });
+      node.submit("second").subscribe(results::add); // the same batch: one apply hand-off
+      node.submit("third").subscribe(results::add);
+      cluster.advanceUntil(() -> results.size() == 2, LONG, "the later callers are answered");
+
+      assertThat(results).allSatisfy(r -> assertThat(r).matches("\\d+:(second|third)"));
+      for (String id : cluster.ids()) {
+        cluster.advanceUntil(
+            () -> cluster.stateMachine(id).applied().size() == 3, LONG, id + " applies all");
+        assertThat(cluster.stateMachine(id).applied()).containsExactly("first", "second", "third");
+      }
+      List<String> later = new ArrayList<>();
+      node.submit("fourth").subscribe(later::add);
+      cluster.advanceUntil(() -> !later.isEmpty(), LONG, "the node still serves");
+    }
+  }
+
+  @Test
+  void aStateMachineErrorStopsTheNodeRatherThanSkippingTheEntry() {
+    List<String> applied = Collections.synchronizedList(new ArrayList<>());
+    StateMachine<String, String> failing =
+        (index, command) -> {
+          if (command.equals("boom")) {
+            throw new AssertionError("the state machine's own invariant broke");
+          }
+          applied.add(command);
+          return command;
+        };
+    try (VirtualCluster cluster = new VirtualCluster(1, 42, b -> b.stateMachine(failing))) {
+      RaftNode<String, String> node = cluster.node(cluster.awaitLeader());
+      List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+      node.submit("boom").subscribe(v -> {}, errors::add);
+      node.submit("after").subscribe(v -> {}, errors::add);
+      cluster.advanceUntil(() -> errors.size() == 2, LONG, "both callers are answered");
+
+      assertThat(errors).allSatisfy(e -> assertThat(e).isInstanceOf(NodeClosedException.class));
+      assertThat(applied).doesNotContain("after");
+      List<Throwable> statusError = new ArrayList<>();
+      node.status().subscribe(s -> {}, statusError::add);
+      cluster.advanceUntil(() -> !statusError.isEmpty(), LONG, "status reports the stop");
+      assertThat(statusError).singleElement().isInstanceOf(NodeClosedException.class);
+    }
+  }
+
+  @Test
+  void aLeaderChangeListenerThatThrowsKeepsListening() {
+    AtomicInteger heard = new AtomicInteger();
+    try (VirtualCluster cluster =
+        new VirtualCluster(
+            3,
+            43,
+            b ->
+                b.leaderChangeListener(
+                    change -> {
+                      heard.incrementAndGet();
+                      throw new IllegalStateException("a bug in the listener");
+                    }))) {
+      String first = cluster.awaitLeader();
+      cluster.advanceUntil(() -> heard.get() >= 3, LONG, "every node told of the first leader");
+      int before = heard.get();
+      cluster.network().isolate(first);
+      cluster.advanceUntil(
+          () -> cluster.leaders().stream().anyMatch(l -> !l.equals(first)), LONG, "a new leader");
+      cluster.advanceUntil(() -> heard.get() > before, LONG, "the listeners hear of it");
+    }
+  }
+
+  @Test
+  void aStateMachineThatCannotSnapshotFailsTheCallerAndTheNodeGoesOn() {
+    StateMachine<String, String> noImage =
+        new StateMachine<>() {
+          @Override
+          public String apply(long index, String command) {
+            return command;
+          }
+
+          @Override
+          public Snapshot snapshot() {
+            throw new IllegalStateException("the image cannot be taken now");
+          }
+        };
+    try (VirtualCluster cluster =
+        new VirtualCluster(
+            1, 44, b -> b.stateMachine(noImage).snapshotStore(new InMemorySnapshotStore()))) {
+      RaftNode<String, String> node = cluster.node(cluster.awaitLeader());
+      List<String> results = new ArrayList<>();
+      node.submit("a").subscribe(results::add);
+      cluster.advanceUntil(() -> !results.isEmpty(), LONG, "a applies");
+
+      List<Throwable> errors = new ArrayList<>();
+      node.snapshot().subscribe(i -> {}, errors::add);
+      cluster.advanceUntil(() -> !errors.isEmpty(), LONG, "the snapshot caller is answered");
+      assertThat(errors.get(0)).hasMessageContaining("cannot be taken");
+      assertThat(errors).hasSize(1);
+
+      node.submit("b").subscribe(results::add);
+      cluster.advanceUntil(() -> results.size() == 2, LONG, "the node still applies");
+    }
+  }
+
+  @Test
+  void aSnapshotCallerIsAnsweredWhenTheNodeClosesDuringTheWrite() throws Exception {
+    BlockingSnapshotStore store = new BlockingSnapshotStore();
+    try (VirtualCluster cluster = new VirtualCluster(1, 45, b -> b.snapshotStore(store))) {
+      RaftNode<String, String> node = cluster.node(cluster.awaitLeader());
+      List<String> results = new ArrayList<>();
+      node.submit("a").subscribe(results::add);
+      cluster.advanceUntil(() -> !results.isEmpty(), LONG, "a applies");
+
+      List<Object> outcome = Collections.synchronizedList(new ArrayList<>());
+      node.snapshot().subscribe(outcome::add, outcome::add);
+      cluster.advance(Duration.ofMillis(10)); // the apply thread takes the image, IO writes it
+      assertThat(store.entered.await(10, TimeUnit.SECONDS)).as("the write started").isTrue();
+
+      List<Boolean> closed = new ArrayList<>();
+      node.close().subscribe(null, null, () -> closed.add(true));
+      cluster.advanceUntil(() -> !closed.isEmpty(), LONG, "close completes");
+      cluster.advanceUntil(() -> !outcome.isEmpty(), LONG, "the snapshot caller is answered");
+      assertThat(outcome).singleElement().isInstanceOf(NodeClosedException.class);
+    } finally {
+      store.release.countDown();
+    }
+  }
+
+  /** A store whose writes wait until the test lets them go. */
+  private static final class BlockingSnapshotStore implements SnapshotStore {
+    private final SnapshotStore delegate = new InMemorySnapshotStore();
+    final CountDownLatch entered = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+
+    @Override
+    public List<SnapshotMeta> list() {
+      return delegate.list();
+    }
+
+    @Override
+    public SnapshotSink create(long index, long term, ClusterConfiguration configuration)
+        throws IOException {
+      entered.countDown();
+      try {
+        release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return delegate.create(index, term, configuration);
+    }
+
+    @Override
+    public InputStream open(SnapshotMeta snapshot) throws IOException {
+      return delegate.open(snapshot);
+    }
+
+    @Override
+    public byte[] read(SnapshotMeta snapshot, long offset, int length) throws IOException {
+      return delegate.read(snapshot, offset, length);
+    }
+
+    @Override
+    public void retainNewest(int keep) throws IOException {
+      delegate.retainNewest(keep);
+    }
+  }
+}
