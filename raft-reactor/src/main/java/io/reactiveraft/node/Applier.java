@@ -51,6 +51,9 @@ final class Applier<C, R> {
    */
   private boolean failed;
 
+  /** Set when the node stops: what is still queued here is skipped, so a close need not wait. */
+  private volatile boolean stopped;
+
   /**
    * @param lastApplied where applies resume: the index, term and configuration of the snapshot the
    *     state was restored from, or 0 with the initial configuration
@@ -106,7 +109,7 @@ final class Applier<C, R> {
   private void onApplyThread(Runnable task) {
     worker.schedule(
         () -> {
-          if (failed) {
+          if (failed || stopped) {
             return;
           }
           try {
@@ -134,6 +137,11 @@ final class Applier<C, R> {
           pending.awaitApply(accepted);
           applyAll(entries);
         });
+  }
+
+  /** The node stopped: tasks still queued do nothing. Thread-safe. */
+  void stop() {
+    stopped = true;
   }
 
   long lastApplied() {

@@ -31,9 +31,16 @@ final class EventLoop {
     this.batchHandler = batchHandler;
   }
 
+  /** Set once the worker is gone; inputs are then handled on the thread that offers them. */
+  private volatile boolean closed;
+
   /** Queues an input; thread-safe and non-blocking. */
   void offer(Object input) {
     queue.offer(input);
+    if (closed) {
+      drainClosed();
+      return;
+    }
     if (wip.getAndIncrement() == 0) {
       try {
         worker.schedule(this::drain);
@@ -42,6 +49,27 @@ final class EventLoop {
         // proposals are still answered (with "closed") instead of waiting forever.
         drain();
       }
+    }
+  }
+
+  /**
+   * Called once the worker is disposed. Disposing it may have cancelled a drain it had queued, and
+   * the count of inputs would then never return to zero: later offers would wait for a drain that
+   * never comes. So from now on whoever offers drains, one caller at a time.
+   */
+  void close() {
+    closed = true;
+    drainClosed();
+  }
+
+  private synchronized void drainClosed() {
+    List<Object> rest = new ArrayList<>();
+    Object input;
+    while ((input = queue.poll()) != null) {
+      rest.add(input);
+    }
+    if (!rest.isEmpty()) {
+      batchHandler.accept(rest);
     }
   }
 

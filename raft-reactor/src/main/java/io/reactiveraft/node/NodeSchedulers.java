@@ -1,6 +1,9 @@
 package io.reactiveraft.node;
 
 import io.reactiveraft.RaftConfig;
+import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -58,6 +61,28 @@ final class NodeSchedulers {
 
   Scheduler applyScheduler() {
     return applyScheduler;
+  }
+
+  /**
+   * Completes once the apply and IO workers have finished what they were running (the state
+   * machine's apply, query or snapshot image), or after {@code timeout}: a close hook that releases
+   * the state machine's resources must not run under them.
+   */
+  Mono<Void> quiesce(Duration timeout) {
+    return Mono.when(afterRunning(applyWorker), afterRunning(ioWorker))
+        .timeout(timeout, Mono.empty());
+  }
+
+  /** Completes when {@code worker} has run what it holds; at once if it takes no more tasks. */
+  private static Mono<Void> afterRunning(Scheduler.Worker worker) {
+    return Mono.create(
+        sink -> {
+          try {
+            worker.schedule(sink::success);
+          } catch (RejectedExecutionException e) {
+            sink.success();
+          }
+        });
   }
 
   void dispose() {

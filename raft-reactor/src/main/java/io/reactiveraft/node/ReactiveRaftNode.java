@@ -597,6 +597,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     }
     dispose(ticker);
     dispose(inbound);
+    applier.stop();
     snapshotter.close();
     pending.failAll(() -> NodeClosedException.whilePending(id, cause));
     changes
@@ -622,20 +623,29 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
             .onErrorResume(e -> Mono.empty())
             .timeout(Duration.ofSeconds(5), Mono.empty());
     transportClosed
+        .then(
+            Mono.fromRunnable(
+                () -> {
+                  try {
+                    store.close();
+                  } catch (RuntimeException e) {
+                    log.warn("node {}: closing the log store failed", id, e);
+                  }
+                  dispose(listener);
+                }))
+        .then(schedulers.quiesce(QUIESCE_TIMEOUT))
         .doFinally(
             signal -> {
-              try {
-                store.close();
-              } catch (RuntimeException e) {
-                log.warn("node {}: closing the log store failed", id, e);
-              }
-              dispose(listener);
               config.closeHook().ifPresent(ReactiveRaftNode::runHook);
               schedulers.dispose();
+              loop.close();
               CallerSignals.empty(closed);
             })
         .subscribe();
   }
+
+  /** How long a close waits for a running apply or snapshot image before its hook runs anyway. */
+  private static final Duration QUIESCE_TIMEOUT = Duration.ofSeconds(10);
 
   private static void runHook(Runnable hook) {
     try {

@@ -160,11 +160,18 @@ class MisbehaviourTest {
       cluster.advance(Duration.ofMillis(10)); // the apply thread takes the image, IO writes it
       assertThat(store.entered.await(10, TimeUnit.SECONDS)).as("the write started").isTrue();
 
-      List<Boolean> closed = new ArrayList<>();
+      List<Boolean> closed = Collections.synchronizedList(new ArrayList<>());
       node.close().subscribe(null, null, () -> closed.add(true));
-      cluster.advanceUntil(() -> !closed.isEmpty(), LONG, "close completes");
       cluster.advanceUntil(() -> !outcome.isEmpty(), LONG, "the snapshot caller is answered");
       assertThat(outcome).singleElement().isInstanceOf(NodeClosedException.class);
+      assertThat(closed).as("close waits for the image being written").isEmpty();
+
+      store.release.countDown();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (closed.isEmpty() && System.nanoTime() < deadline) {
+        cluster.advance(VirtualCluster.STEP); // the write ends on a real thread
+      }
+      assertThat(closed).as("close completes once the write has ended").isNotEmpty();
     } finally {
       store.release.countDown();
     }

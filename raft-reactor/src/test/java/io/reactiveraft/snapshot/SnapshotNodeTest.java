@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -266,10 +267,15 @@ class SnapshotNodeTest {
   void aDamagedNewestSnapshotFallsBackToTheOlderOneAndTheLog() throws IOException {
     startCluster(1, true);
     String leader = awaitLeader();
-    List<String> written = write(leader, "w", 3 * THRESHOLD + 10);
-    await(() -> status(leader).snapshots().size() >= 3, "three snapshots");
-    List<Long> held = status(leader).snapshots();
-    long newestIndex = held.get(held.size() - 1);
+    // A threshold crossed while the previous snapshot is still being written is taken at the next
+    // apply after it, so a fixed count of writes need not yield three snapshots: write on until it
+    // has.
+    List<String> written = new ArrayList<>();
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    for (int round = 0; status(leader).snapshots().size() < 3; round++) {
+      assertThat(System.nanoTime()).as("three snapshots in time").isLessThan(deadline);
+      written.addAll(write(leader, "w" + round + "-", THRESHOLD));
+    }
     closeAll();
     machines.clear();
     Path newest;
@@ -281,6 +287,10 @@ class SnapshotNodeTest {
               .reduce((a, b) -> b)
               .orElseThrow();
     }
+    // Named by its zero-padded index; read from the file, since a snapshot still being written
+    // when the status was read may have become the newest since.
+    String name = newest.getFileName().toString();
+    long newestIndex = Long.parseLong(name.substring("snapshot-".length(), name.indexOf('.')));
     try (FileChannel ch = FileChannel.open(newest, StandardOpenOption.WRITE)) {
       ch.write(java.nio.ByteBuffer.wrap(new byte[] {0x55, 0x55}), Files.size(newest) / 2);
     }

@@ -1,0 +1,70 @@
+package io.reactiveraft.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reactiveraft.Member;
+import io.reactiveraft.RaftConfig;
+import io.reactiveraft.RaftNode;
+import io.reactiveraft.Role;
+import io.reactiveraft.log.InMemoryLogStore;
+import io.reactiveraft.testing.StringCodec;
+import io.reactiveraft.transport.local.LocalNetwork;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import reactor.core.scheduler.Schedulers;
+
+/** On real threads: a close hook releases what the state machine uses, so it runs after it. */
+class CloseOrderTest {
+
+  @Test
+  void theCloseHookWaitsForTheApplyUnderWay() throws Exception {
+    CountDownLatch applying = new CountDownLatch(1);
+    CountDownLatch hookRan = new CountDownLatch(1);
+    AtomicBoolean hookRanDuringApply = new AtomicBoolean();
+    RaftNode<String, String> node =
+        ReactiveRaft.start(
+            RaftConfig.<String, String>builder()
+                .members(List.of(new Member("a", "local:a")))
+                .self("a")
+                .transport(new LocalNetwork(Schedulers.immediate(), 1).transport("a"))
+                .logStore(new InMemoryLogStore())
+                .codec(new StringCodec())
+                .stateMachine(
+                    (index, command) -> {
+                      if (command.equals("slow")) {
+                        applying.countDown();
+                        // Long enough for a hook that does not wait to run meanwhile.
+                        // An interrupt (a worker disposed under it) ends the wait early too.
+                        await(hookRan, 1);
+                        hookRanDuringApply.set(hookRan.getCount() == 0);
+                      }
+                      return command;
+                    })
+                .bootstrap(true)
+                .closeHook(hookRan::countDown)
+                .build());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (node.status().block().role() != Role.LEADER && System.nanoTime() < deadline) {
+      Thread.onSpinWait(); // polls its own election, which takes an election timeout
+    }
+    node.submit("slow", Duration.ofSeconds(30)).subscribe(v -> {}, e -> {});
+    assertThat(applying.await(30, TimeUnit.SECONDS)).as("the apply started").isTrue();
+
+    node.close().block(Duration.ofSeconds(30));
+
+    assertThat(hookRan.getCount()).as("the hook ran").isZero();
+    assertThat(hookRanDuringApply).as("the hook ran while the state machine applied").isFalse();
+  }
+
+  private static void await(CountDownLatch latch, int seconds) {
+    try {
+      latch.await(seconds, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
