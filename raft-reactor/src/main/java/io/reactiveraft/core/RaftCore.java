@@ -418,8 +418,11 @@ public final class RaftCore {
     term = newTerm;
     votedFor = null;
     hardStateDirty = true;
-    // Read indexes asked of an earlier term's leader will not be answered in this term.
+    // Read indexes asked of an earlier term's leader, and commands forwarded to it, will not be
+    // answered in this term (its answers carry the old term and are dropped as stale); their
+    // callers time out with an unknown outcome. Kept, they would pile up term after term.
     followerReads.clear();
+    forwarded.clear();
     // An ack owed to the old term's leader must not be sent to anyone, nor its request sequence
     // echoed to the next leader: that one would count it as an answer to its own later requests,
     // and confirm reads (ReadIndex) that no majority confirmed.

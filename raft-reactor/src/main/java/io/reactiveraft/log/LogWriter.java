@@ -206,6 +206,11 @@ final class LogWriter implements Runnable {
       s.retire();
     }
     live.clear();
+    // The files are released here, by the thread that used them, and only once it is done with
+    // them: a close called on this thread (from a flush callback) or one that gave up waiting must
+    // not release the directory under writes still queued.
+    metadata.close();
+    dir.close();
   }
 
   private void perform(WriteOp op) {

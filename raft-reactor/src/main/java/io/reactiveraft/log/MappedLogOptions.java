@@ -24,6 +24,12 @@ public record MappedLogOptions(
   /** The smallest segment: one page for the header and the first records. */
   public static final int MIN_SEGMENT_SIZE = 4096;
 
+  /**
+   * The largest segment: 1 GiB. Offsets within a segment are ints, and the zeroing loops step in
+   * chunks of up to 1 MiB; keeping far below 2 GiB keeps every such sum from wrapping.
+   */
+  public static final int MAX_SEGMENT_SIZE = 1 << 30;
+
   /** 1024 entries. */
   public static final int DEFAULT_CACHE_SIZE = 1024;
 
@@ -33,8 +39,10 @@ public record MappedLogOptions(
       throw new IllegalArgumentException(
           "segmentSize must be at least " + MIN_SEGMENT_SIZE + " bytes: " + segmentSize);
     }
-    // Integer.MAX_VALUE is 2 GiB - 1: every size an int can hold stays under the 2 GiB limit of
-    // one mapping.
+    if (segmentSize > MAX_SEGMENT_SIZE) {
+      throw new IllegalArgumentException(
+          "segmentSize must be at most " + MAX_SEGMENT_SIZE + " bytes: " + segmentSize);
+    }
     if (cacheSize < 0) {
       throw new IllegalArgumentException("cacheSize must be >= 0: " + cacheSize);
     }
@@ -84,7 +92,10 @@ public record MappedLogOptions(
 
     private Builder() {}
 
-    /** Bytes per segment file, at least {@value #MIN_SEGMENT_SIZE}, below 2 GiB. */
+    /**
+     * Bytes per segment file, from {@value #MIN_SEGMENT_SIZE} to {@value #MAX_SEGMENT_SIZE} (1
+     * GiB).
+     */
     public Builder segmentSize(int segmentSize) {
       this.segmentSize = segmentSize;
       return this;

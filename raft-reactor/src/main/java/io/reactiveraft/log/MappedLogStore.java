@@ -434,10 +434,9 @@ public final class MappedLogStore implements LogStore {
       closeSequence = ++sequence;
     }
     // Waits for the IO thread without holding the lock: a flush callback running on that thread
-    // may call into the store, and must get "closed" rather than wait for this close.
+    // may call into the store, and must get "closed" rather than wait for this close. The thread
+    // releases the metadata file and the directory itself, once it has done everything queued.
     writer.close(closeSequence, CLOSE_TIMEOUT_MILLIS);
-    metadata.close();
-    dir.close();
     log.debug("closed log {}", dir.describe(""));
   }
 

@@ -72,8 +72,12 @@ final class SpareSegment {
           () -> {
             try {
               next.complete(allocate());
-            } catch (IOException | RuntimeException e) {
+            } catch (Throwable e) {
+              // Whatever ends this thread must complete the future: the IO thread waits on it.
               next.completeExceptionally(e);
+              if (e instanceof Error error) {
+                throw error;
+              }
             }
           });
     } catch (RuntimeException | OutOfMemoryError e) {

@@ -220,6 +220,19 @@ class MappedLogStoreTest {
   }
 
   @Test
+  void segmentSizesOutsideTheirRangeAreRefusedWithTheRange() {
+    assertThatThrownBy(() -> MappedLogOptions.builder().segmentSize(4095).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least 4096");
+    // Near 2 GiB, offsets stepped in chunks within a segment would wrap past Integer.MAX_VALUE.
+    assertThatThrownBy(() -> MappedLogOptions.builder().segmentSize(Integer.MAX_VALUE).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at most " + (1 << 30));
+    assertThat(MappedLogOptions.builder().segmentSize(1 << 30).build().segmentSize())
+        .isEqualTo(1 << 30);
+  }
+
+  @Test
   void anEntryLargerThanASegmentIsRefusedWithTheLimit() {
     try (var store = new Closing(MappedLogStore.open(dir, SMALL))) {
       byte[] big = new byte[SMALL.maxPayloadSize() + 1];
