@@ -220,6 +220,80 @@ class MappedLogStoreTest {
   }
 
   @Test
+  void aCloseFromAFlushCallbackLeavesWhatWasQueuedDurableAndTheWatermarkRecorded()
+      throws Exception {
+    List<LogEntry> first = entries(1, 5, 1, 100, 11);
+    List<LogEntry> queued = entries(6, 10, 1, 100, 12);
+    // Forces wait for the test, so the flush below completes on the IO thread, after the test
+    // subscribed to it: its callback then runs where a service's callback would.
+    CountDownLatch forcesMayGo = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean gateShut =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    MappedLogOptions gated =
+        MappedLogOptions.builder()
+            .segmentSize(SMALL.segmentSize())
+            .cacheSize(SMALL.cacheSize())
+            .forceHook(
+                file -> {
+                  if (gateShut.get()) {
+                    awaitQuietly(forcesMayGo);
+                  }
+                })
+            .build();
+    MappedLogStore store = MappedLogStore.open(dir, gated);
+    gateShut.set(true); // opening forces too
+    List<Mono<Void>> queuedFlush = new ArrayList<>();
+    CountDownLatch closed = new CountDownLatch(1);
+    List<Thread> callbackThread = new ArrayList<>();
+    store.append(first);
+    store
+        .flush()
+        .subscribe(
+            null,
+            null,
+            () -> {
+              // On the IO thread: these go into its queue behind this callback, then the close.
+              callbackThread.add(Thread.currentThread());
+              store.append(queued);
+              queuedFlush.add(store.flush());
+              store.close();
+              closed.countDown();
+            });
+    forcesMayGo.countDown();
+    assertThat(closed.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(callbackThread.get(0).getName()).startsWith("raft-log-");
+    assertThat(queuedFlush.get(0).then(Mono.just(true)).block(WAIT)).as("flushed").isTrue();
+
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    MappedStorageDirectory storage = null;
+    while (storage == null) { // the IO thread releases the directory once it is done
+      try {
+        storage = MappedStorageDirectory.open(dir, MappedLogOptions.ForceHook.NONE);
+      } catch (RuntimeException locked) {
+        assertThat(System.nanoTime()).as("the directory is released").isLessThan(deadline);
+        Thread.onSpinWait();
+      }
+    }
+    MetadataFile metadata = MetadataFile.open(storage, new FailureLatch("test"));
+    long durable = metadata.current().durableIndex();
+    metadata.close();
+    storage.close();
+    assertThat(durable).as("the watermark covers every append before the close").isEqualTo(10);
+    try (var reopened = new Closing(MappedLogStore.open(dir, SMALL))) {
+      assertThat(reopened.get().entries(1, 10))
+          .containsExactlyElementsOf(Stream.concat(first.stream(), queued.stream()).toList());
+    }
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
   void segmentSizesOutsideTheirRangeAreRefusedWithTheRange() {
     assertThatThrownBy(() -> MappedLogOptions.builder().segmentSize(4095).build())
         .isInstanceOf(IllegalArgumentException.class)
