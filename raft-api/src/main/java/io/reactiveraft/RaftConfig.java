@@ -463,7 +463,8 @@ public final class RaftConfig<C, R> {
 
     /**
      * Called with each leadership change, on the apply scheduler (fluree/raft's leader-change-fn).
-     * Optional; {@link RaftNode#leaderChanges()} is the reactive form.
+     * An exception it throws is logged, and it still hears the next change. Optional; {@link
+     * RaftNode#leaderChanges()} is the reactive form.
      */
     public Builder<C, R> leaderChangeListener(Consumer<LeaderChange> listener) {
       this.leaderChangeListener = listener;
@@ -629,7 +630,11 @@ public final class RaftConfig<C, R> {
       return logEntriesInMemory(entryCacheSize);
     }
 
-    /** Runs once after the node has closed (fluree/raft's close-fn). Optional. */
+    /**
+     * Runs once after the node has closed (fluree/raft's close-fn), when no apply, query or
+     * snapshot image is running or will run: the place to release what the state machine uses. The
+     * close waits up to 10 s for one under way. Optional.
+     */
     public Builder<C, R> closeHook(Runnable closeHook) {
       this.closeHook = closeHook;
       return this;

@@ -14,7 +14,8 @@ import reactor.core.publisher.Mono;
  * apply scheduler), right after the state machine returns; errors are delivered on the event loop,
  * the timeout scheduler or the caller's thread. No user callback ever runs on the event loop as
  * part of its work: callbacks that block or take long should {@code publishOn} another scheduler,
- * or they delay the next applies.
+ * or they delay the next applies. A subscriber that throws is a bug in the caller: the node logs
+ * the exception and goes on, so it neither stops the node nor costs later commands their applies.
  *
  * @param <C> command type
  * @param <R> result type
@@ -138,9 +139,11 @@ public interface RaftNode<C, R> {
   Mono<Void> transferLeadership(String memberId);
 
   /**
-   * Stops the node: timers stop, the transport and log store close, pending commands fail with
-   * {@link NodeClosedException}, and the configured close hook runs. Idempotent; completes when
-   * everything is released.
+   * Stops the node: timers stop, the transport and log store close, pending commands, reads,
+   * membership changes and snapshots fail with {@link NodeClosedException}, and the configured
+   * close hook runs once the state machine is idle. Committed entries not yet applied are not
+   * applied now; they apply from the log at the next start. Idempotent; completes when everything
+   * is released.
    */
   Mono<Void> close();
 }

@@ -22,6 +22,10 @@ public interface StateMachine<C, R> {
    * result is returned to the caller of {@link RaftNode#submit} on the node that proposed it; other
    * nodes discard it.
    *
+   * <p>A {@code RuntimeException} is that command's outcome: its caller gets it, and the log moves
+   * on (every node fails the same way, so the states stay equal). An {@code Error} stops the node:
+   * nothing more is applied, rather than go on from a state left in doubt.
+   *
    * @param index the log index of the command
    * @param command the decoded command
    * @return the result for the caller; may be null
