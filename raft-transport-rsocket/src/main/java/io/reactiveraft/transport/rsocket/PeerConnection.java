@@ -101,6 +101,13 @@ final class PeerConnection {
     log.debug("connecting to {} at {}", peer.id(), peer.address());
     Disposable subscription =
         Mono.defer(() -> connector.apply(peer))
+            // A service's connector that completes empty is a failed attempt, not one that never
+            // ends: otherwise every later message would wait on it and the peer stay unreached.
+            .switchIfEmpty(
+                Mono.error(
+                    () ->
+                        new IllegalStateException(
+                            "the connector gave no connection to " + peer.id())))
             .timeout(connectTimeout, timer)
             .subscribe(s -> onConnected(mine, s), e -> onConnectFailed(mine, e));
     synchronized (this) {

@@ -51,6 +51,9 @@ final class TcpPeerConnector implements Function<Member, Mono<RSocket>> {
               .setupPayload(setup)
               .dataMimeType(RaftSetup.MIME_TYPE)
               .keepAlive(settings.keepAliveInterval(), settings.keepAliveMaxLifetime())
+              // Answers come back on this connection: without a cap, RSocket reassembles a
+              // fragmented one of any size (its client default is unbounded).
+              .maxInboundPayloadSize(RSocketTransport.TCP_FRAME_LIMIT)
               .payloadDecoder(PayloadDecoder.ZERO_COPY)
               .connect(TcpClientTransport.create(client));
         });

@@ -124,6 +124,39 @@ class PeerLinkTest {
   }
 
   @Test
+  void aConnectorThatCompletesEmptyCountsAsAFailedAttemptAndIsRetried() {
+    AtomicInteger attempts = new AtomicInteger();
+    RSocketTransport transport =
+        TestTransports.builder()
+            .maxInFlightPerPeer(2)
+            .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(40))
+            .connector(
+                peer -> {
+                  attempts.incrementAndGet();
+                  return Mono.empty(); // a service with no connection to hand out yet
+                })
+            .build();
+    AtomicInteger sends = new AtomicInteger();
+    try {
+      transport.start(a, List.of(b)).subscribe();
+      Await.until(
+          () -> {
+            transport.send(vote(1));
+            sends.incrementAndGet();
+            return attempts.get() >= 3;
+          },
+          TIMEOUT,
+          "attempts go on after empty ones");
+      // Every message is accounted for: none holds a slot of the window, waiting on an attempt.
+      Await.until(
+          () -> transport.stats().dropped() == sends.get(), TIMEOUT, "every message dropped");
+      assertThat(transport.stats().sent()).isZero();
+    } finally {
+      transport.close().block(TIMEOUT);
+    }
+  }
+
+  @Test
   void aPeerThatMovesIsDialledAtItsNewAddress() {
     Member moved = new Member("b", Loopback.freeAddress());
     RSocketTransport sender = TestTransports.builder().build();
