@@ -60,6 +60,11 @@ public final class RSocketTransportBuilder {
   /**
    * The secret every member shares, at least 16 bytes (32 random bytes recommended). Peers prove
    * they hold it with an HMAC-SHA256 token in their SETUP frame. Required; the array is copied.
+   *
+   * <p>Only the accepting side checks it: a member that dials trusts whoever answers at the peer's
+   * address, gives it its token and counts its answers. Where another process could listen on a
+   * member's address, use TLS with certificates checked ({@link #clientTls}), which proves who
+   * answers.
    */
   public RSocketTransportBuilder sharedSecret(byte[] secret) {
     this.secret = secret == null ? null : secret.clone();
