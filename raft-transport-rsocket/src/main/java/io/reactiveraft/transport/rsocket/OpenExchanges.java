@@ -9,9 +9,11 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Supplier;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
+import reactor.core.publisher.Operators;
 
 /**
  * The AppendEntries requests whose RSocket responses are still open, per sender, so that the
@@ -33,13 +35,36 @@ import reactor.core.publisher.Sinks;
  */
 final class OpenExchanges {
 
-  /** One open request: its response is emitted at most once, by an answer or as empty. */
-  static final class Exchange {
+  /**
+   * One open request, and the Mono of its response: the answer, or empty, emitted at most once.
+   *
+   * <p>Not a {@code Sinks.One}: a requester's cancel racing the answer left the answer's buffer in
+   * the sink, with no one to release it. Here the answer goes through the subscriber RSocket gave,
+   * whose cancel discards a value it holds or gets later, and the discard releases the buffer.
+   */
+  static final class Exchange extends Mono<Payload> {
+    private static final Object EMPTY = new Object();
+
+    private static final AtomicIntegerFieldUpdater<Exchange> SUBSCRIBED =
+        AtomicIntegerFieldUpdater.newUpdater(Exchange.class, "subscribed");
+    private static final AtomicIntegerFieldUpdater<Exchange> DELIVERED =
+        AtomicIntegerFieldUpdater.newUpdater(Exchange.class, "delivered");
+    private static final AtomicIntegerFieldUpdater<Exchange> DISCARDED =
+        AtomicIntegerFieldUpdater.newUpdater(Exchange.class, "discarded");
+
     private final long term;
     private final long sequence;
-    private final Sinks.One<Payload> response = Sinks.one();
     private final ArrayDeque<Exchange> queue;
     private volatile boolean cancelled;
+    private volatile int subscribed;
+    private volatile int delivered;
+    private volatile int discarded;
+
+    /** The answer's payload or {@link #EMPTY}; null until one of them is given. */
+    private volatile Object outcome;
+
+    /** Published only once it has its subscription, so no signal can precede that. */
+    private volatile Operators.MonoSubscriber<Payload, Payload> subscriber;
 
     private Exchange(long term, long sequence, ArrayDeque<Exchange> queue) {
       this.term = term;
@@ -47,20 +72,71 @@ final class OpenExchanges {
       this.queue = queue;
     }
 
-    /** The RSocket response: the answer, or empty. */
+    /** The RSocket response: the answer, or empty. Subscribed once. */
     Mono<Payload> response() {
-      return response
-          .asMono()
-          .doOnCancel(
-              () -> {
-                cancelled = true;
-                abandon();
-              });
+      return this;
+    }
+
+    @Override
+    public void subscribe(CoreSubscriber<? super Payload> actual) {
+      if (!SUBSCRIBED.compareAndSet(this, 0, 1)) {
+        Operators.error(actual, new IllegalStateException("a response has one subscriber"));
+        return;
+      }
+      Operators.MonoSubscriber<Payload, Payload> inner =
+          new Operators.MonoSubscriber<>(actual) {
+            @Override
+            public void cancel() {
+              super.cancel();
+              cancelled = true;
+              abandon();
+            }
+
+            @Override
+            protected void discard(Payload payload) {
+              release(payload);
+            }
+          };
+      actual.onSubscribe(inner);
+      subscriber = inner;
+      deliver();
     }
 
     /** Sends {@code payload} as the response, or releases it when no one will take it. */
     private void send(Payload payload) {
-      if (cancelled || response.tryEmitValue(payload).isFailure()) {
+      if (cancelled || outcome != null) {
+        release(payload);
+        return;
+      }
+      outcome = payload;
+      deliver();
+    }
+
+    /** Completes the response empty. */
+    private void complete() {
+      if (outcome == null) {
+        outcome = EMPTY;
+        deliver();
+      }
+    }
+
+    /** Whichever of the outcome and the subscriber comes second hands the one to the other. */
+    private void deliver() {
+      Operators.MonoSubscriber<Payload, Payload> inner = subscriber;
+      Object o = outcome;
+      if (inner == null || o == null || !DELIVERED.compareAndSet(this, 0, 1)) {
+        return;
+      }
+      if (o == EMPTY) {
+        inner.onComplete();
+      } else {
+        inner.complete((Payload) o); // discarded, so released, if the requester cancelled
+      }
+    }
+
+    /** The one payload of this exchange is released once, whoever lets go of it. */
+    private void release(Payload payload) {
+      if (payload != null && DISCARDED.compareAndSet(this, 0, 1)) {
         payload.release();
       }
     }
@@ -127,18 +203,16 @@ final class OpenExchanges {
     Exchange carrier = covered.get(covered.size() - 1);
     for (Exchange e : covered) {
       if (e != carrier) {
-        e.response.tryEmitEmpty();
+        e.complete();
       }
     }
     Payload payload;
     try {
       payload = frame.get();
     } catch (RuntimeException e) {
-      carrier.response.tryEmitEmpty();
+      carrier.complete();
       throw e;
     }
-    // A cancel racing this very moment can still strand the payload in the sink: one small buffer,
-    // at a requester's timeout or a closing connection.
     carrier.send(payload);
     return true;
   }

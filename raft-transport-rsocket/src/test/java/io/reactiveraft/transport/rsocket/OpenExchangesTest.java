@@ -6,11 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.reactiveraft.message.AppendEntriesRequest;
 import io.reactiveraft.message.AppendEntriesResponse;
 import io.rsocket.Payload;
+import io.rsocket.util.ByteBufPayload;
 import io.rsocket.util.DefaultPayload;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
 import reactor.core.Disposable;
+import reactor.core.publisher.BaseSubscriber;
 
 /** The bookkeeping of AppendEntries requests whose responses wait for the follower's answer. */
 class OpenExchangesTest {
@@ -55,6 +58,59 @@ class OpenExchangesTest {
         .hasMessage("too large");
     assertThat(open.response().block(Duration.ofSeconds(1))).as("completed empty").isNull();
     assertThat(exchanges.openCount()).isZero();
+  }
+
+  @Test
+  void anAnswerWhoseRequesterGivesUpAsItIsEncodedIsReleased() {
+    OpenExchanges.Exchange open = exchanges.open(append(1));
+    Disposable waiting = open.response().subscribe();
+    Payload payload = ByteBufPayload.create("answer");
+    boolean sent =
+        exchanges.answer(
+            answer(1),
+            () -> {
+              waiting.dispose(); // the requester's cancel, between taking the request and sending
+              return payload;
+            });
+    assertThat(sent).isTrue();
+    assertThat(payload.refCnt()).as("released, once").isZero();
+  }
+
+  @Test
+  void anAnswerGivenBeforeARequesterThatAlreadyGaveUpSubscribesIsReleased() {
+    OpenExchanges.Exchange open = exchanges.open(append(1));
+    Payload payload = ByteBufPayload.create("answer");
+    assertThat(exchanges.answer(answer(1), () -> payload)).isTrue();
+    open.response()
+        .subscribe(
+            new BaseSubscriber<Payload>() {
+              @Override
+              protected void hookOnSubscribe(Subscription subscription) {
+                cancel();
+              }
+            });
+    assertThat(payload.refCnt()).as("released, once").isZero();
+  }
+
+  @Test
+  void aDeliveredAnswerIsTheSubscribersToRelease() {
+    OpenExchanges.Exchange open = exchanges.open(append(1));
+    Payload payload = ByteBufPayload.create("answer");
+    List<Payload> received = new java.util.ArrayList<>();
+    Disposable waiting = open.response().subscribe(received::add);
+    assertThat(exchanges.answer(answer(1), () -> payload)).isTrue();
+    waiting.dispose();
+    assertThat(received).containsExactly(payload);
+    assertThat(payload.refCnt()).isEqualTo(1);
+    payload.release();
+  }
+
+  @Test
+  void aResponseHasOneSubscriber() {
+    OpenExchanges.Exchange open = exchanges.open(append(1));
+    open.response().subscribe();
+    assertThatThrownBy(() -> open.response().block(Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalStateException.class);
   }
 
   @Test
