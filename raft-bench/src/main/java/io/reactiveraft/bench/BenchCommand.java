@@ -72,6 +72,10 @@ final class BenchCommand implements Callable<Integer> {
 
   private final AtomicReference<String> leader = new AtomicReference<>();
 
+  private picocli.CommandLine.ParameterException usage(String message) {
+    return new picocli.CommandLine.ParameterException(spec.commandLine(), message);
+  }
+
   /** Picks reads on the generator thread, from the workload's seed. */
   private java.util.SplittableRandom readDice;
 
@@ -86,8 +90,17 @@ final class BenchCommand implements Callable<Integer> {
                   new picocli.CommandLine(this), "--fsync must be on or off, not " + fsync);
         };
     if (readPercent < 0 || readPercent > 100) {
-      throw new picocli.CommandLine.ParameterException(
-          spec.commandLine(), "--reads must be in [0, 100], not " + readPercent);
+      throw usage("--reads must be in [0, 100], not " + readPercent);
+    }
+    // Checked before anything starts: none in flight, say, would wait forever for a permit.
+    if (outstanding < 1) {
+      throw usage("--outstanding must be at least 1, not " + outstanding);
+    }
+    if (payload < 0 || keys < 1 || requestTimeoutMs < 1) {
+      throw usage("--payload must be >= 0, --keys and --request-timeout-ms >= 1");
+    }
+    if (!(warmup >= 0) || !(duration > 0)) {
+      throw usage("--warmup must be >= 0 and --duration > 0 seconds");
     }
     readDice = new java.util.SplittableRandom(seed + 1);
     LocalCluster.StoreKind store =

@@ -34,6 +34,9 @@ import picocli.CommandLine.Spec;
     description = "Run put/get/delete/cas against a KV cluster of node processes.")
 final class KvClientCommand implements Callable<Integer> {
 
+  /** The longest time budget of one operation. */
+  static final long MAX_TIMEOUT_MILLIS = 60_000;
+
   @Spec CommandSpec spec;
 
   @Option(
@@ -70,8 +73,11 @@ final class KvClientCommand implements Callable<Integer> {
     if (secret == null || secret.isEmpty()) {
       throw usage("--secret is required (or set RAFT_SECRET)");
     }
-    if (timeoutMillis <= 0) {
-      throw usage("--timeout must be positive, not " + timeoutMillis);
+    if (timeoutMillis <= 0 || timeoutMillis > MAX_TIMEOUT_MILLIS) {
+      // A write whose outcome is unknown is resent in its session until the time is up; a session
+      // the cluster has expired (10 minutes without activity, by the leader's clock) would take
+      // the resend as new. A minute keeps far from that.
+      throw usage("--timeout must be in [1, " + MAX_TIMEOUT_MILLIS + "] ms, not " + timeoutMillis);
     }
     List<String> addresses = new ArrayList<>();
     for (String a : cluster.split(",")) {

@@ -17,7 +17,7 @@ record CliRun(int exitCode, String out, String err) {
   static CliRun runWithInput(String input, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(new Main());
+    CommandLine cli = Main.commandLine();
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     KvClientCommand kv = cli.getSubcommands().get("kv").getCommand();

@@ -19,7 +19,7 @@ class CommandsTest {
 
   private static Run run(String... args) {
     StringWriter out = new StringWriter();
-    CommandLine cli = new CommandLine(new Main());
+    CommandLine cli = Main.commandLine();
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(new StringWriter(), true));
     int code = cli.execute(args);
@@ -60,5 +60,8 @@ class CommandsTest {
   void badFlagIsAUsageErrorWithExitCodeTwo() {
     assertThat(run("bench", "--no-such-flag").exitCode()).isEqualTo(2);
     assertThat(run("bench", "--fsync", "maybe").exitCode()).isEqualTo(2);
+    // None in flight would wait forever for a permit; refused before a node starts.
+    assertThat(run("bench", "--outstanding", "0").exitCode()).isEqualTo(2);
+    assertThat(run("bench", "--duration", "0").exitCode()).isEqualTo(2);
   }
 }

@@ -105,6 +105,23 @@ class KvCliTest {
   }
 
   @Test
+  void valuesAreTakenAsTheyAreEvenWhenTheyLookLikeOptionsOrFiles() {
+    assertThat(kv("put", "flag", "-h").exitCode()).isZero();
+    assertThat(kv("get", "flag").lastLine()).isEqualTo("ok -h");
+    assertThat(kv("put", "at", "@@x").exitCode()).isZero();
+    assertThat(kv("get", "at").lastLine()).isEqualTo("ok @@x");
+    assertThat(kv("put", "file", "@pom.xml").exitCode()).isZero(); // a file of that name exists
+    assertThat(kv("get", "file").lastLine()).isEqualTo("ok @pom.xml");
+  }
+
+  @Test
+  void aTimeoutLongerThanAMinuteIsRefused() {
+    CliRun run = CliRun.run("kv", "--cluster", cluster, "--secret", SECRET, "--timeout", "600000");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("--timeout must be in [1, 60000]");
+  }
+
+  @Test
   void clientWithTheWrongSecretIsRefused() {
     CliRun run =
         CliRun.run(

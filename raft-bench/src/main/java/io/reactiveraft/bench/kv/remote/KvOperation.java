@@ -1,6 +1,7 @@
 package io.reactiveraft.bench.kv.remote;
 
 import io.reactiveraft.bench.kv.KvCommand;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -35,17 +36,99 @@ public final class KvOperation {
   }
 
   /**
-   * The command on one line of input: words separated by white space, except that the last argument
-   * (the value of put, the new value of cas) is the rest of the line.
+   * The command on one line of input: words separated by white space. A word may be quoted, {@code
+   * "like this"}, to hold spaces (inside quotes, {@code \"} is a quote and {@code \\} a backslash);
+   * the last argument (the value of put, the new value of cas), when not quoted, is the rest of the
+   * line.
    *
    * @throws IllegalArgumentException with the operation's usage, when the line is not one
    */
   public static KvCommand parseLine(String line) {
-    String trimmed = line.strip();
-    String op = trimmed.split("\\s+", 2)[0].toLowerCase(Locale.ROOT);
-    // Only a value may hold spaces: the rest of the line after the words before it.
-    int limit = op.equals("put") || op.equals("cas") ? arity(op) + 1 : 0;
-    return parse(List.of(trimmed.split("\\s+", limit)));
+    LineReader in = new LineReader(line);
+    String op = in.word();
+    if (op == null) {
+      throw new IllegalArgumentException("no operation: expected put, get, delete or cas");
+    }
+    int arity = arity(op.toLowerCase(Locale.ROOT));
+    boolean restIsValue = arity >= 2; // put and cas end with a value
+    List<String> words = new ArrayList<>();
+    words.add(op);
+    for (int i = 1; i <= arity; i++) {
+      String word = i == arity && restIsValue ? in.lastValue() : in.word();
+      if (word == null) {
+        break;
+      }
+      words.add(word);
+    }
+    if (in.word() != null) {
+      throw new IllegalArgumentException("usage: " + usage(op.toLowerCase(Locale.ROOT)));
+    }
+    return parse(words);
+  }
+
+  /** Reads the words of one line, quoted or not. */
+  private static final class LineReader {
+    private final String line;
+    private int at;
+
+    LineReader(String line) {
+      this.line = line;
+    }
+
+    /** The next word, or null at the end of the line. */
+    String word() {
+      skipSpaces();
+      if (at == line.length()) {
+        return null;
+      }
+      if (line.charAt(at) == '"') {
+        return quoted();
+      }
+      int start = at;
+      while (at < line.length() && !Character.isWhitespace(line.charAt(at))) {
+        at++;
+      }
+      return line.substring(start, at);
+    }
+
+    /** A quoted word, or else the rest of the line, stripped; null at the end of the line. */
+    String lastValue() {
+      skipSpaces();
+      if (at == line.length()) {
+        return null;
+      }
+      if (line.charAt(at) == '"') {
+        return quoted();
+      }
+      String rest = line.substring(at).strip();
+      at = line.length();
+      return rest;
+    }
+
+    private String quoted() {
+      StringBuilder out = new StringBuilder();
+      for (at++; at < line.length(); at++) {
+        char c = line.charAt(at);
+        if (c == '"') {
+          at++;
+          if (at < line.length() && !Character.isWhitespace(line.charAt(at))) {
+            throw new IllegalArgumentException("text right after a closing quote");
+          }
+          return out.toString();
+        }
+        if (c == '\\' && at + 1 < line.length()) {
+          c = line.charAt(++at);
+        }
+        out.append(c);
+      }
+      throw new IllegalArgumentException("a quote is not closed");
+    }
+
+    private void skipSpaces() {
+      while (at < line.length() && Character.isWhitespace(line.charAt(at))) {
+        at++;
+      }
+    }
   }
 
   private static int arity(String op) {

@@ -154,6 +154,11 @@ public final class KvServer implements AutoCloseable {
               .closeHook(stopped::tryEmitEmpty)
               .build();
       node = ReactiveRaft.start(config);
+    } catch (IllegalStateException e) {
+      // Recovery refused the data: no snapshot restores cleanly, or the log does not continue
+      // the newest one.
+      store.close();
+      throw new StartException("cannot start from the data in " + settings.dataDir(), e);
     } catch (RuntimeException e) {
       store.close();
       throw e;

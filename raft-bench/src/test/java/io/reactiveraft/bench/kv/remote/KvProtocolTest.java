@@ -72,6 +72,26 @@ class KvProtocolTest {
   }
 
   @Test
+  void quotedWordsOnALineHoldSpacesAndQuotes() {
+    // Unquoted, the new value is the rest of the line; the expected value is one word.
+    assertThat(KvOperation.parseLine("cas s hello world x"))
+        .isEqualTo(KvCommand.cas("s", "hello", "world x"));
+    assertThat(KvOperation.parseLine("cas s \"hello world\" x"))
+        .isEqualTo(KvCommand.cas("s", "hello world", "x"));
+    assertThat(KvOperation.parseLine("cas \"a key\" \"\" \"  padded  \""))
+        .isEqualTo(KvCommand.cas("a key", "", "  padded  "));
+    assertThat(KvOperation.parseLine("put k \"say \\\"hi\\\" \\\\ bye\""))
+        .isEqualTo(KvCommand.put("k", "say \"hi\" \\ bye"));
+    assertThat(KvOperation.parseLine("get \"a key\"")).isEqualTo(KvCommand.get("a key"));
+    assertThatThrownBy(() -> KvOperation.parseLine("put k \"open"))
+        .hasMessageContaining("not closed");
+    assertThatThrownBy(() -> KvOperation.parseLine("put k \"v\" extra"))
+        .hasMessage("usage: put KEY VALUE");
+    assertThatThrownBy(() -> KvOperation.parseLine("cas s \"a\"b c"))
+        .hasMessageContaining("right after a closing quote");
+  }
+
+  @Test
   void outcomesPrintTheirLine() {
     assertThat(KvOutcome.ok(null).line()).isEqualTo("ok");
     assertThat(KvOutcome.ok("v").line()).isEqualTo("ok v");
