@@ -56,6 +56,10 @@ public interface RaftNode<C, R> {
    * <p>Errors: as {@link #submit(Object)}, plus {@link SessionExpiredException} for a session the
    * cluster no longer knows, and {@link IllegalArgumentException} for a sequence older than the
    * session's last (its result is gone).
+   *
+   * <p>A session begins with its sequence 1, so the cluster cannot tell a resent sequence 1 whose
+   * session expired meanwhile from a new session: it applies it again. Resend well within the
+   * session timeout, or begin each session with a command that may apply twice.
    */
   Mono<R> submit(C command, String clientId, long sequence);
 
