@@ -57,9 +57,10 @@ public interface RaftNode<C, R> {
    * cluster no longer knows, and {@link IllegalArgumentException} for a sequence older than the
    * session's last (its result is gone).
    *
-   * <p>A session begins with its sequence 1, so the cluster cannot tell a resent sequence 1 whose
-   * session expired meanwhile from a new session: it applies it again. Resend well within the
-   * session timeout, or begin each session with a command that may apply twice.
+   * <p>A session begins with its sequence 1. An expired session's id is remembered for one more
+   * session timeout, so that a sequence 1 resent meanwhile gets {@link SessionExpiredException}
+   * rather than open the session again and apply twice; resend within that time, and use a new id
+   * for a new session.
    */
   Mono<R> submit(C command, String clientId, long sequence);
 

@@ -74,9 +74,9 @@ final class KvClientCommand implements Callable<Integer> {
       throw usage("--secret is required (or set RAFT_SECRET)");
     }
     if (timeoutMillis <= 0 || timeoutMillis > MAX_TIMEOUT_MILLIS) {
-      // A write whose outcome is unknown is resent in its session until the time is up; a session
-      // the cluster has expired (10 minutes without activity, by the leader's clock) would take
-      // the resend as new. A minute keeps far from that.
+      // A write whose outcome is unknown is resent in its session until the time is up; that
+      // must stay far inside the cluster's session expiry (10 minutes without activity, by the
+      // leaders' clocks).
       throw usage("--timeout must be in [1, " + MAX_TIMEOUT_MILLIS + "] ms, not " + timeoutMillis);
     }
     List<String> addresses = new ArrayList<>();

@@ -39,6 +39,14 @@ final class SessionTable<R> {
 
   private final long timeoutMillis;
   private final Map<String, Session<R>> sessions = new HashMap<>();
+
+  /**
+   * Sessions expired within the last timeout, with the log time they expired at. A client whose
+   * first command's outcome was unknown resends its sequence 1; were its session simply gone, that
+   * resend would open a new session and apply the command twice.
+   */
+  private final Map<String, Long> expired = new HashMap<>();
+
   private long logTimeMillis = Long.MIN_VALUE;
   private long nextExpiryScan = Long.MIN_VALUE;
 
@@ -51,7 +59,7 @@ final class SessionTable<R> {
     advanceLogTime(c.leaderMillis());
     Session<R> s = sessions.get(c.clientId());
     if (s == null) {
-      return c.sequence() == 1
+      return c.sequence() == 1 && !expired.containsKey(c.clientId())
           ? new Outcome.Apply<>()
           : new Outcome.Refused<>(new SessionExpiredException(c.clientId(), c.sequence()));
     }
@@ -82,6 +90,11 @@ final class SessionTable<R> {
 
   int size() {
     return sessions.size();
+  }
+
+  /** How many expired sessions are still remembered. */
+  int expiredSize() {
+    return expired.size();
   }
 
   private static final int RESULT = 0;
@@ -117,9 +130,19 @@ final class SessionTable<R> {
         out.write(encoded);
       }
     }
+    // Appended after the sessions, so an image without it (written before it existed) reads as
+    // one with no expired sessions.
+    out.writeInt(expired.size());
+    for (Map.Entry<String, Long> e : new java.util.TreeMap<>(expired).entrySet()) {
+      out.writeUTF(e.getKey());
+      out.writeLong(e.getValue());
+    }
   }
 
-  /** Replaces the table with one written by {@link #writeTo}. */
+  /**
+   * Replaces the table with one written by {@link #writeTo}; {@code in} holds exactly the table's
+   * bytes (an older image ends before the expired sessions).
+   */
   void readFrom(DataInputStream in, Codec<R> resultCodec) throws IOException {
     long time = in.readLong();
     long scan = in.readLong();
@@ -160,8 +183,16 @@ final class SessionTable<R> {
       }
       restored.put(clientId, new Session<>(sequence, last, lastActive));
     }
+    Map<String, Long> restoredExpired = new HashMap<>();
+    if (in.available() > 0) {
+      for (int i = in.readInt(); i > 0; i--) {
+        restoredExpired.put(in.readUTF(), in.readLong());
+      }
+    }
     sessions.clear();
     sessions.putAll(restored);
+    expired.clear();
+    expired.putAll(restoredExpired);
     logTimeMillis = time;
     nextExpiryScan = scan;
   }
@@ -171,12 +202,16 @@ final class SessionTable<R> {
     if (logTimeMillis >= nextExpiryScan) {
       // Scanning a few times per timeout keeps expiry cheap and still within 10 % of it.
       nextExpiryScan = logTimeMillis + Math.max(1, timeoutMillis / 10);
-      Iterator<Session<R>> it = sessions.values().iterator();
+      Iterator<Map.Entry<String, Session<R>>> it = sessions.entrySet().iterator();
       while (it.hasNext()) {
-        if (it.next().lastActiveMillis() + timeoutMillis < logTimeMillis) {
+        Map.Entry<String, Session<R>> e = it.next();
+        if (e.getValue().lastActiveMillis() + timeoutMillis < logTimeMillis) {
           it.remove();
+          expired.put(e.getKey(), logTimeMillis);
         }
       }
+      // A resend comes within its client's budget; one a whole timeout after expiry does not.
+      expired.values().removeIf(at -> at + timeoutMillis < logTimeMillis);
     }
   }
 }

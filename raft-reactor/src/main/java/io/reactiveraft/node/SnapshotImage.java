@@ -15,6 +15,9 @@ import java.io.OutputStream;
  * <pre>
  * int magic "RRSN" | int version (1) | session table | state machine image
  * </pre>
+ *
+ * <p>The session table is length-prefixed; it ends with the recently expired sessions, which an
+ * image written before they were kept lacks (it reads as none expired).
  */
 final class SnapshotImage {
 

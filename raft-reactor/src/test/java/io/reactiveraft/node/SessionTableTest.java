@@ -59,6 +59,43 @@ class SessionTableTest {
   }
 
   @Test
+  void aFirstCommandResentAfterItsSessionExpiredIsNotAppliedAgain() {
+    applyOnce(cmd("slow", 1, 0), "r"); // applied; its caller never heard
+    applyOnce(cmd("other", 1, 1500), "r"); // log time passes slow's expiry
+    assertThat(table.size()).isEqualTo(1);
+    assertThat(table.admit(cmd("slow", 1, 1600)))
+        .isInstanceOfSatisfying(
+            SessionTable.Outcome.Refused.class,
+            r -> assertThat(r.error()).isInstanceOf(SessionExpiredException.class));
+    // A timeout after it expired, the session is forgotten too.
+    applyOnce(cmd("other", 2, 2200), "r");
+    assertThat(table.expiredSize()).isEqualTo(1);
+    applyOnce(cmd("other", 3, 2700), "r");
+    assertThat(table.expiredSize()).isZero();
+  }
+
+  @Test
+  void expiredSessionsSurviveASnapshotAndAnOlderImageReadsWithoutThem() throws Exception {
+    applyOnce(cmd("slow", 1, 0), "r");
+    applyOnce(cmd("other", 1, 1500), "r");
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    table.writeTo(new java.io.DataOutputStream(bytes), null);
+    SessionTable<String> restored = new SessionTable<>(1000);
+    restored.readFrom(
+        new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())), null);
+    assertThat(restored.expiredSize()).isEqualTo(1);
+    assertThat(restored.admit(cmd("slow", 1, 1600)))
+        .isInstanceOf(SessionTable.Outcome.Refused.class);
+
+    byte[] withoutExpired = java.util.Arrays.copyOf(bytes.toByteArray(), bytes.size() - 4 - 14);
+    SessionTable<String> older = new SessionTable<>(1000);
+    older.readFrom(
+        new java.io.DataInputStream(new java.io.ByteArrayInputStream(withoutExpired)), null);
+    assertThat(older.size()).isEqualTo(1);
+    assertThat(older.expiredSize()).isZero();
+  }
+
+  @Test
   void aFailedApplyIsRememberedAsFailed() {
     SessionCommand c = cmd("c", 1, 0);
     table.admit(c);
