@@ -56,10 +56,12 @@ final class Progress {
   /** Sequence and send time of the last requests, to date an answer's request. */
   private final long[][] recentSends = new long[32][2];
 
-  private int recentSendCount;
+  /** The slot the next send goes to; wraps, so a leadership of any length never overflows it. */
+  private int nextSendSlot;
 
   void recordSend(long sequence, long now) {
-    long[] slot = recentSends[recentSendCount++ % recentSends.length];
+    long[] slot = recentSends[nextSendSlot];
+    nextSendSlot = (nextSendSlot + 1) % recentSends.length;
     slot[0] = sequence;
     slot[1] = now;
   }

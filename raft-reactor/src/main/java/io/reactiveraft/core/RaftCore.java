@@ -116,6 +116,13 @@ public final class RaftCore {
   /** After stepping down for a transfer: completes when the target is seen leading. */
   private Transfer transferAwaitingLeader;
 
+  /**
+   * Leader: set once this term's leader told a node to campaign (TimeoutNow). That node's election
+   * skips the others' lease, so from then on this leader's lease proves nothing, even after the
+   * transfer is given up: the target may have won a term this leader has not heard of.
+   */
+  private boolean leaseGivenAway;
+
   /** Follower: the highest request sequence to echo with the pending acknowledgement. */
   private long pendingAckSequence;
 
@@ -374,6 +381,7 @@ public final class RaftCore {
 
   private void becomeLeader() {
     role = Role.LEADER;
+    leaseGivenAway = false;
     tally = null;
     heartbeatElapsed = 0;
     electionElapsed = 0;
@@ -982,16 +990,18 @@ public final class RaftCore {
       return;
     }
     pr.lastHeardAt = now;
-    if (pr.state != Progress.State.SNAPSHOT
-        || m.snapshotIndex() != pr.snapshot.index()
-        || m.nextOffset() == pr.snapshotOffset) {
-      return; // stale, or asks for the chunk in flight: the stall timer resends it if lost
+    if (pr.state != Progress.State.SNAPSHOT || m.snapshotIndex() != pr.snapshot.index()) {
+      return; // stale
     }
+    // Checked first: an empty snapshot is whole at offset 0, the offset of its one chunk.
     if (m.nextOffset() >= pr.snapshot.size()) {
       pr.snapshotInstalled(m.snapshotIndex());
       tryAdvanceCommitIndex();
       replicate(m.from(), pr);
       return;
+    }
+    if (m.nextOffset() == pr.snapshotOffset) {
+      return; // asks for the chunk in flight: the stall timer resends it if lost
     }
     pr.snapshotOffset = m.nextOffset();
     sendSnapshotChunk(m.from(), pr);
@@ -1228,6 +1238,7 @@ public final class RaftCore {
     Progress pr = progress.get(transfer.target);
     if (pr != null && pr.matchIndex == log.lastIndex()) {
       transfer.timeoutSent = true;
+      leaseGivenAway = true;
       send(new TimeoutNow(self, transfer.target, term));
     }
   }
@@ -1351,7 +1362,7 @@ public final class RaftCore {
    * election deliberately ignores that rule.
    */
   private boolean leaseHolds() {
-    if (config.leaseNanos() <= 0 || !config.checkQuorum() || transfer != null) {
+    if (config.leaseNanos() <= 0 || !config.checkQuorum() || transfer != null || leaseGivenAway) {
       return false;
     }
     ClusterConfiguration c = membership.current();

@@ -2,9 +2,12 @@ package io.reactiveraft.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.reactiveraft.MembershipChange;
 import io.reactiveraft.RaftEvent;
 import io.reactiveraft.Role;
+import io.reactiveraft.message.TimeoutNow;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -126,6 +129,57 @@ class RaftCoreLeaseTest {
         .as("it answers a read begun after w2 committed, from a state without w2: stale")
         .isTrue();
     assertThat(net.core(h.old()).commitIndex()).isLessThan(w2);
+  }
+
+  /**
+   * A transfer whose target needed time to catch up: the leader's lease was renewed meanwhile, then
+   * it sent TimeoutNow and was cut off. The target's election skips the lease, so it wins at once;
+   * when the leader later gives the transfer up, its lease must not come back.
+   */
+  @Test
+  void aLeaderThatSentTimeoutNowNeverAnswersFromItsLeaseAgainInThatTerm() {
+    CoreNetwork net = network();
+    Clocks clocks = new Clocks(net);
+    String old = clocks.tickUntilLeader(null, 100 * CoreNetwork.ELECTION_TICKS);
+    List<String> others = net.nodes.keySet().stream().filter(id -> !id.equals(old)).toList();
+    String target = others.get(0);
+
+    net.isolate(target); // falls behind, so the transfer must wait for it
+    net.propose(old, "w1");
+    clocks.tick();
+    net.handle(
+        old, new RaftEvent.ChangeRequested(99, new MembershipChange.TransferLeadership(target)));
+    for (int i = 0; i < CoreNetwork.ELECTION_TICKS / 2; i++) {
+      clocks.tick(); // heartbeats answered by the third node: the lease is renewed
+    }
+    net.heal();
+    boolean[] timeoutSent = new boolean[1];
+    for (int i = 0; i < CoreNetwork.ELECTION_TICKS && !timeoutSent[0]; i++) {
+      for (String id : net.nodes.keySet()) {
+        net.tick(id, 1);
+      }
+      // Everything flows until TimeoutNow has gone out; from then on the old leader is cut off.
+      net.deliverWhile(
+          m -> {
+            if (m instanceof TimeoutNow) {
+              timeoutSent[0] = true;
+              return true;
+            }
+            return !timeoutSent[0] || (!m.from().equals(old) && !m.to().equals(old));
+          });
+    }
+    assertThat(timeoutSent[0]).as("the target caught up and was told to campaign").isTrue();
+    net.isolate(old);
+
+    boolean staleRead = false;
+    for (int i = 0;
+        i < 3 * CoreNetwork.ELECTION_TICKS && net.core(old).role() == Role.LEADER;
+        i++) {
+      clocks.tick();
+      staleRead |= readAnsweredFromTheLease(net, old, 1000 + i);
+    }
+    assertThat(net.core(target).role()).as("the target won its election").isEqualTo(Role.LEADER);
+    assertThat(staleRead).as("the old leader answered a read from its lease").isFalse();
   }
 
   @Test

@@ -117,6 +117,27 @@ class RaftCoreSnapshotTest {
   }
 
   @Test
+  void anEmptySnapshotIsInstalledAndTheEntriesAfterItFlow() {
+    CoreNetwork net = network("a", "b", "c");
+    net.elect("a");
+    net.isolate("c");
+    commit(net, 20);
+    net.takeSnapshot("a", 0); // a state machine whose image is empty
+    commit(net, 3);
+    SnapshotMeta meta = net.takeSnapshot("a", 0); // the log now starts after the first one
+    commit(net, 3);
+
+    net.heal();
+    heartbeats(net, "a", 4);
+
+    CoreNetwork.Node c = net.node("c");
+    assertThat(c.snapshot).isEqualTo(meta);
+    assertThat(net.core("c").log().lastIndex())
+        .as("replication goes on after the empty snapshot")
+        .isEqualTo(net.core("a").log().lastIndex());
+  }
+
+  @Test
   void aLostChunkIsSentAgainAfterTheStallTimeout() {
     CoreNetwork net = network("a", "b", "c");
     net.elect("a");

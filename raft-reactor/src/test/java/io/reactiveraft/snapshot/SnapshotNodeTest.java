@@ -138,9 +138,14 @@ class SnapshotNodeTest {
         () -> members.stream().allMatch(m -> status(m.id()).snapshots().size() >= 2),
         "every node has taken two snapshots");
     for (Member m : members) {
-      RaftStatus s = status(m.id());
-      // The log is kept back to the previous snapshot.
-      assertThat(s.firstLogIndex()).isEqualTo(s.snapshots().get(s.snapshots().size() - 2) + 1);
+      // The log is kept back to the previous snapshot. Polled: a snapshot is listed once its file
+      // is written, a moment before the node's loop hears of it and compacts.
+      await(
+          () -> {
+            RaftStatus s = status(m.id());
+            return s.firstLogIndex() == s.snapshots().get(s.snapshots().size() - 2) + 1;
+          },
+          m.id() + " keeps its log back to its previous snapshot");
     }
 
     closeAll();
