@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -84,7 +85,10 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   /** Every member seen in any configuration, to reach a departing leader. Event loop only. */
   private final List<Member> lastKnownMembers = new ArrayList<>();
 
-  private Disposable ticker;
+  /** The next tick's task; disposing it stops the ticks (a later one is disposed as it comes). */
+  private final Disposable.Swap ticker = Disposables.swap();
+
+  private final long tickNanos;
   private Disposable inbound;
   private Disposable listener;
 
@@ -109,6 +113,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       this.payloadLimit = "maxCommandBytes " + maxPayloadBytes;
     }
     this.transport = config.transport();
+    this.tickNanos = config.tickInterval().toNanos();
     this.schedulers = schedulers;
     this.pending = new PendingRequests<>(config.maxPendingCommands(), config.maxPendingBytes());
     this.loop = new EventLoop(schedulers.loopWorker(), this::runBatch);
@@ -159,15 +164,31 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
             .subscribe(
                 m -> loop.offer(new RaftEvent.MessageReceived(m)),
                 e -> loop.offer((Runnable) () -> stop(e)));
-    long tickNanos = config.tickInterval().toNanos();
-    ticker =
-        schedulers
-            .timerWorker()
-            .schedulePeriodically(
-                () -> loop.offer(RaftEvent.Tick.INSTANCE),
-                tickNanos,
-                tickNanos,
-                TimeUnit.NANOSECONDS);
+    scheduleTick();
+  }
+
+  /**
+   * Ticks are scheduled one at a time, each a tick interval after the last one ran, not at a fixed
+   * rate: after a stall of the loop's thread (a long collection, say), a fixed rate runs every
+   * missed tick back to back, and a follower would count an election timeout's worth of ticks in an
+   * instant, right after hearing from its leader, and so stop honouring the leader's lease early.
+   * Late ticks only make timeouts longer, which costs some availability and never safety.
+   */
+  private void scheduleTick() {
+    try {
+      ticker.replace( // the task replaced is the one running now: not to be disposed
+          schedulers
+              .timerWorker()
+              .schedule(
+                  () -> {
+                    loop.offer(RaftEvent.Tick.INSTANCE);
+                    scheduleTick();
+                  },
+                  tickNanos,
+                  TimeUnit.NANOSECONDS));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // The node stopped and its timer worker with it: no more ticks.
+    }
   }
 
   /** One listener that throws must not unsubscribe itself from every later change. */
