@@ -685,9 +685,10 @@ public final class RaftConfig<C, R> {
 
     /**
      * Whether this node, when its log is empty, may vote and campaign (default false): set it on
-     * the first start of a new cluster. A node joining an existing cluster, or one whose disk was
-     * wiped, must not: it waits until a leader has brought it the log, so it cannot vote twice in a
-     * term it forgot. Ignored once the node holds data.
+     * the first start of a new cluster. A node joining an existing cluster must not: it waits until
+     * a leader has brought it its first entries. A voter whose disk was wiped must be removed and
+     * added back: it has forgotten its votes and entries a majority counted on, and waiting for its
+     * first entry does not make up for them. Ignored once the node holds data.
      */
     public Builder<C, R> bootstrap(boolean bootstrap) {
       this.bootstrap = bootstrap;
