@@ -39,6 +39,16 @@ final class Invariants {
    */
   private final List<Integer> committedBeforeElection = new ArrayList<>();
 
+  /**
+   * For each entry of {@link #committed}: the highest term on any node's disk when it was first
+   * seen committed, a bound on the term it was committed in (a leader stores its term before it
+   * sends anything). Leader completeness asks a leader of term T only for entries committed in
+   * earlier terms; one seen committed while every term was below T surely is. A leader may count
+   * its votes late (a pause held them), after a higher term's leader committed more: those entries
+   * are not its to hold.
+   */
+  private final List<Long> termBoundWhenCommitted = new ArrayList<>();
+
   Invariants(SimCluster cluster) {
     this.cluster = cluster;
   }
@@ -84,6 +94,7 @@ final class Invariants {
           LogEntry gone = n.disk.compactedEntry(i + 1);
           if (i == committed.size() && gone != null) {
             committed.add(gone); // committed, applied and compacted since the last step
+            termBoundWhenCommitted.add(highestStoredTerm());
           }
           continue; // compacted: this node's snapshot covers it
         }
@@ -94,6 +105,7 @@ final class Invariants {
           }
         } else if (i == committed.size()) {
           committed.add(log.get(i));
+          termBoundWhenCommitted.add(highestStoredTerm());
         } else {
           break; // a gap another node's log fills
         }
@@ -196,6 +208,14 @@ final class Invariants {
     }
   }
 
+  private long highestStoredTerm() {
+    long highest = 0;
+    for (SimNode n : cluster.nodes.values()) {
+      highest = Math.max(highest, n.disk.hardState().currentTerm());
+    }
+    return highest;
+  }
+
   private void checkLeaderCompleteness() {
     List<LeaderChange> leaders = cluster.newLeaders;
     for (; leadersChecked < leaders.size(); leadersChecked++) {
@@ -205,6 +225,9 @@ final class Invariants {
       // What was committed before it won must be in its log; check what was known committed.
       int committedWhenElected = committedBeforeElection.get(leadersChecked);
       for (int i = 0; i < committedWhenElected; i++) {
+        if (termBoundWhenCommitted.get(i) >= c.term()) {
+          continue; // perhaps committed in its term or a later one
+        }
         if (i >= log.size() || (log.get(i) != null && !same(log.get(i), committed.get(i)))) {
           Optional<RaftStatus> s = cluster.status(c.leader());
           if (s.isPresent() && s.get().term() == c.term()) {
