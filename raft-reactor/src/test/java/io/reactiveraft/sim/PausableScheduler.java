@@ -18,7 +18,7 @@ final class PausableScheduler implements Scheduler {
   private boolean paused;
 
   /**
-   * @param clockRate how much longer than nominal the node's periodic timers take (1.0 = none)
+   * @param clockRate how much longer than nominal the node's timers take (1.0 = none)
    */
   PausableScheduler(Scheduler delegate, double clockRate) {
     this.delegate = delegate;
@@ -61,7 +61,12 @@ final class PausableScheduler implements Scheduler {
 
   @Override
   public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
-    return delegate.schedule(gated(task), delay, unit);
+    return delegate.schedule(gated(task), skewed(delay, unit), TimeUnit.NANOSECONDS);
+  }
+
+  /** A delay as this node's timers measure it: {@code clockRate} times longer. */
+  private long skewed(long delay, TimeUnit unit) {
+    return (long) (unit.toNanos(delay) * clockRate);
   }
 
   @Override
@@ -80,7 +85,8 @@ final class PausableScheduler implements Scheduler {
 
       @Override
       public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
-        return w.schedule(gated(task), delay, unit);
+        // The node's ticks are delayed tasks, each scheduling the next: skewed like its clock.
+        return w.schedule(gated(task), skewed(delay, unit), TimeUnit.NANOSECONDS);
       }
 
       @Override
