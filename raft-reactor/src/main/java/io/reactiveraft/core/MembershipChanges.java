@@ -44,6 +44,12 @@ final class MembershipChanges {
     /** The highest index {@code member} is known to hold, or -1 when it is not replicated to. */
     long matchIndex(String member);
 
+    /**
+     * How far {@code member} has acknowledged the snapshot being sent to it, in bytes; -1 when no
+     * snapshot is being sent.
+     */
+    long snapshotOffset(String member);
+
     /** The answer for callers when this node does not lead. */
     NotLeaderException notLeader();
 
@@ -65,6 +71,9 @@ final class MembershipChanges {
     int round;
     long roundTarget;
     long roundStartedAt;
+
+    /** The snapshot offset the learner had acknowledged when its round was last extended. */
+    long snapshotOffset = -1;
 
     CatchUp(long requestId, String id, long learnerIndex) {
       this.requestId = requestId;
@@ -177,6 +186,16 @@ final class MembershipChanges {
       return;
     }
     long elapsed = leader.now() - cu.roundStartedAt;
+    long snapshotOffset = leader.snapshotOffset(cu.id);
+    if (matchIndex < cu.roundTarget
+        && elapsed > 10L * electionTicks
+        && snapshotOffset > cu.snapshotOffset) {
+      // Not stalled: a snapshot is on its way and moved since the round began or was last
+      // extended. A large state takes longer than any round; the rounds count only once it is in.
+      cu.snapshotOffset = snapshotOffset;
+      cu.roundStartedAt = leader.now();
+      return;
+    }
     if (matchIndex >= cu.roundTarget && elapsed <= electionTicks) {
       // The last round took less than an election timeout: the learner can keep up as a voter.
       catchUp = null;
@@ -201,6 +220,7 @@ final class MembershipChanges {
 
   private void startRound(CatchUp cu) {
     cu.round++;
+    cu.snapshotOffset = -1;
     cu.roundTarget = leader.lastIndex();
     cu.roundStartedAt = leader.now();
   }

@@ -1131,6 +1131,12 @@ public final class RaftCore {
     }
 
     @Override
+    public long snapshotOffset(String member) {
+      Progress pr = progress.get(member);
+      return pr == null || pr.state != Progress.State.SNAPSHOT ? -1 : pr.snapshotOffset;
+    }
+
+    @Override
     public NotLeaderException notLeader() {
       return RaftCore.this.notLeader();
     }

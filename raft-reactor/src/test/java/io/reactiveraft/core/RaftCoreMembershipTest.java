@@ -9,6 +9,7 @@ import io.reactiveraft.RaftEvent;
 import io.reactiveraft.Role;
 import io.reactiveraft.message.AppendEntriesRequest;
 import io.reactiveraft.message.EntryType;
+import io.reactiveraft.message.InstallSnapshotRequest;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.VoteRequest;
 import io.reactiveraft.message.VoteResponse;
@@ -157,6 +158,55 @@ class RaftCoreMembershipTest {
     assertThat(net.node("a").stored).anyMatch(e -> e.type() == EntryType.CONFIGURATION);
     assertThat(net.node("a").actions)
         .anyMatch(x -> x instanceof Action.ChangeCompleted c && c.requestId() == 7);
+  }
+
+  @Test
+  void aServerWhoseSnapshotTakesLongerThanEveryCatchUpRoundStillJoins() {
+    List<String> voters = List.of("a", "b", "c");
+    CoreNetwork net =
+        new CoreNetwork(
+            (self, ids) -> CoreNetwork.defaultConfig(self, voters).withSnapshotChunkBytes(1024),
+            "a",
+            "b",
+            "c",
+            "d");
+    net.elect("a");
+    for (int i = 0; i < 5; i++) {
+      net.propose("a", "cmd" + i);
+      net.deliverAll();
+    }
+    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
+    net.deliverAll();
+    net.takeSnapshot("a", 200 * 1024);
+    net.propose("a", "more");
+    net.deliverAll();
+    net.takeSnapshot("a", 200 * 1024); // d's empty log now needs a snapshot of 200 chunks
+
+    net.handle(
+        "a",
+        new RaftEvent.ChangeRequested(
+            8, new io.reactiveraft.MembershipChange.AddServer(new Member("d", "d"))));
+    // A slow link to d: at most one chunk gets through per tick, the next only when the
+    // leader's stall timer resends it. The transfer outlasts catchUpRounds x 10 election timeouts.
+    boolean done = false;
+    for (int tick = 0; tick < 5000 && !done; tick++) {
+      for (String id : voters) {
+        net.tick(id, 1);
+      }
+      int[] chunks = {0};
+      net.deliverWhile(
+          m -> !(m instanceof InstallSnapshotRequest r && r.to().equals("d") && chunks[0]++ > 0));
+      done =
+          net.node("a").actions.stream()
+              .anyMatch(
+                  x ->
+                      (x instanceof Action.ChangeCompleted c && c.requestId() == 8)
+                          || (x instanceof Action.ChangeFailed f && f.requestId() == 8));
+    }
+    assertThat(net.node("a").actions)
+        .as("the change completes rather than fails")
+        .anyMatch(x -> x instanceof Action.ChangeCompleted c && c.requestId() == 8);
+    assertThat(net.core("a").configuration().isVoter("d")).isTrue();
   }
 
   @Test
