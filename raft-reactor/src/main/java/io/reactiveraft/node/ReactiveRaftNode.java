@@ -282,7 +282,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
           Sinks.One<Long> done = Sinks.one();
           snapshotCallers.add(done);
           if (closing.get() && snapshotCallers.remove(done)) {
-            return Mono.error(NodeClosedException.rejected(id, null)); // stop() has answered
+            return Mono.error(NodeClosedException.rejected(id, null)); // stop() came between
           }
           applier.snapshotNow(done);
           return done.asMono().doFinally(signal -> snapshotCallers.remove(done));
