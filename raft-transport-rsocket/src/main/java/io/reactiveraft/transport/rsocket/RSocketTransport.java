@@ -192,6 +192,10 @@ public final class RSocketTransport implements Transport {
     }
     PeerLink link = links.get(message.to());
     if (link == null) {
+      if (!sending) {
+        counters.dropped(); // closed since the check above, which cleared the links
+        return;
+      }
       throw new IllegalArgumentException(message.to() + " is not a peer of " + self.id());
     }
     if (message instanceof AppendEntriesResponse answer && answerOnItsRequest(answer)) {
