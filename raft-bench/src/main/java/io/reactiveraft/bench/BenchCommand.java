@@ -85,9 +85,7 @@ final class BenchCommand implements Callable<Integer> {
         switch (fsync) {
           case "on" -> true;
           case "off" -> false;
-          default ->
-              throw new picocli.CommandLine.ParameterException(
-                  new picocli.CommandLine(this), "--fsync must be on or off, not " + fsync);
+          default -> throw usage("--fsync must be on or off, not " + fsync);
         };
     if (readPercent < 0 || readPercent > 100) {
       throw usage("--reads must be in [0, 100], not " + readPercent);

@@ -18,48 +18,32 @@ final class CallerSignals {
   private CallerSignals() {}
 
   static <T> void value(Sinks.One<T> sink, T value) {
-    try {
-      sink.tryEmitValue(value);
-    } catch (Throwable e) {
-      thrown(e);
-    }
+    signal(() -> sink.tryEmitValue(value));
   }
 
   static void empty(Sinks.Empty<?> sink) {
-    try {
-      sink.tryEmitEmpty();
-    } catch (Throwable e) {
-      thrown(e);
-    }
+    signal(sink::tryEmitEmpty);
   }
 
   static void error(Sinks.Empty<?> sink, Throwable error) {
-    try {
-      sink.tryEmitError(error);
-    } catch (Throwable e) {
-      thrown(e);
-    }
+    signal(() -> sink.tryEmitError(error));
   }
 
   static <T> void next(Sinks.Many<T> sink, T value) {
-    try {
-      sink.tryEmitNext(value);
-    } catch (Throwable e) {
-      thrown(e);
-    }
+    signal(() -> sink.tryEmitNext(value));
   }
 
   static void complete(Sinks.Many<?> sink) {
-    try {
-      sink.tryEmitComplete();
-    } catch (Throwable e) {
-      thrown(e);
-    }
+    signal(sink::tryEmitComplete);
   }
 
   static void error(Sinks.Many<?> sink, Throwable error) {
+    signal(() -> sink.tryEmitError(error));
+  }
+
+  private static void signal(Runnable emission) {
     try {
-      sink.tryEmitError(error);
+      emission.run();
     } catch (Throwable e) {
       thrown(e);
     }

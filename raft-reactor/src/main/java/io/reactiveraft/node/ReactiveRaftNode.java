@@ -23,10 +23,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -72,7 +76,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   private final Map<Long, PendingRead<C, R>> reads = new ConcurrentHashMap<>();
 
   /** Callers of {@link #snapshot()} not yet answered; a close answers them. */
-  private final java.util.Set<Sinks.One<Long>> snapshotCallers = ConcurrentHashMap.newKeySet();
+  private final Set<Sinks.One<Long>> snapshotCallers = ConcurrentHashMap.newKeySet();
 
   private final AtomicLong changeIds = new AtomicLong();
 
@@ -186,14 +190,13 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
                   },
                   tickNanos,
                   TimeUnit.NANOSECONDS));
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       // The node stopped and its timer worker with it: no more ticks.
     }
   }
 
   /** One listener that throws must not unsubscribe itself from every later change. */
-  private static void tell(
-      java.util.function.Consumer<LeaderChange> listener, LeaderChange change) {
+  private static void tell(Consumer<LeaderChange> listener, LeaderChange change) {
     try {
       listener.accept(change);
     } catch (RuntimeException e) {
@@ -242,8 +245,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     return propose(command, timeout, EntryType.COMMAND, bytes -> bytes);
   }
 
-  private Mono<R> propose(
-      C command, Duration timeout, EntryType type, java.util.function.UnaryOperator<byte[]> wrap) {
+  private Mono<R> propose(C command, Duration timeout, EntryType type, UnaryOperator<byte[]> wrap) {
     if (command == null) {
       return Mono.error(new IllegalArgumentException("command must not be null"));
     }

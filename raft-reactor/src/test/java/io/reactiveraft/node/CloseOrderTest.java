@@ -2,20 +2,13 @@ package io.reactiveraft.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.reactiveraft.Member;
-import io.reactiveraft.RaftConfig;
 import io.reactiveraft.RaftNode;
 import io.reactiveraft.Role;
-import io.reactiveraft.log.InMemoryLogStore;
-import io.reactiveraft.testing.StringCodec;
-import io.reactiveraft.transport.local.LocalNetwork;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
-import reactor.core.scheduler.Schedulers;
 
 /** On real threads: a close hook releases what the state machine uses, so it runs after it. */
 class CloseOrderTest {
@@ -27,12 +20,7 @@ class CloseOrderTest {
     AtomicBoolean hookRanDuringApply = new AtomicBoolean();
     RaftNode<String, String> node =
         ReactiveRaft.start(
-            RaftConfig.<String, String>builder()
-                .members(List.of(new Member("a", "local:a")))
-                .self("a")
-                .transport(new LocalNetwork(Schedulers.immediate(), 1).transport("a"))
-                .logStore(new InMemoryLogStore())
-                .codec(new StringCodec())
+            SingleNode.config()
                 .stateMachine(
                     (index, command) -> {
                       if (command.equals("slow")) {

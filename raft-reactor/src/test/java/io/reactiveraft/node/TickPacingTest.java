@@ -2,13 +2,8 @@ package io.reactiveraft.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.reactiveraft.Member;
-import io.reactiveraft.RaftConfig;
 import io.reactiveraft.RaftEvent;
 import io.reactiveraft.RaftNode;
-import io.reactiveraft.log.InMemoryLogStore;
-import io.reactiveraft.testing.StringCodec;
-import io.reactiveraft.transport.local.LocalNetwork;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * On real threads: ticks missed while the loop's thread stalled (a long collection, say) are not
@@ -33,12 +27,7 @@ class TickPacingTest {
   void ticksMissedDuringAStallOfTheLoopAreNotRunBackToBack() throws Exception {
     RaftNode<String, String> node =
         ReactiveRaft.start(
-            RaftConfig.<String, String>builder()
-                .members(List.of(new Member("a", "local:a")))
-                .self("a")
-                .transport(new LocalNetwork(Schedulers.immediate(), 1).transport("a"))
-                .logStore(new InMemoryLogStore())
-                .codec(new StringCodec())
+            SingleNode.config()
                 .stateMachine((index, command) -> command)
                 .tickInterval(TICK)
                 .build());

@@ -77,7 +77,18 @@ public final class KvOperation {
 
     /** The next word, or null at the end of the line. */
     String word() {
-      skipSpaces();
+      return next(false);
+    }
+
+    /** A quoted word, or else the rest of the line, stripped; null at the end of the line. */
+    String lastValue() {
+      return next(true);
+    }
+
+    private String next(boolean restOfLine) {
+      while (at < line.length() && Character.isWhitespace(line.charAt(at))) {
+        at++;
+      }
       if (at == line.length()) {
         return null;
       }
@@ -85,24 +96,10 @@ public final class KvOperation {
         return quoted();
       }
       int start = at;
-      while (at < line.length() && !Character.isWhitespace(line.charAt(at))) {
+      while (at < line.length() && (restOfLine || !Character.isWhitespace(line.charAt(at)))) {
         at++;
       }
-      return line.substring(start, at);
-    }
-
-    /** A quoted word, or else the rest of the line, stripped; null at the end of the line. */
-    String lastValue() {
-      skipSpaces();
-      if (at == line.length()) {
-        return null;
-      }
-      if (line.charAt(at) == '"') {
-        return quoted();
-      }
-      String rest = line.substring(at).strip();
-      at = line.length();
-      return rest;
+      return line.substring(start, at).strip();
     }
 
     private String quoted() {
@@ -122,12 +119,6 @@ public final class KvOperation {
         out.append(c);
       }
       throw new IllegalArgumentException("a quote is not closed");
-    }
-
-    private void skipSpaces() {
-      while (at < line.length() && Character.isWhitespace(line.charAt(at))) {
-        at++;
-      }
     }
   }
 
