@@ -70,7 +70,7 @@ final class NodeSchedulers {
    */
   Mono<Void> quiesce(Duration timeout) {
     return Mono.when(afterRunning(applyWorker), afterRunning(ioWorker))
-        .timeout(timeout, Mono.empty());
+        .timeout(timeout, Mono.empty(), loopScheduler);
   }
 
   /** Completes when {@code worker} has run what it holds; at once if it takes no more tasks. */

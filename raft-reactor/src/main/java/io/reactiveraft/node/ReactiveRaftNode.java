@@ -644,7 +644,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
         transport
             .close()
             .onErrorResume(e -> Mono.empty())
-            .timeout(Duration.ofSeconds(5), Mono.empty());
+            .timeout(Duration.ofSeconds(5), Mono.empty(), schedulers.timerScheduler());
     transportClosed
         .then(
             Mono.fromRunnable(

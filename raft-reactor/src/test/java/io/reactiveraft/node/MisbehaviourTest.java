@@ -21,6 +21,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * What a caller's or a state machine's misbehaviour does to a node: code that is not the node's
@@ -149,7 +151,10 @@ class MisbehaviourTest {
   @Test
   void aSnapshotCallerIsAnsweredWhenTheNodeClosesDuringTheWrite() throws Exception {
     BlockingSnapshotStore store = new BlockingSnapshotStore();
-    try (VirtualCluster cluster = new VirtualCluster(1, 45, b -> b.snapshotStore(store))) {
+    // the write blocks, so it runs on a real IO thread while virtual time goes on
+    Scheduler io = Schedulers.newSingle("blocking-snapshot-io");
+    try (VirtualCluster cluster =
+        new VirtualCluster(1, 45, b -> b.snapshotStore(store).ioScheduler(io))) {
       RaftNode<String, String> node = cluster.node(cluster.awaitLeader());
       List<String> results = new ArrayList<>();
       node.submit("a").subscribe(results::add);
@@ -174,6 +179,7 @@ class MisbehaviourTest {
       assertThat(closed).as("close completes once the write has ended").isNotEmpty();
     } finally {
       store.release.countDown();
+      io.dispose();
     }
   }
 

@@ -82,6 +82,7 @@ public final class VirtualCluster implements AutoCloseable {
             .codec(new StringCodec())
             .scheduler(scheduler)
             .applyScheduler(scheduler)
+            .ioScheduler(scheduler)
             .randomSeed(seed * 31 + id.hashCode())
             .bootstrap(bootstrap)
             .monotonicClock(() -> scheduler.now(java.util.concurrent.TimeUnit.NANOSECONDS));
