@@ -1,7 +1,6 @@
 package io.reactiveraft.node;
 
 import io.reactiveraft.ClusterConfiguration;
-import io.reactiveraft.CommandTimeoutException;
 import io.reactiveraft.LeaderChange;
 import io.reactiveraft.LeadershipLostException;
 import io.reactiveraft.Member;
@@ -22,13 +21,9 @@ import io.reactiveraft.spi.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -72,13 +67,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   private final Sinks.Many<RaftEvent> events = Sinks.many().multicast().directBestEffort();
   private final Sinks.Empty<Void> closed = Sinks.empty();
   private final AtomicBoolean closing = new AtomicBoolean();
-  private final Map<Long, Sinks.Empty<Void>> changes = new ConcurrentHashMap<>();
-  private final Map<Long, PendingRead<C, R>> reads = new ConcurrentHashMap<>();
-
-  /** Callers of {@link #snapshot()} not yet answered; a close answers them. */
-  private final Set<Sinks.One<Long>> snapshotCallers = ConcurrentHashMap.newKeySet();
-
-  private final AtomicLong changeIds = new AtomicLong();
+  private final WaitingCallers<C, R> callers;
 
   /** Set on the loop when the node stops; inputs after it are ignored. */
   private boolean stopped;
@@ -121,6 +110,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     this.schedulers = schedulers;
     this.pending = new PendingRequests<>(config.maxPendingCommands(), config.maxPendingBytes());
     this.loop = new EventLoop(schedulers.loopWorker(), this::runBatch);
+    this.callers = new WaitingCallers<>(id, closing::get, config.stateMachine()::query);
     this.configuration = core.configuration();
     this.lastKnownMembers.addAll(configuration.members());
     SnapshotMeta base = core.snapshot();
@@ -281,13 +271,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
           if (closing.get()) {
             return Mono.error(NodeClosedException.rejected(id, null));
           }
-          Sinks.One<Long> done = Sinks.one();
-          snapshotCallers.add(done);
-          if (closing.get() && snapshotCallers.remove(done)) {
-            return Mono.error(NodeClosedException.rejected(id, null)); // stop() came between
-          }
-          applier.snapshotNow(done);
-          return done.asMono().doFinally(signal -> snapshotCallers.remove(done));
+          return callers.snapshot(applier::snapshotNow);
         });
   }
 
@@ -342,14 +326,8 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
           if (closing.get()) {
             return Mono.error(NodeClosedException.rejected(id, null));
           }
-          long requestId = changeIds.incrementAndGet();
-          Sinks.Empty<Void> done = Sinks.empty();
-          changes.put(requestId, done);
-          if (closing.get() && changes.remove(requestId) != null) {
-            return Mono.error(NodeClosedException.rejected(id, null)); // stop() came between
-          }
-          loop.offer(new RaftEvent.ChangeRequested(requestId, change));
-          return done.asMono();
+          return callers.change(
+              requestId -> loop.offer(new RaftEvent.ChangeRequested(requestId, change)));
         });
   }
 
@@ -371,28 +349,11 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
           if (closing.get()) {
             return Mono.error(NodeClosedException.rejected(id, null));
           }
-          long requestId = changeIds.incrementAndGet();
-          PendingRead<C, R> read =
-              new PendingRead<>(query, Sinks.one(), nowNanos() + timeout.toNanos(), timeout);
-          reads.put(requestId, read);
-          if (closing.get() && reads.remove(requestId) != null) {
-            return Mono.error(NodeClosedException.rejected(id, null)); // stop() came between
-          }
-          loop.offer(new RaftEvent.ReadRequested(requestId));
-          return read.sink().asMono();
-        });
-  }
-
-  /** A read waiting for its read index. */
-  private record PendingRead<C, R>(
-      C query, Sinks.One<R> sink, long deadlineNanos, Duration timeout) {}
-
-  private void expireReads(long nowNanos) {
-    reads.forEach(
-        (requestId, read) -> {
-          if (read.deadlineNanos() <= nowNanos && reads.remove(requestId, read)) {
-            CallerSignals.error(read.sink(), new CommandTimeoutException(read.timeout()));
-          }
+          return callers.read(
+              query,
+              timeout,
+              nowNanos() + timeout.toNanos(),
+              requestId -> loop.offer(new RaftEvent.ReadRequested(requestId)));
         });
   }
 
@@ -434,9 +395,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
           handle(event);
           if (event instanceof RaftEvent.Tick) {
             pending.expire(nowNanos());
-            if (!reads.isEmpty()) {
-              expireReads(nowNanos());
-            }
+            callers.expireReads(nowNanos());
           }
         }
       }
@@ -492,38 +451,21 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       } else if (action instanceof Action.ProposalRejected rejected) {
         pending.rejected(rejected.requestId(), withAddress(rejected.error()));
       } else if (action instanceof Action.ReadReady ready) {
-        // It stays registered while it waits for the apply, so its timeout still fires if this
-        // node falls behind (say, cut off from the leader after the read index came back).
-        PendingRead<C, R> read = reads.get(ready.requestId());
-        if (read != null) {
-          applier.whenApplied(
-              ready.readIndex(),
-              () -> {
-                if (reads.remove(ready.requestId(), read)) {
-                  answer(read);
-                }
-              });
+        Runnable answer = callers.readReady(ready.requestId());
+        if (answer != null) {
+          applier.whenApplied(ready.readIndex(), answer);
         }
       } else if (action instanceof Action.ReadFailed failed) {
-        PendingRead<C, R> read = reads.remove(failed.requestId());
-        if (read != null) {
-          CallerSignals.error(read.sink(), withAddress(failed.error()));
-        }
+        callers.readFailed(failed.requestId(), withAddress(failed.error()));
       } else if (action instanceof Action.LeaderChanged changed) {
         onLeaderChanged(changed);
       } else if (action instanceof Action.ConfigurationChanged changed) {
         configuration = changed.configuration();
         updatePeers();
       } else if (action instanceof Action.ChangeCompleted completed) {
-        Sinks.Empty<Void> done = changes.remove(completed.requestId());
-        if (done != null) {
-          CallerSignals.empty(done);
-        }
+        callers.changeCompleted(completed.requestId());
       } else if (action instanceof Action.ChangeFailed failed) {
-        Sinks.Empty<Void> done = changes.remove(failed.requestId());
-        if (done != null) {
-          CallerSignals.error(done, failed.error());
-        }
+        callers.changeFailed(failed.requestId(), failed.error());
       }
     }
   }
@@ -577,18 +519,6 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     return error;
   }
 
-  /** Apply thread: the read index is applied, so the state is recent enough. */
-  private void answer(PendingRead<C, R> read) {
-    R result;
-    try {
-      result = config.stateMachine().query(read.query());
-    } catch (RuntimeException e) {
-      CallerSignals.error(read.sink(), e);
-      return;
-    }
-    CallerSignals.value(read.sink(), result);
-  }
-
   /**
    * The transport talks to every member this node has seen in any configuration, not only to those
    * of its latest one: that one may be stale or about to be overwritten, and a newer
@@ -623,17 +553,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     applier.stop();
     snapshotter.close();
     pending.failAll(() -> NodeClosedException.whilePending(id, cause));
-    changes
-        .values()
-        .forEach(s -> CallerSignals.error(s, NodeClosedException.whilePending(id, cause)));
-    changes.clear();
-    reads
-        .values()
-        .forEach(r -> CallerSignals.error(r.sink(), NodeClosedException.rejected(id, cause)));
-    reads.clear();
-    snapshotCallers.forEach(
-        s -> CallerSignals.error(s, NodeClosedException.whilePending(id, cause)));
-    snapshotCallers.clear();
+    callers.failAll(cause);
     CallerSignals.complete(leaderChanges);
     if (cause == null) {
       CallerSignals.complete(events);
