@@ -537,7 +537,10 @@ public final class RaftConfig<C, R> {
       return this;
     }
 
-    /** The timeout of {@link RaftNode#submit(Object)} (default 4000 ms, as fluree/raft). */
+    /**
+     * The timeout of {@link RaftNode#submit} and {@link RaftNode#read} calls that name none
+     * (default 4000 ms, as fluree/raft).
+     */
     public Builder<C, R> defaultCommandTimeout(Duration defaultCommandTimeout) {
       this.defaultCommandTimeout = defaultCommandTimeout;
       return this;
@@ -614,8 +617,11 @@ public final class RaftConfig<C, R> {
     }
 
     /**
-     * Rounds a new member gets to catch up before it may vote (default 10, as fluree/raft).
-     * Validated now; used once membership changes are implemented.
+     * Rounds a new member gets to catch up before it may vote (default 10, as fluree/raft). A round
+     * ends when the learner holds what the leader's log held when the round began, or after 10
+     * election timeouts (longer while a snapshot to it is still moving). A round that ended within
+     * one election timeout promotes the learner; one that did not, after the last round, removes it
+     * again and fails {@code addServer}.
      */
     public Builder<C, R> catchUpRounds(int catchUpRounds) {
       this.catchUpRounds = catchUpRounds;
@@ -641,11 +647,12 @@ public final class RaftConfig<C, R> {
     }
 
     /**
-     * The scheduler of the event loop and timers (fluree/raft's event channel). The node uses one
-     * worker of it, so the loop stays serial. Default: a new single-thread scheduler, disposed on
-     * close; a scheduler given here belongs to the caller and is not disposed. Tests pass a
-     * VirtualTimeScheduler; the RSocket transport's {@code SharedEventLoop} offers the transport's
-     * own thread, which spares every message two thread hand-offs.
+     * The scheduler of the event loop and timers (fluree/raft's event channel). The node uses two
+     * workers of it: one runs the loop, which stays serial, the other fires its ticks. Default: a
+     * new single-thread scheduler, disposed on close; a scheduler given here belongs to the caller
+     * and is not disposed. Tests pass a VirtualTimeScheduler; the RSocket transport's {@code
+     * SharedEventLoop} offers the transport's own thread, which spares every message two thread
+     * hand-offs.
      */
     public Builder<C, R> scheduler(Scheduler scheduler) {
       this.scheduler = scheduler;
@@ -653,8 +660,11 @@ public final class RaftConfig<C, R> {
     }
 
     /**
-     * The scheduler on which the state machine applies and results are delivered. The node uses one
-     * worker of it. Default: a new single-thread scheduler, disposed on close.
+     * The scheduler on which the state machine applies and results are delivered, through one
+     * worker of it; the {@link #leaderChangeListener} is called on it too. Default: a new
+     * single-thread scheduler, disposed on close. Given the same single-thread scheduler as {@link
+     * #scheduler}, applies run on the loop's thread: one thread hand-off less per commit, but a
+     * slow apply then delays heartbeats.
      */
     public Builder<C, R> applyScheduler(Scheduler applyScheduler) {
       this.applyScheduler = applyScheduler;

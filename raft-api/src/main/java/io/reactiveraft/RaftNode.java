@@ -8,14 +8,17 @@ import reactor.core.publisher.Mono;
  * One member of a Raft cluster, embedded in the caller's process.
  *
  * <p>Every method is thread-safe and non-blocking. The returned publishers are cold unless stated
- * otherwise: nothing happens until they are subscribed.
+ * otherwise: nothing happens until they are subscribed ({@link #close} is the exception).
  *
- * <p>Threads: results of {@link #submit} are delivered on the node's apply thread (the configured
- * apply scheduler), right after the state machine returns; errors are delivered on the event loop,
- * the timeout scheduler or the caller's thread. No user callback ever runs on the event loop as
- * part of its work: callbacks that block or take long should {@code publishOn} another scheduler,
- * or they delay the next applies. A subscriber that throws is a bug in the caller: the node logs
- * the exception and goes on, so it neither stops the node nor costs later commands their applies.
+ * <p>Threads: results of {@link #submit} and {@link #read} are delivered on the node's apply thread
+ * (the configured apply scheduler), right after the state machine returns, as are errors that come
+ * from the apply ({@link EntryOverwrittenException}, an exception the state machine threw). Other
+ * errors are delivered on the event loop, the timer scheduler or the caller's thread, and
+ * subscribers of {@link #leaderChanges} and {@link #events} run on the event loop. Subscribers
+ * should therefore be quick: one that blocks or takes long should {@code publishOn} another
+ * scheduler, or it delays the next applies or the loop's heartbeats. A subscriber that throws is a
+ * bug in the caller: the node logs the exception and goes on, so it neither stops the node nor
+ * costs later commands their applies.
  *
  * @param <C> command type
  * @param <R> result type
@@ -27,14 +30,18 @@ public interface RaftNode<C, R> {
 
   /**
    * Proposes a command, and completes with the state machine's result once the command is committed
-   * and applied on this node, which must be the leader. Uses the configured default command
-   * timeout.
+   * and applied on this node. This node must be the leader, unless {@link
+   * RaftConfig.Builder#forwardToLeader} is on: a follower then hands the command to the leader and
+   * answers once it has applied the entry itself. Uses the configured default command timeout.
    *
    * <p>Errors: {@link NotLeaderException} (not applied; carries the leader when known), {@link
-   * OverloadedException} (not applied), {@link CommandTimeoutException} and {@link
+   * OverloadedException} (not applied), {@link MembershipChangeException} with reason {@code
+   * TRANSFER_IN_PROGRESS} while leadership is being handed over (not applied), {@link
+   * EntryOverwrittenException} (not applied), {@link CommandTimeoutException} and {@link
    * LeadershipLostException} (outcome unknown), {@link NodeClosedException}, {@link
-   * IllegalArgumentException} for a null command or one the codec refuses. Cancelling the
-   * subscription does not withdraw a command already proposed.
+   * IllegalArgumentException} for a null command or one the codec refuses, and whatever {@link
+   * StateMachine#apply} threw for it (applied: that is its outcome). Cancelling the subscription
+   * does not withdraw a command already proposed.
    *
    * @param command the command, not null
    */
@@ -123,7 +130,8 @@ public interface RaftNode<C, R> {
    *
    * <p>Errors: {@link NotLeaderException}; {@link MembershipChangeException} when the member
    * already exists, another change is in flight, or the member failed to catch up (it is then
-   * removed again).
+   * removed again); {@link LeadershipLostException} when the leader steps down with the change in
+   * flight (it may still commit); {@link NodeClosedException}.
    */
   Mono<Void> addServer(Member member);
 
@@ -147,8 +155,9 @@ public interface RaftNode<C, R> {
    * Stops the node: timers stop, the transport and log store close, pending commands, reads,
    * membership changes and snapshots fail with {@link NodeClosedException}, and the configured
    * close hook runs once the state machine is idle. Committed entries not yet applied are not
-   * applied now; they apply from the log at the next start. Idempotent; completes when everything
-   * is released.
+   * applied now; they apply from the log at the next start. Unlike the other methods, the close
+   * starts when this is called, whether or not the result is subscribed. Idempotent; completes when
+   * everything is released.
    */
   Mono<Void> close();
 }

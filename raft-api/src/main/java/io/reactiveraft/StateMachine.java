@@ -8,8 +8,11 @@ import java.io.OutputStream;
  * The user's replicated state. Every node applies the same commands in the same order, so a
  * deterministic state machine ends in the same state on every node.
  *
- * <p>Threading: the node calls the state machine from one apply thread at a time, never from its
- * event loop, so a slow {@code apply} delays results but never heartbeats.
+ * <p>Threading: the node calls the state machine from one apply thread at a time (the apply
+ * scheduler's), not from its event loop, so a slow {@code apply} delays results but not heartbeats.
+ * Only a configuration that gives both the same single thread (see {@link
+ * RaftConfig.Builder#applyScheduler}) runs applies on the loop's thread, for latency, and then a
+ * slow apply delays heartbeats too.
  *
  * @param <C> command type
  * @param <R> result type

@@ -168,7 +168,11 @@ final class NodeCommand implements Callable<Integer> {
       if (!ids.add(memberId)) {
         throw usage("--members names " + memberId + " twice");
       }
-      list.add(new Member(memberId, address));
+      try {
+        list.add(new Member(memberId, address));
+      } catch (IllegalArgumentException e) {
+        throw usage("--members: " + e.getMessage());
+      }
     }
     return list;
   }

@@ -183,6 +183,19 @@ class KvCliTest {
                     SECRET)
                 .exitCode())
         .isEqualTo(2);
+    CliRun badId =
+        CliRun.run(
+            "node",
+            "--id",
+            "n1",
+            "--members",
+            "n1 x=127.0.0.1:1",
+            "--data-dir",
+            dir.toString(),
+            "--secret",
+            SECRET);
+    assertThat(badId.exitCode()).isEqualTo(2);
+    assertThat(badId.err()).contains("member id must be non-blank without whitespace");
   }
 
   @Test

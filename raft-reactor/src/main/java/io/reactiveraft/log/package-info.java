@@ -24,14 +24,17 @@
  * Appends are positional writes into the preallocated segments made by the store's IO thread (not
  * stores into the mapping: see {@link io.reactiveraft.log.MappedStorageFile} for the measured
  * reason); readers see them at once through the mapping. A flush forces the written segments
- * ({@code fdatasync}), then raises the durable watermark in the metadata file, then completes.
- * Creating, renaming and deleting a file syncs the directory. A truncation lowers the watermark,
- * zeros the discarded records and forces the zeros, and deletes later segments, before anything
- * queued after it is written. A discarded prefix moves the log start: the next flush records it in
- * the metadata file in the same write as the watermark, and only then deletes the segments wholly
- * below it and syncs the directory, so no crash can leave a gap between the recorded start and the
- * first segment. A log may therefore begin in the middle of a segment, or in a segment named far
- * beyond the last one when everything was discarded.
+ * ({@code fdatasync}), then completes; the durable watermark in the metadata file follows at most
+ * every 10 ms while flushes keep coming and 1 ms after the writer goes idle, not with a second
+ * {@code fdatasync} per flush (see {@code LogWriter#groupCommit} for why that is safe). A new log
+ * start is the exception: it is recorded before the flush completes. Creating, renaming and
+ * deleting a file syncs the directory. A truncation lowers the watermark, zeros the discarded
+ * records and forces the zeros, and deletes later segments, before anything queued after it is
+ * written. A discarded prefix moves the log start: the next flush records it in the metadata file
+ * in the same write as the watermark, and only then deletes the segments wholly below it and syncs
+ * the directory, so no crash can leave a gap between the recorded start and the first segment. A
+ * log may therefore begin in the middle of a segment, or in a segment named far beyond the last one
+ * when everything was discarded.
  *
  * <h2>Recovery</h2>
  *
