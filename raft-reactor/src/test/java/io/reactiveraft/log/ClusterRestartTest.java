@@ -7,6 +7,7 @@ import io.reactiveraft.Member;
 import io.reactiveraft.RaftConfig;
 import io.reactiveraft.RaftNode;
 import io.reactiveraft.node.ReactiveRaft;
+import io.reactiveraft.testing.RealTimeNodes;
 import io.reactiveraft.testing.RecordingStateMachine;
 import io.reactiveraft.testing.StringCodec;
 import io.reactiveraft.transport.local.LocalNetwork;
@@ -47,15 +48,13 @@ class ClusterRestartTest {
     for (Member m : members) {
       RecordingStateMachine sm = new RecordingStateMachine();
       RaftConfig<String, String> config =
-          RaftConfig.<String, String>builder()
+          RealTimeNodes.loadTolerant(RaftConfig.<String, String>builder())
               .members(members)
               .self(m.id())
               .transport(network.transport(m.id()))
-              .logStore(MappedLogStore.open(dir.resolve(m.id())))
+              .logStore(RealTimeNodes.mappedLog(dir.resolve(m.id())))
               .stateMachine(sm)
               .codec(new StringCodec())
-              .electionTimeout(Duration.ofMillis(300))
-              .heartbeatInterval(Duration.ofMillis(50))
               .bootstrap(bootstrap)
               .build();
       nodes.put(m.id(), ReactiveRaft.start(config));

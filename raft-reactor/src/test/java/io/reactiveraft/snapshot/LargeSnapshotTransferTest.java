@@ -7,8 +7,8 @@ import io.reactiveraft.Member;
 import io.reactiveraft.RaftConfig;
 import io.reactiveraft.RaftNode;
 import io.reactiveraft.StateMachine;
-import io.reactiveraft.log.MappedLogStore;
 import io.reactiveraft.node.ReactiveRaft;
+import io.reactiveraft.testing.RealTimeNodes;
 import io.reactiveraft.testing.StringCodec;
 import io.reactiveraft.transport.local.LocalNetwork;
 import java.io.DataInputStream;
@@ -115,17 +115,15 @@ class LargeSnapshotTransferTest {
   private void start(List<Member> members, LocalNetwork network, String id) {
     BulkMachine sm = new BulkMachine();
     RaftConfig<String, String> config =
-        RaftConfig.<String, String>builder()
+        RealTimeNodes.loadTolerant(RaftConfig.<String, String>builder())
             .members(members)
             .self(id)
             .transport(network.transport(id))
-            .logStore(MappedLogStore.open(dir.resolve(id).resolve("log")))
+            .logStore(RealTimeNodes.mappedLog(dir.resolve(id).resolve("log")))
             .snapshotStore(FileSnapshotStore.open(dir.resolve(id).resolve("snapshots")))
             .snapshotThreshold(1_000_000) // only on demand
             .stateMachine(sm)
             .codec(new StringCodec())
-            .electionTimeout(Duration.ofMillis(500))
-            .heartbeatInterval(Duration.ofMillis(50))
             .bootstrap(true)
             .build();
     nodes.put(id, ReactiveRaft.start(config));
