@@ -5,6 +5,8 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import reactor.util.retry.Retry;
 
 /**
@@ -12,8 +14,6 @@ import reactor.util.retry.Retry;
  * a leadership change (thesis 6.3). Each command gets the next sequence number; when its outcome is
  * unknown it is resent with the same number, and the cluster answers a resent command with the
  * result of its first application.
- *
- * <p>*
  *
  * <p>Commands of one session must be issued one at a time: subscribe to the next after the previous
  * completed. Thread-safe otherwise.
@@ -28,6 +28,7 @@ public final class ClientSession<C, R> {
   private final AtomicLong sequence = new AtomicLong();
   private final int maxAttempts;
   private final Duration backoff;
+  private final Scheduler timer;
 
   /**
    * @param node where commands go (the leader; a {@link NotLeaderException} is not retried)
@@ -40,6 +41,15 @@ public final class ClientSession<C, R> {
 
   /** A session with an id of the caller's choosing, which must be unique in the cluster. */
   public ClientSession(RaftNode<C, R> node, String clientId, int maxAttempts, Duration backoff) {
+    this(node, clientId, maxAttempts, backoff, Schedulers.parallel());
+  }
+
+  /**
+   * As {@link #ClientSession(RaftNode, String, int, Duration)}, with the pauses between attempts
+   * timed on {@code timer} (tests on virtual time pass their {@code VirtualTimeScheduler}).
+   */
+  public ClientSession(
+      RaftNode<C, R> node, String clientId, int maxAttempts, Duration backoff, Scheduler timer) {
     this.node = Objects.requireNonNull(node, "node");
     this.clientId = Objects.requireNonNull(clientId, "clientId");
     if (maxAttempts < 1) {
@@ -47,6 +57,7 @@ public final class ClientSession<C, R> {
     }
     this.maxAttempts = maxAttempts;
     this.backoff = Objects.requireNonNull(backoff, "backoff");
+    this.timer = Objects.requireNonNull(timer, "timer");
   }
 
   public String clientId() {
@@ -80,6 +91,7 @@ public final class ClientSession<C, R> {
     return Mono.defer(() -> node.submit(command, clientId, seq))
         .retryWhen(
             Retry.backoff(maxAttempts - 1L, backoff)
+                .scheduler(timer)
                 .filter(
                     e ->
                         e instanceof RaftException re

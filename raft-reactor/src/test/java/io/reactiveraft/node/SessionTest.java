@@ -63,15 +63,36 @@ class SessionTest {
   }
 
   @Test
-  void clientSessionRetriesUnknownOutcomesWithTheSameSequence() {
-    try (VirtualCluster cluster = new VirtualCluster(1, 33)) {
+  void clientSessionResendsAnUnknownOutcomeWithTheSameSequenceAndItAppliesOnce() {
+    try (VirtualCluster cluster =
+        new VirtualCluster(
+            3, 33, b -> b.checkQuorum(false).defaultCommandTimeout(Duration.ofMillis(300)))) {
       String leader = cluster.awaitLeader();
       ClientSession<String, String> session =
-          new ClientSession<>(cluster.node(leader), "client-3", 3, Duration.ofMillis(10));
+          new ClientSession<>(
+              cluster.node(leader), "client-3", 5, Duration.ofMillis(200), cluster.scheduler());
+      long before = cluster.status(leader).lastLogIndex();
+      // Nothing commits, and no other node can win an election: the leader stays, waiting.
+      cluster.ids().forEach(cluster.network()::isolate);
       List<String> results = new ArrayList<>();
-      session.submit("a").doOnNext(results::add).then(session.submit("b")).subscribe(results::add);
-      cluster.advanceUntil(() -> results.size() == 2, Duration.ofSeconds(2), "both");
-      assertThat(cluster.stateMachine(leader).applied()).containsExactly("a", "b");
+      List<Throwable> errors = new ArrayList<>();
+      session.submit("a").subscribe(results::add, errors::add);
+      cluster.advanceUntil(
+          () -> cluster.status(leader).lastLogIndex() >= before + 2,
+          Duration.ofSeconds(2),
+          "the first attempt times out and the second is appended");
+      assertThat(results).isEmpty();
+
+      cluster.network().heal();
+      cluster.advanceUntil(
+          () -> !results.isEmpty() || !errors.isEmpty(), Duration.ofSeconds(5), "an answer");
+      assertThat(errors).isEmpty();
+      session.submit("b").subscribe(results::add, errors::add);
+      cluster.advanceUntil(() -> results.size() == 2, Duration.ofSeconds(5), "the next command");
+      cluster.advance(Duration.ofSeconds(1));
+      for (String id : cluster.ids()) {
+        assertThat(cluster.stateMachine(id).applied()).as(id).containsExactly("a", "b");
+      }
     }
   }
 

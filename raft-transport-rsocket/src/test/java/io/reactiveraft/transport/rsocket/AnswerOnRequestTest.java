@@ -39,7 +39,9 @@ class AnswerOnRequestTest {
   }
 
   private BlockingQueue<RaftMessage> start(Member self, Member peer) {
-    RSocketTransport transport = TestTransports.builder().build();
+    // The leader's requests must stay open until the follower answers them, however slow the
+    // machine: an answer that finds its request timed out travels as a request of its own.
+    RSocketTransport transport = TestTransports.builder().requestTimeout(TIMEOUT).build();
     transports.add(transport);
     BlockingQueue<RaftMessage> inbox = new LinkedBlockingQueue<>();
     transport.start(self, List.of(peer)).subscribe(inbox::add);

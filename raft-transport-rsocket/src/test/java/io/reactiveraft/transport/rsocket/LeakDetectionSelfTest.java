@@ -17,21 +17,23 @@ class LeakDetectionSelfTest {
 
   @Test
   void anUnreleasedBufferIsReported() {
+    NettyLeakCheck.collectLeaks(); // a late report of an earlier class's must not count here
     leakOneBuffer();
-    List<String> found = new ArrayList<>();
+    List<String> ours = new ArrayList<>();
     Await.until(
         () -> {
           System.gc();
           NettyLeakCheck.pollDetectors();
-          found.addAll(NettyLeakCheck.takeLeaks());
-          return !found.isEmpty();
+          NettyLeakCheck.takeLeaks().stream()
+              .filter(report -> report.contains("LEAK-SELF-TEST"))
+              .forEach(ours::add);
+          return !ours.isEmpty();
         },
         Duration.ofSeconds(20),
         "Netty reports the leaked buffer");
-    assertThat(found).anySatisfy(report -> assertThat(report).contains("LEAK-SELF-TEST"));
-    assertThat(found)
-        .as("a buffer this project made is never taken for RSocket's own setup frame")
-        .noneMatch(NettyLeakCheck::isRSocketsOwnSetupFrame);
+    assertThat(ours)
+        .as("the after-class check would fail on it")
+        .allMatch(report -> !NettyLeakCheck.isRSocketsOwnSetupFrame(report));
   }
 
   @Test

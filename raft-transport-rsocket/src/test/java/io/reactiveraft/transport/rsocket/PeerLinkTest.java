@@ -53,7 +53,9 @@ class PeerLinkTest {
     RSocketTransport transport =
         TestTransports.builder()
             .maxInFlightPerPeer(4)
-            .requestTimeout(Duration.ofMillis(300))
+            // Long enough that none of the second four times out while the test sends them, even
+            // on a machine that stalls the test thread for a while.
+            .requestTimeout(Duration.ofSeconds(3))
             .build();
     try {
       transport.start(a, List.of(b)).subscribe();
@@ -87,7 +89,8 @@ class PeerLinkTest {
     AtomicLong secondAttemptAt = new AtomicLong();
     RSocketTransport transport =
         TestTransports.builder()
-            .reconnectBackoff(Duration.ofMillis(400), Duration.ofSeconds(2))
+            // Long enough that the 50 sends below fit in the first wait on a stalling machine.
+            .reconnectBackoff(Duration.ofSeconds(4), Duration.ofSeconds(8))
             .connector(
                 peer -> {
                   if (attempts.incrementAndGet() == 2) {
@@ -117,7 +120,7 @@ class PeerLinkTest {
           "a second attempt after the backoff");
       // The first wait is drawn from [min/2, min].
       assertThat(Duration.ofNanos(secondAttemptAt.get() - firstAttemptAt))
-          .isGreaterThanOrEqualTo(Duration.ofMillis(200));
+          .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
     } finally {
       transport.close().block(TIMEOUT);
     }

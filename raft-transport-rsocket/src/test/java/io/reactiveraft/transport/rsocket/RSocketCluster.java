@@ -167,7 +167,9 @@ final class RSocketCluster implements AutoCloseable {
     RaftNode<String, String> node = nodes.get(leader);
     try {
       return Flux.fromIterable(commands)
-          .flatMap(c -> node.submit(c).map(r -> Map.entry(c, r)), concurrency)
+          // Each command gets the whole wait, not the default 4 s: a thousand in flight under
+          // PARANOID leak detection on a busy machine may take longer than that to commit.
+          .flatMap(c -> node.submit(c, TIMEOUT).map(r -> Map.entry(c, r)), concurrency)
           .collectMap(Map.Entry::getKey, Map.Entry::getValue)
           .block(TIMEOUT);
     } catch (RuntimeException e) {

@@ -17,7 +17,10 @@ final class TestTransports {
         .sharedSecret(SECRET)
         .ioThreads(1)
         .requestTimeout(Duration.ofSeconds(2))
-        .connectTimeout(Duration.ofSeconds(2))
+        // Generous: a first connection in a fresh test JVM (Netty's and TLS's first use, PARANOID
+        // leak detection) can take seconds on a loaded machine, and a message whose connection
+        // attempt fails is dropped, not resent.
+        .connectTimeout(Duration.ofSeconds(10))
         .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(300));
   }
 }
