@@ -6,6 +6,7 @@ import io.reactiveraft.bench.kv.remote.HostPort;
 import io.reactiveraft.bench.kv.remote.KvServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -65,6 +66,13 @@ final class NodeCommand implements Callable<Integer> {
 
   @Option(names = "--segment-mib", description = "Size of a log segment file (default 64).")
   int segmentMib = 64;
+
+  @Option(
+      names = "--election-timeout-ms",
+      description =
+          "Base election timeout; heartbeats go every fifth of it. Every member should use the"
+              + " same (default 500).")
+  int electionTimeoutMs = 500;
 
   @Override
   public Integer call() {
@@ -141,12 +149,22 @@ final class NodeCommand implements Callable<Integer> {
     if (segmentMib < 1 || segmentMib > 1024) {
       throw usage("--segment-mib must be in [1, 1024], not " + segmentMib);
     }
+    if (electionTimeoutMs < 50 || electionTimeoutMs > 60_000) {
+      throw usage("--election-timeout-ms must be in [50, 60000], not " + electionTimeoutMs);
+    }
     List<Member> list = parseMembers(members);
     if (list.stream().noneMatch(m -> m.id().equals(id))) {
       throw usage("--id " + id + " is not one of --members");
     }
     return new KvServer.Settings(
-        id, list, dataDir, secretBytes, durable, bootstrap, segmentMib << 20);
+        id,
+        list,
+        dataDir,
+        secretBytes,
+        durable,
+        bootstrap,
+        segmentMib << 20,
+        Duration.ofMillis(electionTimeoutMs));
   }
 
   private List<Member> parseMembers(String text) {

@@ -51,7 +51,8 @@ class KvCliTest {
                   SECRET.getBytes(StandardCharsets.UTF_8),
                   true,
                   true,
-                  1 << 20)));
+                  1 << 20,
+                  Duration.ofSeconds(1)))); // a loaded machine's pauses move no leadership
     }
     cluster = members.stream().map(Member::address).collect(Collectors.joining(","));
   }
@@ -195,6 +196,21 @@ class KvCliTest {
             "--secret",
             SECRET);
     assertThat(badId.exitCode()).isEqualTo(2);
+    CliRun fastTimeout =
+        CliRun.run(
+            "node",
+            "--id",
+            "n1",
+            "--members",
+            "n1=127.0.0.1:1",
+            "--data-dir",
+            dir.toString(),
+            "--secret",
+            SECRET,
+            "--election-timeout-ms",
+            "10");
+    assertThat(fastTimeout.exitCode()).isEqualTo(2);
+    assertThat(fastTimeout.err()).contains("--election-timeout-ms must be in [50, 60000]");
     assertThat(badId.err()).contains("member id must be non-blank without whitespace");
   }
 

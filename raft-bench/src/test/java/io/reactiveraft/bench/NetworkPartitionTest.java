@@ -119,7 +119,8 @@ class NetworkPartitionTest {
     long term = nodes.newestTerm();
     try (NetworkNamespaces.Partition cut = net.isolate(follower, from)) {
       int before = acknowledged.size();
-      NodeProcesses.writeFor(client::execute, "cut", Duration.ofSeconds(3), acknowledged);
+      // Long enough for the cut-off follower's timer, drawn from [1 s, 2 s), to fire.
+      NodeProcesses.writeFor(client::execute, "cut", Duration.ofSeconds(4), acknowledged);
       assertThat(acknowledged.size() - before).as(nodes::logs).isGreaterThan(10);
       assertThat(nodes.log(follower)).as(nodes::logs).contains("leader unknown (election timeout)");
     }
@@ -160,7 +161,7 @@ class NetworkPartitionTest {
       // Three clients at once on five registers. What the isolated leader takes cannot commit:
       // it must end as info, never as ok.
       history.runConcurrently(
-          List.of(client::execute, second::execute, third::execute), Duration.ofSeconds(4), 7);
+          List.of(client::execute, second::execute, third::execute), Duration.ofSeconds(6), 7);
       assertThat(nodes.currentLeader()).as(nodes::logs).isIn(others);
       assertThat(history.count(Operation.Outcome.OK)).as(nodes::logs).isGreaterThan(30);
     }

@@ -74,7 +74,11 @@ final class NodeProcesses implements AutoCloseable {
             "--secret",
             SECRET,
             "--segment-mib",
-            "1"));
+            "1",
+            // Twice the default: node JVMs, clients and the test share two cores, and a pause of
+            // half a second must not cost an election that a test asserts did not happen.
+            "--election-timeout-ms",
+            "1000"));
     if (bootstrap) {
       command.add("--bootstrap");
     }

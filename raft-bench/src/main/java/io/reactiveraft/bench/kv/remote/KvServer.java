@@ -67,10 +67,15 @@ public final class KvServer implements AutoCloseable {
       byte[] secret,
       boolean fsync,
       boolean bootstrap,
-      int segmentBytes) {
+      int segmentBytes,
+      Duration electionTimeout) {
+
+    /** The election timeout of a node started without one. */
+    public static final Duration DEFAULT_ELECTION_TIMEOUT = Duration.ofMillis(500);
 
     public Settings {
       Objects.requireNonNull(id, "id");
+      Objects.requireNonNull(electionTimeout, "electionTimeout");
       members = List.copyOf(members);
       Objects.requireNonNull(dataDir, "dataDir");
       secret = secret.clone();
@@ -151,6 +156,8 @@ public final class KvServer implements AutoCloseable {
               .stateMachine(new KvStateMachine())
               .codec(JacksonCodec.of(KvCommand.class))
               .bootstrap(settings.bootstrap())
+              .electionTimeout(settings.electionTimeout())
+              .heartbeatInterval(settings.electionTimeout().dividedBy(5))
               .closeHook(stopped::tryEmitEmpty)
               .build();
       node = ReactiveRaft.start(config);

@@ -43,7 +43,8 @@ class KvServerStartTest {
             "a secret of sixteen bytes or more".getBytes(StandardCharsets.UTF_8),
             true,
             false,
-            1 << 20);
+            1 << 20,
+            KvServer.Settings.DEFAULT_ELECTION_TIMEOUT);
     assertThatThrownBy(() -> KvServer.start(settings).close())
         .isInstanceOf(KvServer.StartException.class)
         .hasMessageContaining(data.toString());
