@@ -63,7 +63,8 @@ public interface StateMachine<C, R> {
    * Replaces the whole state with an image written by a {@link Snapshot}. Called on the apply
    * thread, with no apply in progress, when the node starts from a snapshot or a leader sends one.
    * If it throws, the node may call it again with an older image, so it must not depend on the
-   * state it replaces.
+   * state it replaces. The stream may be closed or left open; after this returns the node reads the
+   * rest itself, to check the image's checksum.
    *
    * @throws IOException when reading fails or the image is invalid
    */
@@ -76,7 +77,8 @@ public interface StateMachine<C, R> {
   interface Snapshot {
 
     /**
-     * Writes the image. Called once, off the apply thread, while later commands are applied.
+     * Writes the image. Called once, off the apply thread, while later commands are applied. The
+     * stream may be closed or left open; the node completes the snapshot after this returns.
      *
      * @throws IOException when writing fails; the snapshot is then abandoned
      */

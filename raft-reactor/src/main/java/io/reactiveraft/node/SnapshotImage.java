@@ -4,6 +4,8 @@ import io.reactiveraft.StateMachine;
 import io.reactiveraft.spi.Codec;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -46,8 +48,34 @@ final class SnapshotImage {
     data.writeInt(sessions.length);
     data.write(sessions);
     data.flush();
-    image.writeTo(out);
+    image.writeTo(unclosable(out));
     out.flush();
+  }
+
+  /**
+   * The state machine's view of the stream: closing it, as a try-with-resources does, must not
+   * close the store's stream, whose end still has to be read (or written) to check (or write) the
+   * checksum.
+   */
+  private static InputStream unclosable(InputStream in) {
+    return new FilterInputStream(in) {
+      @Override
+      public void close() {}
+    };
+  }
+
+  private static OutputStream unclosable(OutputStream out) {
+    return new FilterOutputStream(out) {
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len); // FilterOutputStream would write byte by byte
+      }
+
+      @Override
+      public void close() throws IOException {
+        out.flush();
+      }
+    };
   }
 
   /**
@@ -71,7 +99,7 @@ final class SnapshotImage {
       throw new IOException("damaged snapshot: negative session table length");
     }
     byte[] encodedSessions = data.readNBytes(sessionBytes);
-    machine.restoreSnapshot(in);
+    machine.restoreSnapshot(unclosable(in));
     in.transferTo(OutputStream.nullOutputStream());
     try (DataInputStream sessionData =
         new DataInputStream(new java.io.ByteArrayInputStream(encodedSessions))) {
