@@ -610,7 +610,11 @@ public final class RaftConfig<C, R> {
       return this;
     }
 
-    /** Snapshots kept, the newest included (default 10, as fluree/raft). */
+    /**
+     * Snapshots kept, the newest included (default 10, as fluree/raft; at least 2). The log is
+     * compacted only up to the previous snapshot, so a node whose newest snapshot turns out damaged
+     * can restart from that one and replay the log after it.
+     */
     public Builder<C, R> logHistory(int logHistory) {
       this.logHistory = logHistory;
       return this;
@@ -762,7 +766,11 @@ public final class RaftConfig<C, R> {
       require(logEntriesInMemory >= 1, "logEntriesInMemory", "must be >= 1");
       require(maxPendingBytes >= 1024, "maxPendingBytes", "must be >= 1024");
       require(snapshotThreshold >= 1, "snapshotThreshold", "must be >= 1");
-      require(logHistory >= 1, "logHistory", "must be >= 1");
+      require(
+          logHistory >= 2,
+          "logHistory",
+          "must be >= 2: the log is kept back to the previous snapshot, and a node whose newest"
+              + " snapshot is damaged restarts from that one");
       require(snapshotThresholdBytes >= 1, "snapshotThresholdBytes", "must be >= 1");
       require(
           snapshotChunkBytes >= 1024 && snapshotChunkBytes <= 4 << 20,

@@ -178,6 +178,10 @@ class NodeApiTest {
         .hasMessageContaining("logEntriesInMemory");
     // fluree/raft's name sets the same value.
     assertThat(b.entryCacheSize(300).build().logEntriesInMemory()).isEqualTo(300);
+    assertThatThrownBy(() -> b.logHistory(1).build())
+        .hasMessageContaining("logHistory")
+        .hasMessageContaining(">= 2");
+    b.logHistory(2);
     assertThatThrownBy(() -> new Member("has space", "x:1")).hasMessageContaining("whitespace");
     assertThat(Member.parse("n1=127.0.0.1:7001")).isEqualTo(new Member("n1", "127.0.0.1:7001"));
   }
