@@ -88,6 +88,12 @@ public sealed interface Action {
   record StoreSnapshotChunk(InstallSnapshotRequest chunk) implements Action {}
 
   /**
+   * Discard the snapshot being received from a leader, partly written: its transfer was abandoned
+   * (a new term, or the log caught up by other means), and nothing will finish it.
+   */
+  record DiscardSnapshotChunks() implements Action {}
+
+  /**
    * Replace the state machine's state with {@code snapshot}, after every apply queued before and
    * before any queued after.
    */

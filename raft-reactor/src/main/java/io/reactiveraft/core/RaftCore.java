@@ -438,7 +438,14 @@ public final class RaftCore {
     pendingAckSequence = 0;
     pendingAckTo = null;
     // A snapshot from the old term's leader is started over by the new one.
-    receiver.reset();
+    abandonSnapshotTransfer();
+  }
+
+  /** The chunks stored of a transfer that nothing will finish are deleted, in write order. */
+  private void abandonSnapshotTransfer() {
+    if (receiver.reset()) {
+      logWrites.add(new Action.DiscardSnapshotChunks());
+    }
   }
 
   private void resetElectionTimer() {
@@ -1015,7 +1022,9 @@ public final class RaftCore {
     setLeader(m.from(), "heard from leader of term " + term);
     SnapshotMeta meta = m.snapshot();
     if (meta.index() <= commitIndex) {
-      // This node's state already covers it: committed entries are the same everywhere.
+      // This node's state already covers it: committed entries are the same everywhere. A
+      // transfer of it under way ends here.
+      abandonSnapshotTransfer();
       send(snapshotAnswer(m.from(), meta, meta.size()));
       return;
     }

@@ -68,9 +68,15 @@ final class SnapshotReceiver {
     return true;
   }
 
-  /** Abandons the transfer under way (the term changed). */
-  void reset() {
+  /**
+   * Abandons the transfer under way.
+   *
+   * @return whether one was under way, whose chunks written so far the caller must discard
+   */
+  boolean reset() {
+    boolean underWay = receipt != null;
     receipt = null;
+    return underWay;
   }
 
   private static final class Receipt {

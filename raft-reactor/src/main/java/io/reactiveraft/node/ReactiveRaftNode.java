@@ -440,6 +440,8 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
             message -> sendQuietly(new Action.Send(message)));
       } else if (action instanceof Action.StoreSnapshotChunk chunk) {
         snapshotter.storeChunk(chunk.chunk(), this::stopFromAnyThread);
+      } else if (action instanceof Action.DiscardSnapshotChunks) {
+        snapshotter.discardIncoming();
       } else if (action instanceof Action.RestoreSnapshot restore) {
         applier.restore(restore.snapshot());
       } else if (action instanceof Action.AppendLog append) {

@@ -302,6 +302,11 @@ final class Snapshotter<C, R> {
         });
   }
 
+  /** Follower: deletes the snapshot being received, after the chunks queued before. */
+  void discardIncoming() {
+    io.schedule(this::abandonIncoming);
+  }
+
   private void abandonIncoming() {
     if (incoming != null) {
       incoming.close();

@@ -271,6 +271,8 @@ final class CoreNetwork {
                 chunk.term(),
                 chunk.snapshot(),
                 chunk.offset() + chunk.data().length));
+      } else if (a instanceof Action.DiscardSnapshotChunks) {
+        n.receiving = null;
       } else if (a instanceof Action.RestoreSnapshot r) {
         n.applied.clear(); // the state is now the snapshot's
         n.restoredFrom = r.snapshot();

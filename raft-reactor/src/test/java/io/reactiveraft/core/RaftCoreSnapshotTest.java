@@ -275,7 +275,11 @@ class RaftCoreSnapshotTest {
     net.isolate("a");
     net.tick("c", 2 * CoreNetwork.ELECTION_TICKS); // c stops counting on a's leadership
     net.deliverAll();
+    net.node("c").actions.clear();
     net.elect("b");
+    assertThat(net.node("c").actions)
+        .as("a's chunks, which nothing will finish now, are discarded")
+        .containsOnlyOnce(new Action.DiscardSnapshotChunks());
     heartbeats(net, "b", 4);
 
     assertThat(net.node("c").snapshot).isEqualTo(fromB);
