@@ -53,4 +53,17 @@ public interface SnapshotStore {
    * @throws IOException when a file cannot be deleted
    */
   void retainNewest(int keep) throws IOException;
+
+  /**
+   * Takes {@code snapshot} out of {@link #list()}, and so out of {@link #retainNewest}'s count: it
+   * could not be restored although an older one could, so its data is damaged. Left listed, it
+   * would be tried first at every start and kept in place of snapshots that restore. A store may
+   * keep the bytes for inspection, under a name it never lists. The default refuses; the node then
+   * leaves the snapshot listed and says so.
+   *
+   * @throws IOException when the snapshot cannot be moved aside
+   */
+  default void setAside(SnapshotMeta snapshot) throws IOException {
+    throw new UnsupportedOperationException(getClass().getName() + " cannot set snapshots aside");
+  }
 }

@@ -95,6 +95,22 @@ final class Recovery {
     return log;
   }
 
+  /**
+   * The snapshots newer than the one restored failed although it did not: their data is damaged,
+   * not the state machine unable to restore. Left listed, they would be tried first at every start
+   * and count towards {@code logHistory} in place of snapshots that restore.
+   */
+  private static void setAside(SnapshotStore snapshots, List<SnapshotMeta> damaged, String self) {
+    for (SnapshotMeta meta : damaged) {
+      try {
+        snapshots.setAside(meta);
+        log.warn("node {}: snapshot {} set aside as damaged", self, meta.index());
+      } catch (IOException | RuntimeException e) {
+        log.warn("node {}: snapshot {} stays listed, though damaged", self, meta.index(), e);
+      }
+    }
+  }
+
   private static <C, R> SnapshotMeta restoreNewest(
       SnapshotStore snapshots, RaftConfig<C, R> config, SessionTable<R> sessions) {
     List<SnapshotMeta> held = snapshots.list();
@@ -103,6 +119,7 @@ final class Recovery {
       try (InputStream in = snapshots.open(meta)) {
         SnapshotImage.restore(
             in, sessions, config.resultCodec().orElse(null), config.stateMachine());
+        setAside(snapshots, held.subList(i + 1, held.size()), config.selfId());
         return meta;
       } catch (IOException | RuntimeException e) {
         log.warn(

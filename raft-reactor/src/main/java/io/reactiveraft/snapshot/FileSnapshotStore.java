@@ -257,6 +257,25 @@ public final class FileSnapshotStore implements SnapshotStore {
   }
 
   /**
+   * {@inheritDoc}
+   *
+   * <p>Renames the file to {@code <name>.damaged}, which no listing and no retention touches; an
+   * earlier one of that name is replaced.
+   */
+  @Override
+  public void setAside(SnapshotMeta snapshot) throws IOException {
+    Path path = pathOf(snapshot);
+    synchronized (changes) {
+      Files.move(
+          path,
+          path.resolveSibling(path.getFileName() + SnapshotFileFormat.DAMAGED_SUFFIX),
+          StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+      Directories.sync(directory);
+    }
+  }
+
+  /**
    * Publishes a sink's complete, forced temporary file under its final name, replacing a snapshot
    * of the same index. When the directory cannot be forced the snapshot is deleted again, so that
    * nothing is listed that a crash could take back.

@@ -74,6 +74,12 @@ public final class InMemorySnapshotStore implements SnapshotStore {
     }
   }
 
+  /** Forgets the snapshot: memory is not kept for inspection. */
+  @Override
+  public synchronized void setAside(SnapshotMeta snapshot) {
+    snapshots.remove(snapshot.index());
+  }
+
   private Stored find(SnapshotMeta snapshot) throws IOException {
     Stored stored = snapshots.get(snapshot.index());
     if (stored == null) {

@@ -21,6 +21,9 @@ final class SnapshotFileFormat {
   static final String SUFFIX = ".snap";
   static final String TEMP_SUFFIX = ".tmp";
 
+  /** Added to the name of a snapshot set aside as damaged; such a file is never listed. */
+  static final String DAMAGED_SUFFIX = ".damaged";
+
   static final int MAGIC = 0x52525353; // "RRSS"
   static final int VERSION = 1;
 

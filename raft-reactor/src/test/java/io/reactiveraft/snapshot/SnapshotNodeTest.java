@@ -309,6 +309,10 @@ class SnapshotNodeTest {
     assertThat(machines.get(leader).lastRestoredSize())
         .as("restored from an older snapshot than the newest, at " + newestIndex)
         .isLessThan((int) newestIndex - 1);
+    assertThat(status(leader).snapshots())
+        .as("the damaged snapshot is no longer listed, so it counts towards no retention")
+        .doesNotContain(newestIndex);
+    assertThat(newest.resolveSibling(name + ".damaged")).as("kept for inspection").exists();
     awaitLeader();
     await(
         () -> machines.get(leader).applied().size() >= written.size(),

@@ -198,6 +198,23 @@ abstract class SnapshotStoreContract {
   }
 
   @Test
+  void aSnapshotSetAsideIsNoLongerListedNorCountedByRetention() throws IOException {
+    for (long i = 1; i <= 3; i++) {
+      write(store, i * 10, i, data(100, i));
+    }
+    SnapshotMeta newest = store.list().get(2);
+    store.setAside(newest);
+    assertThat(indexes(store)).containsExactly(10L, 20L);
+    assertThat(indexes(reopen())).containsExactly(10L, 20L);
+
+    store.retainNewest(2);
+    assertThat(indexes(store)).as("the one set aside did not count").hasSize(2);
+    // A later snapshot of the same index is listed as usual.
+    write(store, 30, 4, data(100, 4));
+    assertThat(indexes(store)).containsExactly(10L, 20L, 30L);
+  }
+
+  @Test
   void retainNewestSparesASnapshotBeingWritten() throws IOException {
     write(store, 1, 1, data(10, 1));
     byte[] data = data(200_000, 2);
