@@ -12,6 +12,7 @@ import io.reactiveraft.spi.SnapshotSink;
 import io.reactiveraft.spi.SnapshotStore;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,6 +65,12 @@ final class Snapshotter<C, R> {
   private long lastIndex;
 
   private long bytesSince;
+
+  /**
+   * IO worker: the snapshot last read whole with its checksum verified, before its first chunk went
+   * out. A leader sends its newest snapshot to every follower that needs one, so one is enough.
+   */
+  private SnapshotMeta verified;
 
   /** IO worker: the snapshot a leader is sending this node, being written. */
   private SnapshotSink incoming;
@@ -240,7 +247,12 @@ final class Snapshotter<C, R> {
 
   // ---------------------------------------------------------------- transfers (IO worker)
 
-  /** Leader: reads a chunk and sends it; a failure is logged and the stall timer retries. */
+  /**
+   * Leader: reads a chunk and sends it; a failure is logged and the stall timer retries. Chunks
+   * carry no checksum of the whole, and a follower writes what arrives under a checksum of its own,
+   * so the leader reads a snapshot whole, checking its checksum, before it sends any of it: damage
+   * on the leader's disk must not become every follower's state.
+   */
   void sendChunk(
       String to,
       long term,
@@ -251,6 +263,12 @@ final class Snapshotter<C, R> {
     io.schedule(
         () -> {
           try {
+            if (!meta.equals(verified)) {
+              try (InputStream whole = store.open(meta)) {
+                whole.transferTo(OutputStream.nullOutputStream());
+              }
+              verified = meta;
+            }
             byte[] data = store.read(meta, offset, length);
             send.accept(new InstallSnapshotRequest(self, to, term, meta, offset, data));
           } catch (IOException | RuntimeException e) {

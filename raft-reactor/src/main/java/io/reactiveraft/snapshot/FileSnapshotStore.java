@@ -79,8 +79,8 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: safe for concurrent use. Commits and {@link #retainNewest} are serialized; reads
  * run concurrently with both (a reader keeps the file it opened even when it is replaced or
  * deleted). {@link #read} reopens the file per call and checks its index, term and size against the
- * description it is given, but does not verify the CRC: the receiver of a chunked transfer checks
- * what it assembled.
+ * description it is given, but does not verify the CRC: a chunk cannot. The node reads a snapshot
+ * whole through {@link #open}, which does, before it sends the first chunk.
  */
 public final class FileSnapshotStore implements SnapshotStore {
 
