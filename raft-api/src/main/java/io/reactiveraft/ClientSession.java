@@ -3,6 +3,7 @@ package io.reactiveraft;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -15,8 +16,19 @@ import reactor.util.retry.Retry;
  * unknown it is resent with the same number, and the cluster answers a resent command with the
  * result of its first application.
  *
- * <p>Commands of one session must be issued one at a time: subscribe to the next after the previous
- * completed. Thread-safe otherwise.
+ * <p>A command's number is used up once the command may have reached the log, so that the next
+ * command can never be taken for a resend of it. It is left to the next command only when the
+ * command definitely was not applied: refused before the log ({@link InvalidCommandException}), or
+ * failed with a {@link RaftException} whose outcome is known, with no earlier attempt's outcome in
+ * doubt. A command whose attempts ended in doubt and then in such a refusal fails with an {@link
+ * OutcomeUnknownException}. A cancelled command uses its number up too (it may still commit); if it
+ * was the session's first, the cluster may not know the session, and the next command can fail with
+ * {@link SessionExpiredException}: start a new session then.
+ *
+ * <p>Commands of one session are issued one at a time: subscribe to the next after the previous
+ * completed; one submitted while another is in flight fails with {@link IllegalStateException}. The
+ * session resends by itself: do not resubscribe to (or {@code retry}) the Mono it returns, which
+ * would submit the command again under a new number. Thread-safe otherwise.
  *
  * @param <C> command type
  * @param <R> result type
@@ -26,6 +38,7 @@ public final class ClientSession<C, R> {
   private final RaftNode<C, R> node;
   private final String clientId;
   private final AtomicLong sequence = new AtomicLong();
+  private final AtomicBoolean inFlight = new AtomicBoolean();
   private final int maxAttempts;
   private final Duration backoff;
   private final Scheduler timer;
@@ -71,24 +84,52 @@ public final class ClientSession<C, R> {
   public Mono<R> submit(C command) {
     return Mono.defer(
         () -> {
+          if (!inFlight.compareAndSet(false, true)) {
+            return Mono.error(
+                new IllegalStateException(
+                    "session " + clientId + " has a command in flight; submit after it completes"));
+          }
           long seq = sequence.get() + 1;
-          return send(command, seq)
-              // The number is used up once the command may have reached the log. A command
-              // that definitely did not (not leader, overloaded) leaves it to the next one, so
-              // the session never skips ahead of what the cluster knows: an unknown session
-              // whose first number is not 1 counts as expired.
-              .doOnSuccess(r -> sequence.compareAndSet(seq - 1, seq))
+          AtomicBoolean inDoubt = new AtomicBoolean();
+          return send(command, seq, inDoubt)
+              .onErrorMap(
+                  e -> inDoubt.get() && definitelyNotApplied(e),
+                  e ->
+                      new OutcomeUnknownException(
+                          "command "
+                              + seq
+                              + " of session "
+                              + clientId
+                              + ": an earlier attempt may still be applied, and the last was"
+                              + " refused: "
+                              + e.getMessage(),
+                          e))
+              .doOnSuccess(r -> sequence.set(seq))
               .doOnError(
                   e -> {
-                    if (!(e instanceof RaftException re) || re.outcomeUnknown()) {
-                      sequence.compareAndSet(seq - 1, seq);
+                    if (!definitelyNotApplied(e)) {
+                      sequence.set(seq);
                     }
-                  });
+                  })
+              .doOnCancel(() -> sequence.set(seq))
+              .doFinally(signal -> inFlight.set(false));
         });
   }
 
-  private Mono<R> send(C command, long seq) {
+  /** Refused before the log, or known not applied: its number is free for the next command. */
+  private static boolean definitelyNotApplied(Throwable e) {
+    return e instanceof InvalidCommandException
+        || (e instanceof RaftException re && !re.outcomeUnknown());
+  }
+
+  private Mono<R> send(C command, long seq, AtomicBoolean inDoubt) {
     return Mono.defer(() -> node.submit(command, clientId, seq))
+        .doOnError(
+            e -> {
+              if (!definitelyNotApplied(e)) {
+                inDoubt.set(true);
+              }
+            })
         .retryWhen(
             Retry.backoff(maxAttempts - 1L, backoff)
                 .scheduler(timer)

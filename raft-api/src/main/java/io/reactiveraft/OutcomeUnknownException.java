@@ -11,6 +11,10 @@ public class OutcomeUnknownException extends RaftException {
     super(message);
   }
 
+  public OutcomeUnknownException(String message, Throwable cause) {
+    super(message, cause);
+  }
+
   @Override
   public final boolean outcomeUnknown() {
     return true;

@@ -39,9 +39,10 @@ public interface RaftNode<C, R> {
    * TRANSFER_IN_PROGRESS} while leadership is being handed over (not applied), {@link
    * EntryOverwrittenException} (not applied), {@link CommandTimeoutException} and {@link
    * LeadershipLostException} (outcome unknown), {@link NodeClosedException}, {@link
-   * IllegalArgumentException} for a null command or one the codec refuses, and whatever {@link
-   * StateMachine#apply} threw for it (applied: that is its outcome). Cancelling the subscription
-   * does not withdraw a command already proposed.
+   * InvalidCommandException} (an {@link IllegalArgumentException}) for a null command, one too
+   * large or one the codec refuses (not applied), and whatever {@link StateMachine#apply} threw for
+   * it (applied: that is its outcome). Cancelling the subscription does not withdraw a command
+   * already proposed.
    *
    * @param command the command, not null
    */

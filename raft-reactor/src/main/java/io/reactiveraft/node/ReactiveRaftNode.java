@@ -1,6 +1,7 @@
 package io.reactiveraft.node;
 
 import io.reactiveraft.ClusterConfiguration;
+import io.reactiveraft.InvalidCommandException;
 import io.reactiveraft.LeaderChange;
 import io.reactiveraft.LeadershipLostException;
 import io.reactiveraft.Member;
@@ -212,10 +213,10 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   @Override
   public Mono<R> submit(C command, String clientId, long sequence, Duration timeout) {
     if (clientId == null || clientId.isEmpty()) {
-      return Mono.error(new IllegalArgumentException("clientId must not be empty"));
+      return Mono.error(new InvalidCommandException("clientId must not be empty"));
     }
     if (sequence < 1) {
-      return Mono.error(new IllegalArgumentException("sequence starts at 1: " + sequence));
+      return Mono.error(new InvalidCommandException("sequence starts at 1: " + sequence));
     }
     return propose(
         command,
@@ -237,20 +238,27 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
 
   private Mono<R> propose(C command, Duration timeout, EntryType type, UnaryOperator<byte[]> wrap) {
     if (command == null) {
-      return Mono.error(new IllegalArgumentException("command must not be null"));
+      return Mono.error(new InvalidCommandException("command must not be null"));
     }
     if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-      return Mono.error(new IllegalArgumentException("timeout must be positive: " + timeout));
+      return Mono.error(new InvalidCommandException("timeout must be positive: " + timeout));
     }
     return Mono.defer(
         () -> {
           if (closing.get()) {
             return Mono.error(NodeClosedException.rejected(id, null));
           }
-          byte[] payload = wrap.apply(config.codec().encode(command));
+          byte[] encoded;
+          try {
+            encoded = config.codec().encode(command);
+          } catch (RuntimeException e) {
+            return Mono.error(
+                new InvalidCommandException("the codec refused the command: " + e.getMessage(), e));
+          }
+          byte[] payload = wrap.apply(encoded);
           if (payload.length > maxPayloadBytes) {
             return Mono.error(
-                new IllegalArgumentException(
+                new InvalidCommandException(
                     "command of " + payload.length + " bytes exceeds " + payloadLimit));
           }
           CommandRequest<R> request = pending.reserve(payload.length, nowNanos(), timeout);

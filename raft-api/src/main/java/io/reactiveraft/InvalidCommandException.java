@@ -1,0 +1,19 @@
+package io.reactiveraft;
+
+/**
+ * A command (or its call) that a node refused before it reached the log: null, too large, refused
+ * by the codec, or given an invalid timeout. It was definitely not applied. An {@link
+ * IllegalArgumentException}, so that it says what it is to callers who catch that; unlike one
+ * thrown by {@link StateMachine#apply}, which is that command's outcome after it committed.
+ */
+public final class InvalidCommandException extends IllegalArgumentException {
+  private static final long serialVersionUID = 1L;
+
+  public InvalidCommandException(String message) {
+    super(message);
+  }
+
+  public InvalidCommandException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}
