@@ -115,15 +115,16 @@ public final class RaftConfig<C, R> {
   }
 
   /**
-   * The lease: an election timeout shortened by the clock drift bound and one tick of timer
-   * resolution; 0 when lease reads are off.
+   * The lease: the election timeout in whole ticks (what followers count before they vote again,
+   * which an election timeout that is not a multiple of the tick rounds down), shortened by the
+   * clock drift bound and one tick of timer resolution; 0 when lease reads are off.
    */
   public Duration lease() {
     if (!leaseReads) {
       return Duration.ZERO;
     }
-    long nanos =
-        (long) (electionTimeout.toNanos() * (1 - clockDriftBound)) - tickInterval.toNanos();
+    long promised = electionTicks() * tickInterval.toNanos();
+    long nanos = (long) (promised * (1 - clockDriftBound)) - tickInterval.toNanos();
     return Duration.ofNanos(Math.max(0, nanos));
   }
 

@@ -178,6 +178,17 @@ class NodeApiTest {
         .hasMessageContaining("logEntriesInMemory");
     // fluree/raft's name sets the same value.
     assertThat(b.entryCacheSize(300).build().logEntriesInMemory()).isEqualTo(300);
+    // Followers count whole ticks: 399 ms at 100 ms ticks is 3 ticks, so the lease is
+    // 300 ms x 0.9 - 100 ms, within the 200 ms a follower waits at the least after hearing.
+    assertThat(
+            b.tickInterval(Duration.ofMillis(100))
+                .heartbeatInterval(Duration.ofMillis(100))
+                .electionTimeout(Duration.ofMillis(399))
+                .leaseReads(true)
+                .build()
+                .lease())
+        .isEqualTo(Duration.ofMillis(170));
+    b.tickInterval(Duration.ofMillis(10)).leaseReads(false);
     assertThatThrownBy(() -> b.logHistory(1).build())
         .hasMessageContaining("logHistory")
         .hasMessageContaining(">= 2");
