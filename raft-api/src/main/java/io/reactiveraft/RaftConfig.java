@@ -724,9 +724,14 @@ public final class RaftConfig<C, R> {
     public RaftConfig<C, R> build() {
       require(!members.isEmpty(), "members", "must list at least one member");
       Set<String> ids = new HashSet<>();
+      Set<String> addresses = new HashSet<>();
       for (Member m : members) {
         require(m != null, "members", "must not contain null");
         require(ids.add(m.id()), "members", "ids must be unique, " + m.id() + " repeats");
+        require(
+            addresses.add(m.address()),
+            "members",
+            "addresses must be unique, " + m.address() + " repeats");
       }
       require(selfId != null, "self", "is required");
       require(ids.contains(selfId), "self", "must be one of the members, " + selfId + " is not");
@@ -739,6 +744,25 @@ public final class RaftConfig<C, R> {
       positive(electionTimeout, "electionTimeout");
       positive(defaultCommandTimeout, "defaultCommandTimeout");
       positive(sessionTimeout, "sessionTimeout");
+      // Bounds that keep every conversion to ticks, nanos and millis exact, and the ticker from
+      // spinning.
+      require(
+          tickInterval.compareTo(Duration.ofMillis(1)) >= 0,
+          "tickInterval",
+          "must be at least 1 ms, was " + tickInterval);
+      require(
+          electionTimeout.compareTo(Duration.ofHours(1)) <= 0,
+          "electionTimeout",
+          "must be at most 1 hour, was " + electionTimeout);
+      require(
+          heartbeatInterval.compareTo(Duration.ofHours(1)) <= 0,
+          "heartbeatInterval",
+          "must be at most 1 hour, was " + heartbeatInterval);
+      require(
+          sessionTimeout.compareTo(Duration.ofMillis(1)) >= 0
+              && sessionTimeout.compareTo(Duration.ofDays(365 * 100)) <= 0,
+          "sessionTimeout",
+          "must be in [1 ms, 100 years], was " + sessionTimeout);
       require(
           clockDriftBound >= 0 && clockDriftBound < 0.5,
           "clockDriftBound",
@@ -766,6 +790,13 @@ public final class RaftConfig<C, R> {
       require(maxPendingCommands >= 1, "maxPendingCommands", "must be >= 1");
       require(logEntriesInMemory >= 1, "logEntriesInMemory", "must be >= 1");
       require(maxPendingBytes >= 1024, "maxPendingBytes", "must be >= 1024");
+      require(
+          maxPendingBytes >= maxCommandBytes,
+          "maxPendingBytes",
+          "must be at least maxCommandBytes ("
+              + maxCommandBytes
+              + "), or a command that large could never be pending; was "
+              + maxPendingBytes);
       require(snapshotThreshold >= 1, "snapshotThreshold", "must be >= 1");
       require(
           logHistory >= 2,

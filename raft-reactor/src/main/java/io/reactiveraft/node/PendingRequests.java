@@ -63,6 +63,7 @@ final class PendingRequests<R> {
    * @throws OverloadedException when the node already holds as much as it may
    */
   CommandRequest<R> reserve(int size, long nowNanos, Duration timeout) {
+    long deadline = Deadlines.after(nowNanos, timeout);
     if (count.incrementAndGet() > maxCount) {
       count.decrementAndGet();
       throw new OverloadedException(maxCount + " commands are already pending");
@@ -72,7 +73,7 @@ final class PendingRequests<R> {
       count.decrementAndGet();
       throw new OverloadedException("pending commands already hold " + maxBytes + " bytes");
     }
-    return new CommandRequest<>(ids.incrementAndGet(), size, nowNanos + timeout.toNanos(), timeout);
+    return new CommandRequest<>(ids.incrementAndGet(), size, deadline, timeout);
   }
 
   /** Event loop: the request's proposal is queued for the core. */

@@ -360,7 +360,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
           return callers.read(
               query,
               timeout,
-              nowNanos() + timeout.toNanos(),
+              Deadlines.after(nowNanos(), timeout),
               requestId -> loop.offer(new RaftEvent.ReadRequested(requestId)));
         });
   }

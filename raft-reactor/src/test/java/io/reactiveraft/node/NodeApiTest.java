@@ -58,6 +58,21 @@ class NodeApiTest {
   }
 
   @Test
+  void aTimeoutOfCenturiesMeansNever() {
+    try (VirtualCluster cluster = new VirtualCluster(1, 9, b -> b.maxPendingCommands(1))) {
+      String leader = cluster.awaitLeader();
+      Duration forever = java.time.temporal.ChronoUnit.FOREVER.getDuration();
+      List<String> results = new ArrayList<>();
+      cluster.node(leader).submit("x", forever).subscribe(results::add);
+      cluster.node(leader).read("x", forever).subscribe(results::add);
+      cluster.advanceUntil(() -> results.size() == 2, Duration.ofSeconds(1), "both answered");
+      // The one pending slot was given back: a second command is not refused as overload.
+      cluster.node(leader).submit("y", forever).subscribe(results::add);
+      cluster.advanceUntil(() -> results.size() == 3, Duration.ofSeconds(1), "the next one");
+    }
+  }
+
+  @Test
   void submitOnAFollowerNamesTheLeaderAndItsAddress() {
     try (VirtualCluster cluster = new VirtualCluster(3, 2)) {
       String leader = cluster.awaitLeader();
@@ -189,6 +204,22 @@ class NodeApiTest {
                 .lease())
         .isEqualTo(Duration.ofMillis(170));
     b.tickInterval(Duration.ofMillis(10)).leaseReads(false);
+    assertThatThrownBy(() -> b.tickInterval(Duration.ofNanos(1000)).build())
+        .hasMessageContaining("tickInterval")
+        .hasMessageContaining("at least 1 ms");
+    b.tickInterval(Duration.ofMillis(10));
+    assertThatThrownBy(() -> b.electionTimeout(Duration.ofDays(200)).build())
+        .hasMessageContaining("electionTimeout")
+        .hasMessageContaining("at most 1 hour");
+    b.electionTimeout(Duration.ofMillis(399));
+    assertThatThrownBy(() -> b.maxPendingBytes(1 << 20).maxCommandBytes(4 << 20).build())
+        .hasMessageContaining("maxPendingBytes")
+        .hasMessageContaining("at least maxCommandBytes");
+    b.maxPendingBytes(64 << 20);
+    assertThatThrownBy(
+            () -> b.members(List.of(new Member("a", "x:1"), new Member("b", "x:1"))).build())
+        .hasMessageContaining("addresses must be unique");
+    b.members(List.of(new Member("a", "x:1")));
     assertThatThrownBy(() -> b.logHistory(1).build())
         .hasMessageContaining("logHistory")
         .hasMessageContaining(">= 2");
