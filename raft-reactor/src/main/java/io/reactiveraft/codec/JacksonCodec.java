@@ -1,6 +1,8 @@
 package io.reactiveraft.codec;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import io.reactiveraft.spi.Codec;
 import java.io.IOException;
 import java.util.Objects;
@@ -14,12 +16,22 @@ import java.util.Objects;
  */
 public final class JacksonCodec<C> implements Codec<C> {
 
-  private final ObjectMapper mapper;
   private final Class<C> type;
 
+  /**
+   * Both for the declared type, not the command's runtime class: what is written is then what
+   * decoding will read, and a type Jackson cannot read back (an interface without type information,
+   * say) fails at encoding, before the command reaches the log.
+   */
+  private final ObjectWriter writer;
+
+  private final ObjectReader reader;
+
   private JacksonCodec(ObjectMapper mapper, Class<C> type) {
-    this.mapper = Objects.requireNonNull(mapper, "mapper");
+    Objects.requireNonNull(mapper, "mapper");
     this.type = Objects.requireNonNull(type, "type");
+    this.writer = mapper.writerFor(type);
+    this.reader = mapper.readerFor(type);
   }
 
   /** A codec for {@code type} with a default {@link ObjectMapper}. */
@@ -35,7 +47,7 @@ public final class JacksonCodec<C> implements Codec<C> {
   @Override
   public byte[] encode(C command) {
     try {
-      return mapper.writeValueAsBytes(command);
+      return writer.writeValueAsBytes(command);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot encode " + type.getSimpleName() + ": " + e, e);
     }
@@ -44,7 +56,7 @@ public final class JacksonCodec<C> implements Codec<C> {
   @Override
   public C decode(byte[] bytes) {
     try {
-      return mapper.readValue(bytes, type);
+      return reader.readValue(bytes);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot decode " + type.getSimpleName() + ": " + e, e);
     }
