@@ -104,16 +104,19 @@ public final class ClientSession<C, R> {
                               + " refused: "
                               + e.getMessage(),
                           e))
-              .doOnSuccess(r -> sequence.set(seq))
-              .doOnError(
-                  e -> {
-                    if (!definitelyNotApplied(e)) {
-                      sequence.set(seq);
-                    }
-                  })
-              .doOnCancel(() -> sequence.set(seq))
-              .doFinally(signal -> inFlight.set(false));
+              // Settled before the caller hears the outcome, so that a next command chained on
+              // this one (then, flatMap) finds the session free and the number right.
+              .doOnSuccess(r -> settle(seq, true))
+              .doOnError(e -> settle(seq, !definitelyNotApplied(e)))
+              .doOnCancel(() -> settle(seq, true));
         });
+  }
+
+  private void settle(long seq, boolean usedUp) {
+    if (usedUp) {
+      sequence.set(seq);
+    }
+    inFlight.set(false);
   }
 
   /** Refused before the log, or known not applied: its number is free for the next command. */

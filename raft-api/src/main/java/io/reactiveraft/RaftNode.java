@@ -117,8 +117,8 @@ public interface RaftNode<C, R> {
   /**
    * Every event this node's loop processes, in order, for monitoring and tests. Hot, with no
    * replay; a subscriber that cannot keep up misses events rather than slowing the node. Events
-   * carry the node's own objects, command payloads and log entries included, without copies:
-   * read them, never modify them.
+   * carry the node's own objects, command payloads and log entries included, without copies: read
+   * them, never modify them.
    */
   Flux<RaftEvent> events();
 

@@ -189,6 +189,13 @@ class ClientSessionTest {
   }
 
   @Test
+  void aCommandChainedOnThePreviousOneGoesOutWithTheNextNumber() {
+    node.then(Mono.just("a-done")).then(Mono.just("b-done"));
+    assertThat(outcome(session.submit("a").then(session.submit("b")))).containsExactly("b-done");
+    assertThat(node.sequences).containsExactly(1L, 2L);
+  }
+
+  @Test
   void aSecondCommandWhileOneIsInFlightIsRefused() {
     node.then(Mono.never());
     session.submit("a").subscribe();
