@@ -91,6 +91,7 @@ public final class ClientSession<C, R> {
           }
           long seq = sequence.get() + 1;
           AtomicBoolean inDoubt = new AtomicBoolean();
+          AtomicBoolean settled = new AtomicBoolean();
           return send(command, seq, inDoubt)
               .onErrorMap(
                   e -> inDoubt.get() && definitelyNotApplied(e),
@@ -106,15 +107,19 @@ public final class ClientSession<C, R> {
                           e))
               // Settled before the caller hears the outcome, so that a next command chained on
               // this one (then, flatMap) finds the session free and the number right.
-              .doOnSuccess(r -> settle(seq, true))
-              .doOnError(e -> settle(seq, !definitelyNotApplied(e)))
-              .doOnCancel(() -> settle(seq, true));
+              // Once: a cancel may race the result.
+              .doOnSuccess(r -> settle(settled, seq, true))
+              .doOnError(e -> settle(settled, seq, !definitelyNotApplied(e)))
+              .doOnCancel(() -> settle(settled, seq, true));
         });
   }
 
-  private void settle(long seq, boolean usedUp) {
+  private void settle(AtomicBoolean settled, long seq, boolean usedUp) {
+    if (!settled.compareAndSet(false, true)) {
+      return;
+    }
     if (usedUp) {
-      sequence.set(seq);
+      sequence.accumulateAndGet(seq, Math::max);
     }
     inFlight.set(false);
   }
