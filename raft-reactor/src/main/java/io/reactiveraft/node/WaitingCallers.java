@@ -143,16 +143,25 @@ final class WaitingCallers<C, R> {
    * waiting. Changes and snapshots may have taken effect; reads had none.
    */
   void failAll(Throwable cause) {
-    changes
-        .values()
-        .forEach(s -> CallerSignals.error(s, NodeClosedException.whilePending(nodeId, cause)));
-    changes.clear();
-    reads
-        .values()
-        .forEach(r -> CallerSignals.error(r.sink(), NodeClosedException.rejected(nodeId, cause)));
-    reads.clear();
-    snapshots.forEach(s -> CallerSignals.error(s, NodeClosedException.whilePending(nodeId, cause)));
-    snapshots.clear();
+    // Entry by entry: a caller registering meanwhile is either taken here or sees the close and
+    // takes itself out; a clear() after the pass could drop it unanswered.
+    for (Long id : changes.keySet()) {
+      Sinks.Empty<Void> s = changes.remove(id);
+      if (s != null) {
+        CallerSignals.error(s, NodeClosedException.whilePending(nodeId, cause));
+      }
+    }
+    for (Long id : reads.keySet()) {
+      PendingRead<C, R> r = reads.remove(id);
+      if (r != null) {
+        CallerSignals.error(r.sink(), NodeClosedException.rejected(nodeId, cause));
+      }
+    }
+    for (Sinks.One<Long> s : snapshots) {
+      if (snapshots.remove(s)) {
+        CallerSignals.error(s, NodeClosedException.whilePending(nodeId, cause));
+      }
+    }
   }
 
   /** Apply thread: the read index is applied, so the state is recent enough. */
