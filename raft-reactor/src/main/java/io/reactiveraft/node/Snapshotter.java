@@ -15,7 +15,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,10 +69,11 @@ final class Snapshotter<C, R> {
   private long bytesSince;
 
   /**
-   * IO worker: the snapshot last read whole with its checksum verified, before its first chunk went
-   * out. A leader sends its newest snapshot to every follower that needs one, so one is enough.
+   * IO worker: snapshots read whole once, and whether their checksum held. Several may be in use at
+   * once (followers part-way through an older one when a newer one is taken), so each is read only
+   * once; entries of snapshots no longer held are dropped as new ones come.
    */
-  private SnapshotMeta verified;
+  private final Map<SnapshotMeta, Boolean> verified = new HashMap<>();
 
   /** IO worker: the snapshot a leader is sending this node, being written. */
   private SnapshotSink incoming;
@@ -263,11 +266,8 @@ final class Snapshotter<C, R> {
     io.schedule(
         () -> {
           try {
-            if (!meta.equals(verified)) {
-              try (InputStream whole = store.open(meta)) {
-                whole.transferTo(OutputStream.nullOutputStream());
-              }
-              verified = meta;
+            if (!verified(meta)) {
+              return; // said once, when it failed; the stall timer keeps asking
             }
             byte[] data = store.read(meta, offset, length);
             send.accept(new InstallSnapshotRequest(self, to, term, meta, offset, data));
@@ -275,6 +275,29 @@ final class Snapshotter<C, R> {
             log.warn("node {}: cannot read snapshot {} for {}", self, meta.index(), to, e);
           }
         });
+  }
+
+  /** IO worker: whether {@code meta}'s checksum holds, reading it whole the first time. */
+  private boolean verified(SnapshotMeta meta) {
+    Boolean intact = verified.get(meta);
+    if (intact != null) {
+      return intact;
+    }
+    verified.keySet().retainAll(store.list());
+    try (InputStream whole = store.open(meta)) {
+      whole.transferTo(OutputStream.nullOutputStream());
+      intact = true;
+    } catch (IOException | RuntimeException e) {
+      log.error(
+          "node {}: snapshot {} fails its checksum; it is not sent, and followers that need it wait"
+              + " for the next snapshot",
+          self,
+          meta.index(),
+          e);
+      intact = false;
+    }
+    verified.put(meta, intact);
+    return intact;
   }
 
   /**

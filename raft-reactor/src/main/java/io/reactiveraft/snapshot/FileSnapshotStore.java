@@ -80,7 +80,7 @@ import org.slf4j.LoggerFactory;
  * run concurrently with both (a reader keeps the file it opened even when it is replaced or
  * deleted). {@link #read} reopens the file per call and checks its index, term and size against the
  * description it is given, but does not verify the CRC: a chunk cannot. The node reads a snapshot
- * whole through {@link #open}, which does, before it sends the first chunk.
+ * whole through {@link #open}, which does, the first time it sends from it.
  */
 public final class FileSnapshotStore implements SnapshotStore {
 

@@ -11,9 +11,12 @@ import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.snapshot.FileSnapshotStore;
 import io.reactiveraft.spi.SnapshotMeta;
 import io.reactiveraft.spi.SnapshotSink;
+import io.reactiveraft.spi.SnapshotStore;
 import io.reactiveraft.testing.RecordingStateMachine;
 import io.reactiveraft.testing.StringCodec;
 import io.reactiveraft.transport.local.LocalNetwork;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -36,7 +39,44 @@ class SnapshotterTest {
   private final List<Member> members =
       List.of(new Member("n1", "local:n1"), new Member("n2", "local:n2"));
 
-  private Snapshotter<String, String> snapshotter(FileSnapshotStore store) {
+  /** Counts how often a snapshot is opened whole. */
+  private static final class CountingStore implements SnapshotStore {
+    final SnapshotStore delegate;
+    int opens;
+
+    CountingStore(SnapshotStore delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public List<SnapshotMeta> list() {
+      return delegate.list();
+    }
+
+    @Override
+    public SnapshotSink create(long index, long term, ClusterConfiguration configuration)
+        throws IOException {
+      return delegate.create(index, term, configuration);
+    }
+
+    @Override
+    public InputStream open(SnapshotMeta snapshot) throws IOException {
+      opens++;
+      return delegate.open(snapshot);
+    }
+
+    @Override
+    public byte[] read(SnapshotMeta snapshot, long offset, int length) throws IOException {
+      return delegate.read(snapshot, offset, length);
+    }
+
+    @Override
+    public void retainNewest(int keep) throws IOException {
+      delegate.retainNewest(keep);
+    }
+  }
+
+  private Snapshotter<String, String> snapshotter(SnapshotStore store) {
     RaftConfig<String, String> config =
         RaftConfig.<String, String>builder()
             .members(members)
@@ -61,6 +101,21 @@ class SnapshotterTest {
   }
 
   @Test
+  void eachSnapshotIsReadWholeOnceWhateverTheOrderOfItsChunks() throws Exception {
+    CountingStore store = new CountingStore(FileSnapshotStore.open(dir));
+    SnapshotMeta older = write(FileSnapshotStore.open(dir), 10, 8 * 1024);
+    SnapshotMeta newer = write(FileSnapshotStore.open(dir), 20, 8 * 1024);
+    Snapshotter<String, String> snapshotter = snapshotter(store);
+    List<RaftMessage> sent = new ArrayList<>();
+    for (int offset = 0; offset < 4 * 1024; offset += 1024) {
+      snapshotter.sendChunk("n2", 1, older, offset, 1024, sent::add); // one follower on the older
+      snapshotter.sendChunk("n3", 1, newer, offset, 1024, sent::add); // another on the newer
+    }
+    assertThat(sent).hasSize(8);
+    assertThat(store.opens).as("each of the two read whole once").isEqualTo(2);
+  }
+
+  @Test
   void aSnapshotWhoseDataIsDamagedOnTheLeadersDiskIsNotSent() throws Exception {
     FileSnapshotStore store = FileSnapshotStore.open(dir);
     SnapshotMeta intact = write(store, 10, 64 * 1024);
@@ -76,6 +131,7 @@ class SnapshotterTest {
     List<RaftMessage> sent = new ArrayList<>();
 
     snapshotter.sendChunk("n2", 1, damaged, 0, 1024, sent::add);
+    snapshotter.sendChunk("n2", 1, damaged, 0, 1024, sent::add); // the stall timer asks again
     assertThat(sent).as("no chunk of a snapshot whose checksum fails").isEmpty();
 
     snapshotter.sendChunk("n2", 1, intact, 0, 1024, sent::add);
