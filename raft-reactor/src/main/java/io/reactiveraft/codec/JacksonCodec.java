@@ -1,5 +1,6 @@
 package io.reactiveraft.codec;
 
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -9,8 +10,10 @@ import java.util.Objects;
 
 /**
  * The default {@link Codec}: commands as JSON through Jackson. Thread-safe. Commands must be
- * Jackson-serialisable (records and POJOs are); for polymorphic command types annotate them with
- * {@code @JsonTypeInfo}.
+ * Jackson-serialisable (records and POJOs are) and of the codec's type exactly, unless that type is
+ * annotated with {@code @JsonTypeInfo} (as polymorphic command types must be): a command of another
+ * class fails to encode, before it reaches the log. The mapper is used as configured when the codec
+ * is made.
  *
  * @param <C> command type
  */
@@ -46,6 +49,17 @@ public final class JacksonCodec<C> implements Codec<C> {
 
   @Override
   public byte[] encode(C command) {
+    if (command.getClass() != type && !type.isAnnotationPresent(JsonTypeInfo.class)) {
+      // Decoding reads the declared type: a subclass's own fields would be lost, and an interface
+      // or abstract class could not be read back at all.
+      throw new IllegalArgumentException(
+          "cannot encode a "
+              + command.getClass().getName()
+              + " as "
+              + type.getSimpleName()
+              + ", which carries no @JsonTypeInfo: decoding would read a "
+              + type.getSimpleName());
+    }
     try {
       return writer.writeValueAsBytes(command);
     } catch (IOException e) {

@@ -35,7 +35,25 @@ class JacksonCodecTest {
     JacksonCodec<Untyped> codec = JacksonCodec.of(Untyped.class);
     assertThatThrownBy(() -> codec.encode(new Circle(2)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("cannot encode Untyped");
+        .hasMessageContaining("as Untyped");
+  }
+
+  /** A non-final command class whose subclass adds a field. */
+  static class Base {
+    public int a = 1;
+  }
+
+  static final class Sub extends Base {
+    public int b = 2;
+  }
+
+  @Test
+  void aSubclassOfAnUntypedCommandClassFailsWhenEncodedRatherThanLoseItsFields() {
+    JacksonCodec<Base> codec = JacksonCodec.of(Base.class);
+    assertThat(codec.decode(codec.encode(new Base())).a).isEqualTo(1);
+    assertThatThrownBy(() -> codec.encode(new Sub()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no @JsonTypeInfo");
   }
 
   @Test
