@@ -37,8 +37,9 @@ final class Recovery {
    */
   static <C, R> Recovered recover(RaftConfig<C, R> config, SessionTable<R> sessions) {
     LogStore store = config.logStore();
-    SnapshotMeta snapshot =
+    Restored restored =
         config.snapshotStore().map(s -> restoreNewest(s, config, sessions)).orElse(null);
+    SnapshotMeta snapshot = restored == null ? null : restored.snapshot();
     long first = store.firstIndex();
     long last = store.lastIndex();
     if (snapshot == null) {
@@ -62,6 +63,8 @@ final class Recovery {
               + " but the newest valid snapshot ends at "
               + s);
     }
+    // Only now that the log is usable with the older snapshot: a start that fails leaves them be.
+    setAside(config.snapshotStore().orElseThrow(), restored.failedNewer(), config.selfId());
     // The log continues the snapshot only if it holds the snapshot's last entry (log matching);
     // a log that is shorter, or holds another term there, is discarded.
     boolean continues =
@@ -111,7 +114,10 @@ final class Recovery {
     }
   }
 
-  private static <C, R> SnapshotMeta restoreNewest(
+  /** The snapshot restored, or null for none held, and the newer ones that failed to restore. */
+  private record Restored(SnapshotMeta snapshot, List<SnapshotMeta> failedNewer) {}
+
+  private static <C, R> Restored restoreNewest(
       SnapshotStore snapshots, RaftConfig<C, R> config, SessionTable<R> sessions) {
     List<SnapshotMeta> held = snapshots.list();
     for (int i = held.size() - 1; i >= 0; i--) {
@@ -119,8 +125,7 @@ final class Recovery {
       try (InputStream in = snapshots.open(meta)) {
         SnapshotImage.restore(
             in, sessions, config.resultCodec().orElse(null), config.stateMachine());
-        setAside(snapshots, held.subList(i + 1, held.size()), config.selfId());
-        return meta;
+        return new Restored(meta, List.copyOf(held.subList(i + 1, held.size())));
       } catch (IOException | RuntimeException e) {
         log.warn(
             "node {}: snapshot {} cannot be restored; trying an older one",
