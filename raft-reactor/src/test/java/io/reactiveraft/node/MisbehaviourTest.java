@@ -9,10 +9,9 @@ import io.reactiveraft.StateMachine;
 import io.reactiveraft.snapshot.InMemorySnapshotStore;
 import io.reactiveraft.spi.SnapshotMeta;
 import io.reactiveraft.spi.SnapshotSink;
-import io.reactiveraft.spi.SnapshotStore;
+import io.reactiveraft.testing.ForwardingSnapshotStore;
 import io.reactiveraft.testing.VirtualCluster;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -189,15 +188,13 @@ class MisbehaviourTest {
   }
 
   /** A store whose writes wait until the test lets them go. */
-  private static final class BlockingSnapshotStore implements SnapshotStore {
-    private final SnapshotStore delegate = new InMemorySnapshotStore();
+  private static final class BlockingSnapshotStore extends ForwardingSnapshotStore {
     final CountDownLatch entered = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
     final CountDownLatch committed = new CountDownLatch(1);
 
-    @Override
-    public List<SnapshotMeta> list() {
-      return delegate.list();
+    BlockingSnapshotStore() {
+      super(new InMemorySnapshotStore());
     }
 
     @Override
@@ -228,21 +225,6 @@ class MisbehaviourTest {
           sink.close();
         }
       };
-    }
-
-    @Override
-    public InputStream open(SnapshotMeta snapshot) throws IOException {
-      return delegate.open(snapshot);
-    }
-
-    @Override
-    public byte[] read(SnapshotMeta snapshot, long offset, int length) throws IOException {
-      return delegate.read(snapshot, offset, length);
-    }
-
-    @Override
-    public void retainNewest(int keep) throws IOException {
-      delegate.retainNewest(keep);
     }
   }
 }

@@ -12,6 +12,7 @@ import io.reactiveraft.snapshot.FileSnapshotStore;
 import io.reactiveraft.spi.SnapshotMeta;
 import io.reactiveraft.spi.SnapshotSink;
 import io.reactiveraft.spi.SnapshotStore;
+import io.reactiveraft.testing.ForwardingSnapshotStore;
 import io.reactiveraft.testing.RecordingStateMachine;
 import io.reactiveraft.testing.StringCodec;
 import io.reactiveraft.transport.local.LocalNetwork;
@@ -40,39 +41,17 @@ class SnapshotterTest {
       List.of(new Member("n1", "local:n1"), new Member("n2", "local:n2"));
 
   /** Counts how often a snapshot is opened whole. */
-  private static final class CountingStore implements SnapshotStore {
-    final SnapshotStore delegate;
+  private static final class CountingStore extends ForwardingSnapshotStore {
     int opens;
 
     CountingStore(SnapshotStore delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public List<SnapshotMeta> list() {
-      return delegate.list();
-    }
-
-    @Override
-    public SnapshotSink create(long index, long term, ClusterConfiguration configuration)
-        throws IOException {
-      return delegate.create(index, term, configuration);
+      super(delegate);
     }
 
     @Override
     public InputStream open(SnapshotMeta snapshot) throws IOException {
       opens++;
-      return delegate.open(snapshot);
-    }
-
-    @Override
-    public byte[] read(SnapshotMeta snapshot, long offset, int length) throws IOException {
-      return delegate.read(snapshot, offset, length);
-    }
-
-    @Override
-    public void retainNewest(int keep) throws IOException {
-      delegate.retainNewest(keep);
+      return super.open(snapshot);
     }
   }
 
