@@ -29,7 +29,6 @@ import io.reactiveraft.message.VoteRequest;
 import io.reactiveraft.message.VoteResponse;
 import io.reactiveraft.spi.HardState;
 import io.reactiveraft.spi.SnapshotMeta;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -133,10 +132,7 @@ public final class RaftCore {
 
   // The batch under way.
   private boolean hardStateDirty;
-  private final List<Action> logWrites = new ArrayList<>();
-  private final List<LogEntry> unflushedAppends = new ArrayList<>();
-  private final List<Action> messages = new ArrayList<>();
-  private final List<Action> results = new ArrayList<>();
+  private final Outbox outbox = new Outbox();
 
   /**
    * @param config protocol settings
@@ -233,49 +229,21 @@ public final class RaftCore {
       superviseReads();
       replicateToAll();
     }
-    List<Action> out = new ArrayList<>();
+    HardState hardState = null;
     if (hardStateDirty && !InjectedDefects.on(Defect.FORGET_TERM_AND_VOTE)) {
-      out.add(new Action.PersistHardState(new HardState(term, votedFor)));
+      hardState = new HardState(term, votedFor);
       hardStateDirty = false;
     }
-    sealAppends();
-    // A leader's messages go before its own appends: an entry waits for the followers' writes,
-    // while the leader's own runs in parallel with them (thesis 10.2.1), and handing the entries
-    // to the store first put the wake-up of its IO thread on every request's path. Anything else
-    // among the writes (a truncation, a compaction) keeps its place before the messages.
-    if (role != Role.LEADER || !onlyAppends(logWrites)) {
-      out.addAll(logWrites);
-      logWrites.clear();
-    }
-    for (Action a : messages) {
-      // A message built earlier in the batch for a term this node has since left is dropped:
-      // an acknowledgement of term t must not leave after a later term's truncation began.
-      long messageTerm =
-          a instanceof Action.Send send
-              ? send.message().term()
-              : ((Action.SendSnapshotChunk) a).term();
-      if (messageTerm >= term) {
-        out.add(a);
-      }
-    }
-    messages.clear();
-    out.addAll(logWrites);
-    logWrites.clear();
-    // Proposal results before applies, so a caller is registered before its entry can apply.
-    List<Action> leaderChanges = new ArrayList<>();
-    for (Action a : results) {
-      (a instanceof Action.LeaderChanged ? leaderChanges : out).add(a);
-    }
-    results.clear();
+    Action.ApplyEntries apply = null;
     if (commitIndex > appliedUpTo) {
       // At most one window of entries per batch: after a restart without snapshots the whole log
       // may be committed at once, and reading it back in one piece would put it all on the heap.
       // The rest follows with the next batches (a tick at the latest).
       long applyTo = Math.min(commitIndex, appliedUpTo + log.held());
-      out.add(new Action.ApplyEntries(log.range(appliedUpTo + 1, applyTo)));
+      apply = new Action.ApplyEntries(log.range(appliedUpTo + 1, applyTo));
       appliedUpTo = applyTo;
     }
-    out.addAll(leaderChanges);
+    List<Action> out = outbox.drain(hardState, role == Role.LEADER, term, apply);
     // Every entry is now in an AppendLog action, which the node performs before the next batch:
     // from then on the store can serve what the log lets go of.
     log.stored(log.lastIndex());
@@ -444,7 +412,7 @@ public final class RaftCore {
   /** The chunks stored of a transfer that nothing will finish are deleted, in write order. */
   private void abandonSnapshotTransfer() {
     if (receiver.reset()) {
-      logWrites.add(new Action.DiscardSnapshotChunks());
+      outbox.write(new Action.DiscardSnapshotChunks());
     }
   }
 
@@ -461,7 +429,7 @@ public final class RaftCore {
     if (transferAwaitingLeader != null && newLeader != null) {
       Transfer t = transferAwaitingLeader;
       transferAwaitingLeader = null;
-      results.add(
+      outbox.report(
           newLeader.equals(t.target)
               ? new Action.ChangeCompleted(t.requestId)
               : new Action.ChangeFailed(
@@ -481,7 +449,7 @@ public final class RaftCore {
     } else {
       kind = LeaderChange.Kind.LEADER_LOST;
     }
-    results.add(
+    outbox.report(
         new Action.LeaderChanged(new LeaderChange(kind, term, old, newLeader, cause), commitIndex));
   }
 
@@ -744,12 +712,12 @@ public final class RaftCore {
         forwarded.add(requestId);
         send(new ForwardedCommand(self, leaderId, term, requestId, type, payload));
       } else {
-        results.add(new Action.ProposalRejected(requestId, notLeader()));
+        outbox.report(new Action.ProposalRejected(requestId, notLeader()));
       }
       return;
     }
     if (transfer != null) {
-      results.add(
+      outbox.report(
           new Action.ProposalRejected(
               requestId,
               refuse(Reason.TRANSFER_IN_PROGRESS, "leadership is moving to " + transfer.target)));
@@ -757,41 +725,24 @@ public final class RaftCore {
     }
     LogEntry entry = new LogEntry(log.lastIndex() + 1, term, type, payload);
     appendLocal(entry);
-    results.add(new Action.ProposalAccepted(requestId, entry.index(), entry.term()));
+    outbox.report(new Action.ProposalAccepted(requestId, entry.index(), entry.term()));
   }
 
   private void appendLocal(LogEntry entry) {
     log.append(entry);
     awaitingLog = false;
-    unflushedAppends.add(entry);
+    outbox.append(entry);
     if (membership.onAppend(entry)) {
       configurationChanged();
     }
   }
 
   private void truncateLocal(long fromIndex) {
-    sealAppends();
     log.truncateFrom(fromIndex);
-    logWrites.add(new Action.TruncateLog(fromIndex));
+    outbox.write(new Action.TruncateLog(fromIndex));
     durableIndex = Math.min(durableIndex, fromIndex - 1);
     if (membership.onTruncate(fromIndex, log)) {
       configurationChanged(); // the entry that carried it never committed: revert (thesis 4.1)
-    }
-  }
-
-  private static boolean onlyAppends(List<Action> writes) {
-    for (Action a : writes) {
-      if (!(a instanceof Action.AppendLog)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private void sealAppends() {
-    if (!unflushedAppends.isEmpty()) {
-      logWrites.add(new Action.AppendLog(List.copyOf(unflushedAppends)));
-      unflushedAppends.clear();
     }
   }
 
@@ -927,7 +878,7 @@ public final class RaftCore {
   }
 
   private void send(RaftMessage m) {
-    messages.add(new Action.Send(m));
+    outbox.send(m);
   }
 
   // ---------------------------------------------------------------- snapshots
@@ -956,8 +907,7 @@ public final class RaftCore {
     durableIndex = Math.max(durableIndex, taken.index());
     if (previous != null && previous.index() > log.firstIndex() - 1) {
       log.compactTo(previous.index(), previous.term());
-      sealAppends();
-      logWrites.add(new Action.CompactLog(previous.index()));
+      outbox.write(new Action.CompactLog(previous.index()));
       if (membership.rebase(previous.configuration(), previous.index(), log)) {
         configurationChanged();
       }
@@ -987,7 +937,8 @@ public final class RaftCore {
   private void sendSnapshotChunk(String peer, Progress pr) {
     SnapshotMeta meta = pr.snapshot;
     int length = (int) Math.min(config.snapshotChunkBytes(), meta.size() - pr.snapshotOffset);
-    messages.add(new Action.SendSnapshotChunk(peer, term, meta, pr.snapshotOffset, length));
+    outbox.sendSnapshotChunk(
+        new Action.SendSnapshotChunk(peer, term, meta, pr.snapshotOffset, length));
     pr.snapshotSentAt = now;
   }
 
@@ -1030,7 +981,7 @@ public final class RaftCore {
     }
     SnapshotReceiver.Decision decision = receiver.onChunk(m, term);
     if (decision instanceof SnapshotReceiver.Store) {
-      logWrites.add(new Action.StoreSnapshotChunk(m));
+      outbox.write(new Action.StoreSnapshotChunk(m));
     } else if (decision instanceof SnapshotReceiver.Answer answer) {
       send(snapshotAnswer(m.from(), meta, answer.nextOffset()));
     }
@@ -1061,14 +1012,13 @@ public final class RaftCore {
       return; // replication overtook the transfer
     }
     boolean keepSuffix = log.matches(meta.index(), meta.term());
-    sealAppends();
     if (!keepSuffix && log.lastIndex() > meta.index()) {
-      logWrites.add(new Action.TruncateLog(meta.index() + 1));
+      outbox.write(new Action.TruncateLog(meta.index() + 1));
     }
     if (!keepSuffix) {
-      logWrites.add(new Action.CompactLog(meta.index())); // nothing stored continues it
+      outbox.write(new Action.CompactLog(meta.index())); // nothing stored continues it
     } else if (snapshot != null) {
-      logWrites.add(new Action.CompactLog(snapshot.index())); // as for a snapshot of our own
+      outbox.write(new Action.CompactLog(snapshot.index())); // as for a snapshot of our own
     }
     log.compactTo(meta.index(), meta.term());
     if (!keepSuffix) {
@@ -1083,7 +1033,7 @@ public final class RaftCore {
     awaitingLog = false;
     advanceCommit(meta.index());
     appliedUpTo = meta.index();
-    results.add(new Action.RestoreSnapshot(meta));
+    outbox.report(new Action.RestoreSnapshot(meta));
     if (membership.rebase(meta.configuration(), meta.index(), log)) {
       configurationChanged();
     }
@@ -1093,7 +1043,7 @@ public final class RaftCore {
 
   private void requestChange(long requestId, MembershipChange change) {
     if (role != Role.LEADER) {
-      results.add(new Action.ChangeFailed(requestId, notLeader()));
+      outbox.report(new Action.ChangeFailed(requestId, notLeader()));
     } else if (change instanceof MembershipChange.TransferLeadership t) {
       startTransfer(requestId, t.memberId());
     } else {
@@ -1157,7 +1107,7 @@ public final class RaftCore {
 
     @Override
     public void report(Action outcome) {
-      results.add(outcome);
+      outbox.report(outcome);
     }
   }
 
@@ -1192,7 +1142,7 @@ public final class RaftCore {
       }
       progress.keySet().removeIf(id -> !c.contains(id));
     }
-    results.add(new Action.ConfigurationChanged(c));
+    outbox.report(new Action.ConfigurationChanged(c));
   }
 
   /** Leader, once per batch: moves changes along; steps down once its own removal commits. */
@@ -1227,13 +1177,13 @@ public final class RaftCore {
 
   private void startTransfer(long requestId, String target) {
     if (target.equals(self)) {
-      results.add(new Action.ChangeCompleted(requestId));
+      outbox.report(new Action.ChangeCompleted(requestId));
     } else if (!membership.current().isVoter(target)) {
-      results.add(
+      outbox.report(
           new Action.ChangeFailed(
               requestId, refuse(Reason.NOT_A_MEMBER, target + " is not a voter")));
     } else if (transfer != null) {
-      results.add(
+      outbox.report(
           new Action.ChangeFailed(
               requestId,
               refuse(
@@ -1263,7 +1213,7 @@ public final class RaftCore {
     if (t != null && now > t.deadline) {
       transfer = null;
       transferAwaitingLeader = null;
-      results.add(
+      outbox.report(
           new Action.ChangeFailed(
               t.requestId,
               refuse(
@@ -1303,7 +1253,7 @@ public final class RaftCore {
     if (!forwarded.remove(m.requestId())) {
       return;
     }
-    results.add(
+    outbox.report(
         m.accepted()
             ? new Action.ProposalAccepted(m.requestId(), m.index(), m.entryTerm())
             : new Action.ProposalRejected(m.requestId(), notLeader()));
@@ -1337,7 +1287,7 @@ public final class RaftCore {
 
   private void answerRead(ReadIndex.Read read, long readIndex) {
     if (read.requester() == null) {
-      results.add(new Action.ReadReady(read.requestId(), readIndex));
+      outbox.report(new Action.ReadReady(read.requestId(), readIndex));
     } else {
       send(new ReadIndexResponse(self, read.requester(), term, read.requestId(), readIndex, true));
       wantsCommit(read.requester(), readIndex);
@@ -1354,7 +1304,7 @@ public final class RaftCore {
 
   private void refuseRead(ReadIndex.Read read, NotLeaderException error) {
     if (read.requester() == null) {
-      results.add(new Action.ReadFailed(read.requestId(), error));
+      outbox.report(new Action.ReadFailed(read.requestId(), error));
     } else {
       send(new ReadIndexResponse(self, read.requester(), term, read.requestId(), 0, false));
     }
@@ -1362,7 +1312,7 @@ public final class RaftCore {
 
   private void onReadIndexResponse(ReadIndexResponse m) {
     if (followerReads.remove(m.requestId())) {
-      results.add(
+      outbox.report(
           m.ok()
               ? new Action.ReadReady(m.requestId(), m.readIndex())
               : new Action.ReadFailed(m.requestId(), notLeader()));
