@@ -57,13 +57,15 @@ import java.util.Map;
  * </pre>
  *
  * <p>An entry's index travels as its distance from the index that would follow the previous entry
- * (prevLogIndex + 1 for the first), which is 0, one byte, for every entry of a well-formed batch.
- * Entry types are 1 command, 2 no-op, 3 configuration, 4 session command. A snapshot chunk must lie
- * within the snapshot's size, its configuration must be one {@link ClusterConfiguration} accepts
- * (at least one voter, no id twice), and every member id and address one {@link Member} accepts.
- * Unknown versions, kinds, flag bits and entry types, trailing bytes, negative values, varints
- * longer than needed, invalid UTF-8 and lengths beyond the frame are all rejected: the decoder
- * accepts exactly what the encoder writes, so a frame it accepts re-encodes to the same bytes.
+ * (prevLogIndex + 1 for the first), which is 0, one byte, for every entry of a well-formed batch; a
+ * batch with gaps, repeats or terms out of order is refused as {@link AppendEntriesRequest} refuses
+ * it. Entry types are 1 command, 2 no-op, 3 configuration, 4 session command. A snapshot chunk must
+ * lie within the snapshot's size, its configuration must be one {@link ClusterConfiguration}
+ * accepts (at least one voter, no id twice), and every member id and address one {@link Member}
+ * accepts. Unknown versions, kinds, flag bits and entry types, trailing bytes, negative values,
+ * varints longer than needed, invalid UTF-8 and lengths beyond the frame are all rejected: the
+ * decoder accepts exactly what the encoder writes, so a frame it accepts re-encodes to the same
+ * bytes.
  *
  * <p>Stateless and thread-safe. The codec never retains or releases the buffers it is given.
  */

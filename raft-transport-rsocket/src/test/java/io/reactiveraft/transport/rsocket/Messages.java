@@ -156,21 +156,24 @@ final class Messages {
       case 2:
         {
           long prev = r.nextLong(0, 1L << 40);
+          // Entries follow each other, their terms rising now and then from the previous entry's
+          // up to the request's: what one leader's log can hold, and all the request admits.
+          long prevTerm = term == 0 ? 0 : r.nextLong(term);
+          long entryTerm = Math.max(1, prevTerm); // an entry's term is at least 1
           List<LogEntry> entries = new ArrayList<>();
-          int count = r.nextInt(8);
-          long index = prev;
+          int count = term == 0 ? 0 : r.nextInt(8);
           for (int i = 0; i < count; i++) {
-            // Mostly consecutive, sometimes not: the codec must carry either unchanged.
-            index = r.nextInt(5) == 0 ? r.nextLong(1, Long.MAX_VALUE) : index + 1;
+            if (r.nextInt(3) == 0 && entryTerm < term) {
+              entryTerm = r.nextLong(entryTerm, term) + 1;
+            }
             EntryType type = EntryType.values()[r.nextInt(EntryType.values().length)];
             byte[] payload = new byte[r.nextInt(40)];
             for (int b = 0; b < payload.length; b++) {
               payload[b] = (byte) r.nextInt(256);
             }
-            entries.add(new LogEntry(index, r.nextLong(1, Long.MAX_VALUE), type, payload));
+            entries.add(new LogEntry(prev + 1 + i, entryTerm, type, payload));
           }
-          return new AppendEntriesRequest(
-              from, to, term, prev, randomLong(r), entries, randomLong(r));
+          return new AppendEntriesRequest(from, to, term, prev, prevTerm, entries, randomLong(r));
         }
       case 3:
         {

@@ -133,6 +133,38 @@ class RaftFrameCodecTest {
   }
 
   @Test
+  void aBatchWithAGapOrARepeatIsRefusedBeforeAFollowerCouldStoreIt() {
+    // A follower would append the first entry, then fail on the second and stop; or, with a
+    // repeat, acknowledge an index it does not hold.
+    byte[] first = {11, 11, 11, 11};
+    AppendEntriesRequest batch =
+        new AppendEntriesRequest(
+            "a",
+            "b",
+            2,
+            4,
+            2,
+            List.of(
+                new LogEntry(5, 2, EntryType.COMMAND, first),
+                new LogEntry(6, 2, EntryType.COMMAND, new byte[] {22})),
+            4);
+    for (int delta : new int[] {1, -1}) {
+      ByteBuf frame = RaftFrameCodec.encode(ALLOC, "default", batch);
+      try {
+        // The second entry starts right after the first one's payload, with its index delta.
+        int second = ByteBufUtil.indexOf(Unpooled.wrappedBuffer(first), frame) + first.length;
+        assertThat(frame.getByte(second)).isZero();
+        frame.setByte(second, delta > 0 ? 2 : 1); // zigzag: 2 is +1, 1 is -1
+        assertThatThrownBy(() -> RaftFrameCodec.decode(frame))
+            .isInstanceOf(MalformedFrameException.class)
+            .hasMessageContaining("cannot follow");
+      } finally {
+        frame.release();
+      }
+    }
+  }
+
+  @Test
   void snapshotChunkDataIsCopiedOutOfTheNetworkBuffer() {
     ByteBuf frame = RaftFrameCodec.encode(ALLOC, "default", Messages.chunk("a", "b", 10, 2, 3));
     InstallSnapshotRequest decoded;
