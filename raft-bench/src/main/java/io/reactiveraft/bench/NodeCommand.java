@@ -84,6 +84,9 @@ final class NodeCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("node " + id + " cannot start: " + e.getMessage());
       spec.commandLine().getErr().flush();
       return CANNOT_START;
+    } catch (IllegalArgumentException e) {
+      // A rule of the node's configuration that the flags broke and parsing did not catch.
+      throw usage(e.getMessage());
     }
     Thread hook =
         new Thread(
@@ -170,6 +173,7 @@ final class NodeCommand implements Callable<Integer> {
   private List<Member> parseMembers(String text) {
     List<Member> list = new ArrayList<>();
     Set<String> ids = new HashSet<>();
+    Set<HostPort> addresses = new HashSet<>();
     for (String item : text.split(",")) {
       String entry = item.strip();
       int eq = entry.indexOf('=');
@@ -178,13 +182,17 @@ final class NodeCommand implements Callable<Integer> {
       }
       String memberId = entry.substring(0, eq);
       String address = entry.substring(eq + 1);
+      HostPort hostPort;
       try {
-        HostPort.parse(address);
+        hostPort = HostPort.parse(address);
       } catch (IllegalArgumentException e) {
         throw usage("--members: " + memberId + ": " + e.getMessage());
       }
       if (!ids.add(memberId)) {
         throw usage("--members names " + memberId + " twice");
+      }
+      if (!addresses.add(hostPort)) {
+        throw usage("--members gives " + address + " to two members");
       }
       try {
         list.add(new Member(memberId, address));

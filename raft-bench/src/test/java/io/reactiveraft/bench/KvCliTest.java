@@ -212,6 +212,19 @@ class KvCliTest {
     assertThat(fastTimeout.exitCode()).isEqualTo(2);
     assertThat(fastTimeout.err()).contains("--election-timeout-ms must be in [50, 60000]");
     assertThat(badId.err()).contains("member id must be non-blank without whitespace");
+    CliRun sharedAddress =
+        CliRun.run(
+            "node",
+            "--id",
+            "n1",
+            "--members",
+            "n1=127.0.0.1:1,n2=127.0.0.1:1",
+            "--data-dir",
+            dir.toString(),
+            "--secret",
+            SECRET);
+    assertThat(sharedAddress.exitCode()).isEqualTo(2);
+    assertThat(sharedAddress.err()).contains("gives 127.0.0.1:1 to two members");
   }
 
   @Test

@@ -135,7 +135,7 @@ public final class KvServer implements AutoCloseable {
     HostPort at = HostPort.parse(self.address());
     LogStore store = openStore(settings);
     Sinks.Empty<Void> stopped = Sinks.empty();
-    RSocketTransport transport;
+    RSocketTransport transport = null;
     RaftNode<KvCommand, KvResult> node;
     try {
       transport =
@@ -164,9 +164,11 @@ public final class KvServer implements AutoCloseable {
     } catch (IllegalStateException e) {
       // Recovery refused the data: no snapshot restores cleanly, or the log does not continue
       // the newest one.
+      closeQuietly(transport);
       store.close();
       throw new StartException("cannot start from the data in " + settings.dataDir(), e);
     } catch (RuntimeException e) {
+      closeQuietly(transport);
       store.close();
       throw e;
     }
@@ -186,6 +188,13 @@ public final class KvServer implements AutoCloseable {
       throw new StartException("cannot listen on " + at, e);
     }
     return new KvServer(settings, node, stopped, server);
+  }
+
+  /** A transport that a failed start built is closed with it: it holds connections and threads. */
+  private static void closeQuietly(RSocketTransport transport) {
+    if (transport != null) {
+      transport.close().onErrorComplete().block(LIFECYCLE_TIMEOUT);
+    }
   }
 
   private static SnapshotStore snapshots(Settings settings) {
