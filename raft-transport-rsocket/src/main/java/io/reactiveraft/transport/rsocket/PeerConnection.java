@@ -4,11 +4,16 @@ import io.reactiveraft.Member;
 import io.rsocket.RSocket;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import org.reactivestreams.Subscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 
@@ -99,17 +104,15 @@ final class PeerConnection {
       attempt = mine;
     }
     log.debug("connecting to {} at {}", peer.id(), peer.address());
-    Disposable subscription =
-        Mono.defer(() -> connector.apply(peer))
-            // A service's connector that completes empty is a failed attempt, not one that never
-            // ends: otherwise every later message would wait on it and the peer stay unreached.
-            .switchIfEmpty(
-                Mono.error(
-                    () ->
-                        new IllegalStateException(
-                            "the connector gave no connection to " + peer.id())))
-            .timeout(connectTimeout, timer)
-            .subscribe(s -> onConnected(mine, s), e -> onConnectFailed(mine, e));
+    Attempt subscription = new Attempt(mine);
+    Mono.defer(() -> connector.apply(peer))
+        // A service's connector that completes empty is a failed attempt, not one that never
+        // ends: otherwise every later message would wait on it and the peer stay unreached.
+        .switchIfEmpty(
+            Mono.error(
+                () ->
+                    new IllegalStateException("the connector gave no connection to " + peer.id())))
+        .subscribe(subscription);
     synchronized (this) {
       if (attempt == mine) {
         attemptSubscription = subscription;
@@ -155,6 +158,52 @@ final class PeerConnection {
     }
     s.dispose();
     return s.onClose().onErrorResume(e -> Mono.empty());
+  }
+
+  /**
+   * One connection attempt, given up after the connect timeout. The timeout is its own rather than
+   * Reactor's {@code timeout} operator, which drops a socket arriving as it fires without closing
+   * it: that connection would stay open, kept alive, on both nodes. Here a socket is taken whenever
+   * it comes, and {@link #onConnected} closes it when its attempt is no longer current.
+   */
+  private final class Attempt extends BaseSubscriber<RSocket> {
+
+    private final Sinks.One<RSocket> mine;
+    private Disposable timeout;
+
+    Attempt(Sinks.One<RSocket> mine) {
+      this.mine = mine;
+    }
+
+    @Override
+    protected void hookOnSubscribe(Subscription subscription) {
+      timeout = timer.schedule(this::expire, connectTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      subscription.request(1);
+    }
+
+    private void expire() {
+      cancel();
+      onConnectFailed(
+          mine,
+          new TimeoutException("no connection to " + peer.id() + " within " + connectTimeout));
+    }
+
+    @Override
+    protected void hookOnNext(RSocket s) {
+      onConnected(mine, s);
+    }
+
+    @Override
+    protected void hookOnError(Throwable e) {
+      onConnectFailed(mine, e);
+    }
+
+    @Override
+    protected void hookFinally(SignalType type) {
+      if (timeout != null) { // null when the timer refused it: the transport is closing
+        timeout.dispose();
+      }
+    }
   }
 
   private void onConnected(Sinks.One<RSocket> mine, RSocket s) {

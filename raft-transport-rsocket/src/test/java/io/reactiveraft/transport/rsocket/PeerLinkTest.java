@@ -2,6 +2,7 @@ package io.reactiveraft.transport.rsocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.Unpooled;
 import io.reactiveraft.Member;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.message.VoteRequest;
@@ -10,15 +11,22 @@ import io.rsocket.RSocket;
 import io.rsocket.core.RSocketServer;
 import io.rsocket.transport.netty.server.CloseableChannel;
 import io.rsocket.transport.netty.server.TcpServerTransport;
+import io.rsocket.util.ByteBufPayload;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
+import reactor.test.scheduler.VirtualTimeScheduler;
 
 /** The sending side: bounded windows, timeouts, drops, reconnection and backoff. */
 class PeerLinkTest {
@@ -124,6 +132,102 @@ class PeerLinkTest {
     } finally {
       transport.close().block(TIMEOUT);
     }
+  }
+
+  /**
+   * A publisher that goes on after it is cancelled, as a request's answer or a connection can when
+   * it races the cancel: what it hands over late must still be released or closed.
+   */
+  private static final class Stubborn<T> extends Mono<T> {
+    CoreSubscriber<? super T> subscriber;
+
+    @Override
+    public void subscribe(CoreSubscriber<? super T> actual) {
+      subscriber = actual;
+      actual.onSubscribe(Operators.emptySubscription()); // ignores the cancel
+    }
+  }
+
+  @Test
+  void anAnswerArrivingAsItsRequestTimesOutIsStillReleased() {
+    VirtualTimeScheduler timer = VirtualTimeScheduler.create();
+    Stubborn<Payload> answer = new Stubborn<>();
+    RSocket socket =
+        new RSocket() {
+          @Override
+          public Mono<Payload> requestResponse(Payload payload) {
+            payload.release();
+            return answer;
+          }
+        };
+    TransportCounters counters = new TransportCounters();
+    PeerConnection connection =
+        new PeerConnection(
+            b,
+            peer -> Mono.just(socket),
+            false,
+            new Backoff(Duration.ofMillis(10), Duration.ofMillis(20)),
+            Duration.ofSeconds(1),
+            timer);
+    PeerLink link =
+        new PeerLink(
+            connection,
+            "default",
+            1 << 20,
+            4,
+            Duration.ofSeconds(1),
+            timer,
+            new InboundDispatcher("default", 1 << 20, null, null, null, counters),
+            counters);
+    link.send(vote(1));
+    assertThat(answer.subscriber).as("request issued").isNotNull();
+
+    timer.advanceTimeBy(Duration.ofSeconds(2));
+    assertThat(counters.snapshot().failed()).isEqualTo(1);
+    assertThat(link.inFlight()).isZero();
+    Payload late = ByteBufPayload.create(Unpooled.buffer(0));
+    answer.subscriber.onNext(late);
+    answer.subscriber.onComplete();
+
+    assertThat(late.refCnt()).as("the late answer was released").isZero();
+    assertThat(link.inFlight()).isZero();
+    assertThat(counters.snapshot().failed()).isEqualTo(1);
+  }
+
+  @Test
+  void aConnectionArrivingAsItsAttemptTimesOutIsClosed() {
+    VirtualTimeScheduler timer = VirtualTimeScheduler.create();
+    Stubborn<RSocket> connecting = new Stubborn<>();
+    PeerConnection connection =
+        new PeerConnection(
+            b,
+            peer -> connecting,
+            true,
+            new Backoff(Duration.ofMillis(10), Duration.ofMillis(20)),
+            Duration.ofSeconds(1),
+            timer);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    connection.connectIfDue().subscribe(s -> {}, failure::set);
+
+    timer.advanceTimeBy(Duration.ofSeconds(2));
+    assertThat(failure.get()).isInstanceOf(TimeoutException.class);
+    AtomicBoolean closed = new AtomicBoolean();
+    RSocket late =
+        new RSocket() {
+          @Override
+          public void dispose() {
+            closed.set(true);
+          }
+
+          @Override
+          public boolean isDisposed() {
+            return closed.get();
+          }
+        };
+    connecting.subscriber.onNext(late);
+
+    assertThat(closed).as("the late connection was closed").isTrue();
+    assertThat(connection.connected()).isNull();
   }
 
   @Test
