@@ -14,7 +14,7 @@ import io.rsocket.util.DefaultPayload;
  * own RSocket server tell Raft connections from its own. The data is
  *
  * <pre>
- * u8 version (1) | string clusterId | string memberId | u8 token length (32) | token
+ * u8 version (2) | string clusterId | string memberId | u8 token length (32) | token
  * </pre>
  *
  * with strings encoded as in {@link RaftFrameCodec}, and token = HMAC-SHA256 keyed with the shared
@@ -79,7 +79,7 @@ public final class RaftSetup {
   /**
    * Parses the data of a SETUP frame.
    *
-   * @throws MalformedFrameException when it is not a version 1 Raft setup
+   * @throws MalformedFrameException when it is not a version 2 Raft setup
    */
   static Introduction parse(ByteBuf data) {
     if (!data.isReadable()) {

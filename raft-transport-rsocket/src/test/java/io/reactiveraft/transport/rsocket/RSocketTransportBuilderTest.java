@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reactiveraft.Member;
 import io.reactiveraft.message.VoteRequest;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
+import reactor.test.StepVerifier;
 
 class RSocketTransportBuilderTest {
 
@@ -40,12 +44,26 @@ class RSocketTransportBuilderTest {
   }
 
   @Test
-  void theSecretIsCopied() {
-    byte[] secret = "0123456789abcdef0123".getBytes();
-    RSocketTransportBuilder builder =
-        RSocketTransport.builder().clusterId("c").sharedSecret(secret);
-    secret[0] = 'X';
-    assertThat(builder.build()).isNotNull();
+  void theSecretIsCopiedSoACallerMayWipeItsArray() {
+    byte[] secret = TestTransports.SECRET.getBytes(StandardCharsets.UTF_8);
+    RSocketTransportBuilder builder = TestTransports.builder().sharedSecret(secret);
+    Arrays.fill(secret, (byte) 0);
+    RSocketTransport transport = builder.build();
+    Member self = new Member("s", Loopback.HOST + ":0");
+    try {
+      transport.start(self, List.of(new Member("a", Loopback.freeAddress()))).subscribe();
+      InetSocketAddress address = transport.boundAddress().orElseThrow();
+      // A peer that knows the secret as it was passed is still let in.
+      try (RawPeer peer =
+          RawPeer.connect(address, TestTransports.CLUSTER, "a", TestTransports.SECRET)) {
+        StepVerifier.create(peer.send(new VoteRequest("a", "s", 1, 0, 0, false)))
+            .expectComplete()
+            .verify(Duration.ofSeconds(10));
+      }
+      assertThat(transport.stats().rejectedConnections()).isZero();
+    } finally {
+      transport.close().block(Duration.ofSeconds(10));
+    }
   }
 
   @Test
