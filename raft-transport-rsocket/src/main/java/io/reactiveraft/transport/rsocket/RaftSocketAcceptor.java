@@ -98,13 +98,38 @@ final class RaftSocketAcceptor implements SocketAcceptor {
         .timeout(timeout, Mono.empty(), timer);
   }
 
+  /**
+   * Refuses a SETUP. The reason goes to this member's log only: told to the caller, "not a member"
+   * against "bad token" would let anyone list the member ids. It is logged with control characters
+   * masked and its length capped, since the ids in it are the caller's words.
+   */
   private Mono<RSocket> refuse(RejectedSetupException e) {
     counters.rejectedConnection();
+    String reason = printable(e.getMessage());
     if (throttle.permit()) {
-      log.warn("refused a connection: {}", e.getMessage());
+      log.warn("refused a connection: {}", reason);
     } else {
-      log.debug("refused a connection: {}", e.getMessage());
+      log.debug("refused a connection: {}", reason);
     }
-    return Mono.error(e);
+    return Mono.error(new RejectedSetupException(REFUSED));
+  }
+
+  /** What a refused caller is told, whatever the reason. */
+  static final String REFUSED =
+      "refused: not a member of this Raft cluster with these credentials (the member's log says"
+          + " why)";
+
+  private static final int MAX_LOGGED_REASON = 200;
+
+  static String printable(String text) {
+    StringBuilder out = new StringBuilder(Math.min(text.length(), MAX_LOGGED_REASON + 3));
+    for (int i = 0; i < text.length(); i++) {
+      if (out.length() == MAX_LOGGED_REASON) {
+        return out.append("...").toString();
+      }
+      char c = text.charAt(i);
+      out.append(Character.isISOControl(c) ? '?' : c);
+    }
+    return out.toString();
   }
 }

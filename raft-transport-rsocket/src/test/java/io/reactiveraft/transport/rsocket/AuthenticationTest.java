@@ -58,9 +58,14 @@ class AuthenticationTest {
   private void assertRefusedAtSetup(RawPeer peer) {
     StepVerifier.create(peer.send(vote("a")))
         .expectErrorSatisfies(
-            e ->
-                assertThat(e)
-                    .isInstanceOfAny(RejectedSetupException.class, ClosedChannelException.class))
+            e -> {
+              assertThat(e)
+                  .isInstanceOfAny(RejectedSetupException.class, ClosedChannelException.class);
+              if (e instanceof RejectedSetupException) {
+                // Every refusal reads the same: a caller cannot tell which ids are members.
+                assertThat(e).hasMessage(RaftSocketAcceptor.REFUSED);
+              }
+            })
         .verify(TIMEOUT);
     Await.until(peer.socket()::isDisposed, TIMEOUT, "the refused connection closes");
     assertThat(transport.stats().rejectedConnections()).isEqualTo(1);
@@ -81,6 +86,13 @@ class AuthenticationTest {
     try (RawPeer peer = connectAs("other-cluster", "a", TestTransports.SECRET)) {
       assertRefusedAtSetup(peer);
     }
+  }
+
+  @Test
+  void reasonsAreLoggedWithControlCharactersMaskedAndTheirLengthCapped() {
+    assertThat(RaftSocketAcceptor.printable("zed\r\nWARN forged line"))
+        .isEqualTo("zed??WARN forged line");
+    assertThat(RaftSocketAcceptor.printable("x".repeat(5000))).hasSize(203).endsWith("...");
   }
 
   @Test
