@@ -31,6 +31,10 @@ class CommandsTest {
     Run run = run("demo", "--writes", "50");
     assertThat(run.exitCode()).isZero();
     assertThat(run.lastLine()).matches("DEMO OK leader=n\\d failover_ms=\\d+ writes=100 lost=0");
+    // Reads after the failover, on the new leader and through a follower, see the writes of
+    // both sides of it.
+    assertThat(run.out()).containsPattern("read before-0 = v0 on n\\d, = v0 on n\\d");
+    assertThat(run.out()).containsPattern("read after-49 = v49 on n\\d, = v49 on n\\d");
   }
 
   @Test

@@ -10,6 +10,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -84,7 +85,10 @@ final class MappedStorageDirectory implements StorageDirectory {
     List<String> names = new ArrayList<>();
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
       for (Path p : stream) {
-        names.add(p.getFileName().toString());
+        // Directories beside the log (an application's snapshots, say) are none of its files.
+        if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+          names.add(p.getFileName().toString());
+        }
       }
     }
     Collections.sort(names);

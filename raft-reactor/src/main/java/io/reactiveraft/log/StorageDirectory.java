@@ -24,7 +24,7 @@ interface StorageDirectory {
   /** A human-readable location of {@code name}, for error messages (e.g. its absolute path). */
   String describe(String name);
 
-  /** The names of the files in the directory, sorted. */
+  /** The names of the files in the directory, sorted; subdirectories are not listed. */
   List<String> list() throws IOException;
 
   /**

@@ -83,6 +83,21 @@ class MappedLogStoreTest {
   }
 
   @Test
+  void aDirectoryBesideTheLogIsNoneOfItsFiles() throws Exception {
+    // Applications keep snapshots in a subdirectory of the log's; the log does not take it for
+    // a stray file of its own (and warn about it at every start).
+    Files.createDirectory(dir.resolve("snapshots"));
+    Files.writeString(dir.resolve("stray"), "x");
+    MappedStorageDirectory storage =
+        MappedStorageDirectory.open(dir, MappedLogOptions.ForceHook.NONE);
+    try {
+      assertThat(storage.list()).contains("stray").doesNotContain("snapshots");
+    } finally {
+      storage.close();
+    }
+  }
+
+  @Test
   void aNewStoreIsEmpty() {
     try (var store = new Closing(MappedLogStore.open(dir.resolve("new"), SMALL))) {
       assertThat(store.get().hardState()).isEqualTo(HardState.INITIAL);

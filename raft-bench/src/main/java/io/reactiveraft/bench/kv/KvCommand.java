@@ -7,7 +7,7 @@ import java.util.Objects;
  *
  * @param op what to do
  * @param key the key, never null
- * @param value the new value for PUT and CAS
+ * @param value the new value for PUT and CAS; null removes the key, as DELETE does
  * @param expected the value CAS expects to find (null: expects the key to be absent)
  */
 public record KvCommand(Op op, String key, String value, String expected) {

@@ -3,10 +3,10 @@ package io.reactiveraft.bench.kv;
 import io.reactiveraft.StateMachine;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,7 +19,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class KvStateMachine implements StateMachine<KvCommand, KvResult> {
 
-  private final Map<String, String> data = new ConcurrentHashMap<>();
+  /**
+   * Written by the apply thread only. A restore swaps in a whole new map rather than clearing this
+   * one and filling it, so a reader on another thread never sees a half-restored state.
+   */
+  private volatile Map<String, String> data = new ConcurrentHashMap<>();
 
   @Override
   public KvResult apply(long index, KvCommand c) {
@@ -76,13 +80,14 @@ public final class KvStateMachine implements StateMachine<KvCommand, KvResult> {
 
   @Override
   public void restoreSnapshot(InputStream in) throws IOException {
+    // Read whole before anything changes: a damaged image fails here and leaves the state as it
+    // was.
     DataInputStream stream = new DataInputStream(in);
-    Map<String, String> restored = new HashMap<>();
+    Map<String, String> restored = new ConcurrentHashMap<>();
     for (int i = stream.readInt(); i > 0; i--) {
       restored.put(readString(stream), readString(stream));
     }
-    data.clear();
-    data.putAll(restored);
+    data = restored;
   }
 
   private static void writeString(DataOutputStream out, String s) throws IOException {
@@ -96,7 +101,11 @@ public final class KvStateMachine implements StateMachine<KvCommand, KvResult> {
     if (length < 0) {
       throw new IOException("damaged snapshot: negative string length");
     }
-    return new String(in.readNBytes(length), StandardCharsets.UTF_8);
+    byte[] bytes = in.readNBytes(length);
+    if (bytes.length != length) {
+      throw new EOFException("damaged snapshot: a string ends early");
+    }
+    return new String(bytes, StandardCharsets.UTF_8);
   }
 
   /** The applied value of {@code key}, read locally (not linearizable). */
