@@ -275,6 +275,16 @@ public final class RSocketTransport implements Transport {
   }
 
   /**
+   * {@code tcp}, closing at once every connection whose first frame claims more than 64 KiB. A
+   * SETUP frame is far smaller, and RSocket buffers a frame whole (up to 16 MiB) before anyone has
+   * checked who sent it; this transport's own port is guarded so, and a service that mounts Raft on
+   * its own server should guard that server's {@code TcpServer} too.
+   */
+  public static TcpServer guardFirstFrame(TcpServer tcp) {
+    return FirstFrameGuard.guard(tcp);
+  }
+
+  /**
    * The acceptor of this transport's inbound connections, to mount Raft on a service's own RSocket
    * server: hand it the connections whose SETUP satisfies {@link RaftSetup#isRaft}. It
    * authenticates each connection as this transport's own port does, and refuses every connection
@@ -390,7 +400,7 @@ public final class RSocketTransport implements Transport {
         // closed connection.
         .maxInboundPayloadSize(TCP_FRAME_LIMIT)
         .maxTimeToFirstFrame(TransportSettings.SETUP_TIMEOUT)
-        .bind(TcpServerTransport.create(tcp))
+        .bind(TcpServerTransport.create(guardFirstFrame(tcp)))
         .block(TransportSettings.LIFECYCLE_TIMEOUT);
   }
 }

@@ -9,6 +9,7 @@ import io.rsocket.exceptions.RejectedException;
 import io.rsocket.exceptions.RejectedSetupException;
 import io.rsocket.util.DefaultPayload;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.List;
@@ -93,6 +94,20 @@ class AuthenticationTest {
     assertThat(RaftSocketAcceptor.printable("zed\r\nWARN forged line"))
         .isEqualTo("zed??WARN forged line");
     assertThat(RaftSocketAcceptor.printable("x".repeat(5000))).hasSize(203).endsWith("...");
+  }
+
+  @Test
+  void aConnectionWhoseFirstFrameClaimsMoreThanASetupCanHoldIsClosedAtOnce() throws Exception {
+    try (Socket raw = new Socket(address.getAddress(), address.getPort())) {
+      // A 24-bit length of 8 MiB, and nothing after it: without the guard, the server would
+      // wait for the whole frame, buffering it, until its SETUP timeout.
+      raw.getOutputStream().write(new byte[] {(byte) 0x80, 0, 0, 1, 2, 3});
+      raw.getOutputStream().flush();
+      // Well under the server's 10 s wait for a SETUP: closed on the length alone.
+      raw.setSoTimeout(5_000);
+      assertThat(raw.getInputStream().read()).as("the server closed the connection").isEqualTo(-1);
+    }
+    assertThat(inbox).isEmpty();
   }
 
   @Test

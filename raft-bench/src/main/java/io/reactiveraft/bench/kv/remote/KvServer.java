@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Objects;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.netty.tcp.TcpServer;
 
 /**
  * One node of the KV example as a network service: a Raft node with a memory-mapped log, and one
@@ -181,7 +182,10 @@ public final class KvServer implements AutoCloseable {
           RSocketServer.create(acceptor)
               .payloadDecoder(PayloadDecoder.ZERO_COPY)
               .maxTimeToFirstFrame(Duration.ofSeconds(10))
-              .bind(TcpServerTransport.create(at.host(), at.port()))
+              .bind(
+                  TcpServerTransport.create(
+                      RSocketTransport.guardFirstFrame(
+                          TcpServer.create().host(at.host()).port(at.port()))))
               .block(LIFECYCLE_TIMEOUT);
     } catch (RuntimeException e) {
       node.close().block(LIFECYCLE_TIMEOUT);
