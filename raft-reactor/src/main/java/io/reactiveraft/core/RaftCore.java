@@ -29,11 +29,11 @@ import io.reactiveraft.message.VoteRequest;
 import io.reactiveraft.message.VoteResponse;
 import io.reactiveraft.spi.HardState;
 import io.reactiveraft.spi.SnapshotMeta;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.ToLongFunction;
 import java.util.random.RandomGenerator;
 
 /**
@@ -284,14 +284,21 @@ public final class RaftCore {
    * 6.2), before followers elect another.
    */
   private boolean quorumHeardWithin(long ticks) {
-    ClusterConfiguration c = membership.current();
-    int heard = c.isVoter(self) ? 1 : 0;
-    for (Map.Entry<String, Progress> e : progress.entrySet()) {
-      if (c.isVoter(e.getKey()) && now - e.getValue().lastHeardAt < ticks) {
-        heard++;
-      }
-    }
-    return heard >= c.quorum();
+    long heardAt =
+        Quorum.reached(
+            membership.current(),
+            self,
+            Long.MAX_VALUE,
+            peerValue(pr -> pr.lastHeardAt, Long.MIN_VALUE));
+    return heardAt > now - ticks;
+  }
+
+  /** A voter's value from its progress, or {@code absent} when it is not replicated to. */
+  private ToLongFunction<String> peerValue(ToLongFunction<Progress> value, long absent) {
+    return id -> {
+      Progress pr = progress.get(id);
+      return pr == null ? absent : value.applyAsLong(pr);
+    };
   }
 
   // ---------------------------------------------------------------- elections
@@ -758,16 +765,10 @@ public final class RaftCore {
    * becomes committed only under an entry of this term.
    */
   private void tryAdvanceCommitIndex() {
-    ClusterConfiguration c = membership.current();
-    long[] matched = new long[c.voters().size()];
-    int i = 0;
-    for (Member voter : c.voters()) {
-      Progress pr = progress.get(voter.id());
-      // A leader that is removing itself manages the cluster without counting (thesis 4.2.2).
-      matched[i++] = voter.id().equals(self) ? durableIndex : pr == null ? 0 : pr.matchIndex;
-    }
-    Arrays.sort(matched);
-    long majorityIndex = matched[matched.length - c.quorum()];
+    // A leader that is removing itself is no voter: it manages the cluster without counting
+    // (thesis 4.2.2).
+    long majorityIndex =
+        Quorum.reached(membership.current(), self, durableIndex, peerValue(pr -> pr.matchIndex, 0));
     boolean ofThisTerm =
         log.term(majorityIndex) == term || InjectedDefects.on(Defect.COMMIT_BY_COUNTING);
     if (majorityIndex > commitIndex && ofThisTerm) {
@@ -1330,16 +1331,12 @@ public final class RaftCore {
     if (config.leaseNanos() <= 0 || !config.checkQuorum() || transfer != null || leaseGivenAway) {
       return false;
     }
-    ClusterConfiguration c = membership.current();
-    long[] sentAt = new long[c.voters().size()];
-    int i = 0;
-    for (Member voter : c.voters()) {
-      Progress pr = progress.get(voter.id());
-      sentAt[i++] =
-          voter.id().equals(self) ? clockNanos : pr == null ? Long.MIN_VALUE : pr.ackedSentAt;
-    }
-    Arrays.sort(sentAt);
-    long quorumSentAt = sentAt[sentAt.length - c.quorum()];
+    long quorumSentAt =
+        Quorum.reached(
+            membership.current(),
+            self,
+            clockNanos,
+            peerValue(pr -> pr.ackedSentAt, Long.MIN_VALUE));
     return quorumSentAt != Long.MIN_VALUE && clockNanos < quorumSentAt + config.leaseNanos();
   }
 
@@ -1360,17 +1357,17 @@ public final class RaftCore {
       reads.awaitingRound.clear();
       progress.forEach((peer, pr) -> sendHeartbeat(peer, pr));
     }
-    ClusterConfiguration c = membership.current();
+    // The highest request sequence a majority has answered: a read waiting on a round at or
+    // below it is confirmed.
+    long answered =
+        Quorum.reached(
+            membership.current(),
+            self,
+            Long.MAX_VALUE,
+            peerValue(pr -> pr.ackedSequence, Long.MIN_VALUE));
     reads.awaitingQuorum.removeIf(
         read -> {
-          int answered = c.isVoter(self) ? 1 : 0;
-          for (Member voter : c.voters()) {
-            Progress pr = progress.get(voter.id());
-            if (pr != null && pr.ackedSequence >= read.sequence()) {
-              answered++;
-            }
-          }
-          if (answered >= c.quorum()) {
+          if (answered >= read.sequence()) {
             answerRead(read.read(), read.readIndex());
             return true;
           }
