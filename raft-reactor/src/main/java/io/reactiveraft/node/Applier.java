@@ -96,6 +96,7 @@ final class Applier<C, R> {
           lastApplied = snapshot.index();
           lastAppliedTerm = snapshot.term();
           appliedConfiguration = snapshot.configuration();
+          pending.missedUpTo(snapshot.index());
           runReadyQueries();
         });
   }
@@ -134,7 +135,7 @@ final class Applier<C, R> {
   void apply(List<LogEntry> entries, List<CommandRequest<R>> accepted) {
     onApplyThread(
         () -> {
-          pending.awaitApply(accepted);
+          pending.awaitApply(accepted, lastApplied);
           applyAll(entries);
         });
   }

@@ -2,6 +2,7 @@ package io.reactiveraft.node;
 
 import io.reactiveraft.CommandTimeoutException;
 import io.reactiveraft.EntryOverwrittenException;
+import io.reactiveraft.OutcomeUnknownException;
 import io.reactiveraft.OverloadedException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -138,8 +139,12 @@ final class PendingRequests<R> {
    * of them holds is known only when the entry applies: until then either may still commit (paper
    * Figure 8), so neither is failed here.
    */
-  void awaitApply(List<CommandRequest<R>> requests) {
+  void awaitApply(List<CommandRequest<R>> requests, long lastApplied) {
     for (CommandRequest<R> r : requests) {
+      if (r.index <= lastApplied) {
+        fail(r, missed(r.index));
+        continue;
+      }
       CommandRequest<R> last = awaitingApply.peekLast();
       if (last == null || last.index <= r.index) {
         awaitingApply.addLast(r);
@@ -192,16 +197,41 @@ final class PendingRequests<R> {
   }
 
   /**
-   * Apply thread: takes a request awaiting the entry at {@code index}, if any. Those below it were
-   * answered already or missed their entry (it applied before they were handed over); the event
-   * loop's timeout answers the latter.
+   * Apply thread: fails the requests awaiting entries up to {@code index}, which a snapshot just
+   * replaced: their entries will not apply here one by one.
+   */
+  void missedUpTo(long index) {
+    CommandRequest<R> head;
+    while ((head = awaitingApply.peekFirst()) != null && head.index <= index) {
+      fail(awaitingApply.pollFirst(), missed(head.index));
+    }
+  }
+
+  /**
+   * Apply thread: takes a request awaiting the entry at {@code index}, if any. Those below it
+   * missed their entry (answered ones leave the queue when answered) and are failed now, not left
+   * to their timeout, which may be never.
    */
   private CommandRequest<R> takeAwaiting(long index) {
     CommandRequest<R> head;
     while ((head = awaitingApply.peekFirst()) != null && head.index < index) {
-      awaitingApply.pollFirst();
+      fail(awaitingApply.pollFirst(), missed(head.index));
     }
     return head != null && head.index == index ? awaitingApply.pollFirst() : null;
+  }
+
+  /**
+   * The entry applied, or a snapshot covered it, before its caller was waiting here: a forwarded
+   * command's answer from the leader can arrive after this node applied the entry, and a snapshot
+   * from the leader replaces entries wholesale. Whether the entry was the caller's command, its
+   * result is not known.
+   */
+  private static OutcomeUnknownException missed(long index) {
+    return new OutcomeUnknownException(
+        "entry "
+            + index
+            + " was applied or replaced by a snapshot before its result was awaited; outcome"
+            + " unknown");
   }
 
   /** Event loop: fails every accepted request above {@code commitIndex}. */

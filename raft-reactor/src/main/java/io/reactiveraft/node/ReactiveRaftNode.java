@@ -12,10 +12,12 @@ import io.reactiveraft.RaftConfig;
 import io.reactiveraft.RaftEvent;
 import io.reactiveraft.RaftNode;
 import io.reactiveraft.RaftStatus;
+import io.reactiveraft.Role;
 import io.reactiveraft.core.Action;
 import io.reactiveraft.core.RaftCore;
 import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.LogEntry;
+import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.spi.LogStore;
 import io.reactiveraft.spi.SnapshotMeta;
 import io.reactiveraft.spi.Transport;
@@ -386,35 +388,56 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   private void runBatch(List<Object> batch) {
     try {
       core.observeClock(config.monotonicClock().getAsLong());
-      for (Object input : batch) {
-        if (input instanceof Runnable task) {
-          task.run(); // queries and stop requests answer even on a stopped node
-        } else if (input instanceof Proposal<?> proposal) {
-          @SuppressWarnings("unchecked")
-          CommandRequest<R> request = (CommandRequest<R>) proposal.request();
-          if (stopped) {
-            pending.fail(request, NodeClosedException.rejected(id, null));
-          } else {
-            pending.proposed(request);
-            handle(
-                new RaftEvent.CommandProposed(request.id(), proposal.type(), proposal.payload()));
-          }
-        } else if (input instanceof RaftEvent event && !stopped) {
-          handle(event);
-          if (event instanceof RaftEvent.Tick) {
-            pending.expire(nowNanos());
-            callers.expireReads(nowNanos());
-          }
-        }
-      }
-      if (!stopped) {
-        perform(core.flush());
-      }
     } catch (RuntimeException | Error e) {
-      // A broken invariant or a failed write: stop rather than risk acknowledging anything.
-      log.error("node {} stops after an unrecoverable error", id, e);
-      stop(e);
+      stopAfter(e);
     }
+    // Each input on its own: one that breaks the node stops it, and the inputs after it are still
+    // taken, as inputs of a stopped node, so that no caller among them is left unanswered.
+    for (Object input : batch) {
+      try {
+        take(input);
+      } catch (RuntimeException | Error e) {
+        stopAfter(e);
+      }
+    }
+    if (!stopped) {
+      try {
+        perform(core.flush());
+      } catch (RuntimeException | Error e) {
+        stopAfter(e);
+      }
+    }
+  }
+
+  private void take(Object input) {
+    if (input instanceof Runnable task) {
+      task.run(); // queries and stop requests answer even on a stopped node
+    } else if (input instanceof Proposal<?> proposal) {
+      @SuppressWarnings("unchecked")
+      CommandRequest<R> request = (CommandRequest<R>) proposal.request();
+      if (stopped) {
+        pending.fail(request, NodeClosedException.rejected(id, null));
+      } else {
+        pending.proposed(request);
+        handle(new RaftEvent.CommandProposed(request.id(), proposal.type(), proposal.payload()));
+      }
+    } else if (input instanceof RaftEvent event && !stopped) {
+      handle(event);
+      if (event instanceof RaftEvent.Tick) {
+        pending.expire(nowNanos());
+        callers.expireReads(nowNanos());
+      }
+    }
+  }
+
+  /** A broken invariant or a failed write: stop rather than risk acknowledging anything. */
+  private void stopAfter(Throwable e) {
+    if (stopped) {
+      log.warn("node {}: error while stopping", id, e);
+      return;
+    }
+    log.error("node {} stops after an unrecoverable error", id, e);
+    stop(e);
   }
 
   private long nowNanos() {
@@ -439,13 +462,15 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       } else if (action instanceof Action.CompactLog compact) {
         store.discardPrefix(compact.upToIndex());
       } else if (action instanceof Action.SendSnapshotChunk chunk) {
+        // Read on the IO worker, sent from the loop: the transport is called from the loop only,
+        // and a chunk of a term this node has left by then is not sent.
         snapshotter.sendChunk(
             chunk.to(),
             chunk.term(),
             chunk.snapshot(),
             chunk.offset(),
             chunk.length(),
-            message -> sendQuietly(new Action.Send(message)));
+            message -> loop.offer((Runnable) () -> sendChunkRead(message)));
       } else if (action instanceof Action.StoreSnapshotChunk chunk) {
         snapshotter.storeChunk(chunk.chunk(), this::stopFromAnyThread);
       } else if (action instanceof Action.DiscardSnapshotChunks) {
@@ -544,6 +569,12 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     transport.updatePeers(lastKnownMembers.stream().filter(m -> !m.id().equals(id)).toList());
   }
 
+  private void sendChunkRead(RaftMessage chunk) {
+    if (!stopped && core.role() == Role.LEADER && core.term() == chunk.term()) {
+      sendQuietly(new Action.Send(chunk));
+    }
+  }
+
   /** Stops the node, on the loop. {@code cause} is null for an orderly close. */
   private void stopFromAnyThread(Throwable cause) {
     loop.offer((Runnable) () -> stop(cause));
@@ -558,10 +589,8 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     if (cause != null) {
       log.error("node {} stopped: {}", id, cause.toString());
     }
-    dispose(ticker);
-    dispose(inbound);
-    applier.stop();
-    snapshotter.close();
+    applier.stop(); // a flag: queued applies do nothing from here on
+    // Callers next: nothing below may keep them waiting, whatever it throws.
     pending.failAll(() -> NodeClosedException.whilePending(id, cause));
     callers.failAll(cause);
     CallerSignals.complete(leaderChanges);
@@ -570,31 +599,42 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     } else {
       CallerSignals.error(events, cause);
     }
-    Mono<Void> transportClosed =
-        transport
-            .close()
-            .onErrorResume(e -> Mono.empty())
-            .timeout(Duration.ofSeconds(5), Mono.empty(), schedulers.timerScheduler());
-    transportClosed
+    quietly("stopping the timer", () -> dispose(ticker));
+    quietly("stopping inbound messages", () -> dispose(inbound));
+    quietly("closing snapshot IO", snapshotter::close);
+    Mono.defer(transport::close)
+        .onErrorResume(e -> Mono.empty())
+        .timeout(Duration.ofSeconds(5), Mono.empty(), schedulers.timerScheduler())
         .then(
             Mono.fromRunnable(
                 () -> {
-                  try {
-                    store.close();
-                  } catch (RuntimeException e) {
-                    log.warn("node {}: closing the log store failed", id, e);
-                  }
-                  dispose(listener);
+                  quietly("closing the log store", store::close);
+                  quietly("stopping the listener", () -> dispose(listener));
                 }))
         .then(schedulers.quiesce(QUIESCE_TIMEOUT))
-        .doFinally(
-            signal -> {
-              config.closeHook().ifPresent(ReactiveRaftNode::runHook);
-              schedulers.dispose();
-              loop.close();
-              CallerSignals.empty(closed);
-            })
+        .doFinally(signal -> finishClose())
         .subscribe();
+  }
+
+  private void finishClose() {
+    config.closeHook().ifPresent(ReactiveRaftNode::runHook);
+    boolean interrupted = Thread.currentThread().isInterrupted();
+    quietly("stopping the node's threads", schedulers::dispose);
+    if (!interrupted) {
+      // This may be one of the threads just stopped, whose shutdown interrupts it; the caller's
+      // continuation of close() runs here next and must not inherit that.
+      Thread.interrupted();
+    }
+    loop.close();
+    CallerSignals.empty(closed);
+  }
+
+  private void quietly(String what, Runnable step) {
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      log.warn("node {}: {} failed", id, what, e);
+    }
   }
 
   /** How long a close waits for a running apply or snapshot image before its hook runs anyway. */

@@ -9,6 +9,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import reactor.core.scheduler.Schedulers;
 
 /** On real threads: a close hook releases what the state machine uses, so it runs after it. */
 class CloseOrderTest {
@@ -46,6 +47,26 @@ class CloseOrderTest {
 
     assertThat(hookRan.getCount()).as("the hook ran").isZero();
     assertThat(hookRanDuringApply).as("the hook ran while the state machine applied").isFalse();
+  }
+
+  @Test
+  void whatFollowsTheCloseDoesNotRunOnAnInterruptedThread() {
+    RaftNode<String, String> node =
+        ReactiveRaft.start(
+            SingleNode.config()
+                .stateMachine((index, command) -> command)
+                // Snapshot IO done inline: the close then ends on the node's own apply thread.
+                .ioScheduler(Schedulers.immediate())
+                .bootstrap(true)
+                .build());
+    AtomicBoolean interrupted = new AtomicBoolean(true);
+    // The close ends on one of the node's own threads, which it has just shut down; a caller's
+    // continuation runs there next, and an interrupt left on it would break its blocking IO.
+    node.close()
+        .doOnSuccess(v -> interrupted.set(Thread.currentThread().isInterrupted()))
+        .block(Duration.ofSeconds(30));
+
+    assertThat(interrupted).as("the continuation's thread was interrupted").isFalse();
   }
 
   private static void await(CountDownLatch latch, int seconds) {

@@ -3,12 +3,18 @@ package io.reactiveraft.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reactiveraft.ClusterConfiguration;
+import io.reactiveraft.Member;
 import io.reactiveraft.NodeClosedException;
 import io.reactiveraft.RaftNode;
 import io.reactiveraft.StateMachine;
+import io.reactiveraft.message.AppendEntriesRequest;
+import io.reactiveraft.message.EntryType;
+import io.reactiveraft.message.LogEntry;
+import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.snapshot.InMemorySnapshotStore;
 import io.reactiveraft.spi.SnapshotMeta;
 import io.reactiveraft.spi.SnapshotSink;
+import io.reactiveraft.spi.Transport;
 import io.reactiveraft.testing.ForwardingSnapshotStore;
 import io.reactiveraft.testing.VirtualCluster;
 import java.io.IOException;
@@ -22,6 +28,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -90,6 +99,58 @@ class MisbehaviourTest {
       node.status().subscribe(s -> {}, statusError::add);
       cluster.advanceUntil(() -> !statusError.isEmpty(), LONG, "status reports the stop");
       assertThat(statusError).singleElement().isInstanceOf(NodeClosedException.class);
+    }
+  }
+
+  /**
+   * A batch whose first input breaks the node (here a message that would overwrite a committed
+   * entry, which only a faulty peer sends) stops it; a command in the same batch, after that input,
+   * must still be answered rather than dropped with the rest of the batch.
+   */
+  @Test
+  void aCommandInTheBatchThatStoppedTheNodeIsAnsweredNotDropped() {
+    Sinks.Many<RaftMessage> inbox = Sinks.many().unicast().onBackpressureBuffer();
+    Transport transport =
+        new Transport() {
+          @Override
+          public Flux<RaftMessage> start(Member self, Iterable<Member> peers) {
+            return inbox.asFlux();
+          }
+
+          @Override
+          public void send(RaftMessage message) {}
+
+          @Override
+          public Mono<Void> close() {
+            return Mono.empty();
+          }
+        };
+    try (VirtualCluster cluster = new VirtualCluster(1, 42, b -> b.transport(transport))) {
+      String id = cluster.awaitLeader();
+      RaftNode<String, String> node = cluster.node(id);
+      cluster.advanceUntil(
+          () -> cluster.status(id).commitIndex() >= 1, LONG, "the leader's no-op commits");
+      List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+      // Queued together, from a task of the node's own scheduler: one batch, the message first.
+      cluster
+          .scheduler()
+          .schedule(
+              () -> {
+                inbox.tryEmitNext(
+                    new AppendEntriesRequest(
+                        "rogue",
+                        id,
+                        99,
+                        0,
+                        0,
+                        List.of(new LogEntry(1, 99, EntryType.COMMAND, new byte[] {1})),
+                        0));
+                node.submit("after the bad message", Duration.ofDays(365))
+                    .subscribe(v -> {}, errors::add);
+              });
+      cluster.advanceUntil(() -> !errors.isEmpty(), LONG, "the command's caller is answered");
+
+      assertThat(errors).singleElement().isInstanceOf(NodeClosedException.class);
     }
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reactiveraft.EntryOverwrittenException;
 import io.reactiveraft.LeadershipLostException;
+import io.reactiveraft.OutcomeUnknownException;
 import io.reactiveraft.OverloadedException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -35,10 +36,44 @@ class PendingRequestsTest {
   }
 
   @Test
+  void aRequestWhoseEntryAppliedBeforeItWaitedFailsAtOnceWithUnknownOutcome() {
+    // A forwarded command: the leader's answer (index 5) arrives after this node applied 7.
+    PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
+    CommandRequest<String> r = accept(pending, 5, 1);
+    pending.awaitApply(pending.handOver(), 7);
+    assertThatThrownBy(() -> r.block(Duration.ZERO)).isInstanceOf(OutcomeUnknownException.class);
+    assertThat(pending.size()).isZero();
+  }
+
+  @Test
+  void requestsWhoseEntriesASnapshotReplacedFailWithUnknownOutcome() {
+    PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
+    CommandRequest<String> covered = accept(pending, 5, 1);
+    CommandRequest<String> after = accept(pending, 9, 1);
+    pending.awaitApply(pending.handOver(), 0);
+    pending.missedUpTo(8);
+    assertThatThrownBy(() -> covered.block(Duration.ZERO))
+        .isInstanceOf(OutcomeUnknownException.class);
+    pending.applied(9, 1, "mine");
+    assertThat(after.block(Duration.ZERO)).isEqualTo("mine");
+  }
+
+  @Test
+  void aRequestLeftBelowTheEntryApplyingFailsInsteadOfWaitingForItsTimeout() {
+    PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
+    CommandRequest<String> missed = accept(pending, 5, 1);
+    pending.awaitApply(pending.handOver(), 0);
+    pending.applied(6, 1, "the next entry's result");
+    assertThatThrownBy(() -> missed.block(Duration.ZERO))
+        .isInstanceOf(OutcomeUnknownException.class);
+    assertThat(pending.size()).isZero();
+  }
+
+  @Test
   void entryOverwrittenByAnotherTermFailsItsCallerInsteadOfHandingOverAnotherResult() {
     PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
     CommandRequest<String> r = accept(pending, 5, 1);
-    pending.awaitApply(pending.handOver());
+    pending.awaitApply(pending.handOver(), 0);
     pending.applied(5, 2, "someone else's result");
     assertThatThrownBy(() -> r.block(Duration.ZERO)).isInstanceOf(EntryOverwrittenException.class);
     assertThat(pending.size()).isZero();
@@ -48,7 +83,7 @@ class PendingRequestsTest {
   void resultReachesTheCallerWhoseEntryApplied() {
     PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
     CommandRequest<String> r = accept(pending, 5, 2);
-    pending.awaitApply(pending.handOver());
+    pending.awaitApply(pending.handOver(), 0);
     pending.applied(5, 2, "mine");
     assertThat(r.block(Duration.ZERO)).isEqualTo("mine");
   }
@@ -59,7 +94,7 @@ class PendingRequestsTest {
     CommandRequest<String> committed = accept(pending, 4, 1);
     CommandRequest<String> uncommitted = accept(pending, 5, 1);
     pending.failAbove(4, i -> new LeadershipLostException("n1", i, 1));
-    pending.awaitApply(pending.handOver());
+    pending.awaitApply(pending.handOver(), 0);
     pending.applied(4, 1, "ok");
     assertThat(committed.block(Duration.ZERO)).isEqualTo("ok");
     assertThatThrownBy(() -> uncommitted.block(Duration.ZERO))
@@ -76,9 +111,9 @@ class PendingRequestsTest {
   void twoCallersWaitingOnOneIndexAreToldWhenItsEntryApplies() {
     PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
     CommandRequest<String> first = accept(pending, 5, 1);
-    pending.awaitApply(pending.handOver());
+    pending.awaitApply(pending.handOver(), 0);
     CommandRequest<String> second = accept(pending, 5, 2);
-    pending.awaitApply(pending.handOver());
+    pending.awaitApply(pending.handOver(), 0);
     assertThat(pending.size()).as("neither is answered before the entry applies").isEqualTo(2);
 
     pending.applied(5, 1, "first's result");
@@ -93,7 +128,7 @@ class PendingRequestsTest {
     PendingRequests<String> pending = new PendingRequests<>(10, 1 << 20);
     CommandRequest<String> high = accept(pending, 7, 1);
     CommandRequest<String> low = accept(pending, 5, 2);
-    pending.awaitApply(pending.handOver());
+    pending.awaitApply(pending.handOver(), 0);
 
     pending.applied(5, 2, "at 5");
     pending.applied(7, 2, "at 7");
