@@ -100,6 +100,13 @@ public final class RaftCore {
   /** Follower: commands forwarded to the leader, waiting for where it put them. */
   private final java.util.Set<Long> forwarded = new java.util.HashSet<>();
 
+  /**
+   * Leader: where this term's forwarded commands went, by follower and request id, so that a
+   * duplicated request (the transport may deliver one twice) is answered again instead of being
+   * appended twice. Bounded: duplicates arrive close together.
+   */
+  private final ForwardedHere forwardedHere = new ForwardedHere();
+
   /** Follower: reads waiting for the leader's read index. */
   private final java.util.Set<Long> followerReads = new java.util.HashSet<>();
 
@@ -357,6 +364,7 @@ public final class RaftCore {
   private void becomeLeader() {
     role = Role.LEADER;
     leaseGivenAway = false;
+    forwardedHere.clear();
     tally = null;
     heartbeatElapsed = 0;
     electionElapsed = 0;
@@ -1238,12 +1246,43 @@ public final class RaftCore {
       send(new ForwardedCommandResponse(self, m.from(), term, m.requestId(), 0, 0, false));
       return;
     }
-    LogEntry entry = new LogEntry(log.lastIndex() + 1, term, m.type(), m.payload());
-    appendLocal(entry);
-    wantsCommit(m.from(), entry.index());
-    send(
-        new ForwardedCommandResponse(
-            self, m.from(), term, m.requestId(), entry.index(), entry.term(), true));
+    long index = forwardedHere.indexOf(m.from(), m.requestId());
+    if (index == 0) {
+      LogEntry entry = new LogEntry(log.lastIndex() + 1, term, m.type(), m.payload());
+      appendLocal(entry);
+      index = entry.index();
+      forwardedHere.record(m.from(), m.requestId(), index);
+    }
+    wantsCommit(m.from(), index);
+    send(new ForwardedCommandResponse(self, m.from(), term, m.requestId(), index, term, true));
+  }
+
+  /** A leader's memory of this term's forwarded commands; see {@link #forwardedHere}. */
+  private static final class ForwardedHere {
+    private static final int REMEMBERED = 4096;
+
+    private record Key(String follower, long requestId) {}
+
+    private final Map<Key, Long> indexes =
+        new LinkedHashMap<>() {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<Key, Long> eldest) {
+            return size() > REMEMBERED;
+          }
+        };
+
+    /** Where the request went in this term, or 0 when it is new. */
+    long indexOf(String follower, long requestId) {
+      return indexes.getOrDefault(new Key(follower, requestId), 0L);
+    }
+
+    void record(String follower, long requestId, long index) {
+      indexes.put(new Key(follower, requestId), index);
+    }
+
+    void clear() {
+      indexes.clear();
+    }
   }
 
   /**

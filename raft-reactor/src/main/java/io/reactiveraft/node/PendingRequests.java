@@ -30,7 +30,13 @@ final class PendingRequests<R> {
   private final long maxBytes;
   private final AtomicInteger count = new AtomicInteger();
   private final AtomicLong bytes = new AtomicLong();
-  private final AtomicLong ids = new AtomicLong();
+
+  /**
+   * Request ids: a forwarded command's id reaches the leader, which remembers where this term's
+   * went, so ids must not repeat across restarts of this node (see {@link #PendingRequests(int,
+   * long, long)}).
+   */
+  private final AtomicLong ids;
 
   /**
    * Proposed, awaiting the core's answer, in the order proposed. Event loop only. The core answers
@@ -54,8 +60,17 @@ final class PendingRequests<R> {
   private final ArrayDeque<CommandRequest<R>> awaitingApply = new ArrayDeque<>();
 
   PendingRequests(int maxCount, long maxBytes) {
+    this(maxCount, maxBytes, 0);
+  }
+
+  /**
+   * @param firstId ids start after it; each start of a node draws a new one, at random, so that a
+   *     restarted follower's ids do not repeat its former life's
+   */
+  PendingRequests(int maxCount, long maxBytes, long firstId) {
     this.maxCount = maxCount;
     this.maxBytes = maxBytes;
+    this.ids = new AtomicLong(firstId);
   }
 
   /**

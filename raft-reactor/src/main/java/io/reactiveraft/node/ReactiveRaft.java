@@ -48,8 +48,12 @@ public final class ReactiveRaft {
             recovered.snapshot(),
             recovered.log(),
             random);
+    // Request ids differ from one start to the next even with a fixed seed: the clock's reading
+    // is mixed in. Kept below 2^62, so they never wrap.
+    long firstRequestId =
+        (random.nextLong() ^ (config.monotonicClock().getAsLong() * 0x9E3779B97F4A7C15L)) >>> 2;
     ReactiveRaftNode<C, R> node =
-        new ReactiveRaftNode<>(config, core, new NodeSchedulers(config), sessions);
+        new ReactiveRaftNode<>(config, core, new NodeSchedulers(config), sessions, firstRequestId);
     node.start();
     return node;
   }

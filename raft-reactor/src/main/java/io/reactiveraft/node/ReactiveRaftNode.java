@@ -92,8 +92,15 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
    * @param sessions the session table, restored from the core's snapshot if it has one, as the
    *     state machine was
    */
+  /**
+   * @param firstRequestId where this start's request ids begin: drawn anew at each start
+   */
   ReactiveRaftNode(
-      RaftConfig<C, R> config, RaftCore core, NodeSchedulers schedulers, SessionTable<R> sessions) {
+      RaftConfig<C, R> config,
+      RaftCore core,
+      NodeSchedulers schedulers,
+      SessionTable<R> sessions,
+      long firstRequestId) {
     this.config = config;
     this.id = config.selfId();
     this.core = core;
@@ -111,7 +118,9 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     this.transport = config.transport();
     this.tickNanos = config.tickInterval().toNanos();
     this.schedulers = schedulers;
-    this.pending = new PendingRequests<>(config.maxPendingCommands(), config.maxPendingBytes());
+    this.pending =
+        new PendingRequests<>(
+            config.maxPendingCommands(), config.maxPendingBytes(), firstRequestId);
     this.loop = new EventLoop(schedulers.loopWorker(), this::runBatch);
     this.callers = new WaitingCallers<>(id, closing::get, config.stateMachine()::query);
     this.configuration = core.configuration();

@@ -8,10 +8,12 @@ import io.reactiveraft.Role;
 import io.reactiveraft.message.AppendEntriesRequest;
 import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.EntryType;
+import io.reactiveraft.message.ForwardedCommand;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.message.VoteResponse;
 import io.reactiveraft.spi.HardState;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -122,6 +124,31 @@ class RaftCoreReplicationTest {
     assertThat(net.core("a").commitIndex()).isEqualTo(index);
     assertThat(net.core("b").commitIndex()).as("without waiting for a tick").isEqualTo(index);
     assertThat(net.node("b").applied).extracting(LogEntry::index).contains(index);
+  }
+
+  /**
+   * The transport may deliver a message twice. A forwarded command delivered twice is one command:
+   * the leader answers the copy with where the first went, and appends it once.
+   */
+  @Test
+  void aForwardedCommandDeliveredTwiceIsAppendedOnce() {
+    CoreNetwork net = new CoreNetwork(CoreNetwork::forwardingConfig, "a", "b", "c");
+    net.elect("a");
+    net.deliverAll();
+    long before = net.core("a").log().lastIndex();
+    net.propose("b", "once");
+    RaftMessage forwarded =
+        net.inFlight.stream().filter(m -> m instanceof ForwardedCommand).findFirst().orElseThrow();
+    net.inFlight.addLast(forwarded); // the duplicate
+    net.deliverAll();
+
+    assertThat(net.core("a").log().lastIndex()).isEqualTo(before + 1);
+    long copies =
+        net.node("a").stored.stream()
+            .filter(e -> new String(e.payload(), StandardCharsets.UTF_8).equals("once"))
+            .count();
+    assertThat(copies).isEqualTo(1);
+    assertThat(net.node("b").applied).extracting(LogEntry::index).contains(before + 1);
   }
 
   /**
