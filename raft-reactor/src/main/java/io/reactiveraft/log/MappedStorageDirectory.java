@@ -17,6 +17,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A real directory of memory-mapped files (read through the mapping, written with positional
@@ -30,17 +32,35 @@ final class MappedStorageDirectory implements StorageDirectory {
   /** Zeros written to allocate files; read-only and shared, each use takes a duplicate. */
   private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
+  /** The directories this JVM holds open, by real path. */
+  private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
   private final Path dir;
   private final MappedLogOptions.ForceHook forceHook;
   private final FileChannel lockChannel;
   private final FileLock lock;
+  private final Path heldKey;
 
   private MappedStorageDirectory(
-      Path dir, MappedLogOptions.ForceHook forceHook, FileChannel lockChannel, FileLock lock) {
+      Path dir,
+      MappedLogOptions.ForceHook forceHook,
+      FileChannel lockChannel,
+      FileLock lock,
+      Path heldKey) {
     this.dir = dir;
     this.forceHook = forceHook;
     this.lockChannel = lockChannel;
     this.lock = lock;
+    this.heldKey = heldKey;
+  }
+
+  /** The same directory by any path (a symbolic link, a relative one) is one key. */
+  private static Path heldKey(Path absolute) {
+    try {
+      return absolute.toRealPath();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /**
@@ -51,7 +71,16 @@ final class MappedStorageDirectory implements StorageDirectory {
    */
   static MappedStorageDirectory open(Path dir, MappedLogOptions.ForceHook forceHook) {
     Path absolute = Directories.openWritable(dir, "log");
+    Path key = heldKey(absolute);
+    // Checked before the lock file is opened: POSIX drops all of a process's locks on a file when
+    // any descriptor of it closes, so a second open in this JVM that opened the file, found it
+    // locked and closed it again would silently unlock the first store's directory.
+    if (!HELD.add(key)) {
+      throw new UncheckedIOException(
+          new IOException("log directory " + absolute + " is already open in this JVM"));
+    }
     FileChannel channel = null;
+    boolean opened = false;
     try {
       channel =
           FileChannel.open(
@@ -60,7 +89,8 @@ final class MappedStorageDirectory implements StorageDirectory {
       if (lock == null) {
         throw new IOException("log directory " + absolute + " is in use by another process");
       }
-      return new MappedStorageDirectory(absolute, forceHook, channel, lock);
+      opened = true;
+      return new MappedStorageDirectory(absolute, forceHook, channel, lock, key);
     } catch (OverlappingFileLockException e) {
       closeQuietly(channel);
       throw new UncheckedIOException(
@@ -72,6 +102,10 @@ final class MappedStorageDirectory implements StorageDirectory {
     } catch (IOException e) {
       closeQuietly(channel);
       throw new UncheckedIOException(e);
+    } finally {
+      if (!opened) {
+        HELD.remove(key);
+      }
     }
   }
 
@@ -174,6 +208,7 @@ final class MappedStorageDirectory implements StorageDirectory {
       // Closing the channel below releases it anyway.
     }
     closeQuietly(lockChannel);
+    HELD.remove(heldKey);
   }
 
   private static void closeQuietly(FileChannel channel) {

@@ -440,6 +440,43 @@ class MappedLogStoreTest {
     MappedLogStore.open(dir, SMALL).close(); // the lock went with the first store
   }
 
+  /**
+   * POSIX drops all of a process's locks on a file when any descriptor of it closes: a second open
+   * in this JVM must be refused without touching the lock file, or it unlocks the first store's
+   * directory for every other process.
+   */
+  @Test
+  void aRefusedSecondOpenInThisJvmLeavesTheDirectoryLockedForOtherProcesses() throws Exception {
+    try (var store = new Closing(MappedLogStore.open(dir, SMALL))) {
+      assertThatThrownBy(() -> MappedLogStore.open(dir, SMALL))
+          .hasMessageContaining("already open");
+      assertThatThrownBy(() -> MappedLogStore.open(dir.resolve(".").resolve("."), SMALL))
+          .as("the same directory by another path")
+          .hasMessageContaining("already open");
+
+      assertThat(lockFromAnotherProcess(dir.resolve(MappedStorageDirectory.LOCK_FILE)))
+          .as("another process finds the directory locked")
+          .isEqualTo(3);
+    }
+    assertThat(lockFromAnotherProcess(dir.resolve(MappedStorageDirectory.LOCK_FILE)))
+        .as("and free once the store is closed")
+        .isZero();
+  }
+
+  private static int lockFromAnotherProcess(Path lockFile) throws Exception {
+    Process probe =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                LockProbe.class.getName(),
+                lockFile.toString())
+            .inheritIO()
+            .start();
+    assertThat(probe.waitFor(60, TimeUnit.SECONDS)).as("the probe finished").isTrue();
+    return probe.exitValue();
+  }
+
   @Test
   void aDirectoryThatCannotBeCreatedOrWrittenIsAClearErrorNamingIt() throws IOException {
     Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
