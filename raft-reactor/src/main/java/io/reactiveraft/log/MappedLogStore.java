@@ -260,7 +260,8 @@ public final class MappedLogStore implements LogStore {
         int at = span.offsetOf(i) - start;
         int body = RecordCodec.bodyLength(bytes, at);
         String problem =
-            body < RecordCodec.MIN_BODY || at + RecordCodec.PREFIX_SIZE + body > length
+            // In long: a damaged length near Integer.MAX_VALUE must not wrap and pass.
+            body < RecordCodec.MIN_BODY || (long) at + RecordCodec.PREFIX_SIZE + body > length
                 ? "bad record length " + body
                 : RecordCodec.validate(bytes, at, body, i, 1, crc);
         if (problem != null) {

@@ -329,6 +329,27 @@ class LogCorruptionTest {
   }
 
   @Test
+  void aRecordLengthDamagedToNearlyTwoGigabytesIsCorruptionWhenReadBack() throws IOException {
+    Path dir = root.resolve("huge-length");
+    writeLog(dir, 100, 14);
+    Record hit = records(dir).get(42);
+    MappedLogStore store = MappedLogStore.open(dir, OPTIONS);
+    try {
+      // A length whose sum with the record's offset wraps past Integer.MAX_VALUE.
+      try (FileChannel ch = FileChannel.open(hit.file(), StandardOpenOption.WRITE)) {
+        ch.write(
+            ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 0x7FFF_FFF0),
+            hit.offset());
+      }
+      assertThatThrownBy(() -> store.entries(40, 45))
+          .isInstanceOfSatisfying(
+              LogCorruptedException.class, e -> assertThat(e.offset()).isEqualTo(hit.offset()));
+    } finally {
+      store.close();
+    }
+  }
+
+  @Test
   void damageFoundWhenReadingBackIsReportedWithFileAndOffset() throws IOException {
     Path dir = root.resolve("read");
     writeLog(dir, 100, 14);
