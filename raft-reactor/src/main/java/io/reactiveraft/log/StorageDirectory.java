@@ -64,8 +64,9 @@ interface StorageDirectory {
    * Gives {@code file}, allocated by {@link #create} under the temporary name {@code temp}, its
    * real name durably: {@code head} written at offset 0 and forced, the file renamed to {@code
    * name}, and the directory synced. The zeros after the head need no force here: after a crash,
-   * bytes never forced read back as zeros in a new file. On failure the file is closed and left
-   * under its temporary name.
+   * bytes never forced read back as zeros in a new file. On failure the file is closed, under its
+   * temporary name, or under {@code name} when only the directory sync failed (recovery takes such
+   * a file for an empty segment).
    */
   default StorageFile install(StorageFile file, String temp, String name, ByteBuffer head)
       throws IOException {
