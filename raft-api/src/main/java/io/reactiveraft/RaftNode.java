@@ -131,6 +131,12 @@ public interface RaftNode<C, R> {
    * <p>A leader takes changes only once it has committed an entry of its own term (Ongaro's fix for
    * single-server changes); one that arrives earlier waits for that commit.
    *
+   * <p>Membership changes have no timeout of their own: a change waits as long as its entry cannot
+   * commit. With check-quorum (the default) a leader cut off from a majority steps down within an
+   * election timeout and the change fails with {@link LeadershipLostException}; without it, the
+   * change may wait until the partition heals. Add {@code Mono.timeout} for a bound of your own;
+   * giving up waiting does not withdraw the change.
+   *
    * <p>Errors: {@link NotLeaderException}; {@link MembershipChangeException} when the member
    * already exists, another change is in flight, or the member failed to catch up (it is then
    * removed again); {@link LeadershipLostException} when the leader steps down with the change in
@@ -138,12 +144,15 @@ public interface RaftNode<C, R> {
    */
   Mono<Void> addServer(Member member);
 
-  /** Adds a non-voting member, which receives the log. Completes when the change commits. */
+  /**
+   * Adds a non-voting member, which receives the log. Completes when the change commits; waits as
+   * {@link #addServer} does.
+   */
   Mono<Void> addLearner(Member member);
 
   /**
-   * Removes a voter or learner; completes when the change commits. A leader that removes itself
-   * keeps leading until the change commits, then steps down.
+   * Removes a voter or learner; completes when the change commits, and waits as {@link #addServer}
+   * does. A leader that removes itself keeps leading until the change commits, then steps down.
    */
   Mono<Void> removeServer(String memberId);
 
