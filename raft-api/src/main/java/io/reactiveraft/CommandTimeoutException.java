@@ -9,7 +9,16 @@ import java.time.Duration;
 public final class CommandTimeoutException extends OutcomeUnknownException {
   private static final long serialVersionUID = 1L;
 
-  public CommandTimeoutException(Duration timeout) {
-    super("command did not complete within " + timeout.toMillis() + " ms; outcome unknown");
+  /**
+   * @param nodeId the node the command was submitted to
+   * @param timeout the time it had
+   */
+  public CommandTimeoutException(String nodeId, Duration timeout) {
+    super(
+        "node "
+            + nodeId
+            + ": command did not complete within "
+            + timeout.toMillis()
+            + " ms; outcome unknown");
   }
 }

@@ -7,9 +7,17 @@ package io.reactiveraft;
 public final class EntryOverwrittenException extends RaftException {
   private static final long serialVersionUID = 1L;
 
-  public EntryOverwrittenException(long index, long term, long committedTerm) {
+  /**
+   * @param nodeId the node where the caller waited
+   * @param index the entry's index
+   * @param term the term the command's entry had
+   * @param committedTerm the term of the entry that took its place
+   */
+  public EntryOverwrittenException(String nodeId, long index, long term, long committedTerm) {
     super(
-        "entry "
+        "node "
+            + nodeId
+            + ": entry "
             + index
             + " of term "
             + term

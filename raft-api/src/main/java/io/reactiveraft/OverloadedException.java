@@ -7,8 +7,12 @@ package io.reactiveraft;
 public final class OverloadedException extends RaftException {
   private static final long serialVersionUID = 1L;
 
-  public OverloadedException(String message) {
-    super(message);
+  /**
+   * @param nodeId the node that refused the command
+   * @param reason which limit was reached
+   */
+  public OverloadedException(String nodeId, String reason) {
+    super("node " + nodeId + ": " + reason);
   }
 
   @Override

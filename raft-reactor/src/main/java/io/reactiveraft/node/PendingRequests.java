@@ -26,6 +26,7 @@ import java.util.function.Supplier;
  */
 final class PendingRequests<R> {
 
+  private final String nodeId;
   private final int maxCount;
   private final long maxBytes;
   private final AtomicInteger count = new AtomicInteger();
@@ -59,15 +60,16 @@ final class PendingRequests<R> {
    */
   private final ArrayDeque<CommandRequest<R>> awaitingApply = new ArrayDeque<>();
 
-  PendingRequests(int maxCount, long maxBytes) {
-    this(maxCount, maxBytes, 0);
+  PendingRequests(String nodeId, int maxCount, long maxBytes) {
+    this(nodeId, maxCount, maxBytes, 0);
   }
 
   /**
    * @param firstId ids start after it; each start of a node draws a new one, at random, so that a
    *     restarted follower's ids do not repeat its former life's
    */
-  PendingRequests(int maxCount, long maxBytes, long firstId) {
+  PendingRequests(String nodeId, int maxCount, long maxBytes, long firstId) {
+    this.nodeId = nodeId;
     this.maxCount = maxCount;
     this.maxBytes = maxBytes;
     this.ids = new AtomicLong(firstId);
@@ -82,12 +84,12 @@ final class PendingRequests<R> {
     long deadline = Deadlines.after(nowNanos, timeout);
     if (count.incrementAndGet() > maxCount) {
       count.decrementAndGet();
-      throw new OverloadedException(maxCount + " commands are already pending");
+      throw new OverloadedException(nodeId, maxCount + " commands are already pending");
     }
     if (bytes.addAndGet(size) > maxBytes) {
       bytes.addAndGet(-size);
       count.decrementAndGet();
-      throw new OverloadedException("pending commands already hold " + maxBytes + " bytes");
+      throw new OverloadedException(nodeId, "pending commands already hold " + maxBytes + " bytes");
     }
     return new CommandRequest<>(ids.incrementAndGet(), size, deadline, timeout);
   }
@@ -187,7 +189,7 @@ final class PendingRequests<R> {
           r.succeed(result);
         }
       } else {
-        fail(r, new EntryOverwrittenException(index, r.term, term));
+        fail(r, new EntryOverwrittenException(nodeId, index, r.term, term));
       }
     }
   }
@@ -196,7 +198,7 @@ final class PendingRequests<R> {
   void applyFailed(long index, long term, RuntimeException error) {
     CommandRequest<R> r;
     while ((r = takeAwaiting(index)) != null) {
-      fail(r, r.term == term ? error : new EntryOverwrittenException(index, r.term, term));
+      fail(r, r.term == term ? error : new EntryOverwrittenException(nodeId, index, r.term, term));
     }
   }
 
@@ -207,7 +209,7 @@ final class PendingRequests<R> {
   void appliedWithoutCommand(long index, long term) {
     CommandRequest<R> r;
     while ((r = takeAwaiting(index)) != null) {
-      fail(r, new EntryOverwrittenException(index, r.term, term));
+      fail(r, new EntryOverwrittenException(nodeId, index, r.term, term));
     }
   }
 
@@ -241,9 +243,11 @@ final class PendingRequests<R> {
    * from the leader replaces entries wholesale. Whether the entry was the caller's command, its
    * result is not known.
    */
-  private static OutcomeUnknownException missed(long index) {
+  private OutcomeUnknownException missed(long index) {
     return new OutcomeUnknownException(
-        "entry "
+        "node "
+            + nodeId
+            + ": entry "
             + index
             + " was applied or replaced by a snapshot before its result was awaited; outcome"
             + " unknown");
@@ -279,7 +283,7 @@ final class PendingRequests<R> {
     proposed.removeIf(
         r -> {
           if (r.deadlineNanos <= nowNanos) {
-            fail(r, new CommandTimeoutException(r.timeout));
+            fail(r, new CommandTimeoutException(nodeId, r.timeout));
             return true;
           }
           return false;
@@ -288,7 +292,7 @@ final class PendingRequests<R> {
     accepted.removeIf(
         r -> {
           if (r.deadlineNanos <= nowNanos) {
-            fail(r, new CommandTimeoutException(r.timeout));
+            fail(r, new CommandTimeoutException(nodeId, r.timeout));
           }
           return r.released();
         });

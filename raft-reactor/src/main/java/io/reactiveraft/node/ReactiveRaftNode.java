@@ -120,7 +120,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     this.schedulers = schedulers;
     this.pending =
         new PendingRequests<>(
-            config.maxPendingCommands(), config.maxPendingBytes(), firstRequestId);
+            id, config.maxPendingCommands(), config.maxPendingBytes(), firstRequestId);
     this.loop = new EventLoop(schedulers.loopWorker(), this::runBatch);
     this.callers = new WaitingCallers<>(id, closing::get, config.stateMachine()::query);
     this.configuration = core.configuration();

@@ -122,7 +122,7 @@ final class WaitingCallers<C, R> {
     reads.forEach(
         (requestId, read) -> {
           if (read.deadlineNanos() <= nowNanos && reads.remove(requestId, read)) {
-            CallerSignals.error(read.sink(), new CommandTimeoutException(read.timeout()));
+            CallerSignals.error(read.sink(), new CommandTimeoutException(nodeId, read.timeout()));
           }
         });
   }
