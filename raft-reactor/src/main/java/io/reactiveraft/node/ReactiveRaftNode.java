@@ -612,8 +612,20 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     quietly("stopping inbound messages", () -> dispose(inbound));
     quietly("closing snapshot IO", snapshotter::close);
     Mono.defer(transport::close)
-        .onErrorResume(e -> Mono.empty())
-        .timeout(Duration.ofSeconds(5), Mono.empty(), schedulers.timerScheduler())
+        .onErrorResume(
+            e -> {
+              log.warn("node {}: closing the transport failed", id, e);
+              return Mono.empty();
+            })
+        .timeout(
+            TRANSPORT_CLOSE_TIMEOUT,
+            Mono.fromRunnable(
+                () ->
+                    log.warn(
+                        "node {}: the transport did not close within {}; closing without it",
+                        id,
+                        TRANSPORT_CLOSE_TIMEOUT)),
+            schedulers.timerScheduler())
         .then(
             Mono.fromRunnable(
                 () -> {
@@ -645,6 +657,13 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       log.warn("node {}: {} failed", id, what, e);
     }
   }
+
+  /**
+   * How long a close waits for the transport. Longer than the RSocket transport's own bounds (10 s
+   * for its connections, 10 s for its threads), so that its threads end before the node's close
+   * completes; a transport that hangs is left behind after it, with a warning.
+   */
+  private static final Duration TRANSPORT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
   /** How long a close waits for a running apply or snapshot image before its hook runs anyway. */
   private static final Duration QUIESCE_TIMEOUT = Duration.ofSeconds(10);

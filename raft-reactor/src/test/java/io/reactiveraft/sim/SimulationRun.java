@@ -85,6 +85,19 @@ final class SimulationRun {
       violations.addAll(cluster.violations);
       operations = workload.history().size();
       simulated = cluster.nowNanos() / 1_000_000;
+      if (Boolean.getBoolean("sim.fp")) {
+        System.out.println(
+            "FP "
+                + seed
+                + " "
+                + operations
+                + " "
+                + workload.history().toString().hashCode()
+                + " "
+                + cluster.nowNanos()
+                + " "
+                + counters);
+      }
     } catch (RuntimeException | AssertionError e) {
       violations.add(
           "simulation crashed: "
