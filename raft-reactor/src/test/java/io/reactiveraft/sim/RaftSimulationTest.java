@@ -11,7 +11,10 @@ import org.junit.jupiter.api.Test;
  * The deterministic simulation: many seeds, each a cluster under faults and a workload, checked by
  * invariants and the linearizability checker.
  *
- * <p>{@code -Dsim.seeds=N} runs seeds 1..N (default 300); {@code -Dsim.seed=S} replays one.
+ * <p>{@code -Dsim.seeds=N} runs seeds 1..N (default 300); {@code -Dsim.seed=S} replays one. With
+ * {@code -Dsim.fingerprint=true} each seed prints one {@code FINGERPRINT} line (its history's hash,
+ * its end time and its faults): a run is a function of its seed, so a change meant to alter no
+ * behaviour must leave every line as it was.
  */
 class RaftSimulationTest {
 
