@@ -7,8 +7,8 @@ import java.util.List;
  *
  * @param prevLogIndex index of the entry just before {@code entries}
  * @param prevLogTerm term of that entry
- * @param entries entries to store: consecutive from {@code prevLogIndex + 1}, their terms never
- *     falling, from {@code prevLogTerm} up to {@code term}; empty for a heartbeat
+ * @param entries entries to store, consecutive from {@code prevLogIndex + 1} (see {@link
+ *     #wellFormed}); empty for a heartbeat
  * @param leaderCommit the leader's commit index
  * @param sequence increases with every request a leader sends in its term; echoed in the response,
  *     so the leader knows which of its requests a follower has answered (ReadIndex, leases)
@@ -24,33 +24,8 @@ public record AppendEntriesRequest(
     long sequence)
     implements RaftMessage {
 
-  /**
-   * @throws IllegalArgumentException when the entries could not come from one leader's log: a gap
-   *     or a repeat among their indexes, or a term that falls, precedes {@code prevLogTerm} or
-   *     exceeds the request's. A follower would store them as if they did, and then acknowledge
-   *     entries it does not hold.
-   */
   public AppendEntriesRequest {
     entries = List.copyOf(entries);
-    long expectedIndex = prevLogIndex + 1;
-    long lowestTerm = prevLogTerm;
-    for (LogEntry e : entries) {
-      if (e.index() != expectedIndex || e.term() < lowestTerm || e.term() > term) {
-        throw new IllegalArgumentException(
-            "entry "
-                + e.index()
-                + "@"
-                + e.term()
-                + " cannot follow "
-                + (expectedIndex - 1)
-                + "@"
-                + lowestTerm
-                + " in a request of term "
-                + term);
-      }
-      expectedIndex++;
-      lowestTerm = e.term();
-    }
   }
 
   /** A request without a sequence number. */
@@ -63,6 +38,25 @@ public record AppendEntriesRequest(
       List<LogEntry> entries,
       long leaderCommit) {
     this(from, to, term, prevLogIndex, prevLogTerm, entries, leaderCommit, 0);
+  }
+
+  /**
+   * Whether the entries could come from one leader's log: consecutive from {@code prevLogIndex +
+   * 1}, their terms never falling, from {@code prevLogTerm} up to the request's term. Transports
+   * refuse any other request as malformed, and the core ignores it: stored as if it were one, its
+   * entries would make a follower acknowledge entries it does not hold.
+   */
+  public boolean wellFormed() {
+    long expectedIndex = prevLogIndex + 1;
+    long lowestTerm = prevLogTerm;
+    for (LogEntry e : entries) {
+      if (e.index() != expectedIndex || e.term() < lowestTerm || e.term() > term) {
+        return false;
+      }
+      expectedIndex++;
+      lowestTerm = e.term();
+    }
+    return true;
   }
 
   /** The index of the last entry this request covers: its last entry, or prevLogIndex. */

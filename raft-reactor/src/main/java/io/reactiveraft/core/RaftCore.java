@@ -388,6 +388,7 @@ public final class RaftCore {
       setTerm(newTerm);
     }
     if (role == Role.LEADER) {
+      forwardedHere.clear();
       changes.abandon();
       for (ReadIndex.Read read : reads.all()) {
         refuseRead(read, new NotLeaderException(self, leader, null));
@@ -473,6 +474,9 @@ public final class RaftCore {
   private void receive(RaftMessage m) {
     if (!self.equals(m.to())) {
       return; // misrouted
+    }
+    if (m instanceof AppendEntriesRequest r && !r.wellFormed()) {
+      return; // no leader sends it: a faulty peer, or a transport that let it through
     }
     if (m instanceof VoteResponse && !membership.current().isVoter(m.from())) {
       return; // only the votes of our configuration's voters count
@@ -1242,16 +1246,26 @@ public final class RaftCore {
 
   /** Leader: a follower's client command, appended as if submitted here. */
   private void onForwardedCommand(ForwardedCommand m) {
-    if (role != Role.LEADER || transfer != null) {
+    if (role != Role.LEADER) {
       send(new ForwardedCommandResponse(self, m.from(), term, m.requestId(), 0, 0, false));
       return;
     }
+    // A copy gets the answer the first one got, accepted or refused: a refusal tells the caller
+    // its command was not applied, so a later copy must not be appended either.
     long index = forwardedHere.indexOf(m.from(), m.requestId());
-    if (index == 0) {
-      LogEntry entry = new LogEntry(log.lastIndex() + 1, term, m.type(), m.payload());
-      appendLocal(entry);
-      index = entry.index();
+    if (index == ForwardedHere.NEW) {
+      if (transfer != null) {
+        index = ForwardedHere.REFUSED;
+      } else {
+        LogEntry entry = new LogEntry(log.lastIndex() + 1, term, m.type(), m.payload());
+        appendLocal(entry);
+        index = entry.index();
+      }
       forwardedHere.record(m.from(), m.requestId(), index);
+    }
+    if (index == ForwardedHere.REFUSED) {
+      send(new ForwardedCommandResponse(self, m.from(), term, m.requestId(), 0, 0, false));
+      return;
     }
     wantsCommit(m.from(), index);
     send(new ForwardedCommandResponse(self, m.from(), term, m.requestId(), index, term, true));
@@ -1260,6 +1274,12 @@ public final class RaftCore {
   /** A leader's memory of this term's forwarded commands; see {@link #forwardedHere}. */
   private static final class ForwardedHere {
     private static final int REMEMBERED = 4096;
+
+    /** Not seen in this term. */
+    static final long NEW = 0;
+
+    /** Refused in this term (a leadership transfer was under way). */
+    static final long REFUSED = -1;
 
     private record Key(String follower, long requestId) {}
 
@@ -1271,11 +1291,12 @@ public final class RaftCore {
           }
         };
 
-    /** Where the request went in this term, or 0 when it is new. */
+    /** Where the request went in this term: its index, {@link #NEW} or {@link #REFUSED}. */
     long indexOf(String follower, long requestId) {
-      return indexes.getOrDefault(new Key(follower, requestId), 0L);
+      return indexes.getOrDefault(new Key(follower, requestId), NEW);
     }
 
+    /** {@code index}: where it went, or {@link #REFUSED}. */
     void record(String follower, long requestId, long index) {
       indexes.put(new Key(follower, requestId), index);
     }

@@ -3,6 +3,7 @@ package io.reactiveraft.core;
 import static io.reactiveraft.core.RaftCoreElectionTest.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.reactiveraft.MembershipChange;
 import io.reactiveraft.RaftEvent;
 import io.reactiveraft.Role;
 import io.reactiveraft.message.AppendEntriesRequest;
@@ -149,6 +150,57 @@ class RaftCoreReplicationTest {
             .count();
     assertThat(copies).isEqualTo(1);
     assertThat(net.node("b").applied).extracting(LogEntry::index).contains(before + 1);
+  }
+
+  /**
+   * A copy of a forwarded command refused during a leadership transfer is refused too, even once
+   * the transfer is over: its caller was told the command was not applied.
+   */
+  @Test
+  void aForwardedCommandRefusedOnceIsRefusedAgainWhenACopyComesLater() {
+    CoreNetwork net = new CoreNetwork(CoreNetwork::forwardingConfig, "a", "b", "c");
+    net.elect("a");
+    net.deliverAll();
+    // c is cut off, so a transfer to it cannot finish; the leader refuses proposals meanwhile.
+    net.isolate("c");
+    net.handle("a", new RaftEvent.ChangeRequested(7, new MembershipChange.TransferLeadership("c")));
+    long before = net.core("a").log().lastIndex();
+    net.propose("b", "refused");
+    RaftMessage forwarded =
+        net.inFlight.stream().filter(m -> m instanceof ForwardedCommand).findFirst().orElseThrow();
+    net.deliverAll();
+    assertThat(net.core("a").log().lastIndex()).isEqualTo(before);
+
+    net.tick("a", CoreNetwork.ELECTION_TICKS + 1); // the transfer is abandoned
+    net.inFlight.addLast(forwarded); // and now the copy arrives
+    net.deliverAll();
+
+    assertThat(net.node("a").stored)
+        .noneMatch(e -> new String(e.payload(), StandardCharsets.UTF_8).equals("refused"));
+  }
+
+  /** A request whose entries no leader's log could hold changes nothing and stops nothing. */
+  @Test
+  void anAppendWithAGapIsIgnored() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    net.elect("a");
+    net.deliverAll();
+    long term = net.core("b").term();
+    long last = net.core("b").log().lastIndex();
+    net.handle(
+        "b",
+        new RaftEvent.MessageReceived(
+            new AppendEntriesRequest(
+                "a",
+                "b",
+                term + 1,
+                last,
+                net.core("b").log().lastTerm(),
+                List.of(entry(last + 2, term + 1)),
+                0)));
+
+    assertThat(net.core("b").log().lastIndex()).isEqualTo(last);
+    assertThat(net.core("b").term()).as("not even its term is taken").isEqualTo(term);
   }
 
   /**

@@ -457,8 +457,14 @@ public final class RaftFrameCodec {
       entries.add(new LogEntry(index, entryTerm, type, payload));
       expected = index + 1;
     }
-    return new AppendEntriesRequest(
-        from, to, term, prevLogIndex, prevLogTerm, entries, leaderCommit, sequence);
+    AppendEntriesRequest request =
+        new AppendEntriesRequest(
+            from, to, term, prevLogIndex, prevLogTerm, entries, leaderCommit, sequence);
+    if (!request.wellFormed()) {
+      throw new MalformedFrameException(
+          "entries one leader's log cannot hold (a gap, a repeat or a term out of order)");
+    }
+    return request;
   }
 
   private static InstallSnapshotRequest readInstallSnapshot(

@@ -157,7 +157,7 @@ class RaftFrameCodecTest {
         frame.setByte(second, delta > 0 ? 2 : 1); // zigzag: 2 is +1, 1 is -1
         assertThatThrownBy(() -> RaftFrameCodec.decode(frame))
             .isInstanceOf(MalformedFrameException.class)
-            .hasMessageContaining("cannot follow");
+            .hasMessageContaining("cannot hold");
       } finally {
         frame.release();
       }
