@@ -171,10 +171,19 @@ class RaftCoreReplicationTest {
     net.deliverAll();
     assertThat(net.core("a").log().lastIndex()).isEqualTo(before);
 
-    net.tick("a", CoreNetwork.ELECTION_TICKS + 1); // the transfer is abandoned
+    for (int i = 0; i <= CoreNetwork.ELECTION_TICKS; i++) { // the transfer is abandoned
+      net.tick("a", 1);
+      net.deliverAll(); // b's answers keep a leading (check-quorum)
+    }
+    assertThat(net.core("a").role()).isEqualTo(Role.LEADER);
+    net.propose("a", "accepted again");
+    assertThat(net.core("a").log().lastIndex()).as("the transfer is over").isEqualTo(before + 1);
+
     net.inFlight.addLast(forwarded); // and now the copy arrives
     net.deliverAll();
 
+    assertThat(net.core("a").role()).isEqualTo(Role.LEADER);
+    assertThat(net.core("a").log().lastIndex()).isEqualTo(before + 1);
     assertThat(net.node("a").stored)
         .noneMatch(e -> new String(e.payload(), StandardCharsets.UTF_8).equals("refused"));
   }
