@@ -133,9 +133,10 @@ public interface RaftNode<C, R> {
    *
    * <p>Membership changes have no timeout of their own: a change waits as long as its entry cannot
    * commit. With check-quorum (the default) a leader cut off from a majority steps down within an
-   * election timeout and the change fails with {@link LeadershipLostException}; without it, the
-   * change may wait until the partition heals. Add {@code Mono.timeout} for a bound of your own;
-   * giving up waiting does not withdraw the change.
+   * election timeout, and the change fails: with {@link LeadershipLostException} once its entry was
+   * appended, with {@link NotLeaderException} while it still waited for the leader's first commit.
+   * Without check-quorum, the change may wait until the partition heals. Add {@code Mono.timeout}
+   * for a bound of your own; giving up waiting does not withdraw the change.
    *
    * <p>Errors: {@link NotLeaderException}; {@link MembershipChangeException} when the member
    * already exists, another change is in flight, or the member failed to catch up (it is then

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -191,7 +192,8 @@ final class NodeCommand implements Callable<Integer> {
       if (!ids.add(memberId)) {
         throw usage("--members names " + memberId + " twice");
       }
-      if (!addresses.add(hostPort)) {
+      // Host names are not case-sensitive.
+      if (!addresses.add(new HostPort(hostPort.host().toLowerCase(Locale.ROOT), hostPort.port()))) {
         throw usage("--members gives " + address + " to two members");
       }
       try {

@@ -34,8 +34,8 @@ final class PendingRequests<R> {
 
   /**
    * Request ids: a forwarded command's id reaches the leader, which remembers where this term's
-   * went, so ids must not repeat across restarts of this node (see {@link #PendingRequests(int,
-   * long, long)}).
+   * went, so ids must not repeat across restarts of this node (see {@link #PendingRequests(String,
+   * int, long, long)}).
    */
   private final AtomicLong ids;
 

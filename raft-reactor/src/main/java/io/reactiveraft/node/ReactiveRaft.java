@@ -49,9 +49,15 @@ public final class ReactiveRaft {
             recovered.log(),
             random);
     // Request ids differ from one start to the next even with a fixed seed: the clock's reading
-    // is mixed in. Kept below 2^62, so they never wrap.
+    // is mixed in. Drawn apart from the core's generator, whose draws a seed must keep reproducing.
+    // Kept below 2^62, so they never wrap.
+    SplittableRandom ids =
+        config
+            .randomSeed()
+            .map(seed -> new SplittableRandom(~seed))
+            .orElseGet(SplittableRandom::new);
     long firstRequestId =
-        (random.nextLong() ^ (config.monotonicClock().getAsLong() * 0x9E3779B97F4A7C15L)) >>> 2;
+        (ids.nextLong() ^ (config.monotonicClock().getAsLong() * 0x9E3779B97F4A7C15L)) >>> 2;
     ReactiveRaftNode<C, R> node =
         new ReactiveRaftNode<>(config, core, new NodeSchedulers(config), sessions, firstRequestId);
     node.start();

@@ -75,6 +75,9 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   /** Set on the loop when the node stops; inputs after it are ignored. */
   private boolean stopped;
 
+  /** Loop only: why the node stopped; null for an orderly close. */
+  private Throwable stopCause;
+
   /** The configuration in force; event loop only. */
   private ClusterConfiguration configuration;
 
@@ -91,8 +94,6 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   /**
    * @param sessions the session table, restored from the core's snapshot if it has one, as the
    *     state machine was
-   */
-  /**
    * @param firstRequestId where this start's request ids begin: drawn anew at each start
    */
   ReactiveRaftNode(
@@ -425,7 +426,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       @SuppressWarnings("unchecked")
       CommandRequest<R> request = (CommandRequest<R>) proposal.request();
       if (stopped) {
-        pending.fail(request, NodeClosedException.rejected(id, null));
+        pending.fail(request, NodeClosedException.rejected(id, stopCause));
       } else {
         pending.proposed(request);
         handle(new RaftEvent.CommandProposed(request.id(), proposal.type(), proposal.payload()));
@@ -443,10 +444,9 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   private void stopAfter(Throwable e) {
     if (stopped) {
       log.warn("node {}: error while stopping", id, e);
-      return;
+    } else {
+      stop(e);
     }
-    log.error("node {} stops after an unrecoverable error", id, e);
-    stop(e);
   }
 
   private long nowNanos() {
@@ -594,9 +594,10 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       return;
     }
     stopped = true;
+    stopCause = cause;
     closing.set(true);
     if (cause != null) {
-      log.error("node {} stopped: {}", id, cause.toString());
+      log.error("node {} stopped after an unrecoverable error", id, cause);
     }
     applier.stop(); // a flag: queued applies do nothing from here on
     // Callers next: nothing below may keep them waiting, whatever it throws.
@@ -650,10 +651,11 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     CallerSignals.empty(closed);
   }
 
+  /** Runs one step of the close; whatever it throws, the close goes on and completes. */
   private void quietly(String what, Runnable step) {
     try {
       step.run();
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       log.warn("node {}: {} failed", id, what, e);
     }
   }
@@ -668,10 +670,11 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   /** How long a close waits for a running apply or snapshot image before its hook runs anyway. */
   private static final Duration QUIESCE_TIMEOUT = Duration.ofSeconds(10);
 
+  /** The user's hook: whatever it throws, an {@code Error} too, the close still completes. */
   private static void runHook(Runnable hook) {
     try {
       hook.run();
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       log.warn("close hook failed", e);
     }
   }

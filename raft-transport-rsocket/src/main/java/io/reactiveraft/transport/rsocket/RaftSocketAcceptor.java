@@ -115,9 +115,7 @@ final class RaftSocketAcceptor implements SocketAcceptor {
   }
 
   /** What a refused caller is told, whatever the reason. */
-  static final String REFUSED =
-      "refused: not a member of this Raft cluster with these credentials (the member's log says"
-          + " why)";
+  static final String REFUSED = "refused by this Raft member (its log says why)";
 
   private static final int MAX_LOGGED_REASON = 200;
 

@@ -197,7 +197,12 @@ public final class KvServer implements AutoCloseable {
   /** A transport that a failed start built is closed with it: it holds connections and threads. */
   private static void closeQuietly(RSocketTransport transport) {
     if (transport != null) {
-      transport.close().onErrorComplete().block(LIFECYCLE_TIMEOUT);
+      try {
+        transport.close().onErrorComplete().block(LIFECYCLE_TIMEOUT);
+      } catch (RuntimeException e) {
+        // Not closed in time: the start's own failure is the one to report, and the log store
+        // must still be closed after this.
+      }
     }
   }
 
