@@ -100,11 +100,7 @@ public final class RaftCore {
   /** Follower: commands forwarded to the leader, waiting for where it put them. */
   private final java.util.Set<Long> forwarded = new java.util.HashSet<>();
 
-  /**
-   * Leader: where this term's forwarded commands went, by follower and request id, so that a
-   * duplicated request (the transport may deliver one twice) is answered again instead of being
-   * appended twice. Bounded: duplicates arrive close together.
-   */
+  /** Leader: where this term's forwarded commands went, for copies the transport delivers. */
   private final ForwardedHere forwardedHere = new ForwardedHere();
 
   /** Follower: reads waiting for the leader's read index. */
@@ -1269,41 +1265,6 @@ public final class RaftCore {
     }
     wantsCommit(m.from(), index);
     send(new ForwardedCommandResponse(self, m.from(), term, m.requestId(), index, term, true));
-  }
-
-  /** A leader's memory of this term's forwarded commands; see {@link #forwardedHere}. */
-  private static final class ForwardedHere {
-    private static final int REMEMBERED = 4096;
-
-    /** Not seen in this term. */
-    static final long NEW = 0;
-
-    /** Refused in this term (a leadership transfer was under way). */
-    static final long REFUSED = -1;
-
-    private record Key(String follower, long requestId) {}
-
-    private final Map<Key, Long> indexes =
-        new LinkedHashMap<>() {
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<Key, Long> eldest) {
-            return size() > REMEMBERED;
-          }
-        };
-
-    /** Where the request went in this term: its index, {@link #NEW} or {@link #REFUSED}. */
-    long indexOf(String follower, long requestId) {
-      return indexes.getOrDefault(new Key(follower, requestId), NEW);
-    }
-
-    /** {@code index}: where it went, or {@link #REFUSED}. */
-    void record(String follower, long requestId, long index) {
-      indexes.put(new Key(follower, requestId), index);
-    }
-
-    void clear() {
-      indexes.clear();
-    }
   }
 
   /**
