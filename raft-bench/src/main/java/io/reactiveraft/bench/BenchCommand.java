@@ -63,12 +63,16 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--transport", description = "rsocket (default) or local (in-JVM).")
   LocalCluster.TransportKind transport = LocalCluster.TransportKind.rsocket;
 
+  /**
+   * The library's default unless asked: the workload compares libraries as configured by default,
+   * and {@code SharedEventLoop} is a tuning a user opts into.
+   */
   @Option(
       names = "--event-loops",
       description =
-          "shared (default): each node's event loop runs on its RSocket transport's thread;"
-              + " separate: a thread of its own.")
-  LocalCluster.EventLoops eventLoops = LocalCluster.EventLoops.shared;
+          "separate (default, the library's default): each node's event loop on a thread of its"
+              + " own; shared: on its RSocket transport's thread (SharedEventLoop, a tuning).")
+  LocalCluster.EventLoops eventLoops = LocalCluster.EventLoops.separate;
 
   private final AtomicReference<String> leader = new AtomicReference<>();
 
@@ -107,14 +111,25 @@ final class BenchCommand implements Callable<Integer> {
         "system=reactive-raft knobs: transport="
             + transport
             + (transport == LocalCluster.TransportKind.rsocket ? " eventLoops=" + eventLoops : "")
+            + (transport == LocalCluster.TransportKind.rsocket
+                    && eventLoops == LocalCluster.EventLoops.shared
+                ? " (SharedEventLoop: not the library default)"
+                : "")
             + " store=mapped fsync="
             + (durable
                 ? "on (force before an entry counts)"
-                : "off (acknowledged once written, not forced)")
+                : "off (the benchmark's UnforcedLogStore: a flush completes once written, never"
+                    + " forced)")
             + " reads="
             + readPercent
             + "% maxPendingCommands="
-            + Math.max(10_000, 2 * outstanding));
+            + Math.max(10_000, 2 * outstanding)
+            + " defaultCommandTimeout="
+            + requestTimeoutMs
+            + "ms"
+            + (transport == LocalCluster.TransportKind.local
+                ? " (in-JVM transport: messages handed between nodes in memory)"
+                : ""));
     info(
         "jvm="
             + System.getProperty("java.vm.name")
