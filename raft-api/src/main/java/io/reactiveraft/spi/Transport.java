@@ -2,8 +2,10 @@ package io.reactiveraft.spi;
 
 import io.reactiveraft.Member;
 import io.reactiveraft.message.RaftMessage;
+import java.util.Optional;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * Carries {@link RaftMessage}s between the members of one cluster.
@@ -38,6 +40,18 @@ public interface Transport {
    * to and accept connections from. Called from the event loop; must not block.
    */
   default void updatePeers(Iterable<Member> peers) {}
+
+  /**
+   * A single-threaded scheduler on the transport's own IO thread, for the node's event loop and
+   * timers when its configuration names no scheduler. On it, the node writes to its connections and
+   * hears inbound messages in the same turn, with no thread hand-off either way. Asked once, before
+   * {@link #start}, for the member {@code selfId}. A transport that offers one keeps that thread
+   * until its {@link #close} completes, and the node then closes the transport after everything
+   * else of its own. The default offers none: the node runs its loop on a thread of its own.
+   */
+  default Optional<Scheduler> eventLoop(String selfId) {
+    return Optional.empty();
+  }
 
   /** Releases ports and connections; completes when they are released. Idempotent. */
   Mono<Void> close();

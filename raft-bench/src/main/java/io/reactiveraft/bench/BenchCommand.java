@@ -63,16 +63,14 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--transport", description = "rsocket (default) or local (in-JVM).")
   LocalCluster.TransportKind transport = LocalCluster.TransportKind.rsocket;
 
-  /**
-   * The library's default unless asked: the workload compares libraries as configured by default,
-   * and {@code SharedEventLoop} is a tuning a user opts into.
-   */
+  /** The library's default unless asked: the workload compares libraries as configured. */
   @Option(
       names = "--event-loops",
       description =
-          "separate (default, the library's default): each node's event loop on a thread of its"
-              + " own; shared: on its RSocket transport's thread (SharedEventLoop, a tuning).")
-  LocalCluster.EventLoops eventLoops = LocalCluster.EventLoops.separate;
+          "shared (default, the library's default): each node's event loop on its RSocket"
+              + " transport's one IO thread; separate: a thread of its own, and two for the"
+              + " transport (ioThreads 2).")
+  LocalCluster.EventLoops eventLoops = LocalCluster.EventLoops.shared;
 
   private final AtomicReference<String> leader = new AtomicReference<>();
 
@@ -112,8 +110,8 @@ final class BenchCommand implements Callable<Integer> {
             + transport
             + (transport == LocalCluster.TransportKind.rsocket ? " eventLoops=" + eventLoops : "")
             + (transport == LocalCluster.TransportKind.rsocket
-                    && eventLoops == LocalCluster.EventLoops.shared
-                ? " (SharedEventLoop: not the library default)"
+                    && eventLoops == LocalCluster.EventLoops.separate
+                ? " (ioThreads 2: not the library default)"
                 : "")
             + " store=mapped fsync="
             + (durable

@@ -16,6 +16,7 @@ final class NodeSchedulers {
   private final Scheduler loopScheduler;
   private final Scheduler applyScheduler;
   private final boolean ownsLoop;
+  private final boolean loopFromTransport;
   private final boolean ownsApply;
   private final Scheduler.Worker loopWorker;
   private final Scheduler.Worker timerWorker;
@@ -23,10 +24,20 @@ final class NodeSchedulers {
   private final Scheduler.Worker ioWorker;
 
   NodeSchedulers(RaftConfig<?, ?> config) {
-    ownsLoop = config.scheduler().isEmpty();
     ownsApply = config.applyScheduler().isEmpty();
+    // The configured scheduler, else the transport's IO thread if it lends one, else a thread of
+    // the node's own.
+    Scheduler lent =
+        config.scheduler().isPresent()
+            ? null
+            : config.transport().eventLoop(config.selfId()).orElse(null);
+    loopFromTransport = lent != null;
+    ownsLoop = config.scheduler().isEmpty() && lent == null;
     loopScheduler =
-        config.scheduler().orElseGet(() -> Schedulers.newSingle("raft-loop-" + config.selfId()));
+        config
+            .scheduler()
+            .orElseGet(
+                () -> lent != null ? lent : Schedulers.newSingle("raft-loop-" + config.selfId()));
     applyScheduler =
         config
             .applyScheduler()
@@ -35,6 +46,14 @@ final class NodeSchedulers {
     timerWorker = loopScheduler.createWorker();
     applyWorker = applyScheduler.createWorker();
     ioWorker = config.ioScheduler().orElseGet(Schedulers::boundedElastic).createWorker();
+  }
+
+  /**
+   * Whether the loop runs on the transport's thread ({@link
+   * io.reactiveraft.spi.Transport#eventLoop}): the transport must then close after everything else.
+   */
+  boolean loopFromTransport() {
+    return loopFromTransport;
   }
 
   /** Where blocking snapshot IO runs, one task at a time. */

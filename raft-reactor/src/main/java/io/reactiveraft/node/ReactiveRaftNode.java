@@ -36,6 +36,8 @@ import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * A {@link RaftNode} driven by one serialized event loop (see the package documentation): inputs
@@ -612,7 +614,40 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     quietly("stopping the timer", () -> dispose(ticker));
     quietly("stopping inbound messages", () -> dispose(inbound));
     quietly("closing snapshot IO", snapshotter::close);
-    Mono.defer(transport::close)
+    Mono<Void> release =
+        Mono.fromRunnable(
+            () -> {
+              quietly("closing the log store", store::close);
+              quietly("stopping the listener", () -> dispose(listener));
+            });
+    if (schedulers.loopFromTransport()) {
+      // The loop and its timers run on the transport's thread, which ends with the transport: it
+      // closes last, timed on a thread that outlives it.
+      release
+          .then(schedulers.quiesce(QUIESCE_TIMEOUT))
+          .doFinally(
+              signal -> {
+                finishClose();
+                closeTransport(Schedulers.parallel())
+                    .doFinally(s -> CallerSignals.empty(closed))
+                    .subscribe();
+              })
+          .subscribe();
+    } else {
+      closeTransport(schedulers.timerScheduler())
+          .then(release)
+          .then(schedulers.quiesce(QUIESCE_TIMEOUT))
+          .doFinally(
+              signal -> {
+                finishClose();
+                CallerSignals.empty(closed);
+              })
+          .subscribe();
+    }
+  }
+
+  private Mono<Void> closeTransport(Scheduler timer) {
+    return Mono.defer(transport::close)
         .onErrorResume(
             e -> {
               log.warn("node {}: closing the transport failed", id, e);
@@ -626,16 +661,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
                         "node {}: the transport did not close within {}; closing without it",
                         id,
                         TRANSPORT_CLOSE_TIMEOUT)),
-            schedulers.timerScheduler())
-        .then(
-            Mono.fromRunnable(
-                () -> {
-                  quietly("closing the log store", store::close);
-                  quietly("stopping the listener", () -> dispose(listener));
-                }))
-        .then(schedulers.quiesce(QUIESCE_TIMEOUT))
-        .doFinally(signal -> finishClose())
-        .subscribe();
+            timer);
   }
 
   private void finishClose() {
@@ -648,7 +674,6 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       Thread.interrupted();
     }
     loop.close();
-    CallerSignals.empty(closed);
   }
 
   /** Runs one step of the close; whatever it throws, the close goes on and completes. */

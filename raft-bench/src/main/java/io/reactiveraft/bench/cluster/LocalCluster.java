@@ -16,7 +16,6 @@ import io.reactiveraft.transport.local.LocalNetwork;
 import io.reactiveraft.transport.rsocket.LoopbackPorts;
 import io.reactiveraft.transport.rsocket.RSocketTransport;
 import io.reactiveraft.transport.rsocket.RSocketTransportBuilder;
-import io.reactiveraft.transport.rsocket.SharedEventLoop;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -53,9 +52,14 @@ public final class LocalCluster<C, R> implements AutoCloseable {
 
   /** Which threads run a node's event loop over RSocket. */
   public enum EventLoops {
-    /** The node's loop and its transport's connections on one thread ({@link SharedEventLoop}). */
+    /**
+     * The library's default: the transport's one IO thread carries the node's loop too ({@code
+     * Transport.eventLoop}).
+     */
     shared,
-    /** The node's own loop thread, and the transport's own Netty threads. */
+    /**
+     * The node's own loop thread, and two Netty threads of the transport's ({@code ioThreads(2)}).
+     */
     separate
   }
 
@@ -79,7 +83,6 @@ public final class LocalCluster<C, R> implements AutoCloseable {
   private final TransportKind transportKind;
   private final StoreKind storeKind;
   private final LocalNetwork network;
-  private final Map<String, SharedEventLoop> sharedLoops = new LinkedHashMap<>();
 
   /**
    * Starts {@code size} nodes; {@code stateMachines} makes one per node, {@code tune} adjusts each
@@ -115,14 +118,7 @@ public final class LocalCluster<C, R> implements AutoCloseable {
                             : "local:n" + i))
             .toList();
     for (Member m : members) {
-      SharedEventLoop loop =
-          transportKind == TransportKind.rsocket && eventLoops == EventLoops.shared
-              ? SharedEventLoop.create("raft-" + m.id())
-              : null;
-      if (loop != null) {
-        sharedLoops.put(m.id(), loop);
-      }
-      Transport transport = transport(m, loop);
+      Transport transport = transport(m, eventLoops);
       transports.put(m.id(), transport);
       RaftConfig.Builder<C, R> builder =
           RaftConfig.<C, R>builder()
@@ -137,21 +133,18 @@ public final class LocalCluster<C, R> implements AutoCloseable {
               .stateMachine(stateMachines.get())
               .codec(codec)
               .bootstrap(true);
-      if (loop != null) {
-        builder.scheduler(loop.scheduler());
-      }
       nodes.put(m.id(), ReactiveRaft.start(tune.apply(builder).build()));
     }
   }
 
-  private Transport transport(Member m, SharedEventLoop loop) {
+  private Transport transport(Member m, EventLoops eventLoops) {
     if (transportKind == TransportKind.local) {
       return network.transport(m.id());
     }
     RSocketTransportBuilder builder =
         RSocketTransport.builder().clusterId("local").sharedSecret(SECRET);
-    if (loop != null) {
-      builder.loopResources(loop.loopResources());
+    if (eventLoops == EventLoops.separate) {
+      builder.ioThreads(2); // more than one: the transport lends none, the node has its own
     }
     return builder.build();
   }
@@ -200,10 +193,6 @@ public final class LocalCluster<C, R> implements AutoCloseable {
     if (node != null) {
       node.close().block(Duration.ofSeconds(20));
     }
-    SharedEventLoop loop = sharedLoops.remove(id);
-    if (loop != null) {
-      loop.close().block(Duration.ofSeconds(20));
-    }
   }
 
   @Override
@@ -212,9 +201,6 @@ public final class LocalCluster<C, R> implements AutoCloseable {
         .flatMap(RaftNode::close)
         .blockLast(Duration.ofSeconds(20));
     nodes.clear();
-    // After the nodes: each loop ran a node and its transport.
-    sharedLoops.values().forEach(l -> l.close().block(Duration.ofSeconds(20)));
-    sharedLoops.clear();
     try (Stream<Path> files = Files.walk(directory)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {

@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
 import reactor.netty.tcp.TcpServer;
 
 /**
@@ -113,6 +114,27 @@ public final class RSocketTransport implements Transport {
   }
 
   /**
+   * Lends the node its one IO thread when it has exactly one of its own ({@code ioThreads(1)}, the
+   * default, and no {@code loopResources} or {@code connector} of the caller's): see {@link
+   * Transport#eventLoop}. The thread then carries the node's loop, its timers and every connection
+   * of the transport, and ends when the transport's close completes.
+   */
+  @Override
+  public synchronized Optional<Scheduler> eventLoop(String selfId) {
+    if (closing
+        || self != null
+        || settings.ioThreads() != 1
+        || settings.loops() != null
+        || settings.connector() != null) {
+      return Optional.empty();
+    }
+    if (resources == null) {
+      resources = new TransportResources(selfId, 1, null);
+    }
+    return Optional.of(resources.eventLoop());
+  }
+
+  /**
    * Starts serving {@code self}: creates the transport's threads, binds its port (unless built with
    * {@code listen(false)}), and accepts connections from {@code peers}. Blocks the caller while the
    * port is bound.
@@ -135,7 +157,12 @@ public final class RSocketTransport implements Transport {
       bindAt =
           HostPort.parse(settings.bindAddress() != null ? settings.bindAddress() : self.address());
       this.self = self;
-      resources = new TransportResources(self.id(), settings.ioThreads(), settings.loops());
+      if (resources == null) {
+        resources = new TransportResources(self.id(), settings.ioThreads(), settings.loops());
+      } else if (!resources.memberId().equals(self.id())) {
+        throw new IllegalStateException(
+            "the transport lent its event loop to " + resources.memberId() + ", not " + self.id());
+      }
       connector =
           settings.connector() != null
               ? settings.connector()
@@ -356,16 +383,17 @@ public final class RSocketTransport implements Transport {
     Mono<Void> inboundClosed =
         acceptor.closeAll(TransportSettings.LIFECYCLE_TIMEOUT, resources.timer());
     TransportResources owned = resources;
+    String who = owned.memberId(); // self is null when closed unstarted after lending its loop
     return inboundCompleted
         .then(Mono.when(serverClosed, linksClosed, inboundClosed))
         .timeout(TransportSettings.LIFECYCLE_TIMEOUT, resources.timer())
         .onErrorResume(
             e -> {
-              log.warn("{}: connections did not close cleanly: {}", self.id(), e.toString());
+              log.warn("{}: connections did not close cleanly: {}", who, e.toString());
               return Mono.empty();
             })
         .then(Mono.defer(owned::dispose))
-        .doOnSuccess(v -> log.debug("{}: transport closed", self.id()));
+        .doOnSuccess(v -> log.debug("{}: transport closed", who));
   }
 
   private PeerLink newLink(Member peer) {

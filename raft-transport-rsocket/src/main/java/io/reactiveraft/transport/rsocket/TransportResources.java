@@ -17,6 +17,7 @@ import reactor.netty.resources.LoopResources;
  */
 final class TransportResources {
 
+  private final String memberId;
   private final String name;
   private final int ioThreads;
   private final boolean ownsLoops;
@@ -27,6 +28,7 @@ final class TransportResources {
    * @param shared the caller's event loops, never disposed here; null to create them on first use
    */
   TransportResources(String memberId, int ioThreads, LoopResources shared) {
+    this.memberId = memberId;
     this.name = "raft-rsocket-" + memberId;
     this.ioThreads = ioThreads;
     this.ownsLoops = shared == null;
@@ -44,6 +46,25 @@ final class TransportResources {
 
   Scheduler timer() {
     return timer;
+  }
+
+  String memberId() {
+    return memberId;
+  }
+
+  private Scheduler eventLoop;
+
+  /**
+   * A scheduler on the one event loop every connection of a one-thread transport is registered on
+   * (the group reactor-netty picks for servers and clients alike), for the node to run on.
+   */
+  synchronized Scheduler eventLoop() {
+    if (eventLoop == null) {
+      eventLoop =
+          Schedulers.fromExecutorService(
+              loops().onServer(LoopResources.DEFAULT_NATIVE).next(), name + "-loop");
+    }
+    return eventLoop;
   }
 
   /** Shuts the event loops and the timer down; completes when their threads have ended. */
