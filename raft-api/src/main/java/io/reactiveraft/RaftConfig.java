@@ -653,11 +653,12 @@ public final class RaftConfig<C, R> {
 
     /**
      * The scheduler of the event loop and timers (fluree/raft's event channel). The node uses two
-     * workers of it: one runs the loop, which stays serial, the other fires its ticks. Default: a
-     * new single-thread scheduler, disposed on close; a scheduler given here belongs to the caller
-     * and is not disposed. Tests pass a VirtualTimeScheduler; the RSocket transport's {@code
-     * SharedEventLoop} offers the transport's own thread, which spares every message two thread
-     * hand-offs.
+     * workers of it: one runs the loop, which stays serial, the other fires its ticks. Default:
+     * the transport's IO thread when the transport lends one ({@link
+     * io.reactiveraft.spi.Transport#eventLoop}; the RSocket transport does with one IO thread, its
+     * default), which spares every message two thread hand-offs; else a new single-thread
+     * scheduler, disposed on close. A scheduler given here belongs to the caller and is not
+     * disposed. Tests pass a VirtualTimeScheduler.
      */
     public Builder<C, R> scheduler(Scheduler scheduler) {
       this.scheduler = scheduler;
