@@ -653,8 +653,8 @@ public final class RaftConfig<C, R> {
 
     /**
      * The scheduler of the event loop and timers (fluree/raft's event channel). The node uses two
-     * workers of it: one runs the loop, which stays serial, the other fires its ticks. Default:
-     * the transport's IO thread when the transport lends one ({@link
+     * workers of it: one runs the loop, which stays serial, the other fires its ticks. Default: the
+     * transport's IO thread when the transport lends one ({@link
      * io.reactiveraft.spi.Transport#eventLoop}; the RSocket transport does with one IO thread, its
      * default), which spares every message two thread hand-offs; else a new single-thread
      * scheduler, disposed on close. A scheduler given here belongs to the caller and is not

@@ -9,9 +9,9 @@ import reactor.netty.resources.LoopResources;
 /**
  * One Netty event loop thread shared by a node and its RSocket transport, for callers who supply
  * the loops themselves (a transport with one IO thread of its own lends it to the node by default,
- * {@link RSocketTransport#eventLoop}): the transport's server
- * and connections run on it ({@link RSocketTransportBuilder#loopResources}), and so does the node's
- * event loop ({@code RaftConfig.Builder.scheduler(loop.scheduler())}).
+ * {@link RSocketTransport#eventLoop}): the transport's server and connections run on it ({@link
+ * RSocketTransportBuilder#loopResources}), and so does the node's event loop ({@code
+ * RaftConfig.Builder.scheduler(loop.scheduler())}).
  *
  * <p>Why: with separate threads, every message crosses two hand-offs, from the node's loop to the
  * Netty thread that writes it and from the Netty thread that reads it to the receiving node's loop,
