@@ -642,9 +642,10 @@ public final class RaftConfig<C, R> {
     }
 
     /**
-     * Runs once after the node has closed (fluree/raft's close-fn), when no apply, query or
-     * snapshot image is running or will run: the place to release what the state machine uses. The
-     * close waits up to 10 s for one under way. Optional.
+     * Runs once the node has stopped (fluree/raft's close-fn), when no apply, query or snapshot
+     * image is running or will run: the place to release what the state machine uses. The close
+     * waits up to 10 s for one under way; a transport that lent the node its loop closes after the
+     * hook. Optional.
      */
     public Builder<C, R> closeHook(Runnable closeHook) {
       this.closeHook = closeHook;

@@ -16,8 +16,9 @@ import reactor.core.publisher.Mono;
  * errors are delivered on the event loop, the timer scheduler or the caller's thread, and
  * subscribers of {@link #leaderChanges} and {@link #events} run on the event loop. Subscribers
  * should therefore be quick: one that blocks or takes long should {@code publishOn} another
- * scheduler, or it delays the next applies or the loop's heartbeats. A subscriber that throws is a
- * bug in the caller: the node logs the exception and goes on, so it neither stops the node nor
+ * scheduler, or it delays the next applies or the loop's heartbeats (and, when the loop runs on the
+ * transport's IO thread, the default with RSocket, the node's network IO). A subscriber that throws
+ * is a bug in the caller: the node logs the exception and goes on, so it neither stops the node nor
  * costs later commands their applies.
  *
  * @param <C> command type

@@ -44,10 +44,11 @@ public interface Transport {
   /**
    * A single-threaded scheduler on the transport's own IO thread, for the node's event loop and
    * timers when its configuration names no scheduler. On it, the node writes to its connections and
-   * hears inbound messages in the same turn, with no thread hand-off either way. Asked once, before
-   * {@link #start}, for the member {@code selfId}. A transport that offers one keeps that thread
-   * until its {@link #close} completes, and the node then closes the transport after everything
-   * else of its own. The default offers none: the node runs its loop on a thread of its own.
+   * hears inbound messages on them in the same turn, with no thread hand-off either way (the loop
+   * never blocks, except to force term and vote). Asked once, before {@link #start}, for the member
+   * {@code selfId}. A transport that offers one keeps that thread until its {@link #close}
+   * completes, and the node then closes the transport after everything else of its own. The default
+   * offers none: the node runs its loop on a thread of its own.
    */
   default Optional<Scheduler> eventLoop(String selfId) {
     return Optional.empty();

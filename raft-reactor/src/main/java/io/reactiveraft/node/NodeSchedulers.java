@@ -88,8 +88,9 @@ final class NodeSchedulers {
    * the state machine's resources must not run under them.
    */
   Mono<Void> quiesce(Duration timeout) {
+    // A lent loop may be gone already (its transport closed first): time the wait elsewhere.
     return Mono.when(afterRunning(applyWorker), afterRunning(ioWorker))
-        .timeout(timeout, Mono.empty(), loopScheduler);
+        .timeout(timeout, Mono.empty(), loopFromTransport ? Schedulers.parallel() : loopScheduler);
   }
 
   /** Completes when {@code worker} has run what it holds; at once if it takes no more tasks. */

@@ -58,9 +58,20 @@ public final class ReactiveRaft {
             .orElseGet(SplittableRandom::new);
     long firstRequestId =
         (ids.nextLong() ^ (config.monotonicClock().getAsLong() * 0x9E3779B97F4A7C15L)) >>> 2;
-    ReactiveRaftNode<C, R> node =
-        new ReactiveRaftNode<>(config, core, new NodeSchedulers(config), sessions, firstRequestId);
-    node.start();
-    return node;
+    NodeSchedulers schedulers = new NodeSchedulers(config);
+    try {
+      ReactiveRaftNode<C, R> node =
+          new ReactiveRaftNode<>(config, core, schedulers, sessions, firstRequestId);
+      node.start();
+      return node;
+    } catch (RuntimeException | Error e) {
+      // Nothing started to release what was made for it: the node's threads, and a transport
+      // that lent its loop (and so made its own threads before being started).
+      schedulers.dispose();
+      if (schedulers.loopFromTransport()) {
+        config.transport().close().subscribe(null, closeFailed -> {});
+      }
+      throw e;
+    }
   }
 }

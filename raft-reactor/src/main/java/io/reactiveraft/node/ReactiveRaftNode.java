@@ -196,7 +196,11 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
                   tickNanos,
                   TimeUnit.NANOSECONDS));
     } catch (RejectedExecutionException e) {
-      // The node stopped and its timer worker with it: no more ticks.
+      // The node stopped and its timer worker with it: no more ticks. Anything else took the
+      // loop's thread away under a running node (a lent transport thread, closed first).
+      if (!closing.get()) {
+        log.error("node {}: its event loop's thread is gone; it no longer ticks", id, e);
+      }
     }
   }
 
@@ -622,8 +626,10 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
             });
     if (schedulers.loopFromTransport()) {
       // The loop and its timers run on the transport's thread, which ends with the transport: it
-      // closes last, timed on a thread that outlives it.
+      // closes last, timed on a thread that outlives it. Closing the store waits for its writer,
+      // which must not hold up the connections on that thread meanwhile.
       release
+          .subscribeOn(Schedulers.boundedElastic())
           .then(schedulers.quiesce(QUIESCE_TIMEOUT))
           .doFinally(
               signal -> {

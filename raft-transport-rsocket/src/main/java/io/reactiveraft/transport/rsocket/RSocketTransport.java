@@ -71,7 +71,8 @@ import reactor.netty.tcp.TcpServer;
  * <p><b>Threads.</b> {@link #send} never blocks; it runs on the caller's thread (the node's event
  * loop) up to handing the frame to RSocket. Inbound messages are emitted on the transport's Netty
  * threads. The transport owns daemon threads named {@code raft-rsocket-<member>-*} from {@link
- * #start} to the completion of {@link #close}. All public methods are thread-safe.
+ * #start} (or from {@link #eventLoop}, which lends the node its one IO thread) to the completion of
+ * {@link #close}. All public methods are thread-safe.
  */
 public final class RSocketTransport implements Transport {
 
@@ -116,8 +117,9 @@ public final class RSocketTransport implements Transport {
   /**
    * Lends the node its one IO thread when it has exactly one of its own ({@code ioThreads(1)}, the
    * default, and no {@code loopResources} or {@code connector} of the caller's): see {@link
-   * Transport#eventLoop}. The thread then carries the node's loop, its timers and every connection
-   * of the transport, and ends when the transport's close completes.
+   * Transport#eventLoop}. The thread then carries the node's loop, its timers and the transport's
+   * own connections (with {@code listen(false)}, inbound ones arrive on the embedding server's
+   * threads), and ends when the transport's close completes.
    */
   @Override
   public synchronized Optional<Scheduler> eventLoop(String selfId) {
@@ -154,14 +156,15 @@ public final class RSocketTransport implements Transport {
       if (this.self != null) {
         throw new IllegalStateException("the transport was already started for " + this.self);
       }
+      if (resources != null && !resources.memberId().equals(self.id())) {
+        throw new IllegalStateException(
+            "the transport lent its event loop to " + resources.memberId() + ", not " + self.id());
+      }
       bindAt =
           HostPort.parse(settings.bindAddress() != null ? settings.bindAddress() : self.address());
       this.self = self;
       if (resources == null) {
         resources = new TransportResources(self.id(), settings.ioThreads(), settings.loops());
-      } else if (!resources.memberId().equals(self.id())) {
-        throw new IllegalStateException(
-            "the transport lent its event loop to " + resources.memberId() + ", not " + self.id());
       }
       connector =
           settings.connector() != null

@@ -164,11 +164,12 @@ public final class RSocketTransportBuilder {
   }
 
   /**
-   * Netty event loop threads for this transport's connections (default 1), created at start and
-   * shut down at close; plus one thread that accepts connections, and one timer thread. With one,
-   * the default, the node also runs its event loop on it ({@link RSocketTransport#eventLoop}):
-   * messages then cross no thread hand-off between the node and its connections. More threads
-   * spread the connections of a node with many peers; the node then runs on a thread of its own.
+   * Netty event loop threads for this transport's connections (default 1), created at start (or
+   * when lent to the node) and shut down at close; plus one thread that accepts connections, and
+   * one timer thread. With one, the default, the node also runs its event loop on it ({@link
+   * RSocketTransport#eventLoop}): messages then cross no thread hand-off between the node and its
+   * connections. More threads spread the connections of a node with many peers; the node then runs
+   * on a thread of its own.
    */
   public RSocketTransportBuilder ioThreads(int ioThreads) {
     this.ioThreads = ioThreads;
