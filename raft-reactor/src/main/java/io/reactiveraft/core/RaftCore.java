@@ -287,21 +287,23 @@ public final class RaftCore {
    * 6.2), before followers elect another.
    */
   private boolean quorumHeardWithin(long ticks) {
-    long heardAt =
-        Quorum.reached(
-            membership.current(),
-            self,
-            Long.MAX_VALUE,
-            peerValue(pr -> pr.lastHeardAt, Long.MIN_VALUE));
-    return heardAt > now - ticks;
+    return reachedByMajority(Long.MAX_VALUE, pr -> pr.lastHeardAt, Long.MIN_VALUE) > now - ticks;
   }
 
-  /** A voter's value from its progress, or {@code absent} when it is not replicated to. */
-  private ToLongFunction<String> peerValue(ToLongFunction<Progress> value, long absent) {
-    return id -> {
-      Progress pr = progress.get(id);
-      return pr == null ? absent : value.applyAsLong(pr);
-    };
+  /**
+   * The value a majority of the current voters has reached ({@link Quorum#reached}): this node's is
+   * {@code selfValue}, a peer's comes from its progress, or is {@code absent} when it is not
+   * replicated to.
+   */
+  private long reachedByMajority(long selfValue, ToLongFunction<Progress> value, long absent) {
+    return Quorum.reached(
+        membership.current(),
+        self,
+        selfValue,
+        id -> {
+          Progress pr = progress.get(id);
+          return pr == null ? absent : value.applyAsLong(pr);
+        });
   }
 
   // ---------------------------------------------------------------- elections
@@ -775,8 +777,7 @@ public final class RaftCore {
   private void tryAdvanceCommitIndex() {
     // A leader that is removing itself is no voter: it manages the cluster without counting
     // (thesis 4.2.2).
-    long majorityIndex =
-        Quorum.reached(membership.current(), self, durableIndex, peerValue(pr -> pr.matchIndex, 0));
+    long majorityIndex = reachedByMajority(durableIndex, pr -> pr.matchIndex, 0);
     boolean ofThisTerm =
         log.term(majorityIndex) == term || InjectedDefects.on(Defect.COMMIT_BY_COUNTING);
     if (majorityIndex > commitIndex && ofThisTerm) {
@@ -1352,12 +1353,7 @@ public final class RaftCore {
     if (config.leaseNanos() <= 0 || !config.checkQuorum() || transfer != null || leaseGivenAway) {
       return false;
     }
-    long quorumSentAt =
-        Quorum.reached(
-            membership.current(),
-            self,
-            clockNanos,
-            peerValue(pr -> pr.ackedSentAt, Long.MIN_VALUE));
+    long quorumSentAt = reachedByMajority(clockNanos, pr -> pr.ackedSentAt, Long.MIN_VALUE);
     return quorumSentAt != Long.MIN_VALUE && clockNanos < quorumSentAt + config.leaseNanos();
   }
 
@@ -1380,12 +1376,7 @@ public final class RaftCore {
     }
     // The highest request sequence a majority has answered: a read waiting on a round at or
     // below it is confirmed.
-    long answered =
-        Quorum.reached(
-            membership.current(),
-            self,
-            Long.MAX_VALUE,
-            peerValue(pr -> pr.ackedSequence, Long.MIN_VALUE));
+    long answered = reachedByMajority(Long.MAX_VALUE, pr -> pr.ackedSequence, Long.MIN_VALUE);
     reads.awaitingQuorum.removeIf(
         read -> {
           if (answered >= read.sequence()) {
