@@ -4,16 +4,12 @@ import io.reactiveraft.Member;
 import io.rsocket.RSocket;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-import org.reactivestreams.Subscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
-import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.SignalType;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 
@@ -161,28 +157,22 @@ final class PeerConnection {
   }
 
   /**
-   * One connection attempt, given up after the connect timeout. The timeout is its own rather than
-   * Reactor's {@code timeout} operator, which drops a socket arriving as it fires without closing
-   * it: that connection would stay open, kept alive, on both nodes. Here a socket is taken whenever
-   * it comes, and {@link #onConnected} closes it when its attempt is no longer current.
+   * One connection attempt, given up after the connect timeout. A socket that comes late is still
+   * taken ({@link TimeLimitedSubscriber}), and {@link #onConnected} closes it when its attempt is
+   * no longer current: otherwise it would stay open, kept alive, on both nodes.
    */
-  private final class Attempt extends BaseSubscriber<RSocket> {
+  private final class Attempt extends TimeLimitedSubscriber<RSocket> {
 
     private final Sinks.One<RSocket> mine;
-    private Disposable timeout;
 
     Attempt(Sinks.One<RSocket> mine) {
+      super(timer, connectTimeout);
       this.mine = mine;
     }
 
     @Override
-    protected void hookOnSubscribe(Subscription subscription) {
-      timeout = timer.schedule(this::expire, connectTimeout.toNanos(), TimeUnit.NANOSECONDS);
-      subscription.request(1);
-    }
-
-    private void expire() {
-      cancel();
+    protected void expire() {
+      super.expire();
       onConnectFailed(
           mine,
           new TimeoutException("no connection to " + peer.id() + " within " + connectTimeout));
@@ -196,13 +186,6 @@ final class PeerConnection {
     @Override
     protected void hookOnError(Throwable e) {
       onConnectFailed(mine, e);
-    }
-
-    @Override
-    protected void hookFinally(SignalType type) {
-      if (timeout != null) { // null when the timer refused it: the transport is closing
-        timeout.dispose();
-      }
     }
   }
 

@@ -7,15 +7,10 @@ import io.rsocket.Payload;
 import io.rsocket.RSocket;
 import io.rsocket.util.ByteBufPayload;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.reactivestreams.Subscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.Disposable;
-import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.SignalType;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -136,40 +131,20 @@ final class PeerLink {
   }
 
   /**
-   * Waits for the answer to one request, for at most the request timeout. The slot is freed before
-   * the outcome is counted, so that whoever sees the count can use the slot.
-   *
-   * <p>The timeout is this subscriber's own rather than Reactor's {@code timeout} operator: an
-   * answer that arrives as that operator fires is dropped without being released, which leaks its
-   * pooled buffer. Here an answer is handed on whenever it comes, and the subscriber's terminal
-   * hooks run once, so the slot is freed once.
+   * Waits for the answer to one request, for at most the request timeout; an answer that comes late
+   * is still released ({@link TimeLimitedSubscriber}). The terminal hooks run once, so the slot is
+   * freed once, before the outcome is counted, so that whoever sees the count can use the slot.
    */
-  private final class Acknowledgement extends BaseSubscriber<Payload> {
+  private final class Acknowledgement extends TimeLimitedSubscriber<Payload> {
 
-    private Disposable timeout;
-
-    @Override
-    protected void hookOnSubscribe(Subscription subscription) {
-      timeout = timer.schedule(this::expire, requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
-      subscription.request(1);
-    }
-
-    /** The one cause of a cancel: the answer took too long. */
-    private void expire() {
-      cancel();
+    Acknowledgement() {
+      super(timer, requestTimeout);
     }
 
     @Override
     protected void hookOnNext(Payload payload) {
       // The peer's answer to an AppendEntries, when it came back on this request.
       responses.handleResponse(connection.peer().id(), payload);
-    }
-
-    @Override
-    protected void hookFinally(SignalType type) {
-      if (timeout != null) { // null when the timer refused it: the transport is closing
-        timeout.dispose();
-      }
     }
 
     @Override
@@ -186,6 +161,7 @@ final class PeerLink {
       log.debug("request to {} failed: {}", connection.peer().id(), e.toString());
     }
 
+    /** The one cause of a cancel: the answer took too long. */
     @Override
     protected void hookOnCancel() {
       release();
