@@ -624,32 +624,25 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
               quietly("closing the log store", store::close);
               quietly("stopping the listener", () -> dispose(listener));
             });
-    if (schedulers.loopFromTransport()) {
-      // The loop and its timers run on the transport's thread, which ends with the transport: it
-      // closes last, timed on a thread that outlives it. Closing the store waits for its writer,
-      // which must not hold up the connections on that thread meanwhile.
-      release
-          .subscribeOn(Schedulers.boundedElastic())
-          .then(schedulers.quiesce(QUIESCE_TIMEOUT))
-          .doFinally(
-              signal -> {
-                finishClose();
-                closeTransport(Schedulers.parallel())
-                    .doFinally(s -> CallerSignals.empty(closed))
-                    .subscribe();
-              })
-          .subscribe();
-    } else {
-      closeTransport(schedulers.timerScheduler())
-          .then(release)
-          .then(schedulers.quiesce(QUIESCE_TIMEOUT))
-          .doFinally(
-              signal -> {
-                finishClose();
-                CallerSignals.empty(closed);
-              })
-          .subscribe();
-    }
+    // The transport closes first, unless it lent the node its loop: that thread carries the rest
+    // of the close and ends with the transport, which then closes last, timed on a thread that
+    // outlives it. Closing the store waits for its writer, which must not hold up the connections
+    // on a lent thread meanwhile.
+    boolean lent = schedulers.loopFromTransport();
+    Mono<Void> transportFirst = lent ? Mono.empty() : closeTransport(schedulers.timerScheduler());
+    Mono<Void> transportLast = lent ? closeTransport(Schedulers.parallel()) : Mono.empty();
+    transportFirst
+        .then(lent ? release.subscribeOn(Schedulers.boundedElastic()) : release)
+        .then(schedulers.quiesce(QUIESCE_TIMEOUT))
+        .onErrorResume(
+            e -> {
+              log.warn("node {}: waiting for the apply and snapshot threads failed", id, e);
+              return Mono.empty();
+            })
+        .then(Mono.fromRunnable(this::finishClose))
+        .then(transportLast)
+        .doFinally(signal -> CallerSignals.empty(closed))
+        .subscribe();
   }
 
   private Mono<Void> closeTransport(Scheduler timer) {
