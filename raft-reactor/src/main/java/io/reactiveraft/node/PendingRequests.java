@@ -60,10 +60,6 @@ final class PendingRequests<R> {
    */
   private final ArrayDeque<CommandRequest<R>> awaitingApply = new ArrayDeque<>();
 
-  PendingRequests(String nodeId, int maxCount, long maxBytes) {
-    this(nodeId, maxCount, maxBytes, 0);
-  }
-
   /**
    * @param firstId ids start after it; each start of a node draws a new one, at random, so that a
    *     restarted follower's ids do not repeat its former life's

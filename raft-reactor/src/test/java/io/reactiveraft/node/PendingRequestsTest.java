@@ -25,7 +25,7 @@ class PendingRequestsTest {
 
   @Test
   void acceptedRequestPastItsDeadlineTimesOutWithUnknownOutcome() {
-    PendingRequests<String> pending = new PendingRequests<>("n1", 10, 1 << 20);
+    PendingRequests<String> pending = new PendingRequests<>("n1", 10, 1 << 20, 0);
     CommandRequest<String> r = accept(pending, 5, 1);
     pending.expire(T.toNanos() - 1);
     assertThat(pending.size()).isEqualTo(1);
@@ -38,7 +38,7 @@ class PendingRequestsTest {
   @Test
   void aRequestWhoseEntryAppliedBeforeItWaitedFailsAtOnceWithUnknownOutcome() {
     // A forwarded command: the leader's answer (index 5) arrives after this node applied 7.
-    PendingRequests<String> pending = new PendingRequests<>("n1", 10, 1 << 20);
+    PendingRequests<String> pending = new PendingRequests<>("n1", 10, 1 << 20, 0);
     CommandRequest<String> r = accept(pending, 5, 1);
     pending.awaitApply(pending.handOver(), 7);
     assertThatThrownBy(() -> r.block(Duration.ZERO)).isInstanceOf(OutcomeUnknownException.class);
@@ -47,7 +47,7 @@ class PendingRequestsTest {
 
   @Test
   void requestsWhoseEntriesASnapshotReplacedFailWithUnknownOutcome() {
-    PendingRequests<String> pending = new PendingRequests<>("n1", 10, 1 << 20);
+    PendingRequests<String> pending = new PendingRequests<>("n1", 10, 1 << 20, 0);
     CommandRequest<String> covered = accept(pending, 5, 1);
     CommandRequest<String> after = accept(pending, 9, 1);
     pending.awaitApply(pending.handOver(), 0);
@@ -60,7 +60,7 @@ class PendingRequestsTest {
 
   @Test
   void aRequestLeftBelowTheEntryApplyingFailsInsteadOfWaitingForItsTimeout() {
-    PendingRequests<String> pending = new PendingRequests<>("n1", 10, 1 << 20);
+    PendingRequests<String> pending = new PendingRequests<>("n1", 10, 1 << 20, 0);
     CommandRequest<String> missed = accept(pending, 5, 1);
     pending.awaitApply(pending.handOver(), 0);
     pending.applied(6, 1, "the next entry's result");
@@ -71,7 +71,7 @@ class PendingRequestsTest {
 
   @Test
   void entryOverwrittenByAnotherTermFailsItsCallerInsteadOfHandingOverAnotherResult() {
-    PendingRequests<String> pending = new PendingRequests<>("n1", 10, 1 << 20);
+    PendingRequests<String> pending = new PendingRequests<>("n1", 10, 1 << 20, 0);
     CommandRequest<String> r = accept(pending, 5, 1);
     pending.awaitApply(pending.handOver(), 0);
     pending.applied(5, 2, "someone else's result");
@@ -81,7 +81,7 @@ class PendingRequestsTest {
 
   @Test
   void resultReachesTheCallerWhoseEntryApplied() {
-    PendingRequests<String> pending = new PendingRequests<>("n1", 10, 1 << 20);
+    PendingRequests<String> pending = new PendingRequests<>("n1", 10, 1 << 20, 0);
     CommandRequest<String> r = accept(pending, 5, 2);
     pending.awaitApply(pending.handOver(), 0);
     pending.applied(5, 2, "mine");
@@ -90,7 +90,7 @@ class PendingRequestsTest {
 
   @Test
   void stepDownFailsOnlyWhatIsAboveTheCommitIndex() {
-    PendingRequests<String> pending = new PendingRequests<>("n1", 10, 1 << 20);
+    PendingRequests<String> pending = new PendingRequests<>("n1", 10, 1 << 20, 0);
     CommandRequest<String> committed = accept(pending, 4, 1);
     CommandRequest<String> uncommitted = accept(pending, 5, 1);
     pending.failAbove(4, i -> new LeadershipLostException("n1", i, 1));
@@ -109,7 +109,7 @@ class PendingRequestsTest {
    */
   @Test
   void twoCallersWaitingOnOneIndexAreToldWhenItsEntryApplies() {
-    PendingRequests<String> pending = new PendingRequests<>("n1", 10, 1 << 20);
+    PendingRequests<String> pending = new PendingRequests<>("n1", 10, 1 << 20, 0);
     CommandRequest<String> first = accept(pending, 5, 1);
     pending.awaitApply(pending.handOver(), 0);
     CommandRequest<String> second = accept(pending, 5, 2);
@@ -125,7 +125,7 @@ class PendingRequestsTest {
 
   @Test
   void callersAcceptedOutOfIndexOrderEachGetTheirOwnResult() {
-    PendingRequests<String> pending = new PendingRequests<>("n1", 10, 1 << 20);
+    PendingRequests<String> pending = new PendingRequests<>("n1", 10, 1 << 20, 0);
     CommandRequest<String> high = accept(pending, 7, 1);
     CommandRequest<String> low = accept(pending, 5, 2);
     pending.awaitApply(pending.handOver(), 0);
@@ -140,7 +140,7 @@ class PendingRequestsTest {
 
   @Test
   void reservationsAreBoundedByCountAndBytesAndFreedOnCompletion() {
-    PendingRequests<String> pending = new PendingRequests<>("n1", 2, 2048);
+    PendingRequests<String> pending = new PendingRequests<>("n1", 2, 2048, 0);
     CommandRequest<String> a = pending.reserve(1000, 0, T);
     assertThatThrownBy(() -> pending.reserve(1100, 0, T)).isInstanceOf(OverloadedException.class);
     CommandRequest<String> b = pending.reserve(10, 0, T);
