@@ -90,7 +90,8 @@ class RaftSimulationTest {
       return new long[] {Long.parseLong(one)};
     }
     int n = Integer.getInteger("sim.seeds", 300);
-    return LongStream.concat(LongStream.of(REGRESSION_SEEDS), LongStream.rangeClosed(1, n))
+    long first = Long.getLong("sim.firstSeed", 1);
+    return LongStream.concat(LongStream.of(REGRESSION_SEEDS), LongStream.range(first, first + n))
         .toArray();
   }
 }
