@@ -64,7 +64,8 @@ public interface RaftNode<C, R> {
    *
    * <p>Errors: as {@link #submit(Object)}, plus {@link SessionExpiredException} for a session the
    * cluster no longer knows, and {@link IllegalArgumentException} for a sequence older than the
-   * session's last (its result is gone).
+   * session's last (its result is gone). An empty {@code clientId} or one of more than 1,024
+   * characters, or a sequence below 1, is an {@link InvalidCommandException}.
    *
    * <p>A session begins with its sequence 1. An expired session's id is remembered for one more
    * session timeout, so that a sequence 1 resent meanwhile gets {@link SessionExpiredException}

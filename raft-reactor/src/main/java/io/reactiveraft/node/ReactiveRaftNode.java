@@ -136,7 +136,8 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
             schedulers.ioWorker(),
             schedulers.applyWorker(),
             base == null ? 0 : base.index(),
-            loop::offer);
+            loop::offer,
+            this::stopFromAnyThread);
     this.applier =
         new Applier<>(
             schedulers.applyWorker(),
@@ -232,6 +233,14 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   public Mono<R> submit(C command, String clientId, long sequence, Duration timeout) {
     if (clientId == null || clientId.isEmpty()) {
       return Mono.error(new InvalidCommandException("clientId must not be empty"));
+    }
+    if (clientId.length() > SessionTable.MAX_CLIENT_ID_CHARS) {
+      return Mono.error(
+          new InvalidCommandException(
+              "clientId of "
+                  + clientId.length()
+                  + " characters; at most "
+                  + SessionTable.MAX_CLIENT_ID_CHARS));
     }
     if (sequence < 1) {
       return Mono.error(new InvalidCommandException("sequence starts at 1: " + sequence));
@@ -487,7 +496,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
             chunk.length(),
             message -> loop.offer((Runnable) () -> sendChunkRead(message)));
       } else if (action instanceof Action.StoreSnapshotChunk chunk) {
-        snapshotter.storeChunk(chunk.chunk(), this::stopFromAnyThread);
+        snapshotter.storeChunk(chunk.chunk());
       } else if (action instanceof Action.DiscardSnapshotChunks) {
         snapshotter.discardIncoming();
       } else if (action instanceof Action.RestoreSnapshot restore) {

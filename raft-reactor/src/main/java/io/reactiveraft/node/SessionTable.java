@@ -97,6 +97,19 @@ final class SessionTable<R> {
     return expired.size();
   }
 
+  /**
+   * The longest client id a session may have, in characters: ids are written with {@code writeUTF},
+   * whose limit of 65,535 bytes this keeps far off.
+   */
+  static final int MAX_CLIENT_ID_CHARS = 1024;
+
+  /**
+   * How much of a failed command's message a snapshot keeps, in characters (at most three bytes
+   * each in {@code writeUTF}'s encoding): a state machine's message of any length must not make
+   * every snapshot fail.
+   */
+  static final int MAX_KEPT_MESSAGE_CHARS = 16_000;
+
   private static final int RESULT = 0;
   private static final int NULL_RESULT = 1;
   private static final int RESULT_NOT_KEPT = 2;
@@ -118,7 +131,7 @@ final class SessionTable<R> {
       Applied<R> last = session.last();
       if (last.error() != null) {
         out.writeByte(ERROR);
-        out.writeUTF(String.valueOf(last.error().getMessage()));
+        out.writeUTF(kept(String.valueOf(last.error().getMessage())));
       } else if (last.result() == null) {
         out.writeByte(NULL_RESULT);
       } else if (resultCodec == null) {
@@ -137,6 +150,12 @@ final class SessionTable<R> {
       out.writeUTF(e.getKey());
       out.writeLong(e.getValue());
     }
+  }
+
+  private static String kept(String message) {
+    return message.length() <= MAX_KEPT_MESSAGE_CHARS
+        ? message
+        : message.substring(0, MAX_KEPT_MESSAGE_CHARS) + " [cut]";
   }
 
   /**

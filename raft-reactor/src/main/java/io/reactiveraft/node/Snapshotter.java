@@ -49,6 +49,9 @@ final class Snapshotter<C, R> {
   private final int keep;
   private final Consumer<Object> loop;
 
+  /** Stops the node: a failing disk or an {@code Error} on the IO worker. */
+  private final Consumer<Throwable> fatal;
+
   /** Apply thread: whether the state machine refused to snapshot; then only the log is kept. */
   private boolean unsupported;
 
@@ -83,6 +86,7 @@ final class Snapshotter<C, R> {
 
   /**
    * @param loop where events go: into the node's event loop
+   * @param fatal stops the node; any thread
    */
   Snapshotter(
       RaftConfig<C, R> config,
@@ -90,7 +94,8 @@ final class Snapshotter<C, R> {
       Scheduler.Worker io,
       Scheduler.Worker applyWorker,
       long lastIndex,
-      Consumer<Object> loop) {
+      Consumer<Object> loop,
+      Consumer<Throwable> fatal) {
     this.self = config.selfId();
     this.store = config.snapshotStore().orElse(null);
     this.machine = config.stateMachine();
@@ -102,6 +107,7 @@ final class Snapshotter<C, R> {
     this.snapshotThresholdBytes = config.snapshotThresholdBytes();
     this.keep = config.logHistory();
     this.loop = loop;
+    this.fatal = fatal;
     this.lastIndex = lastIndex;
     this.held = store == null ? List.of() : indexes(store.list());
   }
@@ -151,10 +157,8 @@ final class Snapshotter<C, R> {
       return;
     }
     StateMachine.Snapshot image;
-    byte[] encodedSessions;
     try {
       image = machine.snapshot();
-      encodedSessions = SnapshotImage.encodeSessions(sessions, resultCodec);
     } catch (UnsupportedOperationException e) {
       if (!unsupported) {
         log.warn("node {}: the state machine does not take snapshots; the log is kept whole", self);
@@ -163,10 +167,16 @@ final class Snapshotter<C, R> {
       fail(done, e);
       return;
     } catch (RuntimeException e) {
-      log.warn("node {}: taking a snapshot at {} failed; the log is kept", self, index, e);
-      lastFailedAt = index;
-      bytesSince = 0;
-      fail(done, e);
+      failedToTake(index, done, e);
+      return;
+    }
+    byte[] encodedSessions;
+    try {
+      encodedSessions = SnapshotImage.encodeSessions(sessions, resultCodec);
+    } catch (RuntimeException e) {
+      // Not the state machine's refusal, even if the result codec throws the same exception type:
+      // the next snapshot tries again.
+      failedToTake(index, done, e);
       return;
     }
     writing = true;
@@ -176,13 +186,25 @@ final class Snapshotter<C, R> {
     io.schedule(() -> write(index, term, configuration, encodedSessions, image));
   }
 
+  private void failedToTake(long index, Sinks.One<Long> done, RuntimeException e) {
+    log.warn("node {}: taking a snapshot at {} failed; the log is kept", self, index, e);
+    lastFailedAt = index;
+    bytesSince = 0;
+    fail(done, e);
+  }
+
   private static void fail(Sinks.One<Long> done, RuntimeException error) {
     if (done != null) {
       CallerSignals.error(done, error);
     }
   }
 
-  /** IO worker. */
+  /**
+   * IO worker. Whatever happens here, the apply thread hears that the write ended: were it not to,
+   * no snapshot would be taken again and every caller of {@code snapshot()} would wait for good. An
+   * {@code Error} (from the state machine's {@code writeTo}, say) stops the node, as it does on the
+   * apply thread.
+   */
   private void write(
       long index,
       long term,
@@ -194,12 +216,18 @@ final class Snapshotter<C, R> {
     try (SnapshotSink sink = store.create(index, term, configuration)) {
       SnapshotImage.write(sink.out(), encodedSessions, image);
       meta = sink.commit();
-      store.retainNewest(keep);
-      held = indexes(store.list());
     } catch (IOException e) {
       error = new UncheckedIOException("snapshot at " + index + " failed", e);
     } catch (RuntimeException e) {
       error = e;
+    } catch (Error e) {
+      error = new IllegalStateException("snapshot at " + index + " failed: " + e, e);
+      if (!closed) {
+        fatal.accept(e);
+      }
+    }
+    if (meta != null) {
+      retainNewest(); // the new snapshot is durable whether or not older ones could go
     }
     if (closed) {
       return; // the node closed under it, perhaps interrupting it; it is not retried
@@ -216,6 +244,16 @@ final class Snapshotter<C, R> {
     } catch (java.util.concurrent.RejectedExecutionException e) {
       log.debug("node {}: closed while snapshot {} was written", self, index);
     }
+  }
+
+  /** IO worker: deletes snapshots beyond the history kept; a failure only leaves them a while. */
+  private void retainNewest() {
+    try {
+      store.retainNewest(keep);
+    } catch (IOException | RuntimeException e) {
+      log.warn("node {}: removing old snapshots failed; they go after the next one", self, e);
+    }
+    held = indexes(store.list());
   }
 
   /** Apply thread: the write ended. */
@@ -305,7 +343,7 @@ final class Snapshotter<C, R> {
    * snapshot after its last chunk, then reports. A write that fails stops the node: the disk is
    * failing, as for the log.
    */
-  void storeChunk(InstallSnapshotRequest chunk, Consumer<Throwable> fatal) {
+  void storeChunk(InstallSnapshotRequest chunk) {
     io.schedule(
         () -> {
           try {
@@ -334,7 +372,7 @@ final class Snapshotter<C, R> {
             }
             long next = chunk.offset() + chunk.data().length;
             loop.accept(new RaftEvent.SnapshotChunkStored(chunk.from(), chunk.term(), meta, next));
-          } catch (IOException | RuntimeException e) {
+          } catch (IOException | RuntimeException | Error e) {
             abandonIncoming();
             if (!closed) {
               fatal.accept(e);

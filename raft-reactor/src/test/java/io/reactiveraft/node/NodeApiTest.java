@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reactiveraft.CommandTimeoutException;
+import io.reactiveraft.InvalidCommandException;
 import io.reactiveraft.Member;
 import io.reactiveraft.NodeClosedException;
 import io.reactiveraft.NotLeaderException;
@@ -54,6 +55,21 @@ class NodeApiTest {
       List<String> ok = new ArrayList<>();
       cluster.node(leader).submit("small").subscribe(ok::add);
       cluster.advanceUntil(() -> !ok.isEmpty(), Duration.ofSeconds(1), "the node still works");
+    }
+  }
+
+  @Test
+  void aSessionIdTooLongToKeepInASnapshotIsRefusedAtTheCall() {
+    try (VirtualCluster cluster = new VirtualCluster(1, 10)) {
+      String leader = cluster.awaitLeader();
+      long before = cluster.status(leader).lastLogIndex();
+      assertThat(errorOf(cluster, cluster.node(leader).submit("x", "c".repeat(1025), 1)))
+          .isInstanceOf(InvalidCommandException.class)
+          .hasMessageContaining("clientId of 1025 characters");
+      assertThat(cluster.status(leader).lastLogIndex()).isEqualTo(before);
+      List<String> ok = new ArrayList<>();
+      cluster.node(leader).submit("x", "c".repeat(1024), 1).subscribe(ok::add);
+      cluster.advanceUntil(() -> !ok.isEmpty(), Duration.ofSeconds(1), "the longest id taken");
     }
   }
 

@@ -113,4 +113,26 @@ class SessionTableTest {
     assertThat(back.leaderMillis()).isEqualTo(1234);
     assertThat(back.command()).containsExactly(1, 2, 3);
   }
+
+  @Test
+  void aFailureMessageOfAnyLengthDoesNotStopSnapshots() throws Exception {
+    SessionCommand c = cmd("c", 1, 0);
+    table.admit(c);
+    String huge = "x".repeat(100_000);
+    table.record(c, new SessionTable.Applied<>(null, new IllegalStateException(huge)));
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    table.writeTo(new java.io.DataOutputStream(bytes), null);
+
+    SessionTable<String> restored = new SessionTable<>(1000);
+    restored.readFrom(
+        new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())), null);
+    assertThat(restored.admit(cmd("c", 1, 0)))
+        .isInstanceOfSatisfying(
+            SessionTable.Outcome.Refused.class,
+            r ->
+                assertThat(r.error().getMessage())
+                    .startsWith("the command failed when applied: xxx")
+                    .endsWith(" [cut]")
+                    .hasSizeLessThan(SessionTable.MAX_KEPT_MESSAGE_CHARS + 100));
+  }
 }

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.reactiveraft.ClusterConfiguration;
 import io.reactiveraft.Member;
 import io.reactiveraft.RaftConfig;
+import io.reactiveraft.StateMachine;
 import io.reactiveraft.log.InMemoryLogStore;
 import io.reactiveraft.message.InstallSnapshotRequest;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.snapshot.FileSnapshotStore;
+import io.reactiveraft.spi.Codec;
 import io.reactiveraft.spi.SnapshotMeta;
 import io.reactiveraft.spi.SnapshotSink;
 import io.reactiveraft.spi.SnapshotStore;
@@ -23,14 +25,18 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.test.StepVerifier;
 
 /** The leader's side of a transfer: what it sends of the snapshots it holds. */
 class SnapshotterTest {
@@ -56,18 +62,28 @@ class SnapshotterTest {
   }
 
   private Snapshotter<String, String> snapshotter(SnapshotStore store) {
+    Scheduler.Worker inline = Schedulers.immediate().createWorker();
+    return snapshotter(store, new RecordingStateMachine(), inline, new ArrayList<>());
+  }
+
+  private Snapshotter<String, String> snapshotter(
+      SnapshotStore store,
+      StateMachine<String, String> machine,
+      Scheduler.Worker io,
+      List<Throwable> fatal) {
     RaftConfig<String, String> config =
         RaftConfig.<String, String>builder()
             .members(members)
             .self("n1")
             .transport(new LocalNetwork(Schedulers.immediate(), 1).transport("n1"))
             .logStore(new InMemoryLogStore())
-            .stateMachine(new RecordingStateMachine())
+            .stateMachine(machine)
             .codec(new StringCodec())
             .snapshotStore(store)
             .build();
     Scheduler.Worker inline = Schedulers.immediate().createWorker();
-    return new Snapshotter<>(config, new SessionTable<>(60_000), inline, inline, 0, event -> {});
+    return new Snapshotter<>(
+        config, new SessionTable<>(60_000), io, inline, 0, event -> {}, fatal::add);
   }
 
   private SnapshotMeta write(FileSnapshotStore store, long index, int size) throws Exception {
@@ -118,5 +134,129 @@ class SnapshotterTest {
     assertThat(sent)
         .extracting(m -> ((InstallSnapshotRequest) m).offset())
         .containsExactly(0L, 1024L);
+  }
+
+  /** A state machine whose image fails as it is written, with an {@code Error} or otherwise. */
+  private static StateMachine<String, String> failingImage(Throwable failure) {
+    return new StateMachine<>() {
+      @Override
+      public String apply(long index, String command) {
+        return command;
+      }
+
+      @Override
+      public Snapshot snapshot() {
+        return out -> {
+          out.write(1);
+          if (failure instanceof Error error) {
+            throw error;
+          }
+          throw (RuntimeException) failure;
+        };
+      }
+    };
+  }
+
+  @Test
+  void anErrorWritingAnImageStopsTheNodeAndAnswersTheCaller() throws Exception {
+    Scheduler io = Schedulers.newSingle("snapshot-io");
+    try {
+      List<Throwable> fatal = new CopyOnWriteArrayList<>();
+      Snapshotter<String, String> snapshotter =
+          snapshotter(
+              FileSnapshotStore.open(dir),
+              failingImage(new StackOverflowError("deep image")),
+              io.createWorker(),
+              fatal);
+      Sinks.One<Long> done = Sinks.one();
+      snapshotter.take(5, 1, new ClusterConfiguration(members, List.of()), done);
+
+      StepVerifier.create(done.asMono())
+          .expectErrorSatisfies(e -> assertThat(e).hasRootCauseInstanceOf(StackOverflowError.class))
+          .verify(Duration.ofSeconds(10));
+      assertThat(fatal).singleElement().isInstanceOf(StackOverflowError.class);
+    } finally {
+      io.dispose();
+    }
+  }
+
+  @Test
+  void aSnapshotThatFailedDoesNotKeepTheNextOneWaiting() throws Exception {
+    Scheduler io = Schedulers.newSingle("snapshot-io");
+    try {
+      List<Throwable> fatal = new CopyOnWriteArrayList<>();
+      Snapshotter<String, String> snapshotter =
+          snapshotter(
+              FileSnapshotStore.open(dir),
+              failingImage(new IllegalStateException("image refused")),
+              io.createWorker(),
+              fatal);
+      ClusterConfiguration configuration = new ClusterConfiguration(members, List.of());
+      for (long index : new long[] {5, 6}) {
+        Sinks.One<Long> done = Sinks.one();
+        snapshotter.take(index, 1, configuration, done);
+        StepVerifier.create(done.asMono())
+            .expectErrorMessage("image refused")
+            .verify(Duration.ofSeconds(10));
+      }
+      assertThat(fatal).as("a RuntimeException fails the snapshot, not the node").isEmpty();
+    } finally {
+      io.dispose();
+    }
+  }
+
+  @Test
+  void aResultCodecThatRefusesDoesNotTurnSnapshotsOff() throws Exception {
+    FileSnapshotStore store = FileSnapshotStore.open(dir);
+    List<Throwable> fatal = new ArrayList<>();
+    RecordingStateMachine machine = new RecordingStateMachine();
+    Scheduler.Worker inline = Schedulers.immediate().createWorker();
+    RaftConfig<String, String> config =
+        RaftConfig.<String, String>builder()
+            .members(members)
+            .self("n1")
+            .transport(new LocalNetwork(Schedulers.immediate(), 1).transport("n1"))
+            .logStore(new InMemoryLogStore())
+            .stateMachine(machine)
+            .codec(new StringCodec())
+            .resultCodec(new RefusingOnce())
+            .snapshotStore(store)
+            .snapshotThreshold(1)
+            .build();
+    SessionTable<String> sessions = new SessionTable<>(60_000);
+    SessionCommand command = new SessionCommand("client", 1, 0, new byte[0]);
+    sessions.admit(command);
+    sessions.record(command, new SessionTable.Applied<>("result", null));
+    Snapshotter<String, String> snapshotter =
+        new Snapshotter<>(config, sessions, inline, inline, 0, event -> {}, fatal::add);
+    ClusterConfiguration configuration = new ClusterConfiguration(members, List.of());
+
+    Sinks.One<Long> first = Sinks.one();
+    snapshotter.take(5, 1, configuration, first);
+    StepVerifier.create(first.asMono())
+        .expectError(UnsupportedOperationException.class)
+        .verify(Duration.ofSeconds(10));
+    snapshotter.applied(6, 1, configuration, 100); // past the threshold: the next one is taken
+    assertThat(store.list()).extracting(SnapshotMeta::index).containsExactly(6L);
+  }
+
+  /** A result codec that throws {@code UnsupportedOperationException} the first time only. */
+  private static final class RefusingOnce implements Codec<String> {
+    private final StringCodec codec = new StringCodec();
+    private boolean refused;
+
+    @Override
+    public byte[] encode(String value) {
+      if (!refused) {
+        refused = true;
+        throw new UnsupportedOperationException("not this one");
+      }
+      return codec.encode(value);
+    }
+
+    @Override
+    public String decode(byte[] bytes) {
+      return codec.decode(bytes);
+    }
   }
 }
