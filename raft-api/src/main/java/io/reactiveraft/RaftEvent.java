@@ -16,7 +16,8 @@ public sealed interface RaftEvent
         RaftEvent.ReadRequested,
         RaftEvent.LogDurable,
         RaftEvent.SnapshotTaken,
-        RaftEvent.SnapshotChunkStored {
+        RaftEvent.SnapshotChunkStored,
+        RaftEvent.SnapshotDataDamaged {
 
   /** One tick of the node's logical clock; election and heartbeat timeouts count ticks. */
   record Tick() implements RaftEvent {
@@ -73,5 +74,12 @@ public sealed interface RaftEvent
    * size the snapshot is complete and durable.
    */
   record SnapshotChunkStored(String leader, long term, SnapshotMeta snapshot, long nextOffset)
+      implements RaftEvent {}
+
+  /**
+   * The snapshot that {@code leader}, in {@code term}, sent this node arrived whole but did not
+   * have the checksum the leader gave it: it was dropped, and the transfer starts over.
+   */
+  record SnapshotDataDamaged(String leader, long term, SnapshotMeta snapshot)
       implements RaftEvent {}
 }

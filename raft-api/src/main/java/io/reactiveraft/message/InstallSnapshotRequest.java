@@ -10,12 +10,24 @@ import java.util.Objects;
  *
  * <p>The data array is shared, never copied: neither sender nor receiver may modify it.
  *
+ * <p>The checksum covers the whole snapshot, end to end: the leader computes it as it reads its
+ * snapshot through the store's own checks, and the follower keeps what it received only if it has
+ * the same one. Damage on the leader's disk after that read, or on the way, is then caught before
+ * it becomes the follower's state.
+ *
  * @param snapshot the snapshot being sent
+ * @param checksum the CRC32C of the snapshot's whole data; the same in every chunk
  * @param offset where {@code data} starts in the snapshot's data
  * @param data the chunk
  */
 public record InstallSnapshotRequest(
-    String from, String to, long term, SnapshotMeta snapshot, long offset, byte[] data)
+    String from,
+    String to,
+    long term,
+    SnapshotMeta snapshot,
+    int checksum,
+    long offset,
+    byte[] data)
     implements RaftMessage {
 
   /**

@@ -75,9 +75,12 @@ public sealed interface Action {
 
   /**
    * Read {@code length} bytes of {@code snapshot} at {@code offset} and send them to {@code to} in
-   * an {@link InstallSnapshotRequest} of {@code term}.
+   * an {@link InstallSnapshotRequest} of {@code term}, with the checksum of the whole snapshot.
+   * {@code recheck}: a follower received the snapshot damaged, so read it whole again to check it
+   * before sending any more of it.
    */
-  record SendSnapshotChunk(String to, long term, SnapshotMeta snapshot, long offset, int length)
+  record SendSnapshotChunk(
+      String to, long term, SnapshotMeta snapshot, long offset, int length, boolean recheck)
       implements Action {}
 
   /**

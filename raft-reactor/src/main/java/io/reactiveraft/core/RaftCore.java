@@ -217,6 +217,8 @@ public final class RaftCore {
       snapshotTaken(taken.snapshot());
     } else if (event instanceof RaftEvent.SnapshotChunkStored stored) {
       snapshotChunkStored(stored);
+    } else if (event instanceof RaftEvent.SnapshotDataDamaged damaged) {
+      snapshotDataDamaged(damaged);
     }
   }
 
@@ -930,7 +932,7 @@ public final class RaftCore {
       throw new IllegalStateException("the log starts at " + log.firstIndex() + " without one");
     }
     pr.sendSnapshot(snapshot);
-    sendSnapshotChunk(peer, pr);
+    sendSnapshotChunk(peer, pr, false);
   }
 
   /**
@@ -941,14 +943,14 @@ public final class RaftCore {
     if (pr.snapshot.index() < snapshot.index()) {
       pr.sendSnapshot(snapshot);
     }
-    sendSnapshotChunk(peer, pr);
+    sendSnapshotChunk(peer, pr, false);
   }
 
-  private void sendSnapshotChunk(String peer, Progress pr) {
+  private void sendSnapshotChunk(String peer, Progress pr, boolean recheck) {
     SnapshotMeta meta = pr.snapshot;
     int length = (int) Math.min(config.snapshotChunkBytes(), meta.size() - pr.snapshotOffset);
     outbox.sendSnapshotChunk(
-        new Action.SendSnapshotChunk(peer, term, meta, pr.snapshotOffset, length));
+        new Action.SendSnapshotChunk(peer, term, meta, pr.snapshotOffset, length, recheck));
     pr.snapshotSentAt = now;
   }
 
@@ -961,6 +963,13 @@ public final class RaftCore {
     if (pr.state != Progress.State.SNAPSHOT || m.snapshotIndex() != pr.snapshot.index()) {
       return; // stale
     }
+    if (!m.success()) {
+      // What arrived failed the snapshot's checksum (a stale term would have made this node a
+      // follower on receipt). Start over, from the disk again: the damage may be in this copy.
+      pr.snapshotOffset = 0;
+      sendSnapshotChunk(m.from(), pr, true);
+      return;
+    }
     // Checked first: an empty snapshot is whole at offset 0, the offset of its one chunk.
     if (m.nextOffset() >= pr.snapshot.size()) {
       pr.snapshotInstalled(m.snapshotIndex());
@@ -972,7 +981,7 @@ public final class RaftCore {
       return; // asks for the chunk in flight: the stall timer resends it if lost
     }
     pr.snapshotOffset = m.nextOffset();
-    sendSnapshotChunk(m.from(), pr);
+    sendSnapshotChunk(m.from(), pr, false);
   }
 
   private void onInstallSnapshot(InstallSnapshotRequest m) {
@@ -1010,6 +1019,14 @@ public final class RaftCore {
       installSnapshot(meta);
     }
     send(snapshotAnswer(stored.leader(), meta, stored.nextOffset()));
+  }
+
+  /** Follower: the snapshot arrived damaged and was dropped; the leader starts over. */
+  private void snapshotDataDamaged(RaftEvent.SnapshotDataDamaged damaged) {
+    SnapshotMeta meta = damaged.snapshot();
+    if (receiver.abandon(damaged.leader(), damaged.term(), meta)) {
+      send(new InstallSnapshotResponse(self, damaged.leader(), term, meta.index(), 0, false));
+    }
   }
 
   /**

@@ -69,6 +69,19 @@ final class SnapshotReceiver {
   }
 
   /**
+   * The snapshot of {@code leader}'s transfer arrived damaged and was dropped: it starts over.
+   *
+   * @return whether it was the transfer under way; if not, it is ignored
+   */
+  boolean abandon(String leader, long term, SnapshotMeta meta) {
+    if (receipt == null || !receipt.isFor(leader, term, meta)) {
+      return false;
+    }
+    receipt = null;
+    return true;
+  }
+
+  /**
    * Abandons the transfer under way.
    *
    * @return whether one was under way, whose chunks written so far the caller must discard

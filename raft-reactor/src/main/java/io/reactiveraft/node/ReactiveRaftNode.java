@@ -494,6 +494,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
             chunk.snapshot(),
             chunk.offset(),
             chunk.length(),
+            chunk.recheck(),
             message -> loop.offer((Runnable) () -> sendChunkRead(message)));
       } else if (action instanceof Action.StoreSnapshotChunk chunk) {
         snapshotter.storeChunk(chunk.chunk());

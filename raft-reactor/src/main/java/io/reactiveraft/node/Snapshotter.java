@@ -18,7 +18,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Sinks;
@@ -72,14 +75,18 @@ final class Snapshotter<C, R> {
   private long bytesSince;
 
   /**
-   * IO worker: snapshots read whole once, and whether their checksum held. Several may be in use at
-   * once (followers part-way through an older one when a newer one is taken), so each is read only
-   * once; entries of snapshots no longer held are dropped as new ones come.
+   * IO worker: snapshots read whole once, with the CRC32C of their data, or empty when the store's
+   * checksum failed. Several may be in use at once (followers part-way through an older one when a
+   * newer one is taken), so each is read only once; entries of snapshots no longer held are dropped
+   * as new ones come.
    */
-  private final Map<SnapshotMeta, Boolean> verified = new HashMap<>();
+  private final Map<SnapshotMeta, OptionalInt> verified = new HashMap<>();
 
   /** IO worker: the snapshot a leader is sending this node, being written. */
   private SnapshotSink incoming;
+
+  /** IO worker: the CRC32C of the data of {@link #incoming} written so far. */
+  private final CRC32C incomingChecksum = new CRC32C();
 
   /** The indexes of the snapshots held, oldest first, for status. */
   private volatile List<Long> held;
@@ -289,10 +296,12 @@ final class Snapshotter<C, R> {
   // ---------------------------------------------------------------- transfers (IO worker)
 
   /**
-   * Leader: reads a chunk and sends it; a failure is logged and the stall timer retries. Chunks
-   * carry no checksum of the whole, and a follower writes what arrives under a checksum of its own,
-   * so the leader reads a snapshot whole, checking its checksum, before it sends any of it: damage
-   * on the leader's disk must not become every follower's state.
+   * Leader: reads a chunk and sends it; a failure is logged and the stall timer retries. The leader
+   * reads a snapshot whole, through the store's checksum, before it sends any of it: damage on the
+   * leader's disk must not become every follower's state. Every chunk carries the CRC32C of the
+   * data that read saw, which the follower checks what it received against.
+   *
+   * @param recheck read the snapshot whole again first: a follower received it damaged
    */
   void sendChunk(
       String to,
@@ -300,31 +309,43 @@ final class Snapshotter<C, R> {
       SnapshotMeta meta,
       long offset,
       int length,
+      boolean recheck,
       Consumer<RaftMessage> send) {
     io.schedule(
         () -> {
           try {
-            if (!verified(meta)) {
+            if (recheck) {
+              verified.remove(meta);
+            }
+            OptionalInt checksum = verified(meta);
+            if (checksum.isEmpty()) {
               return; // said once, when it failed; the stall timer keeps asking
             }
             byte[] data = store.read(meta, offset, length);
-            send.accept(new InstallSnapshotRequest(self, to, term, meta, offset, data));
+            send.accept(
+                new InstallSnapshotRequest(
+                    self, to, term, meta, checksum.getAsInt(), offset, data));
           } catch (IOException | RuntimeException e) {
             log.warn("node {}: cannot read snapshot {} for {}", self, meta.index(), to, e);
           }
         });
   }
 
-  /** IO worker: whether {@code meta}'s checksum holds, reading it whole the first time. */
-  private boolean verified(SnapshotMeta meta) {
-    Boolean intact = verified.get(meta);
-    if (intact != null) {
-      return intact;
+  /**
+   * IO worker: the CRC32C of {@code meta}'s data, reading it whole the first time; empty when the
+   * store's checksum fails.
+   */
+  private OptionalInt verified(SnapshotMeta meta) {
+    OptionalInt known = verified.get(meta);
+    if (known != null) {
+      return known;
     }
     verified.keySet().retainAll(store.list());
-    try (InputStream whole = store.open(meta)) {
+    OptionalInt intact;
+    CRC32C crc = new CRC32C();
+    try (InputStream whole = new CheckedInputStream(store.open(meta), crc)) {
       whole.transferTo(OutputStream.nullOutputStream());
-      intact = true;
+      intact = OptionalInt.of((int) crc.getValue());
     } catch (IOException | RuntimeException e) {
       log.error(
           "node {}: snapshot {} fails its checksum; it is not sent, and followers that need it wait"
@@ -332,7 +353,7 @@ final class Snapshotter<C, R> {
           self,
           meta.index(),
           e);
-      intact = false;
+      intact = OptionalInt.empty();
     }
     verified.put(meta, intact);
     return intact;
@@ -340,8 +361,9 @@ final class Snapshotter<C, R> {
 
   /**
    * Follower: writes a chunk from the leader (one at offset 0 starts a new snapshot), commits the
-   * snapshot after its last chunk, then reports. A write that fails stops the node: the disk is
-   * failing, as for the log.
+   * snapshot after its last chunk if what arrived has the leader's checksum, then reports. A
+   * snapshot that does not is dropped, and the transfer starts over. A write that fails stops the
+   * node: the disk is failing, as for the log.
    */
   void storeChunk(InstallSnapshotRequest chunk) {
     io.schedule(
@@ -351,11 +373,27 @@ final class Snapshotter<C, R> {
             if (chunk.offset() == 0) {
               abandonIncoming();
               incoming = store.create(meta.index(), meta.term(), meta.configuration());
+              incomingChecksum.reset();
             } else if (incoming == null) {
               return; // its start was abandoned; the leader will start over
             }
             incoming.out().write(chunk.data());
+            incomingChecksum.update(chunk.data());
             if (chunk.last()) {
+              int received = (int) incomingChecksum.getValue();
+              if (received != chunk.checksum()) {
+                abandonIncoming();
+                log.error(
+                    "node {}: snapshot {} from {} arrived damaged (CRC32C {} where the leader read"
+                        + " {}); it is dropped and asked for again",
+                    self,
+                    meta.index(),
+                    chunk.from(),
+                    Integer.toHexString(received),
+                    Integer.toHexString(chunk.checksum()));
+                loop.accept(new RaftEvent.SnapshotDataDamaged(chunk.from(), chunk.term(), meta));
+                return;
+              }
               SnapshotMeta committed = incoming.commit();
               incoming = null;
               if (committed.size() != meta.size()) {
@@ -367,8 +405,7 @@ final class Snapshotter<C, R> {
                         + " bytes, not "
                         + meta.size());
               }
-              store.retainNewest(keep);
-              held = indexes(store.list());
+              retainNewest();
             }
             long next = chunk.offset() + chunk.data().length;
             loop.accept(new RaftEvent.SnapshotChunkStored(chunk.from(), chunk.term(), meta, next));

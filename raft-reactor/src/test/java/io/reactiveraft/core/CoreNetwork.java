@@ -62,6 +62,10 @@ final class CoreNetwork {
   final Map<String, Node> nodes = new LinkedHashMap<>();
   final Deque<RaftMessage> inFlight = new ArrayDeque<>();
   final List<RaftMessage> sent = new ArrayList<>();
+
+  /** To whom a leader sent a snapshot again after reading it whole once more. */
+  final List<String> recheckedSnapshots = new ArrayList<>();
+
   private final Set<String> isolated = new HashSet<>();
   private final List<String> ids;
   private final CoreConfigFactory configs;
@@ -179,6 +183,13 @@ final class CoreNetwork {
   }
 
   /** The data of the snapshot at {@code index}: recognisable bytes. */
+  /** The CRC32C a leader's node puts in every chunk of a snapshot with this data. */
+  static int checksum(byte[] data) {
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(data);
+    return (int) crc.getValue();
+  }
+
   static byte[] snapshotData(long index, int size) {
     byte[] data = new byte[size];
     for (int i = 0; i < size; i++) {
@@ -248,11 +259,17 @@ final class CoreNetwork {
         n.stored.subList(0, (int) drop).clear();
         n.storedOffset = c.upToIndex();
       } else if (a instanceof Action.SendSnapshotChunk c) {
+        if (c.recheck()) {
+          recheckedSnapshots.add(c.to());
+        }
         byte[] data =
             java.util.Arrays.copyOfRange(
                 n.snapshotData, (int) c.offset(), (int) c.offset() + c.length());
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(n.snapshotData, 0, (int) c.snapshot().size());
         RaftMessage chunk =
-            new InstallSnapshotRequest(n.id, c.to(), c.term(), c.snapshot(), c.offset(), data);
+            new InstallSnapshotRequest(
+                n.id, c.to(), c.term(), c.snapshot(), (int) crc.getValue(), c.offset(), data);
         inFlight.addLast(chunk);
         sent.add(chunk);
       } else if (a instanceof Action.StoreSnapshotChunk c) {
@@ -262,8 +279,17 @@ final class CoreNetwork {
         }
         n.receiving.writeBytes(chunk.data());
         if (chunk.last()) {
+          byte[] received = n.receiving.toByteArray();
+          java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+          crc.update(received);
+          if ((int) crc.getValue() != chunk.checksum()) { // as the node's Snapshotter checks
+            n.receiving = null;
+            acks.add(
+                new RaftEvent.SnapshotDataDamaged(chunk.from(), chunk.term(), chunk.snapshot()));
+            continue;
+          }
           n.snapshot = chunk.snapshot();
-          n.snapshotData = n.receiving.toByteArray();
+          n.snapshotData = received;
         }
         acks.add(
             new RaftEvent.SnapshotChunkStored(

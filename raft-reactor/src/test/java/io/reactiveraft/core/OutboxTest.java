@@ -82,7 +82,7 @@ class OutboxTest {
   @Test
   void messagesOfATermLeftDuringTheBatchAreDropped() {
     outbox.send(ack(1, 4));
-    outbox.sendSnapshotChunk(new Action.SendSnapshotChunk("n2", 1, null, 0, 10));
+    outbox.sendSnapshotChunk(new Action.SendSnapshotChunk("n2", 1, null, 0, 10, false));
     outbox.send(ack(2, 5));
 
     List<Action> out = outbox.drain(new HardState(2, null), false, 2, null);

@@ -18,6 +18,11 @@ class RaftCoreSnapshotTest {
 
   private static final int CHUNK = 1024;
 
+  /** A snapshot's data whole in one chunk, and its checksum. */
+  private static final byte[] DATA = CoreNetwork.snapshotData(5, 10);
+
+  private static final int CHECKSUM = CoreNetwork.checksum(DATA);
+
   private static CoreNetwork network(String... ids) {
     return new CoreNetwork(
         (self, voters) -> CoreNetwork.defaultConfig(self, voters).withSnapshotChunkBytes(CHUNK),
@@ -138,6 +143,50 @@ class RaftCoreSnapshotTest {
   }
 
   @Test
+  void aSnapshotThatArrivesDamagedIsSentAgainFromTheStartAfterTheLeaderRereadsIt() {
+    CoreNetwork net = network("a", "b", "c");
+    net.elect("a");
+    net.isolate("c");
+    commit(net, 5);
+    net.takeSnapshot("a", 100);
+    commit(net, 2);
+    net.takeSnapshot("a", 3 * CHUNK);
+    net.heal();
+
+    boolean[] damaged = {false};
+    int sentBefore = net.sent.size();
+    deliverUntilReceiving(
+        net,
+        "c",
+        m -> {
+          if (m instanceof InstallSnapshotRequest r && r.offset() == CHUNK && !damaged[0]) {
+            r.data()[17] ^= 0x40; // one bit flipped on the way
+            damaged[0] = true;
+          }
+          return true;
+        });
+    net.deliverAll();
+
+    CoreNetwork.Node c = net.node("c");
+    assertThat(c.snapshot).isEqualTo(net.core("a").snapshot());
+    assertThat(c.snapshotData).isEqualTo(net.node("a").snapshotData);
+    List<InstallSnapshotResponse> answers =
+        net.sent.subList(sentBefore, net.sent.size()).stream()
+            .filter(m -> m instanceof InstallSnapshotResponse && m.from().equals("c"))
+            .map(InstallSnapshotResponse.class::cast)
+            .toList();
+    assertThat(answers)
+        .filteredOn(r -> !r.success())
+        .singleElement()
+        .satisfies(r -> assertThat(r.nextOffset()).isZero());
+    assertThat(chunksTo(net, "c"))
+        .extracting(InstallSnapshotRequest::offset)
+        .as("the whole snapshot twice, the second time without waiting for the stall timer")
+        .containsExactly(0L, (long) CHUNK, 2L * CHUNK, 0L, (long) CHUNK, 2L * CHUNK);
+    assertThat(net.recheckedSnapshots).containsExactly("c");
+  }
+
+  @Test
   void aLostChunkIsSentAgainAfterTheStallTimeout() {
     CoreNetwork net = network("a", "b", "c");
     net.elect("a");
@@ -170,7 +219,7 @@ class RaftCoreSnapshotTest {
     net.handle(
         "b",
         new RaftEvent.MessageReceived(
-            new InstallSnapshotRequest("a", "b", 1, meta, 0, CoreNetwork.snapshotData(5, 10))));
+            new InstallSnapshotRequest("a", "b", 1, meta, CHECKSUM, 0, DATA)));
 
     assertThat(b.restoredFrom).isEqualTo(meta);
     assertThat(b.core.commitIndex()).isEqualTo(5);
@@ -207,7 +256,7 @@ class RaftCoreSnapshotTest {
     net.handle(
         "b",
         new RaftEvent.MessageReceived(
-            new InstallSnapshotRequest("a", "b", 2, meta, 0, CoreNetwork.snapshotData(5, 10))));
+            new InstallSnapshotRequest("a", "b", 2, meta, CHECKSUM, 0, DATA)));
 
     assertThat(b.core.log().firstIndex()).isEqualTo(6);
     assertThat(b.core.log().lastIndex()).isEqualTo(5);
@@ -224,7 +273,7 @@ class RaftCoreSnapshotTest {
     net.handle(
         "b",
         new RaftEvent.MessageReceived(
-            new InstallSnapshotRequest("a", "b", 1, meta, CHUNK, new byte[CHUNK])));
+            new InstallSnapshotRequest("a", "b", 1, meta, 0, CHUNK, new byte[CHUNK])));
 
     assertThat(net.node("b").receiving).isNull();
     assertThat(net.sent(InstallSnapshotResponse.class))
@@ -242,7 +291,7 @@ class RaftCoreSnapshotTest {
     net.handle(
         "c",
         new RaftEvent.MessageReceived(
-            new InstallSnapshotRequest("a", "c", term - 1, meta, 0, new byte[10])));
+            new InstallSnapshotRequest("a", "c", term - 1, meta, 0, 0, new byte[10])));
 
     assertThat(net.node("c").receiving).isNull();
     assertThat(net.sent(InstallSnapshotResponse.class))

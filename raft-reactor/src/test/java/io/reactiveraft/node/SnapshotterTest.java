@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.reactiveraft.ClusterConfiguration;
 import io.reactiveraft.Member;
 import io.reactiveraft.RaftConfig;
+import io.reactiveraft.RaftEvent;
 import io.reactiveraft.StateMachine;
 import io.reactiveraft.log.InMemoryLogStore;
 import io.reactiveraft.message.InstallSnapshotRequest;
@@ -71,6 +72,15 @@ class SnapshotterTest {
       StateMachine<String, String> machine,
       Scheduler.Worker io,
       List<Throwable> fatal) {
+    return snapshotter(store, machine, io, fatal, event -> {});
+  }
+
+  private Snapshotter<String, String> snapshotter(
+      SnapshotStore store,
+      StateMachine<String, String> machine,
+      Scheduler.Worker io,
+      List<Throwable> fatal,
+      java.util.function.Consumer<Object> loop) {
     RaftConfig<String, String> config =
         RaftConfig.<String, String>builder()
             .members(members)
@@ -82,8 +92,7 @@ class SnapshotterTest {
             .snapshotStore(store)
             .build();
     Scheduler.Worker inline = Schedulers.immediate().createWorker();
-    return new Snapshotter<>(
-        config, new SessionTable<>(60_000), io, inline, 0, event -> {}, fatal::add);
+    return new Snapshotter<>(config, new SessionTable<>(60_000), io, inline, 0, loop, fatal::add);
   }
 
   private SnapshotMeta write(FileSnapshotStore store, long index, int size) throws Exception {
@@ -103,8 +112,9 @@ class SnapshotterTest {
     Snapshotter<String, String> snapshotter = snapshotter(store);
     List<RaftMessage> sent = new ArrayList<>();
     for (int offset = 0; offset < 4 * 1024; offset += 1024) {
-      snapshotter.sendChunk("n2", 1, older, offset, 1024, sent::add); // one follower on the older
-      snapshotter.sendChunk("n3", 1, newer, offset, 1024, sent::add); // another on the newer
+      snapshotter.sendChunk(
+          "n2", 1, older, offset, 1024, false, sent::add); // one follower on the older
+      snapshotter.sendChunk("n3", 1, newer, offset, 1024, false, sent::add); // another on the newer
     }
     assertThat(sent).hasSize(8);
     assertThat(store.opens).as("each of the two read whole once").isEqualTo(2);
@@ -125,12 +135,13 @@ class SnapshotterTest {
     Snapshotter<String, String> snapshotter = snapshotter(store);
     List<RaftMessage> sent = new ArrayList<>();
 
-    snapshotter.sendChunk("n2", 1, damaged, 0, 1024, sent::add);
-    snapshotter.sendChunk("n2", 1, damaged, 0, 1024, sent::add); // the stall timer asks again
+    snapshotter.sendChunk("n2", 1, damaged, 0, 1024, false, sent::add);
+    snapshotter.sendChunk(
+        "n2", 1, damaged, 0, 1024, false, sent::add); // the stall timer asks again
     assertThat(sent).as("no chunk of a snapshot whose checksum fails").isEmpty();
 
-    snapshotter.sendChunk("n2", 1, intact, 0, 1024, sent::add);
-    snapshotter.sendChunk("n2", 1, intact, 1024, 1024, sent::add);
+    snapshotter.sendChunk("n2", 1, intact, 0, 1024, false, sent::add);
+    snapshotter.sendChunk("n2", 1, intact, 1024, 1024, false, sent::add);
     assertThat(sent)
         .extracting(m -> ((InstallSnapshotRequest) m).offset())
         .containsExactly(0L, 1024L);
@@ -257,6 +268,71 @@ class SnapshotterTest {
     @Override
     public String decode(byte[] bytes) {
       return codec.decode(bytes);
+    }
+  }
+
+  /** Sends {@code meta} from {@code leader} to {@code follower} in chunks, as the cores would. */
+  private static void transfer(
+      Snapshotter<String, String> leader,
+      Snapshotter<String, String> follower,
+      SnapshotMeta meta,
+      int chunk,
+      Runnable afterFirstChunk) {
+    for (long offset = 0; offset < meta.size(); offset += chunk) {
+      int length = (int) Math.min(chunk, meta.size() - offset);
+      List<RaftMessage> sent = new ArrayList<>();
+      leader.sendChunk("n2", 1, meta, offset, length, false, sent::add);
+      assertThat(sent).hasSize(1);
+      follower.storeChunk((InstallSnapshotRequest) sent.get(0));
+      if (offset == 0) {
+        afterFirstChunk.run();
+      }
+    }
+  }
+
+  @Test
+  void aSnapshotDamagedAfterTheLeaderCheckedItIsNotKeptByTheFollower() throws Exception {
+    Path leaderDir = Files.createDirectory(dir.resolve("leader"));
+    Path followerDir = Files.createDirectory(dir.resolve("follower"));
+    FileSnapshotStore leaderStore = FileSnapshotStore.open(leaderDir);
+    FileSnapshotStore followerStore = FileSnapshotStore.open(followerDir);
+    SnapshotMeta intact = write(leaderStore, 10, 64 * 1024);
+    SnapshotMeta damaged = write(leaderStore, 20, 64 * 1024);
+    Scheduler.Worker inline = Schedulers.immediate().createWorker();
+    List<Throwable> fatal = new ArrayList<>();
+    Snapshotter<String, String> leader =
+        snapshotter(leaderStore, new RecordingStateMachine(), inline, fatal);
+    List<Object> events = new ArrayList<>();
+    Snapshotter<String, String> follower =
+        snapshotter(followerStore, new RecordingStateMachine(), inline, fatal, events::add);
+
+    transfer(leader, follower, intact, 16 * 1024, () -> {});
+    assertThat(followerStore.list()).containsExactly(intact);
+    assertThat(events).last().isEqualTo(new RaftEvent.SnapshotChunkStored("n1", 1, intact, 65536));
+
+    events.clear();
+    Path file = leaderDir.resolve("snapshot-00000000000000000020.snap");
+    // Read whole and found intact when the first chunk went; damaged in its last chunk after.
+    long position = Files.size(file) - 1000;
+    transfer(leader, follower, damaged, 16 * 1024, () -> flipByte(file, position));
+    assertThat(followerStore.list()).as("the damaged copy is not kept").containsExactly(intact);
+    assertThat(events).last().isEqualTo(new RaftEvent.SnapshotDataDamaged("n1", 1, damaged));
+    assertThat(fatal).isEmpty();
+
+    List<RaftMessage> resent = new ArrayList<>();
+    leader.sendChunk("n2", 1, damaged, 0, 16 * 1024, true, resent::add);
+    assertThat(resent).as("read again, the leader's copy fails its own checksum").isEmpty();
+  }
+
+  private static void flipByte(Path file, long position) {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      ByteBuffer one = ByteBuffer.allocate(1);
+      ch.read(one, position);
+      one.put(0, (byte) ~one.get(0)).rewind();
+      ch.write(one, position);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 }

@@ -207,10 +207,10 @@ public abstract class TransportContract {
         new ReadIndexResponse(from, to, 9, 12, 140, true),
         new ForwardedCommand(from, to, 9, 14, EntryType.COMMAND, new byte[] {1, 2, 3}),
         new ForwardedCommandResponse(from, to, 9, 14, 150, 9, true),
-        new InstallSnapshotRequest(from, to, 4, snapshot, 0, bytes(1000)),
-        new InstallSnapshotRequest(from, to, 4, snapshot, 4000, bytes(1000)),
+        new InstallSnapshotRequest(from, to, 4, snapshot, 0x7a3b_19c4, 0, bytes(1000)),
+        new InstallSnapshotRequest(from, to, 4, snapshot, 0x8000_0001, 4000, bytes(1000)),
         new InstallSnapshotRequest(
-            from, to, 4, new SnapshotMeta(41, 4, configuration, 0), 0, new byte[0]),
+            from, to, 4, new SnapshotMeta(41, 4, configuration, 0), 0, 0, new byte[0]),
         new InstallSnapshotResponse(from, to, 4, 40, 1000, true),
         new InstallSnapshotResponse(from, to, 5, 40, 0, false));
   }

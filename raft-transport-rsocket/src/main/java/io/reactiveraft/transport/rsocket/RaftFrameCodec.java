@@ -27,11 +27,11 @@ import java.util.Map;
 /**
  * The binary encoding of Raft messages, one message per RSocket payload (data only, no metadata).
  *
- * <p>Layout, version 1. {@code varint} is unsigned LEB128, {@code zigzag} a signed varint, {@code
+ * <p>Layout, version 2. {@code varint} is unsigned LEB128, {@code zigzag} a signed varint, {@code
  * string} a varint length and that many UTF-8 bytes (at most 1024):
  *
  * <pre>
- * u8 version (1) | u8 kind | string group | string from | string to | varint term | body
+ * u8 version (2) | u8 kind | string group | string from | string to | varint term | body
  *
  * kind 1 VoteRequest           varint lastLogIndex | varint lastLogTerm
  *                              | u8 flags (1 = preVote, 2 = transfer)
@@ -49,7 +49,8 @@ import java.util.Map;
  * kind 9 ForwardedResponse     varint requestId | varint index | varint entryTerm
  *                              | u8 flags (1 = accepted)
  * kind 10 InstallSnapshot      varint snapshotIndex | varint snapshotTerm | varint snapshotSize
- *                              | configuration | varint offset | varint length | data bytes
+ *                              | configuration | u32 checksum | varint offset | varint length
+ *                              | data bytes
  *        configuration         varint voterCount | voterCount x member
  *                              | varint learnerCount | learnerCount x member
  *        member                string id | string address
@@ -72,7 +73,7 @@ import java.util.Map;
 public final class RaftFrameCodec {
 
   /** The wire format version this codec writes and reads. */
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
 
   /** The Raft group a transport serves unless told otherwise. */
   public static final String DEFAULT_GROUP = "default";
@@ -268,6 +269,7 @@ public final class RaftFrameCodec {
           + Wire.varLongSize(meta.term())
           + Wire.varLongSize(meta.size())
           + configurationSize(meta.configuration())
+          + 4
           + Wire.varLongSize(r.offset())
           + Wire.varLongSize(length)
           + length;
@@ -348,6 +350,7 @@ public final class RaftFrameCodec {
       Wire.writeVarLong(out, meta.term());
       Wire.writeVarLong(out, meta.size());
       writeConfiguration(out, meta.configuration());
+      out.writeInt(r.checksum());
       Wire.writeVarLong(out, r.offset());
       Wire.writeVarLong(out, r.data().length);
       out.writeBytes(r.data());
@@ -473,6 +476,10 @@ public final class RaftFrameCodec {
     long snapshotTerm = Wire.readNonNegative(in, "snapshot term");
     long size = Wire.readNonNegative(in, "snapshot size");
     ClusterConfiguration configuration = readConfiguration(in);
+    if (in.readableBytes() < 4) {
+      throw Wire.truncated("snapshot checksum");
+    }
+    int checksum = in.readInt();
     long offset = Wire.readNonNegative(in, "chunk offset");
     // Bounded by the bytes present, so that a forged length cannot make us allocate.
     int length = Wire.readLength(in, "chunk data", Integer.MAX_VALUE);
@@ -492,7 +499,13 @@ public final class RaftFrameCodec {
     // once the frame is decoded, and the request's array is shared from here on.
     in.readBytes(data);
     return new InstallSnapshotRequest(
-        from, to, term, new SnapshotMeta(index, snapshotTerm, configuration, size), offset, data);
+        from,
+        to,
+        term,
+        new SnapshotMeta(index, snapshotTerm, configuration, size),
+        checksum,
+        offset,
+        data);
   }
 
   private static int configurationSize(ClusterConfiguration c) {

@@ -31,9 +31,11 @@ public final class RaftSetup {
 
   /**
    * 2: a follower's answer to AppendEntries may come back as the request's RSocket response, which
-   * a peer of version 1 would drop unread; such peers are refused at SETUP rather than stall.
+   * a peer of version 1 would drop unread. 3: snapshot chunks carry the snapshot's checksum (frame
+   * format 2), which a peer of version 2 cannot read. Peers of another version are refused at SETUP
+   * rather than stall.
    */
-  static final int VERSION = 2;
+  static final int VERSION = 3;
 
   static final int TOKEN_BYTES = 32;
 

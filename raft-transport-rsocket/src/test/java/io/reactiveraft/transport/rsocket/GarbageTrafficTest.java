@@ -102,7 +102,7 @@ class GarbageTrafficTest {
           List.of(
               i -> randomBytes(1 + random.nextInt(200)),
               i -> truncated(valid(i)),
-              i -> withByte(valid(i), 0, 2), // unknown version
+              i -> withByte(valid(i), 0, RaftFrameCodec.VERSION + 1), // unknown version
               i -> withByte(valid(i), 1, 17), // unknown kind
               i -> encode("another-group", message(from, to, i)),
               i -> encode("default", message("someone-else", to, i)),

@@ -62,6 +62,7 @@ final class Messages {
         to,
         7,
         new SnapshotMeta(900, 6, CONFIGURATION, size),
+        0x9e37_79b9, // above Integer.MAX_VALUE as unsigned: the sign must survive
         offset,
         bytes(length, (int) offset));
   }
@@ -136,6 +137,7 @@ final class Messages {
                 new ClusterConfiguration(
                     List.of(new Member("nœud-1", "nœud-1.example:7001")), List.of()),
                 Long.MAX_VALUE),
+            -1,
             Long.MAX_VALUE - 16,
             bytes(16, 4)),
         new InstallSnapshotResponse("n2", "n1", 7, 900, 500, true),
@@ -198,7 +200,7 @@ final class Messages {
                   r.nextLong(1, Long.MAX_VALUE),
                   new ClusterConfiguration(voters, learners),
                   size);
-          return new InstallSnapshotRequest(from, to, term, meta, offset, data);
+          return new InstallSnapshotRequest(from, to, term, meta, r.nextInt(), offset, data);
         }
       case 4:
         return new InstallSnapshotResponse(

@@ -127,8 +127,10 @@ class RaftFrameCodecFuzzTest {
   void unknownVersionAndKindAreRejected() {
     byte[] frame = encode(Messages.samples().get(0));
     byte[] version = frame.clone();
-    version[0] = 2;
-    assertRejected(version, "unknown frame version 2");
+    version[0] = 1;
+    assertRejected(version, "unknown frame version 1");
+    version[0] = 3;
+    assertRejected(version, "unknown frame version 3");
     byte[] kind = frame.clone();
     kind[1] = 12;
     assertRejected(kind, "unknown message kind 12");
@@ -142,7 +144,7 @@ class RaftFrameCodecFuzzTest {
     // The group's length claims 2^62 bytes.
     assertRejected(
         new byte[] {
-          1,
+          2,
           1,
           (byte) 0x80,
           (byte) 0x80,
@@ -158,7 +160,7 @@ class RaftFrameCodecFuzzTest {
     // A heartbeat-sized AppendEntries that claims 2^31 entries, then one whose entry claims a
     // payload of 2^31 bytes.
     ByteBuf frame = Unpooled.buffer();
-    frame.writeBytes(new byte[] {1, 3, 1, 'g', 1, 'a', 1, 'b', 1, 5, 5, 5, 0});
+    frame.writeBytes(new byte[] {2, 3, 1, 'g', 1, 'a', 1, 'b', 1, 5, 5, 5, 0});
     frame.writeBytes(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08});
     assertRejected(ByteBufUtil.getBytes(frame), "entry count");
     frame.writerIndex(frame.writerIndex() - 5);
@@ -168,7 +170,7 @@ class RaftFrameCodecFuzzTest {
     frame.release();
     // An 11-byte varint.
     byte[] longVarint = new byte[14];
-    longVarint[0] = 1;
+    longVarint[0] = 2;
     longVarint[1] = 1;
     Arrays.fill(longVarint, 2, 13, (byte) 0xFF);
     assertRejected(longVarint, "varint");
@@ -177,20 +179,20 @@ class RaftFrameCodecFuzzTest {
   @Test
   void corruptedFieldsAreRejected() {
     // VoteResponse: version, kind, "g", "a", "b", term 1, then flags.
-    byte[] voteResponse = {1, 2, 1, 'g', 1, 'a', 1, 'b', 1, 4};
+    byte[] voteResponse = {2, 2, 1, 'g', 1, 'a', 1, 'b', 1, 4};
     assertRejected(voteResponse, "unknown flag bits");
     // AppendEntries with one entry: index delta 0 (so index 6), term 0: entries start at term 1.
-    byte[] zeroTerm = {1, 3, 1, 'g', 1, 'a', 1, 'b', 1, 5, 5, 5, 0, 1, 0, 0, 1, 0};
+    byte[] zeroTerm = {2, 3, 1, 'g', 1, 'a', 1, 'b', 1, 5, 5, 5, 0, 1, 0, 0, 1, 0};
     assertRejected(zeroTerm, "invalid field");
     // Same entry with term 1 and entry type 7.
-    byte[] badType = {1, 3, 1, 'g', 1, 'a', 1, 'b', 1, 5, 5, 5, 0, 1, 0, 1, 7, 0};
+    byte[] badType = {2, 3, 1, 'g', 1, 'a', 1, 'b', 1, 5, 5, 5, 0, 1, 0, 1, 7, 0};
     assertRejected(badType, "unknown entry type 7");
     // An index delta of -6 puts the entry at index 0.
-    byte[] indexZero = {1, 3, 1, 'g', 1, 'a', 1, 'b', 1, 5, 5, 5, 0, 1, 11, 1, 1, 0};
+    byte[] indexZero = {2, 3, 1, 'g', 1, 'a', 1, 'b', 1, 5, 5, 5, 0, 1, 11, 1, 1, 0};
     assertRejected(indexZero, "invalid field");
     // A term with the 64th bit set would be negative.
     byte[] negativeTerm = {
-      1,
+      2,
       2,
       1,
       'g',
@@ -212,26 +214,27 @@ class RaftFrameCodecFuzzTest {
     };
     assertRejected(negativeTerm, "term: out of range");
     // A member id that is not UTF-8.
-    byte[] badUtf8 = {1, 2, 1, 'g', 2, (byte) 0xC3, 0x28, 1, 'b', 1, 0};
+    byte[] badUtf8 = {2, 2, 1, 'g', 2, (byte) 0xC3, 0x28, 1, 'b', 1, 0};
     assertRejected(badUtf8, "invalid UTF-8");
     // A varint padded with a zero continuation: 1 written as 0x81 0x00.
-    byte[] overlong = {1, 2, 1, 'g', 1, 'a', 1, 'b', (byte) 0x81, 0x00, 0};
+    byte[] overlong = {2, 2, 1, 'g', 1, 'a', 1, 'b', (byte) 0x81, 0x00, 0};
     assertRejected(overlong, "shortest form");
   }
 
   /**
    * An InstallSnapshot frame from "a" to "b" in group "g", term 1, built field by field: snapshot
-   * 5@2 of {@code size} bytes whose configuration is {@code configuration}, then a chunk at {@code
-   * offset} (already encoded as a varint) whose length prefix is {@code length} followed by {@code
-   * data}.
+   * 5@2 of {@code size} bytes whose configuration is {@code configuration}, its checksum, then a
+   * chunk at {@code offset} (already encoded as a varint) whose length prefix is {@code length}
+   * followed by {@code data}.
    */
   private static byte[] chunkFrame(
       long size, byte[] configuration, byte[] offset, long length, byte[] data) {
     ByteBuf frame = Unpooled.buffer();
     try {
-      frame.writeBytes(new byte[] {1, 10, 1, 'g', 1, 'a', 1, 'b', 1, 5, 2});
+      frame.writeBytes(new byte[] {2, 10, 1, 'g', 1, 'a', 1, 'b', 1, 5, 2});
       Wire.writeVarLong(frame, size);
       frame.writeBytes(configuration);
+      frame.writeInt(0xCAFE_F00D);
       frame.writeBytes(offset);
       Wire.writeVarLong(frame, length);
       frame.writeBytes(data);
@@ -273,9 +276,11 @@ class RaftFrameCodecFuzzTest {
     assertRejected(
         chunkFrame(10, ONE_VOTER, varint(2), Integer.MAX_VALUE, new byte[3]), "chunk data");
     assertRejected(chunkFrame(10, ONE_VOTER, varint(2), Long.MAX_VALUE, new byte[3]), "chunk data");
-    // Cut off where the offset starts (after the 11-byte header, the size and the configuration).
+    // Cut off inside the checksum, and where the offset starts (after the 11-byte header, the
+    // size, the configuration and the checksum).
     byte[] valid = chunkFrame(10, ONE_VOTER, varint(2), 3, new byte[3]);
-    assertRejected(Arrays.copyOf(valid, 20), "truncated frame: chunk offset is missing");
+    assertRejected(Arrays.copyOf(valid, 23), "truncated frame: snapshot checksum is missing");
+    assertRejected(Arrays.copyOf(valid, 24), "truncated frame: chunk offset is missing");
     // An offset with the 64th bit set would be negative.
     assertRejected(
         chunkFrame(10, ONE_VOTER, varint(-1), 3, new byte[3]), "chunk offset: out of range");
@@ -338,7 +343,7 @@ class RaftFrameCodecFuzzTest {
   @Test
   void snapshotResponsesWithBadFieldsAreRejected() {
     // InstallSnapshotResponse: header, snapshotIndex 5, nextOffset 3, flags.
-    byte[] response = {1, 11, 1, 'g', 1, 'a', 1, 'b', 1, 5, 3, 1};
+    byte[] response = {2, 11, 1, 'g', 1, 'a', 1, 'b', 1, 5, 3, 1};
     assertThat(decodesOrRejectsCleanly(response)).isTrue();
     byte[] badFlags = response.clone();
     badFlags[11] = 2;
@@ -350,6 +355,6 @@ class RaftFrameCodecFuzzTest {
   @Test
   void theSmallestValidFramesDecode() {
     // VoteResponse from "a" to "b" in group "g", term 1, granted.
-    assertThat(decodesOrRejectsCleanly(new byte[] {1, 2, 1, 'g', 1, 'a', 1, 'b', 1, 1})).isTrue();
+    assertThat(decodesOrRejectsCleanly(new byte[] {2, 2, 1, 'g', 1, 'a', 1, 'b', 1, 1})).isTrue();
   }
 }

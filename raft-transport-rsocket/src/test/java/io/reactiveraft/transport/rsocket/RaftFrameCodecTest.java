@@ -202,6 +202,7 @@ class RaftFrameCodecTest {
                     "b",
                     3,
                     new SnapshotMeta(5, 2, Messages.CONFIGURATION, 10),
+                    0,
                     Long.MAX_VALUE,
                     new byte[3]))
         .isInstanceOf(IllegalArgumentException.class)
