@@ -125,7 +125,8 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
         new PendingRequests<>(
             id, config.maxPendingCommands(), config.maxPendingBytes(), firstRequestId);
     this.loop = new EventLoop(schedulers.loopWorker(), this::runBatch);
-    this.callers = new WaitingCallers<>(id, closing::get, config.stateMachine()::query);
+    this.callers =
+        new WaitingCallers<>(id, closing::get, config.stateMachine()::query, firstRequestId);
     this.configuration = core.configuration();
     this.lastKnownMembers.addAll(configuration.members());
     SnapshotMeta base = core.snapshot();

@@ -29,7 +29,7 @@ final class WaitingCallers<C, R> {
   private final String nodeId;
   private final BooleanSupplier closing;
   private final Function<C, R> query;
-  private final AtomicLong requestIds = new AtomicLong();
+  private final AtomicLong requestIds;
   private final Map<Long, Sinks.Empty<Void>> changes = new ConcurrentHashMap<>();
   private final Map<Long, PendingRead<C, R>> reads = new ConcurrentHashMap<>();
   private final Set<Sinks.One<Long>> snapshots = ConcurrentHashMap.newKeySet();
@@ -41,8 +41,13 @@ final class WaitingCallers<C, R> {
   /**
    * @param closing whether the node is closing; once true it stays true
    * @param query the state machine's query, run on the apply thread once a read may be answered
+   * @param firstRequestId the first request id, drawn anew at each start: a follower's read goes to
+   *     the leader under its id, and a late answer to a read of this node's previous run must not
+   *     match a read of this one
    */
-  WaitingCallers(String nodeId, BooleanSupplier closing, Function<C, R> query) {
+  WaitingCallers(
+      String nodeId, BooleanSupplier closing, Function<C, R> query, long firstRequestId) {
+    this.requestIds = new AtomicLong(firstRequestId - 1);
     this.nodeId = nodeId;
     this.closing = closing;
     this.query = query;

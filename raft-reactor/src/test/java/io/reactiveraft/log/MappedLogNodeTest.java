@@ -119,6 +119,36 @@ class MappedLogNodeTest {
     }
   }
 
+  /**
+   * A follower's read travels to the leader under its request id, and the answer comes back under
+   * it: were ids to start over at each start, a late answer to a read of the previous run (an older
+   * read index) could answer a read of this one.
+   */
+  @Test
+  void requestIdsAreNotReusedByTheNextStartEvenWithTheSameSeed() {
+    List<Long> firstIds = new java.util.ArrayList<>();
+    for (int run = 0; run < 2; run++) {
+      RaftNode<String, String> node = start(MappedLogStore.open(dir), new RecordingStateMachine());
+      try {
+        List<Long> ids = new java.util.concurrent.CopyOnWriteArrayList<>();
+        node.events()
+            .subscribe(
+                e -> {
+                  if (e instanceof io.reactiveraft.RaftEvent.ReadRequested r) {
+                    ids.add(r.requestId());
+                  }
+                });
+        node.submit("w" + run).block(WAIT);
+        node.read("r").block(WAIT);
+        assertThat(ids).hasSize(1);
+        firstIds.add(ids.get(0));
+      } finally {
+        node.close().block(WAIT);
+      }
+    }
+    assertThat(firstIds.get(1)).isNotEqualTo(firstIds.get(0));
+  }
+
   @Test
   void aRestartedNodeKeepsItsTermAndLog() {
     RecordingStateMachine first = new RecordingStateMachine();

@@ -16,7 +16,7 @@ class WaitingCallersTest {
 
   private final AtomicBoolean closing = new AtomicBoolean();
   private final WaitingCallers<String, String> callers =
-      new WaitingCallers<>("n1", closing::get, query -> "value of " + query);
+      new WaitingCallers<>("n1", closing::get, query -> "value of " + query, 1);
 
   /** What a caller's Mono delivered: its value, its error, or "done" for an empty completion. */
   private static List<Object> outcome(Mono<?> mono) {
@@ -111,7 +111,8 @@ class WaitingCallersTest {
             closing::get,
             query -> {
               throw new IllegalArgumentException("no such key kind");
-            });
+            },
+            1);
     List<Long> sent = new ArrayList<>();
     List<Object> seen = outcome(failing.read("k", Duration.ofSeconds(1), 1_000, sent::add));
     failing.readReady(sent.get(0)).run();
