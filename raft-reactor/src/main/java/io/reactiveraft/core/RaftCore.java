@@ -262,12 +262,26 @@ public final class RaftCore {
     if (role == Role.LEADER) {
       tickLeader();
     } else if (electionElapsed >= randomizedElectionTimeout) {
-      if (membership.current().isVoter(self) && !awaitingLog) {
+      if (mayCampaign()) {
         campaign();
       } else {
-        resetElectionTimer(); // learners and removed servers never campaign
+        resetElectionTimer();
       }
     }
+  }
+
+  /**
+   * Voters campaign; learners never do. A server its latest configuration removes still does while
+   * that configuration is not known committed (thesis 4.2.2): the voters still on the old one may
+   * need it to elect anyone. It then runs in the new configuration, without its own vote, and a
+   * leader so elected commits the removal and steps down.
+   */
+  private boolean mayCampaign() {
+    ClusterConfiguration c = membership.current();
+    if (awaitingLog) {
+      return false;
+    }
+    return c.isVoter(self) || (!c.contains(self) && membership.index() > commitIndex);
   }
 
   private void tickLeader() {
@@ -352,7 +366,7 @@ public final class RaftCore {
   }
 
   private VoteTally newTally() {
-    return new VoteTally(membership.current().quorum(), membership.current().voters().size());
+    return new VoteTally(membership.current());
   }
 
   private void requestVotes(long electionTerm, boolean preVote) {

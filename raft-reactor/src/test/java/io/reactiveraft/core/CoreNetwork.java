@@ -151,6 +151,11 @@ final class CoreNetwork {
     isolated.clear();
   }
 
+  /** Undoes {@link #isolate} for {@code id} alone. */
+  void rejoin(String id) {
+    isolated.remove(id);
+  }
+
   /** Feeds one event to a node and performs its actions. */
   void handle(String id, RaftEvent event) {
     Node n = nodes.get(id);
@@ -182,7 +187,6 @@ final class CoreNetwork {
     return meta;
   }
 
-  /** The data of the snapshot at {@code index}: recognisable bytes. */
   /** The CRC32C a leader's node puts in every chunk of a snapshot with this data. */
   static int checksum(byte[] data) {
     java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
@@ -190,6 +194,7 @@ final class CoreNetwork {
     return (int) crc.getValue();
   }
 
+  /** The data of the snapshot at {@code index}: recognisable bytes. */
   static byte[] snapshotData(long index, int size) {
     byte[] data = new byte[size];
     for (int i = 0; i < size; i++) {

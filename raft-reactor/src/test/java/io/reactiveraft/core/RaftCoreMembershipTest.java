@@ -82,6 +82,56 @@ class RaftCoreMembershipTest {
     assertThat(net.sent(VoteResponse.class)).noneMatch(r -> r.to().equals("c"));
   }
 
+  /**
+   * Thesis 4.2.2: a leader removing itself crashes with the removal stored only in its own log. The
+   * remaining voters of the old configuration cannot elect one of their own without its vote once a
+   * third is gone, and it refuses them (its log is longer): unless it campaigns in the new
+   * configuration, no one ever leads again.
+   */
+  @Test
+  void aServerWhoseRemovalIsNotCommittedStillCampaignsAndCommitsIt() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c", "r");
+    net.elect("r");
+    net.tick("r", CoreNetwork.HEARTBEAT_TICKS);
+    net.deliverAll(); // r's no-op commits: it may propose a change
+    net.isolate("r");
+    net.handle(
+        "r",
+        new RaftEvent.ChangeRequested(7, new io.reactiveraft.MembershipChange.RemoveServer("r")));
+    ClusterConfiguration withoutR = net.core("r").configuration();
+    assertThat(withoutR.contains("r")).isFalse();
+    net.dropAll();
+    net.restart("r"); // the removal survives in r's log alone
+    net.isolate("a"); // and a is gone for good
+    net.rejoin("r");
+
+    for (int i = 0; i < 40 * CoreNetwork.ELECTION_TICKS && !settled(net, withoutR); i++) {
+      for (String id : List.of("b", "c", "r")) {
+        net.tick(id, 1);
+      }
+      net.deliverAll();
+    }
+    assertThat(settled(net, withoutR))
+        .as(
+            "b or c leads with the removal committed; roles b=%s c=%s r=%s",
+            net.core("b").role(), net.core("c").role(), net.core("r").role())
+        .isTrue();
+    assertThat(net.core("r").role()).isNotEqualTo(Role.LEADER);
+  }
+
+  /** Whether b or c leads in {@code c}, which it has committed. */
+  private static boolean settled(CoreNetwork net, ClusterConfiguration c) {
+    for (String id : List.of("b", "c")) {
+      RaftCore core = net.core(id);
+      if (core.role() == Role.LEADER
+          && core.configuration().equals(c)
+          && core.commitIndex() >= net.node("r").core.log().lastIndex()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Test
   void learnerNeverCampaigns() {
     ClusterConfiguration c =
