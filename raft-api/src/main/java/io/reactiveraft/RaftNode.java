@@ -128,7 +128,8 @@ public interface RaftNode<C, R> {
    * Adds a voting member. It first joins as a learner and catches up with the log, in at most the
    * configured number of rounds; then it is promoted to voter. Completes when the promotion is
    * committed. The new server must already be running, configured with the cluster's members and
-   * without bootstrap.
+   * without bootstrap. A member that is a learner already (added with {@link #addLearner}, or by an
+   * {@code addServer} that a leader change cut short) is promoted the same way, after catching up.
    *
    * <p>A leader takes changes only once it has committed an entry of its own term (Ongaro's fix for
    * single-server changes); one that arrives earlier waits for that commit.
@@ -140,10 +141,10 @@ public interface RaftNode<C, R> {
    * Without check-quorum, the change may wait until the partition heals. Add {@code Mono.timeout}
    * for a bound of your own; giving up waiting does not withdraw the change.
    *
-   * <p>Errors: {@link NotLeaderException}; {@link MembershipChangeException} when the member
-   * already exists, another change is in flight, or the member failed to catch up (it is then
-   * removed again); {@link LeadershipLostException} when the leader steps down with the change in
-   * flight (it may still commit); {@link NodeClosedException}.
+   * <p>Errors: {@link NotLeaderException}; {@link MembershipChangeException} when the member is a
+   * voter already or a learner at another address, another change is in flight, or the member
+   * failed to catch up (it is then removed again); {@link LeadershipLostException} when the leader
+   * steps down with the change in flight (it may still commit); {@link NodeClosedException}.
    */
   Mono<Void> addServer(Member member);
 

@@ -123,8 +123,15 @@ final class MembershipChanges {
     MembershipChangeException refusal = null;
     if (membership.index() > leader.commitIndex() || catchUp != null) {
       refusal = refuse(Reason.CHANGE_IN_PROGRESS, "another membership change is in flight");
-    } else if (change instanceof MembershipChange.AddServer add && c.contains(add.member().id())) {
-      refusal = refuse(Reason.ALREADY_MEMBER, add.member().id() + " is already a member");
+    } else if (change instanceof MembershipChange.AddServer add
+        && c.contains(add.member().id())
+        && !c.member(add.member().id()).orElseThrow().equals(add.member())) {
+      refusal =
+          refuse(
+              Reason.ALREADY_MEMBER,
+              add.member().id() + " is already a member, as " + c.member(add.member().id()).get());
+    } else if (change instanceof MembershipChange.AddServer add && c.isVoter(add.member().id())) {
+      refusal = refuse(Reason.ALREADY_MEMBER, add.member().id() + " is already a voter");
     } else if (change instanceof MembershipChange.AddLearner add && c.contains(add.member().id())) {
       refusal = refuse(Reason.ALREADY_MEMBER, add.member().id() + " is already a member");
     } else if (change instanceof MembershipChange.RemoveServer rm && !c.contains(rm.memberId())) {
@@ -138,7 +145,11 @@ final class MembershipChanges {
       leader.report(new Action.ChangeFailed(requestId, refusal));
       return;
     }
-    if (change instanceof MembershipChange.AddServer add) {
+    if (change instanceof MembershipChange.AddServer add && c.isLearner(add.member().id())) {
+      // Already a learner (added as one, or by an addition a leader change cut short): it is
+      // promoted once it catches up, as if it had just joined.
+      catchUp = new CatchUp(requestId, add.member().id(), membership.index());
+    } else if (change instanceof MembershipChange.AddServer add) {
       long index = leader.propose(c.withLearner(add.member()));
       catchUp = new CatchUp(requestId, add.member().id(), index);
     } else if (change instanceof MembershipChange.AddLearner add) {

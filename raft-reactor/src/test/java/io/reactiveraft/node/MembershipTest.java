@@ -186,6 +186,35 @@ class MembershipTest {
     }
   }
 
+  /**
+   * A learner becomes a voter through addServer: the way to finish an addition that a leader change
+   * cut short after its learner entry committed, since the new leader knows nothing of the catch-up
+   * under way.
+   */
+  @Test
+  void addServerPromotesALearnerOnceItCatchesUp() {
+    try (VirtualCluster cluster = new VirtualCluster(3, 27)) {
+      String leader = cluster.awaitLeader();
+      cluster.startJoining("n4");
+      Member n4 = new Member("n4", "local:n4");
+      assertThat(await(cluster, cluster.node(leader).addLearner(n4))).isNull();
+      assertThat(ids(cluster.status(leader).learners())).containsExactly("n4");
+
+      assertThat(await(cluster, cluster.node(leader).addServer(new Member("n4", "local:other"))))
+          .as("the same id at another address is another server")
+          .isInstanceOfSatisfying(
+              MembershipChangeException.class,
+              e -> assertThat(e.reason()).isEqualTo(Reason.ALREADY_MEMBER));
+      assertThat(await(cluster, cluster.node(leader).addServer(n4))).isNull();
+      assertThat(ids(cluster.status(leader).members())).contains("n4");
+      assertThat(cluster.status(leader).learners()).isEmpty();
+      assertThat(await(cluster, cluster.node(leader).addServer(n4)))
+          .isInstanceOfSatisfying(
+              MembershipChangeException.class,
+              e -> assertThat(e.reason()).isEqualTo(Reason.ALREADY_MEMBER));
+    }
+  }
+
   @Test
   void badRequestsAreRefusedWithTypedErrorsAndChangeNothing() {
     try (VirtualCluster cluster = new VirtualCluster(3, 26)) {
