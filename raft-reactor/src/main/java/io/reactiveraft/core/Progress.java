@@ -103,12 +103,19 @@ final class Progress {
     }
   }
 
-  /** The sequence of the request whose answer last raised {@link #matchIndex}. */
+  /**
+   * The last request sequence sent when {@link #matchIndex} last rose. Requests up to it may have
+   * been processed before the acknowledgement, in any order (pipelined requests can overtake one
+   * another); only a request sent after it was processed after the follower held {@link
+   * #matchIndex}.
+   */
   long matchSequence;
 
   /**
    * The follower, answering request {@code sequence}, no longer holds entries it acknowledged (its
-   * disk was wiped or replaced): forget what it had and probe from its hint.
+   * disk was wiped or replaced): forget what it had and probe from its hint. An answer to a request
+   * sent before the acknowledgement arrived proves nothing: it may have overtaken an earlier
+   * request that the acknowledgement answers.
    */
   boolean lostDataSince(long sequence, long followerNext) {
     if (sequence <= matchSequence || followerNext > matchIndex) {
@@ -123,10 +130,14 @@ final class Progress {
     return true;
   }
 
-  /** The follower stored everything up to {@code index}: frees the window below it. */
-  boolean acknowledge(long index, long sequence) {
+  /**
+   * The follower stored everything up to {@code index}: frees the window below it.
+   *
+   * @param lastSentSequence the highest request sequence the leader has sent so far
+   */
+  boolean acknowledge(long index, long lastSentSequence) {
     if (index > matchIndex) {
-      matchSequence = Math.max(matchSequence, sequence);
+      matchSequence = Math.max(matchSequence, lastSentSequence);
     }
     while (!inflight.isEmpty() && inflight.peekFirst()[0] <= index) {
       inflight.pollFirst();

@@ -709,7 +709,7 @@ public final class RaftCore {
       return; // a heartbeat's answer: it confirms leadership, but the snapshot comes first
     }
     if (m.success()) {
-      if (pr.acknowledge(m.matchIndex(), m.sequence())) {
+      if (pr.acknowledge(m.matchIndex(), requestSequence)) {
         tryAdvanceCommitIndex();
       }
       return;

@@ -447,6 +447,73 @@ class RaftCoreReplicationTest {
     assertThat(batchSizes.stream().mapToInt(Integer::intValue).sum()).isGreaterThanOrEqualTo(2000);
   }
 
+  /**
+   * Pipelined requests may arrive out of order: a follower rejects the second (its log ends before
+   * the second's previous entry), then takes the first and acknowledges it. The rejection carries
+   * the higher sequence, yet the follower lost nothing: only a rejection of a request sent after
+   * the acknowledgement arrived shows a log that went back.
+   */
+  @Test
+  void aRejectionOvertakenByTheAcknowledgementOfAnEarlierRequestIsNoLostLog() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    net.elect("a");
+    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
+    net.deliverAll();
+    RaftCore a = net.core("a");
+    net.propose("a", "first");
+    net.propose("a", "second");
+    List<AppendEntriesRequest> toB =
+        net.inFlight.stream()
+            .filter(m -> m instanceof AppendEntriesRequest r && r.to().equals("b"))
+            .map(AppendEntriesRequest.class::cast)
+            .toList();
+    assertThat(toB).hasSize(2);
+    net.dropAll();
+
+    net.handle("b", msg(toB.get(1))); // overtakes the first: rejected
+    net.handle("b", msg(toB.get(0))); // taken and acknowledged
+    List<AppendEntriesResponse> answers =
+        net.inFlight.stream()
+            .filter(m -> m instanceof AppendEntriesResponse)
+            .map(AppendEntriesResponse.class::cast)
+            .toList();
+    net.dropAll();
+    AppendEntriesResponse rejection = answers.get(0);
+    AppendEntriesResponse ack = answers.get(answers.size() - 1);
+    assertThat(rejection.success()).isFalse();
+    assertThat(rejection.sequence()).isGreaterThan(ack.sequence());
+    net.handle("a", msg(ack));
+    long matched = a.status(0, List.of()).followers().get("b").matchIndex();
+    assertThat(matched).isEqualTo(toB.get(0).lastIndex());
+
+    net.handle("a", msg(rejection));
+    assertThat(a.status(0, List.of()).followers().get("b").matchIndex())
+        .as("b's acknowledgement stands")
+        .isEqualTo(matched);
+  }
+
+  @Test
+  void aFollowerWhoseLogWentBackIsProbedAgainAndGetsItWhole() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    net.elect("a");
+    for (int i = 0; i < 5; i++) {
+      net.propose("a", "cmd" + i);
+      net.deliverAll();
+    }
+    RaftCore a = net.core("a");
+    assertThat(a.status(0, List.of()).followers().get("b").matchIndex())
+        .isEqualTo(a.log().lastIndex());
+    CoreNetwork.Node b = net.node("b");
+    b.stored.clear(); // its disk was replaced, its term kept elsewhere
+    net.restart("b");
+
+    for (int i = 0; i < 3; i++) {
+      net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
+      net.deliverAll();
+    }
+    assertThat(b.stored).isEqualTo(net.node("a").stored);
+  }
+
   @Test
   void lostAppendInTheWindowIsResentAfterAHeartbeat() {
     CoreNetwork net = new CoreNetwork("a", "b", "c");
