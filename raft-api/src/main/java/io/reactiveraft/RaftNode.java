@@ -142,9 +142,10 @@ public interface RaftNode<C, R> {
    * for a bound of your own; giving up waiting does not withdraw the change.
    *
    * <p>Errors: {@link NotLeaderException}; {@link MembershipChangeException} when the member is a
-   * voter already or a learner at another address, another change is in flight, or the member
-   * failed to catch up (it is then removed again); {@link LeadershipLostException} when the leader
-   * steps down with the change in flight (it may still commit); {@link NodeClosedException}.
+   * voter already or a learner at another address, another change or a leadership transfer is in
+   * flight, or the member failed to catch up (it is then removed again); {@link
+   * LeadershipLostException} when the leader steps down with the change in flight (it may still
+   * commit); {@link NodeClosedException}.
    */
   Mono<Void> addServer(Member member);
 
@@ -162,7 +163,8 @@ public interface RaftNode<C, R> {
 
   /**
    * Hands leadership to another voter: brings it up to date, then tells it to campaign at once
-   * (thesis 3.10). New commands are refused while the transfer runs; it is abandoned after an
+   * (thesis 3.10). New commands and membership changes are refused while the transfer runs ({@link
+   * MembershipChangeException} with {@code TRANSFER_IN_PROGRESS}); it is abandoned after an
    * election timeout. Completes when the target is leader.
    */
   Mono<Void> transferLeadership(String memberId);

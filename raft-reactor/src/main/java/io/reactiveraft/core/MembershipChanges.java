@@ -29,6 +29,9 @@ final class MembershipChanges {
     /** Whether an entry of the current term has committed. */
     boolean committedInTerm();
 
+    /** The member leadership is being transferred to, or null when no transfer is under way. */
+    String transferTarget();
+
     long commitIndex();
 
     long lastIndex();
@@ -121,7 +124,11 @@ final class MembershipChanges {
     Membership membership = leader.membership();
     ClusterConfiguration c = membership.current();
     MembershipChangeException refusal = null;
-    if (membership.index() > leader.commitIndex() || catchUp != null) {
+    if (leader.transferTarget() != null) {
+      // The log must hold still while the target catches up (thesis 3.10).
+      refusal =
+          refuse(Reason.TRANSFER_IN_PROGRESS, "leadership is moving to " + leader.transferTarget());
+    } else if (membership.index() > leader.commitIndex() || catchUp != null) {
       refusal = refuse(Reason.CHANGE_IN_PROGRESS, "another membership change is in flight");
     } else if (change instanceof MembershipChange.AddServer add
         && c.contains(add.member().id())
@@ -175,8 +182,8 @@ final class MembershipChanges {
           }
           return false;
         });
-    if (catchUp != null) {
-      advance(catchUp);
+    if (catchUp != null && leader.transferTarget() == null) {
+      advance(catchUp); // a promotion waits while a transfer holds the log still
     }
   }
 

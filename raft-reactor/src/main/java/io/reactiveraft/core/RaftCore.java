@@ -1100,6 +1100,11 @@ public final class RaftCore {
     }
 
     @Override
+    public String transferTarget() {
+      return transfer == null ? null : transfer.target;
+    }
+
+    @Override
     public long commitIndex() {
       return commitIndex;
     }

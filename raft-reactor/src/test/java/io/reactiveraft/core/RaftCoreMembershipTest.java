@@ -132,6 +132,47 @@ class RaftCoreMembershipTest {
     return false;
   }
 
+  /** Thesis 3.10: the log holds still while the transfer's target catches up. */
+  @Test
+  void aChangeRequestedDuringALeadershipTransferIsRefused() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    net.elect("a");
+    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
+    net.deliverAll();
+    net.isolate("b"); // falls behind, so the transfer waits for it
+    net.propose("a", "w1");
+    net.deliverAll();
+    net.handle(
+        "a",
+        new RaftEvent.ChangeRequested(
+            1, new io.reactiveraft.MembershipChange.TransferLeadership("b")));
+    long lastIndex = net.core("a").log().lastIndex();
+
+    net.handle(
+        "a",
+        new RaftEvent.ChangeRequested(
+            2, new io.reactiveraft.MembershipChange.AddLearner(new Member("d", "d"))));
+    assertThat(net.node("a").actions)
+        .anySatisfy(
+            x ->
+                assertThat(x)
+                    .isInstanceOfSatisfying(
+                        Action.ChangeFailed.class,
+                        f -> {
+                          assertThat(f.requestId()).isEqualTo(2);
+                          assertThat(f.error())
+                              .isInstanceOfSatisfying(
+                                  io.reactiveraft.MembershipChangeException.class,
+                                  e ->
+                                      assertThat(e.reason())
+                                          .isEqualTo(
+                                              io.reactiveraft.MembershipChangeException.Reason
+                                                  .TRANSFER_IN_PROGRESS));
+                        }));
+    assertThat(net.core("a").log().lastIndex()).isEqualTo(lastIndex);
+    assertThat(net.core("a").configuration().contains("d")).isFalse();
+  }
+
   @Test
   void learnerNeverCampaigns() {
     ClusterConfiguration c =
