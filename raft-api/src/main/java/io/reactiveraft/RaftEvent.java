@@ -60,10 +60,11 @@ public sealed interface RaftEvent
 
   /**
    * The log store made every entry up to {@code index} durable. The term is that of the entry at
-   * {@code index} when it was written: if the log has since been truncated and that index rewritten
-   * in another term, the acknowledgement is stale and ignored.
+   * {@code index} when it was written, and the epoch the one the core gave the append (it counts
+   * the core's truncations of its log): if the log has since been truncated, the acknowledgement is
+   * stale and ignored, even where that index was rewritten with the same term.
    */
-  record LogDurable(long index, long term) implements RaftEvent {}
+  record LogDurable(long index, long term, long epoch) implements RaftEvent {}
 
   /** This node stored a snapshot of its own state machine: the log it covers may be compacted. */
   record SnapshotTaken(SnapshotMeta snapshot) implements RaftEvent {}

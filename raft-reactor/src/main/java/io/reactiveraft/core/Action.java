@@ -27,9 +27,9 @@ public sealed interface Action {
 
   /**
    * Write entries to the log, then report their durability with a {@code LogDurable} event for the
-   * last one.
+   * last one, carrying {@code epoch}.
    */
-  record AppendLog(List<LogEntry> entries) implements Action {}
+  record AppendLog(List<LogEntry> entries, long epoch) implements Action {}
 
   /** Send a message to a peer. */
   record Send(RaftMessage message) implements Action {}

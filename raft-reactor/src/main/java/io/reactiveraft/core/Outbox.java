@@ -36,12 +36,20 @@ final class Outbox {
 
   private final List<Action> writes = new ArrayList<>();
   private final List<LogEntry> appends = new ArrayList<>();
+
+  /** The log epoch of {@link #appends}: a truncation, which starts a new one, seals them first. */
+  private long appendsEpoch;
+
   private final List<Action> messages = new ArrayList<>();
   private final List<Action> results = new ArrayList<>();
 
-  /** An entry appended to the log in memory, to be written with the batch's other appends. */
-  void append(LogEntry entry) {
+  /**
+   * An entry appended to the log in memory in {@code epoch}, to be written with the batch's other
+   * appends.
+   */
+  void append(LogEntry entry, long epoch) {
     appends.add(entry);
+    appendsEpoch = epoch;
   }
 
   /** A log or snapshot write other than an append, performed after the appends before it. */
@@ -107,7 +115,7 @@ final class Outbox {
 
   private void sealAppends() {
     if (!appends.isEmpty()) {
-      writes.add(new Action.AppendLog(List.copyOf(appends)));
+      writes.add(new Action.AppendLog(List.copyOf(appends), appendsEpoch));
       appends.clear();
     }
   }

@@ -73,6 +73,12 @@ public final class RaftCore {
   private long durableIndex;
 
   /**
+   * How many times this node truncated its log's suffix since it started: appends carry it, and
+   * their durability acknowledgements count only in the epoch they were made in.
+   */
+  private long logEpoch;
+
+  /**
    * An empty node that was not bootstrapped: it neither votes nor campaigns until a leader has
    * brought it log entries (a wiped voter must not forget a vote it gave).
    */
@@ -208,7 +214,7 @@ public final class RaftCore {
     } else if (event instanceof RaftEvent.CommandProposed proposed) {
       propose(proposed.requestId(), proposed.type(), proposed.payload());
     } else if (event instanceof RaftEvent.LogDurable durable) {
-      logDurable(durable.index(), durable.term());
+      logDurable(durable.index(), durable.term(), durable.epoch());
     } else if (event instanceof RaftEvent.ChangeRequested change) {
       requestChange(change.requestId(), change.change());
     } else if (event instanceof RaftEvent.ReadRequested read) {
@@ -674,11 +680,18 @@ public final class RaftCore {
     }
   }
 
-  private void logDurable(long index, long entryTerm) {
+  /**
+   * The store made the append of {@code epoch} durable up to (index, entryTerm). Stale when that
+   * entry has since been truncated (ABA): rewritten in another term, or even rewritten the same,
+   * since the truncation may have erased the copy this acknowledgement is about. A truncation is
+   * always followed by appends of its own epoch, whose acknowledgement covers everything before.
+   */
+  private void logDurable(long index, long entryTerm, long epoch) {
     boolean stale =
-        !log.matches(index, entryTerm) && !InjectedDefects.on(Defect.ACCEPT_STALE_DURABILITY_ACK);
+        (!log.matches(index, entryTerm) || epoch != logEpoch)
+            && !InjectedDefects.on(Defect.ACCEPT_STALE_DURABILITY_ACK);
     if (stale || index <= durableIndex) {
-      return; // stale: that entry was truncated and perhaps rewritten in another term (ABA)
+      return;
     }
     durableIndex = Math.min(index, log.lastIndex());
     if (role == Role.LEADER) {
@@ -764,7 +777,7 @@ public final class RaftCore {
   private void appendLocal(LogEntry entry) {
     log.append(entry);
     awaitingLog = false;
-    outbox.append(entry);
+    outbox.append(entry, logEpoch);
     if (membership.onAppend(entry)) {
       configurationChanged();
     }
@@ -772,6 +785,7 @@ public final class RaftCore {
 
   private void truncateLocal(long fromIndex) {
     log.truncateFrom(fromIndex);
+    logEpoch++;
     outbox.write(new Action.TruncateLog(fromIndex));
     durableIndex = Math.min(durableIndex, fromIndex - 1);
     if (membership.onTruncate(fromIndex, log)) {
@@ -1054,6 +1068,7 @@ public final class RaftCore {
     }
     boolean keepSuffix = log.matches(meta.index(), meta.term());
     if (!keepSuffix && log.lastIndex() > meta.index()) {
+      logEpoch++;
       outbox.write(new Action.TruncateLog(meta.index() + 1));
     }
     if (!keepSuffix) {

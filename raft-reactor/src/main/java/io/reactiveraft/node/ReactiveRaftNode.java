@@ -504,7 +504,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       } else if (action instanceof Action.RestoreSnapshot restore) {
         applier.restore(restore.snapshot());
       } else if (action instanceof Action.AppendLog append) {
-        appendAndFlush(append.entries());
+        appendAndFlush(append);
       } else if (action instanceof Action.ApplyEntries apply) {
         applier.apply(apply.entries(), pending.handOver());
       } else if (action instanceof Action.ProposalAccepted accepted) {
@@ -540,7 +540,8 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     }
   }
 
-  private void appendAndFlush(List<LogEntry> entries) {
+  private void appendAndFlush(Action.AppendLog append) {
+    List<LogEntry> entries = append.entries();
     store.append(entries);
     LogEntry last = entries.get(entries.size() - 1);
     store
@@ -548,7 +549,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
         .subscribe(
             null,
             e -> loop.offer((Runnable) () -> stop(e)),
-            () -> loop.offer(new RaftEvent.LogDurable(last.index(), last.term())));
+            () -> loop.offer(new RaftEvent.LogDurable(last.index(), last.term(), append.epoch())));
   }
 
   private void onLeaderChanged(Action.LeaderChanged changed) {

@@ -310,7 +310,7 @@ final class CoreNetwork {
       } else if (a instanceof Action.AppendLog ap) {
         n.stored.addAll(ap.entries());
         LogEntry last = ap.entries().get(ap.entries().size() - 1);
-        acks.add(new RaftEvent.LogDurable(last.index(), last.term()));
+        acks.add(new RaftEvent.LogDurable(last.index(), last.term(), ap.epoch()));
       } else if (a instanceof Action.Send s) {
         inFlight.addLast(s.message());
         sent.add(s.message());

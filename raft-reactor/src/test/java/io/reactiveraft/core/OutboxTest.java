@@ -17,7 +17,7 @@ class OutboxTest {
   @Test
   void termAndVoteAreStoredBeforeAnything() {
     outbox.send(ack(3, 1));
-    outbox.append(LogEntry.noop(1, 3));
+    outbox.append(LogEntry.noop(1, 3), 0);
 
     List<Action> out = outbox.drain(new HardState(3, "n1"), false, 3, null);
 
@@ -26,48 +26,48 @@ class OutboxTest {
 
   @Test
   void appendsOfABatchAreOneWriteUntilAnotherWriteComes() {
-    outbox.append(LogEntry.noop(1, 1));
-    outbox.append(LogEntry.noop(2, 1));
+    outbox.append(LogEntry.noop(1, 1), 0);
+    outbox.append(LogEntry.noop(2, 1), 0);
     outbox.write(new Action.TruncateLog(2));
-    outbox.append(LogEntry.noop(2, 2));
+    outbox.append(LogEntry.noop(2, 2), 1);
 
     List<Action> out = outbox.drain(null, false, 2, null);
 
     assertThat(out)
         .containsExactly(
-            new Action.AppendLog(List.of(LogEntry.noop(1, 1), LogEntry.noop(2, 1))),
+            new Action.AppendLog(List.of(LogEntry.noop(1, 1), LogEntry.noop(2, 1)), 0),
             new Action.TruncateLog(2),
-            new Action.AppendLog(List.of(LogEntry.noop(2, 2))));
+            new Action.AppendLog(List.of(LogEntry.noop(2, 2)), 1));
   }
 
   @Test
   void aFollowersMessagesFollowItsWrites() {
     outbox.send(ack(1, 1));
-    outbox.append(LogEntry.noop(1, 1));
+    outbox.append(LogEntry.noop(1, 1), 0);
 
     List<Action> out = outbox.drain(null, false, 1, null);
 
     assertThat(out)
         .containsExactly(
-            new Action.AppendLog(List.of(LogEntry.noop(1, 1))), new Action.Send(ack(1, 1)));
+            new Action.AppendLog(List.of(LogEntry.noop(1, 1)), 0), new Action.Send(ack(1, 1)));
   }
 
   @Test
   void aLeaderSendsBeforeItsOwnAppends() {
-    outbox.append(LogEntry.noop(1, 1));
+    outbox.append(LogEntry.noop(1, 1), 0);
     outbox.send(ack(1, 1));
 
     List<Action> out = outbox.drain(null, true, 1, null);
 
     assertThat(out)
         .containsExactly(
-            new Action.Send(ack(1, 1)), new Action.AppendLog(List.of(LogEntry.noop(1, 1))));
+            new Action.Send(ack(1, 1)), new Action.AppendLog(List.of(LogEntry.noop(1, 1)), 0));
   }
 
   @Test
   void aLeaderWhoseWritesAreNotOnlyAppendsWritesFirst() {
     outbox.write(new Action.CompactLog(5));
-    outbox.append(LogEntry.noop(10, 1));
+    outbox.append(LogEntry.noop(10, 1), 0);
     outbox.send(ack(1, 1));
 
     List<Action> out = outbox.drain(null, true, 1, null);
@@ -75,7 +75,7 @@ class OutboxTest {
     assertThat(out)
         .containsExactly(
             new Action.CompactLog(5),
-            new Action.AppendLog(List.of(LogEntry.noop(10, 1))),
+            new Action.AppendLog(List.of(LogEntry.noop(10, 1)), 0),
             new Action.Send(ack(1, 1)));
   }
 
@@ -108,7 +108,7 @@ class OutboxTest {
 
   @Test
   void aDrainEmptiesTheBatch() {
-    outbox.append(LogEntry.noop(1, 1));
+    outbox.append(LogEntry.noop(1, 1), 0);
     outbox.send(ack(1, 1));
     outbox.report(new Action.ChangeCompleted(1));
     outbox.drain(null, false, 1, null);

@@ -48,7 +48,8 @@ class RaftCoreApplyTest {
       for (Action a : core.flush()) {
         if (a instanceof Action.AppendLog append) {
           LogEntry last = append.entries().get(append.entries().size() - 1);
-          core.handle(new RaftEvent.LogDurable(last.index(), last.term())); // a durable store
+          core.handle(
+              new RaftEvent.LogDurable(last.index(), last.term(), append.epoch())); // durable
         } else if (a instanceof Action.ApplyEntries apply) {
           assertThat(apply.entries()).hasSizeLessThanOrEqualTo(8);
           apply.entries().forEach(e -> applied.add(e.index()));

@@ -349,6 +349,34 @@ class RaftCoreReplicationTest {
     assertThat(acks(net, "b")).anyMatch(r -> r.to().equals("c") && r.matchIndex() == 2);
   }
 
+  /**
+   * The same race, where a third leader writes back the very entry the second truncated: the late
+   * acknowledgement names an (index, term) the log holds again, but the copy it was about was
+   * erased by the truncation, and the new copy is not durable yet.
+   */
+  @Test
+  void lateDurabilityAckForAnEntryTruncatedAndWrittenBackIsIgnored() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    net.node("b").stored.add(entry(1, 1));
+    net.node("b").hardState = new HardState(1, null);
+    net.restart("b");
+    net.node("b").holdDurability = true;
+    net.handle("b", msg(new AppendEntriesRequest("a", "b", 1, 1, 1, List.of(entry(2, 1)), 1)));
+    net.handle("b", msg(new AppendEntriesRequest("c", "b", 2, 1, 1, List.of(entry(2, 2)), 1)));
+    net.handle("b", msg(new AppendEntriesRequest("a", "b", 3, 1, 1, List.of(entry(2, 1)), 1)));
+    assertThat(net.core("b").log().matches(2, 1)).isTrue();
+    assertThat(net.node("b").heldAcks)
+        .extracting(RaftEvent.LogDurable::term)
+        .containsExactly(1L, 2L, 1L);
+
+    net.handle("b", net.node("b").heldAcks.pollFirst()); // (2, term 1) of the first write
+    net.handle("b", net.node("b").heldAcks.pollFirst()); // (2, term 2), overwritten
+    assertThat(acks(net, "b")).noneMatch(r -> r.matchIndex() == 2);
+    net.handle("b", net.node("b").heldAcks.pollFirst());
+    assertThat(acks(net, "b"))
+        .anyMatch(r -> r.to().equals("a") && r.term() == 3 && r.matchIndex() == 2);
+  }
+
   @Test
   void staleAppendWhoseEntriesAllMatchNeverTruncates() {
     CoreNetwork net = new CoreNetwork("a", "b", "c");
@@ -422,7 +450,7 @@ class RaftCoreReplicationTest {
     for (int i = 0; i < 1000; i++) {
       a.handle(new RaftEvent.CommandProposed(i, ("c" + i).getBytes()));
     }
-    net.handle("a", new RaftEvent.LogDurable(a.log().lastIndex(), a.term())); // flushes the batch
+    net.handle("a", new RaftEvent.LogDurable(a.log().lastIndex(), a.term(), 0)); // ends the batch
     List<AppendEntriesRequest> toB =
         net.sent.subList(before, net.sent.size()).stream()
             .filter(m -> m instanceof AppendEntriesRequest r && r.to().equals("b"))
