@@ -7,6 +7,7 @@ import io.reactiveraft.spi.SnapshotMeta;
 import io.reactiveraft.spi.SnapshotStore;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -122,6 +123,18 @@ final class Recovery {
     List<SnapshotMeta> held = snapshots.list();
     for (int i = held.size() - 1; i >= 0; i--) {
       SnapshotMeta meta = held.get(i);
+      try (InputStream whole = snapshots.open(meta)) {
+        // Checked whole before the state machine sees a byte: damage read as data could make it
+        // allocate without bound or act on garbage before the checksum at the end fails.
+        whole.transferTo(OutputStream.nullOutputStream());
+      } catch (IOException | RuntimeException e) {
+        log.warn(
+            "node {}: snapshot {} fails its checksum; trying an older one",
+            config.selfId(),
+            meta.index(),
+            e);
+        continue;
+      }
       try (InputStream in = snapshots.open(meta)) {
         SnapshotImage.restore(
             in, sessions, config.resultCodec().orElse(null), config.stateMachine());

@@ -46,6 +46,7 @@ public final class RecordingStateMachine implements StateMachine<String, String>
 
   @Override
   public synchronized void restoreSnapshot(InputStream in) throws IOException {
+    restoreAttempts++;
     DataInputStream data = new DataInputStream(in);
     List<String> restored = new ArrayList<>();
     for (int i = data.readInt(); i > 0; i--) {
@@ -58,6 +59,13 @@ public final class RecordingStateMachine implements StateMachine<String, String>
   }
 
   private int lastRestoredSize;
+
+  private int restoreAttempts;
+
+  /** How many times it was handed an image to restore, whether or not it could read it. */
+  public synchronized int restoreAttempts() {
+    return restoreAttempts;
+  }
 
   /** How many commands the last snapshot restored held. */
   public synchronized int lastRestoredSize() {
