@@ -22,6 +22,7 @@ import java.util.OptionalInt;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Sinks;
@@ -75,10 +76,10 @@ final class Snapshotter<C, R> {
   private long bytesSince;
 
   /**
-   * IO worker: snapshots read whole once, with the CRC32C of their data, or empty when the store's
-   * checksum failed. Several may be in use at once (followers part-way through an older one when a
-   * newer one is taken), so each is read only once; entries of snapshots no longer held are dropped
-   * as new ones come.
+   * IO worker: the CRC32C of each snapshot's data, or empty when the store's checksum failed: as
+   * this node wrote or received it, or else read whole once, the first time it is sent. Several may
+   * be in use at once (followers part-way through an older one when a newer one is taken), so each
+   * is read at most once; entries of snapshots no longer held are dropped as new ones come.
    */
   private final Map<SnapshotMeta, OptionalInt> verified = new HashMap<>();
 
@@ -220,9 +221,12 @@ final class Snapshotter<C, R> {
       StateMachine.Snapshot image) {
     SnapshotMeta meta = null;
     RuntimeException error = null;
+    CRC32C checksum = new CRC32C();
     try (SnapshotSink sink = store.create(index, term, configuration)) {
-      SnapshotImage.write(sink.out(), encodedSessions, image);
+      SnapshotImage.write(new CheckedOutputStream(sink.out(), checksum), encodedSessions, image);
       meta = sink.commit();
+      // What followers are sent must have this checksum, so it need not be read back first.
+      verified.put(meta, OptionalInt.of((int) checksum.getValue()));
     } catch (IOException e) {
       error = new UncheckedIOException("snapshot at " + index + " failed", e);
     } catch (RuntimeException e) {
@@ -296,10 +300,12 @@ final class Snapshotter<C, R> {
   // ---------------------------------------------------------------- transfers (IO worker)
 
   /**
-   * Leader: reads a chunk and sends it; a failure is logged and the stall timer retries. The leader
-   * reads a snapshot whole, through the store's checksum, before it sends any of it: damage on the
-   * leader's disk must not become every follower's state. Every chunk carries the CRC32C of the
-   * data that read saw, which the follower checks what it received against.
+   * Leader: reads a chunk and sends it; a failure is logged and the stall timer retries. Every
+   * chunk carries the CRC32C of the snapshot's whole data, which the follower checks what it
+   * received against: the checksum this node computed as it wrote or received the snapshot, or else
+   * (a snapshot of an earlier run) the one of a whole read through the store's own checksum, before
+   * any of it is sent. A snapshot damaged on this node's disk then never becomes a follower's
+   * state: the follower drops it, and the recheck finds the damage.
    *
    * @param recheck read the snapshot whole again first: a follower received it damaged
    */
@@ -396,6 +402,7 @@ final class Snapshotter<C, R> {
               }
               SnapshotMeta committed = incoming.commit();
               incoming = null;
+              verified.put(committed, OptionalInt.of(received)); // for when this node leads
               if (committed.size() != meta.size()) {
                 throw new IOException(
                     "snapshot "

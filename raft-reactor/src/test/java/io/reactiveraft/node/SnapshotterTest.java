@@ -121,6 +121,28 @@ class SnapshotterTest {
   }
 
   @Test
+  void aSnapshotThisNodeTookIsSentWithoutReadingItBackWithTheChecksumOfItsData() throws Exception {
+    CountingStore store = new CountingStore(FileSnapshotStore.open(dir));
+    Snapshotter<String, String> snapshotter = snapshotter(store);
+    Sinks.One<Long> done = Sinks.one();
+    snapshotter.take(5, 1, new ClusterConfiguration(members, List.of()), done);
+    StepVerifier.create(done.asMono()).expectNext(5L).verifyComplete();
+    SnapshotMeta meta = store.list().get(0);
+
+    List<RaftMessage> sent = new ArrayList<>();
+    snapshotter.sendChunk("n2", 1, meta, 0, (int) meta.size(), false, sent::add);
+    assertThat(store.opens).as("no read of the whole first").isZero();
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(store.read(meta, 0, (int) meta.size()));
+    assertThat(sent)
+        .singleElement()
+        .satisfies(
+            m ->
+                assertThat(((InstallSnapshotRequest) m).checksum())
+                    .isEqualTo((int) crc.getValue()));
+  }
+
+  @Test
   void aSnapshotWhoseDataIsDamagedOnTheLeadersDiskIsNotSent() throws Exception {
     FileSnapshotStore store = FileSnapshotStore.open(dir);
     SnapshotMeta intact = write(store, 10, 64 * 1024);
