@@ -9,17 +9,26 @@ public final class MembershipChangeException extends RaftException {
 
   /** Why the change did not happen. */
   public enum Reason {
-    /** The member to add is already in the configuration. */
+    /**
+     * The member to add is already in the configuration: as a voter, or (for {@code addLearner}, or
+     * an {@code addServer} at another address) as a learner.
+     */
     ALREADY_MEMBER,
     /** The member to remove, promote or transfer to is not in the configuration. */
     NOT_A_MEMBER,
     /** Another change is still uncommitted; one change at a time (thesis 4.1). */
     CHANGE_IN_PROGRESS,
-    /** The new member did not catch up within the configured rounds; it was removed again. */
+    /**
+     * The new member did not catch up within the configured rounds; it was removed again (a member
+     * that was a learner before the request stays one).
+     */
     CATCH_UP_FAILED,
     /** A leadership transfer did not complete within an election timeout. */
     TRANSFER_TIMED_OUT,
-    /** A leadership transfer is under way: new proposals are refused until it ends. */
+    /**
+     * A leadership transfer is under way: new commands and membership changes are refused until it
+     * ends.
+     */
     TRANSFER_IN_PROGRESS,
     /** The change would leave no voter. */
     LAST_VOTER

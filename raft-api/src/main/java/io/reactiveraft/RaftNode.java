@@ -129,7 +129,8 @@ public interface RaftNode<C, R> {
    * configured number of rounds; then it is promoted to voter. Completes when the promotion is
    * committed. The new server must already be running, configured with the cluster's members and
    * without bootstrap. A member that is a learner already (added with {@link #addLearner}, or by an
-   * {@code addServer} that a leader change cut short) is promoted the same way, after catching up.
+   * {@code addServer} that a leader change cut short) is promoted the same way, after catching up;
+   * if it fails to, it stays a learner.
    *
    * <p>A leader takes changes only once it has committed an entry of its own term (Ongaro's fix for
    * single-server changes); one that arrives earlier waits for that commit.

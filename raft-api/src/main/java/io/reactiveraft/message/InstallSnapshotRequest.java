@@ -10,10 +10,10 @@ import java.util.Objects;
  *
  * <p>The data array is shared, never copied: neither sender nor receiver may modify it.
  *
- * <p>The checksum covers the whole snapshot, end to end: the leader computes it as it reads its
- * snapshot through the store's own checks, and the follower keeps what it received only if it has
- * the same one. Damage on the leader's disk after that read, or on the way, is then caught before
- * it becomes the follower's state.
+ * <p>The checksum covers the whole snapshot, end to end: the leader computed it as it wrote or
+ * received the snapshot (or, for one of an earlier run, as it read it whole through the store's own
+ * checks), and the follower keeps what it received only if it has the same one. Damage on the
+ * leader's disk since, or on the way, is then caught before it becomes the follower's state.
  *
  * @param snapshot the snapshot being sent
  * @param checksum the CRC32C of the snapshot's whole data; the same in every chunk

@@ -71,6 +71,10 @@ final class MembershipChanges {
     final long requestId;
     final String id;
     final long learnerIndex;
+
+    /** A learner before the request: one that fails to catch up stays one. */
+    final boolean wasLearner;
+
     int round;
     long roundTarget;
     long roundStartedAt;
@@ -78,10 +82,11 @@ final class MembershipChanges {
     /** The snapshot offset the learner had acknowledged when its round was last extended. */
     long snapshotOffset = -1;
 
-    CatchUp(long requestId, String id, long learnerIndex) {
+    CatchUp(long requestId, String id, long learnerIndex, boolean wasLearner) {
       this.requestId = requestId;
       this.id = id;
       this.learnerIndex = learnerIndex;
+      this.wasLearner = wasLearner;
     }
   }
 
@@ -155,10 +160,10 @@ final class MembershipChanges {
     if (change instanceof MembershipChange.AddServer add && c.isLearner(add.member().id())) {
       // Already a learner (added as one, or by an addition a leader change cut short): it is
       // promoted once it catches up, as if it had just joined.
-      catchUp = new CatchUp(requestId, add.member().id(), membership.index());
+      catchUp = new CatchUp(requestId, add.member().id(), membership.index(), true);
     } else if (change instanceof MembershipChange.AddServer add) {
       long index = leader.propose(c.withLearner(add.member()));
-      catchUp = new CatchUp(requestId, add.member().id(), index);
+      catchUp = new CatchUp(requestId, add.member().id(), index, false);
     } else if (change instanceof MembershipChange.AddLearner add) {
       pending.add(new PendingChange(requestId, leader.propose(c.withLearner(add.member()))));
     } else if (change instanceof MembershipChange.RemoveServer rm) {
@@ -182,8 +187,12 @@ final class MembershipChanges {
           }
           return false;
         });
-    if (catchUp != null && leader.transferTarget() == null) {
-      advance(catchUp); // a promotion waits while a transfer holds the log still
+    if (catchUp != null && leader.transferTarget() != null) {
+      // A promotion waits while a transfer holds the log still, and the round restarts after
+      // it: the time the transfer took says nothing of how the learner keeps up.
+      catchUp.roundStartedAt = leader.now();
+    } else if (catchUp != null) {
+      advance(catchUp);
     }
   }
 
@@ -223,13 +232,19 @@ final class MembershipChanges {
     } else if (matchIndex >= cu.roundTarget || elapsed > 10L * electionTicks) {
       if (cu.round >= catchUpRounds) {
         catchUp = null;
-        leader.propose(leader.membership().current().without(cu.id));
+        if (!cu.wasLearner) {
+          leader.propose(leader.membership().current().without(cu.id));
+        }
         leader.report(
             new Action.ChangeFailed(
                 cu.requestId,
                 refuse(
                     Reason.CATCH_UP_FAILED,
-                    cu.id + " did not catch up in " + cu.round + " rounds; it is being removed")));
+                    cu.id
+                        + " did not catch up in "
+                        + cu.round
+                        + " rounds; "
+                        + (cu.wasLearner ? "it stays a learner" : "it is being removed"))));
       } else {
         startRound(cu);
       }

@@ -683,8 +683,9 @@ public final class RaftCore {
   /**
    * The store made the append of {@code epoch} durable up to (index, entryTerm). Stale when that
    * entry has since been truncated (ABA): rewritten in another term, or even rewritten the same,
-   * since the truncation may have erased the copy this acknowledgement is about. A truncation is
-   * always followed by appends of its own epoch, whose acknowledgement covers everything before.
+   * since the truncation may have erased the copy this acknowledgement is about. A follower's
+   * truncation is followed by appends of its own epoch, whose acknowledgement covers everything
+   * before; a snapshot install sets what is durable itself.
    */
   private void logDurable(long index, long entryTerm, long epoch) {
     boolean stale =

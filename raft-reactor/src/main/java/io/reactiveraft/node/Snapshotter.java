@@ -79,7 +79,7 @@ final class Snapshotter<C, R> {
    * IO worker: the CRC32C of each snapshot's data, or empty when the store's checksum failed: as
    * this node wrote or received it, or else read whole once, the first time it is sent. Several may
    * be in use at once (followers part-way through an older one when a newer one is taken), so each
-   * is read at most once; entries of snapshots no longer held are dropped as new ones come.
+   * is read at most once; entries of snapshots no longer held are dropped as snapshots come and go.
    */
   private final Map<SnapshotMeta, OptionalInt> verified = new HashMap<>();
 
@@ -227,6 +227,7 @@ final class Snapshotter<C, R> {
       meta = sink.commit();
       // What followers are sent must have this checksum, so it need not be read back first.
       verified.put(meta, OptionalInt.of((int) checksum.getValue()));
+      retainNewest(); // the new snapshot is durable whether or not older ones could go
     } catch (IOException e) {
       error = new UncheckedIOException("snapshot at " + index + " failed", e);
     } catch (RuntimeException e) {
@@ -236,9 +237,6 @@ final class Snapshotter<C, R> {
       if (!closed) {
         fatal.accept(e);
       }
-    }
-    if (meta != null) {
-      retainNewest(); // the new snapshot is durable whether or not older ones could go
     }
     if (closed) {
       return; // the node closed under it, perhaps interrupting it; it is not retried
@@ -257,14 +255,19 @@ final class Snapshotter<C, R> {
     }
   }
 
-  /** IO worker: deletes snapshots beyond the history kept; a failure only leaves them a while. */
+  /**
+   * IO worker: deletes snapshots beyond the history kept; a failure only leaves them a while.
+   * Checksums of snapshots gone are forgotten with them.
+   */
   private void retainNewest() {
     try {
       store.retainNewest(keep);
     } catch (IOException | RuntimeException e) {
       log.warn("node {}: removing old snapshots failed; they go after the next one", self, e);
     }
-    held = indexes(store.list());
+    List<SnapshotMeta> kept = store.list();
+    verified.keySet().retainAll(kept);
+    held = indexes(kept);
   }
 
   /** Apply thread: the write ended. */
@@ -333,6 +336,10 @@ final class Snapshotter<C, R> {
                     self, to, term, meta, checksum.getAsInt(), offset, data));
           } catch (IOException | RuntimeException e) {
             log.warn("node {}: cannot read snapshot {} for {}", self, meta.index(), to, e);
+          } catch (Error e) {
+            if (!closed) {
+              fatal.accept(e);
+            }
           }
         });
   }

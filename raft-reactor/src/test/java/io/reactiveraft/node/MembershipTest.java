@@ -215,6 +215,60 @@ class MembershipTest {
     }
   }
 
+  /**
+   * A learner whose promotion is refused for want of catching up was a learner before, and stays
+   * one: addServer must not remove a read replica the operator added on purpose.
+   */
+  @Test
+  void aLearnerThatFailsToCatchUpForItsPromotionStaysALearner() {
+    try (VirtualCluster cluster = new VirtualCluster(3, 28, b -> b.catchUpRounds(1))) {
+      String leader = cluster.awaitLeader();
+      Member n4 = new Member("n4", "local:n4"); // never started: it never answers
+      assertThat(await(cluster, cluster.node(leader).addLearner(n4))).isNull();
+
+      assertThat(await(cluster, cluster.node(leader).addServer(n4)))
+          .isInstanceOfSatisfying(
+              MembershipChangeException.class,
+              e -> assertThat(e.reason()).isEqualTo(Reason.CATCH_UP_FAILED));
+      cluster.advance(Duration.ofMillis(500));
+      assertThat(ids(cluster.status(leader).learners())).containsExactly("n4");
+    }
+  }
+
+  /**
+   * A transfer holds the log still, and a learner's round waits with it: the time the transfer took
+   * must not count against the learner, which may be on its last round.
+   */
+  @Test
+  void aLearnerIsPromotedAfterATransferThatHeldItsLastRound() {
+    try (VirtualCluster cluster = new VirtualCluster(3, 29, b -> b.catchUpRounds(1))) {
+      String leader = cluster.awaitLeader();
+      List<String> followers = cluster.ids().stream().filter(id -> !id.equals(leader)).toList();
+      cluster.startJoining("n4");
+      cluster.network().isolate("n4"); // behind, so its one round is still running
+      List<Object> added = new ArrayList<>();
+      cluster
+          .node(leader)
+          .addServer(new Member("n4", "local:n4"))
+          .subscribe(null, added::add, () -> added.add("done"));
+      cluster.advanceUntil(
+          () -> cluster.status(leader).learners().size() == 1, MAX, "n4 is a learner");
+      cluster.advance(Duration.ofMillis(50));
+
+      cluster.network().isolate(followers.get(0)); // the transfer waits for it, then times out
+      assertThat(await(cluster, cluster.node(leader).transferLeadership(followers.get(0))))
+          .isInstanceOfSatisfying(
+              MembershipChangeException.class,
+              e -> assertThat(e.reason()).isEqualTo(Reason.TRANSFER_TIMED_OUT));
+      cluster.network().rejoin(followers.get(0));
+      cluster.network().rejoin("n4");
+
+      cluster.advanceUntil(() -> !added.isEmpty(), MAX, "the addition ends");
+      assertThat(added).containsExactly("done");
+      assertThat(ids(cluster.status(leader).members())).contains("n4");
+    }
+  }
+
   @Test
   void badRequestsAreRefusedWithTypedErrorsAndChangeNothing() {
     try (VirtualCluster cluster = new VirtualCluster(3, 26)) {
