@@ -1,6 +1,8 @@
 package io.reactiveraft.sim;
 
 import io.reactiveraft.Member;
+import io.reactiveraft.MembershipChangeException;
+import io.reactiveraft.RaftException;
 import io.reactiveraft.RaftStatus;
 import io.reactiveraft.message.AppendEntriesRequest;
 import io.reactiveraft.message.AppendEntriesResponse;
@@ -217,7 +219,17 @@ final class Nemesis {
       node.addServer(new Member(id, "sim:" + id))
           .subscribe(
               null,
-              e -> changing = false,
+              e -> {
+                // It may be a member now (its promotion committed as the leader fell), or is
+                // one (an earlier attempt of unknown outcome made it one): count it as one, so
+                // that the final heal restarts it if it is down.
+                if ((e instanceof RaftException re && re.outcomeUnknown())
+                    || (e instanceof MembershipChangeException mce
+                        && mce.reason() == MembershipChangeException.Reason.ALREADY_MEMBER)) {
+                  removed.remove(id);
+                }
+                changing = false;
+              },
               () -> {
                 removed.remove(id);
                 changing = false;

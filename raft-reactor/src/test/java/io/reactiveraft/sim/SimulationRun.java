@@ -137,8 +137,46 @@ final class SimulationRun {
     }
     if (done.isEmpty()) {
       cluster.violations.add(
-          "no leader committed within " + LIVENESS_BOUND + " after the faults stopped");
+          "no leader committed within "
+              + LIVENESS_BOUND
+              + " after the faults stopped; the nodes then: "
+              + describe(cluster));
     }
+  }
+
+  /** Each node's view at the end, for a liveness failure: what it is, knows and holds. */
+  private static String describe(SimCluster cluster) {
+    StringBuilder out = new StringBuilder();
+    cluster.nodes.forEach(
+        (id, n) -> {
+          out.append("\n    ").append(id).append(": ");
+          Optional<RaftStatus> s = n.running() ? cluster.status(id) : Optional.empty();
+          if (s.isEmpty()) {
+            out.append(n.running() ? "no status" : "down");
+            return;
+          }
+          RaftStatus st = s.get();
+          out.append(st.role())
+              .append(" term=")
+              .append(st.term())
+              .append(" leader=")
+              .append(st.leader())
+              .append(" votedFor=")
+              .append(st.votedFor())
+              .append(" commit=")
+              .append(st.commitIndex())
+              .append(" log=")
+              .append(st.firstLogIndex())
+              .append("..")
+              .append(st.lastLogIndex())
+              .append("@")
+              .append(st.lastLogTerm())
+              .append(" voters=")
+              .append(st.members().stream().map(io.reactiveraft.Member::id).toList())
+              .append(" learners=")
+              .append(st.learners().stream().map(io.reactiveraft.Member::id).toList());
+        });
+    return out.toString();
   }
 
   private static boolean knownByAll(SimCluster cluster, String leader) {
