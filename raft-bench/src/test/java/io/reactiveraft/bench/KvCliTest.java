@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -256,7 +257,7 @@ class KvCliTest {
           return s.address();
         }
       }
-      Thread.onSpinWait();
+      LockSupport.parkNanos(1_000_000); // polls without taking a core from the nodes
     }
     throw new AssertionError("no follower with a known leader within 10 s");
   }

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reactiveraft.LeaderChange;
 import io.reactiveraft.Member;
+import io.reactiveraft.NotLeaderException;
 import io.reactiveraft.RaftConfig;
 import io.reactiveraft.RaftNode;
+import io.reactiveraft.Role;
 import io.reactiveraft.node.ReactiveRaft;
 import io.reactiveraft.testing.RealTimeNodes;
 import io.reactiveraft.testing.RecordingStateMachine;
@@ -13,10 +15,11 @@ import io.reactiveraft.testing.StringCodec;
 import io.reactiveraft.transport.local.LocalNetwork;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -62,6 +65,29 @@ class ClusterRestartTest {
     }
   }
 
+  /**
+   * Submits {@code command} on whichever node leads, again on another if it was refused (a leader
+   * deposed meanwhile); returns the id of the node that applied it.
+   */
+  private String submitOnTheLeader(String command) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() < deadline) {
+      for (var e : nodes.entrySet()) {
+        if (e.getValue().status().block(WAIT).role() != Role.LEADER) {
+          continue;
+        }
+        try {
+          assertThat(e.getValue().submit(command).block(WAIT)).endsWith(":" + command);
+          return e.getKey();
+        } catch (NotLeaderException refused) {
+          // deposed before it took the command, which was not applied: ask the next leader
+        }
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+    }
+    throw new AssertionError("no leader took " + command + " within " + WAIT);
+  }
+
   private String awaitLeader() {
     return Flux.fromIterable(nodes.values())
         .flatMap(RaftNode::leaderChanges)
@@ -88,14 +114,13 @@ class ClusterRestartTest {
 
     // Not bootstrapped: the data on disk is what lets them vote again.
     startAll(new LocalNetwork(networkScheduler, 2), false);
-    String next = awaitLeader();
-    List<String> after = new ArrayList<>();
-    nodes.get(next).submit("after-restart").subscribe(after::add);
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (machines.get(next).applied().size() < 201 && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
-    assertThat(machines.get(next).applied()).containsAll(acknowledged).contains("after-restart");
+    awaitLeader();
+    // Answered once applied on the leader, so its state machine holds everything before it.
+    String next = submitOnTheLeader("after-restart");
+    assertThat(machines.get(next).applied())
+        .containsAll(acknowledged)
+        .contains("after-restart")
+        .doesNotHaveDuplicates();
     int i = 0;
     for (RaftNode<String, String> n : nodes.values()) {
       assertThat(n.status().block(WAIT).term()).isGreaterThanOrEqualTo(terms[i++]);

@@ -36,7 +36,8 @@ class LogProcessCrashTest {
     store.flush().block(WAIT);
     dir.crashOn("force " + Segment.fileName(1), 1); // the force of the zeros
     store.truncateSuffix(2);
-    assertThatThrownBy(() -> store.written().block(WAIT)).isNotNull();
+    assertThatThrownBy(() -> store.written().block(WAIT))
+        .hasRootCauseMessage("simulated power loss");
     store.close();
 
     PageCacheDirectory restarted = dir.afterProcessKill();
@@ -61,7 +62,8 @@ class LogProcessCrashTest {
     assertThat(dir.list()).contains(Segment.fileName(2));
     dir.crashOn("sync", 1); // right after deleting segment 2
     store.truncateSuffix(2);
-    assertThatThrownBy(() -> store.written().block(WAIT)).isNotNull();
+    assertThatThrownBy(() -> store.written().block(WAIT))
+        .hasRootCauseMessage("simulated power loss");
     store.close();
 
     PageCacheDirectory restarted = dir.afterProcessKill();
@@ -83,7 +85,8 @@ class LogProcessCrashTest {
     PageCacheDirectory dir = new PageCacheDirectory();
     MappedLogStore store = MappedLogStore.open(dir, OPTIONS, "t");
     dir.crashOn("force " + MetadataFile.NAME, 1);
-    assertThatThrownBy(() -> store.saveHardState(new HardState(5, "n2"))).isNotNull();
+    assertThatThrownBy(() -> store.saveHardState(new HardState(5, "n2")))
+        .hasRootCauseMessage("simulated power loss");
     store.close();
 
     PageCacheDirectory restarted = dir.afterProcessKill();

@@ -2,8 +2,8 @@ package io.reactiveraft.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.reactiveraft.LeaderChange;
 import io.reactiveraft.RaftNode;
-import io.reactiveraft.Role;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -36,10 +36,9 @@ class CloseOrderTest {
                 .bootstrap(true)
                 .closeHook(hookRan::countDown)
                 .build());
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (node.status().block().role() != Role.LEADER && System.nanoTime() < deadline) {
-      Thread.onSpinWait(); // polls its own election, which takes an election timeout
-    }
+    node.leaderChanges()
+        .filter(c -> c.kind() == LeaderChange.Kind.BECAME_LEADER)
+        .blockFirst(Duration.ofSeconds(30));
     node.submit("slow", Duration.ofSeconds(30)).subscribe(v -> {}, e -> {});
     assertThat(applying.await(30, TimeUnit.SECONDS)).as("the apply started").isTrue();
 

@@ -68,6 +68,13 @@ final class SimulationRun {
         cluster.clock.advanceTimeBy(STEP);
         invariants.checkStep();
       }
+      if (workload.idle()) {
+        workload.readEveryKey();
+        for (long i = 0; i < drainSteps && !workload.idle(); i++) {
+          cluster.clock.advanceTimeBy(STEP);
+          invariants.checkStep();
+        }
+      }
       invariants.checkFull();
       if (!workload.idle()) {
         cluster.violations.add("operations still pending after the drain");

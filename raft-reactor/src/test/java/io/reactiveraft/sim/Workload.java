@@ -36,6 +36,11 @@ final class Workload {
   private boolean running = true;
   private int pending;
 
+  /** Keys still to read at the end, one after another; see {@link #readEveryKey}. */
+  private final java.util.ArrayDeque<String> finalReads = new java.util.ArrayDeque<>();
+
+  private boolean finalPhase;
+
   Workload(SimCluster cluster, SplittableRandom random, int clients, int keys) {
     this.cluster = cluster;
     this.random = random;
@@ -58,7 +63,38 @@ final class Workload {
   }
 
   boolean idle() {
-    return pending == 0;
+    return pending == 0 && finalReads.isEmpty();
+  }
+
+  /**
+   * Once the drain is over: reads every key once more, one after another, so that a write lost at
+   * the end of the run, which no later operation of the workload would have read, shows in the
+   * history.
+   */
+  void readEveryKey() {
+    finalPhase = true;
+    for (int k = 0; k < keys; k++) {
+      finalReads.add("k" + k);
+    }
+    readNextKey();
+  }
+
+  private void readNextKey() {
+    String key = finalReads.poll();
+    if (key == null) {
+      return;
+    }
+    pending++;
+    send(
+        new Attempt(
+            0,
+            key,
+            Kind.READ,
+            null,
+            null,
+            RegisterMachine.read(key),
+            sequences[0] + 1,
+            cluster.nowNanos()));
   }
 
   List<Operation> history() {
@@ -173,7 +209,7 @@ final class Workload {
 
   /** Resends with the same sequence: the cluster applies it at most once (thesis 6.3). */
   private void retryOrGiveUp(Attempt a) {
-    if (a.attempts < MAX_ATTEMPTS && running) {
+    if (a.attempts < MAX_ATTEMPTS && (running || finalPhase)) {
       later(() -> send(a), 5 + random.nextInt(30));
     } else {
       finish(a, a.mayHaveApplied ? Outcome.INFO : Outcome.FAIL, null);
@@ -222,6 +258,10 @@ final class Workload {
             completedAt,
             outcome,
             casOk));
+    if (finalPhase) {
+      later(this::readNextKey, 1);
+      return;
+    }
     later(
         () -> next(a.client),
         outcome == Outcome.FAIL ? 1 + random.nextInt(10) : random.nextInt(20));

@@ -64,7 +64,7 @@ class LentEventLoopTest {
       node.leaderChanges()
           .filter(c -> c.kind() == LeaderChange.Kind.BECAME_LEADER)
           .blockFirst(WAIT);
-      assertThat(node.submit("x", WAIT).block(WAIT)).isNotNull();
+      assertThat(node.submit("x", WAIT).block(WAIT)).endsWith(":x");
     } finally {
       node.close().block(WAIT);
     }

@@ -78,11 +78,30 @@ class RaftFrameCodecFuzzTest {
         bytes[b] = (byte) random.nextInt(256);
       }
       // Make a third of them look like the start of a frame, to get past the first checks.
-      if (bytes.length > 2 && i % 3 == 0) {
-        bytes[0] = 1;
+      boolean framed = bytes.length > 2 && i % 3 == 0;
+      if (framed) {
+        bytes[0] = (byte) RaftFrameCodec.VERSION;
         bytes[1] = (byte) (1 + random.nextInt(RaftFrameCodec.KIND_INSTALL_SNAPSHOT_RESPONSE));
       }
       decodesOrRejectsCleanly(bytes);
+      if (framed) {
+        assertThat(rejectionOf(bytes))
+            .as("a frame-like input reaches the body's checks")
+            .doesNotContain("version", "message kind");
+      }
+    }
+  }
+
+  /** Why the decoder refuses {@code bytes}, or "" when it takes them. */
+  private static String rejectionOf(byte[] bytes) {
+    ByteBuf in = Unpooled.wrappedBuffer(bytes);
+    try {
+      RaftFrameCodec.decode(in);
+      return "";
+    } catch (MalformedFrameException e) {
+      return String.valueOf(e.getMessage());
+    } finally {
+      in.release();
     }
   }
 
