@@ -133,6 +133,7 @@ class NetworkPartitionTest {
     // The cut cost no election: the same leader, in the same term (pre-vote, check-quorum).
     assertThat(nodes.currentLeader()).as(nodes::logs).isEqualTo(leader);
     assertThat(nodes.newestTerm()).as(nodes::logs).isEqualTo(term);
+    nodes.assertOneLeaderPerTerm();
     System.out.println(
         "follower "
             + follower
@@ -172,6 +173,7 @@ class NetworkPartitionTest {
     LinearizabilityChecker.Result verdict = history.check();
     assertThat(verdict.linearizable()).as(verdict::toString).isTrue();
     nodes.awaitFollowing(isolated, Duration.ofSeconds(30));
+    nodes.assertOneLeaderPerTerm();
     System.out.println(
         "isolated leader "
             + isolated

@@ -116,6 +116,28 @@ final class NodeProcesses implements AutoCloseable {
     assertThat(kill.exitValue()).as("kill -%s %d", signal, process.pid()).isZero();
   }
 
+  /**
+   * Election safety as the nodes' own logs tell it: no two of them ever named different leaders for
+   * one term.
+   */
+  void assertOneLeaderPerTerm() {
+    Map<Long, java.util.Set<String>> leaders = new java.util.TreeMap<>();
+    for (Member m : members) {
+      Matcher matcher = LEADER_LINE.matcher(log(m.id()));
+      while (matcher.find()) {
+        if (!matcher.group(2).equals("unknown")) {
+          leaders
+              .computeIfAbsent(Long.parseLong(matcher.group(1)), t -> new java.util.TreeSet<>())
+              .add(matcher.group(2));
+        }
+      }
+    }
+    assertThat(leaders).as("leaders named in each term").isNotEmpty();
+    leaders.forEach(
+        (term, named) ->
+            assertThat(named).as("leaders named in term %d; %s", term, logs()).hasSize(1));
+  }
+
   /** The newest term in which any node printed a leader. */
   long newestTerm() {
     long newest = 0;
@@ -205,6 +227,28 @@ final class NodeProcesses implements AutoCloseable {
       int count,
       Map<String, String> acknowledged) {
     for (int i = 0; i < count; i++) {
+      put(client, prefix, i, acknowledged);
+    }
+  }
+
+  /**
+   * Puts {@code prefix-i = vi} one after another until {@code wanted} of them are acknowledged;
+   * fails if that takes longer than {@code within}.
+   */
+  void writeUntilAcknowledged(
+      Function<KvCommand, KvOutcome> client,
+      String prefix,
+      int wanted,
+      Duration within,
+      Map<String, String> acknowledged) {
+    long end = System.nanoTime() + within.toNanos();
+    int before = acknowledged.size();
+    for (int i = 0; acknowledged.size() - before < wanted; i++) {
+      assertThat(System.nanoTime())
+          .as(
+              "%d of %d writes acknowledged within %s; %s",
+              acknowledged.size() - before, wanted, within, logs())
+          .isLessThan(end);
       put(client, prefix, i, acknowledged);
     }
   }

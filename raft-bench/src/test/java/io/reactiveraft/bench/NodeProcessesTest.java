@@ -62,8 +62,9 @@ class NodeProcessesTest {
       killed.destroyForcibly();
       assertThat(killed.waitFor(10, TimeUnit.SECONDS)).isTrue();
 
-      NodeProcesses.write(client::execute, "during", 30, acknowledged);
-      assertThat(acknowledged).as(nodes::logs).hasSizeGreaterThanOrEqualTo(55);
+      // Writes may time out while the others elect a successor; a number of them must then succeed.
+      nodes.writeUntilAcknowledged(
+          client::execute, "during", 25, Duration.ofSeconds(60), acknowledged);
 
       Member restarted = nodes.member(victim);
       // A restart is not a bootstrap: the node recovers its term, vote and log from disk.
@@ -80,6 +81,7 @@ class NodeProcessesTest {
       stopping.destroy();
       assertThat(stopping.waitFor(20, TimeUnit.SECONDS)).as(nodes::logs).isTrue();
       assertThat(nodes.log(victim)).contains("node " + victim + " stopped");
+      nodes.assertOneLeaderPerTerm();
       System.out.println(
           "killed leader "
               + victim
@@ -101,10 +103,10 @@ class NodeProcessesTest {
       Process process = nodes.process(paused);
       NodeProcesses.signal(process, "STOP");
       try {
-        NodeProcesses.write(client::execute, "paused", 20, acknowledged);
-        assertThat(nodes.currentLeader()).as(nodes::logs).isNotEqualTo(paused);
         // Writes before the successor took over may have no known outcome; later ones succeed.
-        assertThat(acknowledged).as(nodes::logs).hasSizeGreaterThanOrEqualTo(35);
+        nodes.writeUntilAcknowledged(
+            client::execute, "paused", 15, Duration.ofSeconds(60), acknowledged);
+        assertThat(nodes.currentLeader()).as(nodes::logs).isNotEqualTo(paused);
       } finally {
         NodeProcesses.signal(process, "CONT");
       }
@@ -117,6 +119,7 @@ class NodeProcessesTest {
         nodes.assertReadable(direct::execute, acknowledged);
       }
       nodes.awaitFollowing(paused, Duration.ofSeconds(30));
+      nodes.assertOneLeaderPerTerm();
       System.out.println(
           "paused leader "
               + paused
