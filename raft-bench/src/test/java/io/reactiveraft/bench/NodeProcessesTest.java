@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reactiveraft.Member;
 import io.reactiveraft.bench.kv.remote.KvClient;
+import io.reactiveraft.sim.LinearizabilityChecker;
+import io.reactiveraft.sim.Operation;
 import io.reactiveraft.transport.rsocket.LoopbackPorts;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,6 +64,14 @@ class NodeProcessesTest {
       killed.destroyForcibly();
       assertThat(killed.waitFor(10, TimeUnit.SECONDS)).isTrue();
 
+      // Two clients at once on four registers, through the election that follows.
+      RegisterHistory history = new RegisterHistory(4);
+      try (KvClient second = new KvClient(nodes.addresses(), NodeProcesses.secret(), BUDGET);
+          KvClient third = new KvClient(nodes.addresses(), NodeProcesses.secret(), BUDGET)) {
+        history.runConcurrently(
+            List.of(second::execute, third::execute), Duration.ofSeconds(4), 13);
+      }
+
       // Writes may time out while the others elect a successor; a number of them must then succeed.
       nodes.writeUntilAcknowledged(
           client::execute, "during", 25, Duration.ofSeconds(60), acknowledged);
@@ -76,6 +86,10 @@ class NodeProcessesTest {
           new KvClient(List.of(restarted.address()), NodeProcesses.secret(), BUDGET)) {
         nodes.assertReadable(direct::execute, acknowledged);
       }
+      history.readAll(client::execute);
+      LinearizabilityChecker.Result verdict = history.check();
+      assertThat(verdict.linearizable()).as(verdict::toString).isTrue();
+      assertThat(history.count(Operation.Outcome.OK)).as(nodes::logs).isPositive();
 
       Process stopping = nodes.process(victim);
       stopping.destroy();
@@ -87,7 +101,9 @@ class NodeProcessesTest {
               + victim
               + "; "
               + acknowledged.size()
-              + " acknowledged writes readable after its restart");
+              + " acknowledged writes readable after its restart; "
+              + history.size()
+              + " register operations through the election linearizable");
     }
   }
 

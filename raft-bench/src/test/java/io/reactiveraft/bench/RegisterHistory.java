@@ -27,11 +27,16 @@ final class RegisterHistory {
     this.keys = keys;
   }
 
-  /** Each client, on a thread of its own, reads or writes random keys for {@code period}. */
+  /**
+   * Each client, on a thread of its own, reads or writes random keys for {@code period}. A client
+   * that throws fails the run once all have ended: its operation in flight would otherwise be
+   * missing from the history.
+   */
   void runConcurrently(List<Function<KvCommand, KvOutcome>> clients, Duration period, long seed)
       throws InterruptedException {
     long end = System.nanoTime() + period.toNanos();
     List<Thread> threads = new ArrayList<>();
+    List<Throwable> thrown = Collections.synchronizedList(new ArrayList<>());
     for (int c = 0; c < clients.size(); c++) {
       int client = c;
       SplittableRandom random = new SplittableRandom(seed + c);
@@ -48,11 +53,17 @@ final class RegisterHistory {
                 }
               },
               "register-client-" + c);
+      t.setUncaughtExceptionHandler((thread, e) -> thrown.add(e));
       threads.add(t);
       t.start();
     }
     for (Thread t : threads) {
       t.join();
+    }
+    if (!thrown.isEmpty()) {
+      AssertionError failed = new AssertionError("a register client failed", thrown.get(0));
+      thrown.stream().skip(1).forEach(failed::addSuppressed);
+      throw failed;
     }
   }
 
