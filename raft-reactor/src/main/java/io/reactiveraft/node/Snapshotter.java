@@ -83,6 +83,18 @@ final class Snapshotter<C, R> {
    */
   private final Map<SnapshotMeta, OptionalInt> verified = new HashMap<>();
 
+  /**
+   * IO worker: when (monotonic nanos) a chunk of each snapshot was last read for a follower.
+   * Retention keeps a snapshot sent within {@link #SENDING_PINS_NANOS}: deleting it would make its
+   * transfer start over with a newer one, and with snapshots coming faster than a large one can be
+   * sent, a transfer could start over for good.
+   */
+  private final Map<SnapshotMeta, Long> lastSent = new HashMap<>();
+
+  private static final long SENDING_PINS_NANOS = 60_000_000_000L;
+
+  private final java.util.function.LongSupplier clock;
+
   /** IO worker: the snapshot a leader is sending this node, being written. */
   private SnapshotSink incoming;
 
@@ -116,6 +128,7 @@ final class Snapshotter<C, R> {
     this.keep = config.logHistory();
     this.loop = loop;
     this.fatal = fatal;
+    this.clock = config.monotonicClock();
     this.lastIndex = lastIndex;
     this.held = store == null ? List.of() : indexes(store.list());
   }
@@ -261,13 +274,34 @@ final class Snapshotter<C, R> {
    */
   private void retainNewest() {
     try {
-      store.retainNewest(keep);
+      store.retainNewest(keepWithThoseBeingSent());
     } catch (IOException | RuntimeException e) {
       log.warn("node {}: removing old snapshots failed; they go after the next one", self, e);
     }
     List<SnapshotMeta> kept = store.list();
     verified.keySet().retainAll(kept);
     held = indexes(kept);
+  }
+
+  /**
+   * IO worker: the history kept, stretched back to the oldest snapshot still being sent to a
+   * follower.
+   */
+  private int keepWithThoseBeingSent() {
+    long now = clock.getAsLong();
+    lastSent.values().removeIf(at -> now - at > SENDING_PINS_NANOS);
+    if (lastSent.isEmpty()) {
+      return keep;
+    }
+    List<SnapshotMeta> held = store.list(); // oldest first
+    int stretched = keep;
+    for (int i = 0; i < held.size(); i++) {
+      if (lastSent.containsKey(held.get(i))) {
+        stretched = Math.max(stretched, held.size() - i);
+        break;
+      }
+    }
+    return stretched;
   }
 
   /** Apply thread: the write ended. */
@@ -331,6 +365,7 @@ final class Snapshotter<C, R> {
               return; // said once, when it failed; the stall timer keeps asking
             }
             byte[] data = store.read(meta, offset, length);
+            lastSent.put(meta, clock.getAsLong());
             send.accept(
                 new InstallSnapshotRequest(
                     self, to, term, meta, checksum.getAsInt(), offset, data));

@@ -357,4 +357,41 @@ class SnapshotterTest {
       throw new java.io.UncheckedIOException(e);
     }
   }
+
+  @Test
+  void aSnapshotBeingSentOutlivesTheHistoryKeptUntilItsTransferGoesQuiet() throws Exception {
+    FileSnapshotStore store = FileSnapshotStore.open(dir);
+    SnapshotMeta sending = write(store, 10, 4096);
+    write(store, 20, 4096);
+    long[] now = {0};
+    Scheduler.Worker inline = Schedulers.immediate().createWorker();
+    RaftConfig<String, String> config =
+        RaftConfig.<String, String>builder()
+            .members(members)
+            .self("n1")
+            .transport(new LocalNetwork(Schedulers.immediate(), 1).transport("n1"))
+            .logStore(new InMemoryLogStore())
+            .stateMachine(new RecordingStateMachine())
+            .codec(new StringCodec())
+            .snapshotStore(store)
+            .logHistory(2)
+            .monotonicClock(() -> now[0])
+            .build();
+    Snapshotter<String, String> snapshotter =
+        new Snapshotter<>(config, new SessionTable<>(60_000), inline, inline, 0, e -> {}, e -> {});
+    ClusterConfiguration configuration = new ClusterConfiguration(members, List.of());
+    List<RaftMessage> sent = new ArrayList<>();
+    snapshotter.sendChunk("n2", 1, sending, 0, 1024, false, sent::add);
+    assertThat(sent).hasSize(1);
+
+    snapshotter.take(30, 1, configuration, Sinks.one());
+    assertThat(store.list())
+        .extracting(SnapshotMeta::index)
+        .as("kept beyond the history of 2 while a follower receives it")
+        .containsExactly(10L, 20L, 30L);
+
+    now[0] += java.util.concurrent.TimeUnit.MINUTES.toNanos(2); // no chunk of it asked since
+    snapshotter.take(40, 1, configuration, Sinks.one());
+    assertThat(store.list()).extracting(SnapshotMeta::index).containsExactly(30L, 40L);
+  }
 }
