@@ -77,7 +77,9 @@ class TlsTest {
     VoteResponse response = new VoteResponse("b", "a", 2, true, false);
     b.send(response);
     assertThat(atA.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(response);
-    assertThat(a.stats().acknowledged()).isEqualTo(1);
+    // The acknowledgement of a's request comes back on a's connection, the response on b's: either
+    // may arrive first.
+    Await.until(() -> a.stats().acknowledged() == 1, TIMEOUT, "a's request acknowledged");
   }
 
   @Test
