@@ -165,8 +165,17 @@ final class Progress {
   /** In SNAPSHOT: when (logical time) the chunk in flight was sent. */
   long snapshotSentAt;
 
+  /** In SNAPSHOT: the next chunk must come from a fresh whole read of the snapshot. */
+  boolean recheckSnapshot;
+
+  /** Transfers of {@link #snapshot} to this follower that arrived damaged, in a row. */
+  int snapshotsDamaged;
+
   /** Starts sending {@code meta} from its first chunk. */
   void sendSnapshot(SnapshotMeta meta) {
+    if (!meta.equals(snapshot)) {
+      snapshotsDamaged = 0;
+    }
     state = State.SNAPSHOT;
     inflight.clear();
     probeSent = false;
@@ -177,6 +186,7 @@ final class Progress {
   /** The follower stored the whole snapshot: probe right after it. */
   void snapshotInstalled(long index) {
     snapshot = null;
+    snapshotsDamaged = 0;
     matchIndex = Math.max(matchIndex, index);
     probeFrom(index + 1);
   }

@@ -972,7 +972,8 @@ public final class RaftCore {
     if (pr.snapshot.index() < snapshot.index()) {
       pr.sendSnapshot(snapshot);
     }
-    sendSnapshotChunk(peer, pr, false);
+    sendSnapshotChunk(peer, pr, pr.recheckSnapshot);
+    pr.recheckSnapshot = false;
   }
 
   private void sendSnapshotChunk(String peer, Progress pr, boolean recheck) {
@@ -994,9 +995,15 @@ public final class RaftCore {
     }
     if (!m.success()) {
       // What arrived failed the snapshot's checksum (a stale term would have made this node a
-      // follower on receipt). Start over, from the disk again: the damage may be in this copy.
+      // follower on receipt). The stall timer starts over, from the disk again (the damage may be
+      // in this copy), and later each time: a follower whose own disk damages what it writes must
+      // not keep this node reading and sending the whole snapshot at full speed.
       pr.snapshotOffset = 0;
-      sendSnapshotChunk(m.from(), pr, true);
+      pr.recheckSnapshot = true;
+      pr.snapshotsDamaged++;
+      long backoff =
+          2L * config.heartbeatTicks() * ((1L << Math.min(pr.snapshotsDamaged - 1, 5)) - 1);
+      pr.snapshotSentAt = now + backoff;
       return;
     }
     // Checked first: an empty snapshot is whole at offset 0, the offset of its one chunk.

@@ -166,6 +166,7 @@ class RaftCoreSnapshotTest {
           return true;
         });
     net.deliverAll();
+    heartbeats(net, "a", 3); // the stall timer starts the transfer over, if it has not yet
 
     CoreNetwork.Node c = net.node("c");
     assertThat(c.snapshot).isEqualTo(net.core("a").snapshot());
@@ -181,9 +182,38 @@ class RaftCoreSnapshotTest {
         .satisfies(r -> assertThat(r.nextOffset()).isZero());
     assertThat(chunksTo(net, "c"))
         .extracting(InstallSnapshotRequest::offset)
-        .as("the whole snapshot twice, the second time without waiting for the stall timer")
+        .as("the whole snapshot twice")
         .containsExactly(0L, (long) CHUNK, 2L * CHUNK, 0L, (long) CHUNK, 2L * CHUNK);
     assertThat(net.recheckedSnapshots).containsExactly("c");
+  }
+
+  /** A follower whose disk damages every copy must not get the snapshot again at full speed. */
+  @Test
+  void transfersThatKeepArrivingDamagedAreStartedOverLessAndLessOften() {
+    CoreNetwork net = network("a", "b", "c");
+    net.elect("a");
+    net.isolate("c");
+    commit(net, 5);
+    net.takeSnapshot("a", 100);
+    commit(net, 2);
+    net.takeSnapshot("a", 3 * CHUNK);
+    net.heal();
+
+    for (int round = 0; round < 60; round++) {
+      net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
+      net.deliverWhile(
+          m -> {
+            if (m instanceof InstallSnapshotRequest r && r.offset() == CHUNK) {
+              r.data()[3] ^= 0x01; // damaged every time
+            }
+            return true;
+          });
+    }
+    long starts = chunksTo(net, "c").stream().filter(r -> r.offset() == 0).count();
+    assertThat(net.node("c").snapshot).isNull();
+    assertThat(starts)
+        .as("started over with a growing pause, not every stall timeout (30 in 60 heartbeats)")
+        .isBetween(3L, 8L);
   }
 
   @Test
