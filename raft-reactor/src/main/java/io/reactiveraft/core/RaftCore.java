@@ -1001,9 +1001,9 @@ public final class RaftCore {
       pr.snapshotOffset = 0;
       pr.recheckSnapshot = true;
       pr.snapshotsDamaged++;
-      long backoff =
+      long pause =
           2L * config.heartbeatTicks() * ((1L << Math.min(pr.snapshotsDamaged - 1, 5)) - 1);
-      pr.snapshotSentAt = now + backoff;
+      pr.snapshotSentAt = now + pause; // the stall timer counts from here
       return;
     }
     // Checked first: an empty snapshot is whole at offset 0, the offset of its one chunk.
