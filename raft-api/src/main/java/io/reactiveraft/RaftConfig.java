@@ -615,8 +615,8 @@ public final class RaftConfig<C, R> {
      * Snapshots kept, the newest included (default 10, as fluree/raft; at least 2). The log is
      * compacted only up to the previous snapshot, so a node whose newest snapshot turns out damaged
      * can restart from that one and replay the log after it. A snapshot being sent to a follower is
-     * kept beyond this until a minute after its last chunk was read, so that its transfer need not
-     * start over with a newer one.
+     * kept beyond this, with those taken since (up to twice this many in all), until a minute after
+     * its last chunk was read, so that its transfer need not start over with a newer one.
      */
     public Builder<C, R> logHistory(int logHistory) {
       this.logHistory = logHistory;

@@ -165,17 +165,25 @@ final class Progress {
   /** In SNAPSHOT: when (logical time) the chunk in flight was sent. */
   long snapshotSentAt;
 
-  /** In SNAPSHOT: the next chunk must come from a fresh whole read of the snapshot. */
+  /**
+   * In SNAPSHOT: the follower received the snapshot damaged; the transfer starts over once the
+   * pause is out, from a fresh whole read of the snapshot.
+   */
   boolean recheckSnapshot;
 
-  /** Transfers of {@link #snapshot} to this follower that arrived damaged, in a row. */
+  /** In SNAPSHOT: stall timeouts in a row with the transfer at the same chunk. */
+  int snapshotStalls;
+
+  /**
+   * Transfers to this follower that arrived damaged, in a row, whichever snapshot they carried: the
+   * damage may be the follower's own disk. Each waits longer before it starts over.
+   */
   int snapshotsDamaged;
 
   /** Starts sending {@code meta} from its first chunk. */
   void sendSnapshot(SnapshotMeta meta) {
-    if (!meta.equals(snapshot)) {
-      snapshotsDamaged = 0;
-    }
+    recheckSnapshot = false;
+    snapshotStalls = 0;
     state = State.SNAPSHOT;
     inflight.clear();
     probeSent = false;

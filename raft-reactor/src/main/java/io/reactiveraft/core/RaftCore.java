@@ -965,12 +965,15 @@ public final class RaftCore {
   }
 
   /**
-   * Leader: the chunk in flight or its answer may be lost. A newer snapshot than the one being sent
-   * restarts the transfer with it, since the store may have deleted the old one.
+   * Leader: the chunk in flight or its answer may be lost, so it goes again. The store keeps the
+   * snapshot being sent while it is, so a transfer under way goes on with it; one not started yet,
+   * or stuck at one chunk for three stall timeouts (its snapshot unreadable, or gone after all),
+   * moves to the newest snapshot instead.
    */
   private void resendSnapshot(String peer, Progress pr) {
-    if (pr.snapshot.index() < snapshot.index()) {
-      pr.sendSnapshot(snapshot);
+    boolean stuck = pr.snapshotOffset == 0 || ++pr.snapshotStalls >= 3;
+    if (stuck && pr.snapshot.index() < snapshot.index()) {
+      pr.sendSnapshot(snapshot); // freshly checked when taken: no recheck
     }
     sendSnapshotChunk(peer, pr, pr.recheckSnapshot);
     pr.recheckSnapshot = false;
@@ -1013,10 +1016,13 @@ public final class RaftCore {
       replicate(m.from(), pr);
       return;
     }
-    if (m.nextOffset() == pr.snapshotOffset) {
-      return; // asks for the chunk in flight: the stall timer resends it if lost
+    if (m.nextOffset() == pr.snapshotOffset || pr.recheckSnapshot) {
+      // Asks for the chunk in flight, which the stall timer resends if lost; or an answer late for
+      // a copy that arrived damaged, whose transfer starts over once its pause is out.
+      return;
     }
     pr.snapshotOffset = m.nextOffset();
+    pr.snapshotStalls = 0;
     sendSnapshotChunk(m.from(), pr, false);
   }
 

@@ -120,7 +120,12 @@ final class HeldSnapshots {
     return intact;
   }
 
-  /** The history kept, stretched back to the oldest snapshot still being sent to a follower. */
+  /**
+   * The history kept, stretched back to the oldest snapshot still being sent to a follower. The
+   * store keeps the newest ones only, so every snapshot taken since is kept too: no further back
+   * than twice the history, lest a slow transfer fill the disk. A transfer whose snapshot goes
+   * anyway moves to the newest one.
+   */
   private int keepWithThoseBeingSent() {
     long now = clock.getAsLong();
     lastSent.values().removeIf(at -> now - at > SENDING_PINS_NANOS);
@@ -129,7 +134,7 @@ final class HeldSnapshots {
     }
     List<SnapshotMeta> held = store.list(); // oldest first
     for (int i = 0; i < held.size(); i++) {
-      if (lastSent.containsKey(held.get(i))) {
+      if (lastSent.containsKey(held.get(i)) && held.size() - i <= 2 * keep) {
         return Math.max(keep, held.size() - i);
       }
     }

@@ -216,6 +216,60 @@ class RaftCoreSnapshotTest {
         .isBetween(3L, 8L);
   }
 
+  /**
+   * The store keeps a snapshot while it is being sent: a transfer under way that stalls goes on
+   * with it when a newer one is taken, rather than start over; one stuck at a chunk for three stall
+   * timeouts moves to the newer snapshot.
+   */
+  @Test
+  void aStalledTransferKeepsItsSnapshotUnlessItStaysStuck() {
+    for (boolean stuck : new boolean[] {false, true}) {
+      CoreNetwork net = network("a", "b", "c");
+      net.elect("a");
+      net.isolate("c");
+      commit(net, 5);
+      net.takeSnapshot("a", 100);
+      commit(net, 2);
+      SnapshotMeta first = net.takeSnapshot("a", 3 * CHUNK);
+      net.heal();
+      boolean[] lostOnce = {false};
+      java.util.function.Predicate<RaftMessage> network =
+          m -> {
+            if (m instanceof InstallSnapshotRequest r
+                && r.snapshot().equals(first)
+                && r.offset() == CHUNK
+                && (stuck || !lostOnce[0])) {
+              lostOnce[0] = true;
+              return false; // its second chunk lost: once, or every time
+            }
+            return true;
+          };
+      deliverUntilReceiving(net, "c", network);
+      commit(net, 2);
+      SnapshotMeta newer = net.takeSnapshot("a", 3 * CHUNK);
+      for (int i = 0; i < 12 && net.node("c").snapshot == null; i++) {
+        net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
+        net.deliverWhile(network);
+      }
+
+      List<String> chunks =
+          chunksTo(net, "c").stream().map(r -> r.snapshot().index() + "@" + r.offset()).toList();
+      String f = first.index() + "@";
+      String n = newer.index() + "@";
+      if (stuck) {
+        assertThat(chunks)
+            .as("moved to the newer snapshot after three stalls")
+            .doesNotContain(f + 2 * CHUNK)
+            .contains(n + 0, n + CHUNK, n + 2 * CHUNK);
+        assertThat(net.node("c").snapshot).isEqualTo(newer);
+      } else {
+        assertThat(chunks.subList(0, 4))
+            .as("went on with its snapshot after the stall")
+            .containsExactly(f + 0, f + CHUNK, f + CHUNK, f + 2 * CHUNK);
+      }
+    }
+  }
+
   @Test
   void aLostChunkIsSentAgainAfterTheStallTimeout() {
     CoreNetwork net = network("a", "b", "c");

@@ -41,6 +41,13 @@ final class Nemesis {
   private final Set<String> crashed = new HashSet<>();
   private final Set<String> paused = new HashSet<>();
   private final Set<String> removed = new HashSet<>();
+
+  /**
+   * Servers added back with an empty disk: restarted, they must not bootstrap (an empty node that
+   * bootstraps votes freely), but wait for a leader to bring them the log.
+   */
+  private final Set<String> joinedEmpty = new HashSet<>();
+
   private boolean changing;
   private final int faultsPerThousandSteps;
   private final int leaderChurnPercent;
@@ -190,7 +197,7 @@ final class Nemesis {
 
   private void restart(String id) {
     if (crashed.remove(id) && !removed.contains(id)) {
-      cluster.start(id, true);
+      cluster.start(id, !joinedEmpty.contains(id));
     }
   }
 
@@ -214,6 +221,7 @@ final class Nemesis {
       String id = pick(List.copyOf(removed));
       if (!cluster.nodes.get(id).running()) {
         cluster.start(id, false); // empty disk, not bootstrapped: it must get the log first
+        joinedEmpty.add(id);
       }
       counters.add(Kind.MEMBERSHIP_CHANGE);
       node.addServer(new Member(id, "sim:" + id))
