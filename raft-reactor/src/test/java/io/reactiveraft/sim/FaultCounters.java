@@ -28,6 +28,7 @@ final class FaultCounters {
     STALE_MESSAGE,
     SNAPSHOT_TAKEN,
     SNAPSHOT_SENT,
+    SNAPSHOT_DAMAGED,
     SNAPSHOT_RESTORED
   }
 

@@ -326,6 +326,7 @@ final class Nemesis {
   /** Ends every fault: heals the network, resumes and restarts every node. */
   void healAll() {
     active = false;
+    cluster.damagingSnapshotReads = false;
     heal();
     List.copyOf(paused).forEach(this::resume);
     List.copyOf(crashed).forEach(this::restart);

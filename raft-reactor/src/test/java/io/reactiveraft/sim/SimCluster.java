@@ -113,6 +113,9 @@ final class SimCluster implements AutoCloseable {
    */
   final int logEntriesInMemory;
 
+  /** Whether chunk reads of snapshots are damaged now and then; off once the faults stop. */
+  boolean damagingSnapshotReads = true;
+
   SimCluster(int size, long seed, SplittableRandom random, FaultCounters counters) {
     this.seed = seed;
     this.random = random;
@@ -165,7 +168,13 @@ final class SimCluster implements AutoCloseable {
             .self(id)
             .transport(network.transport(id))
             .logStore(n.disk.open())
-            .snapshotStore(n.snapshots)
+            .snapshotStore(
+                new DamagingSnapshotReads(
+                    n.snapshots,
+                    // Drawn apart from the cluster's stream, which recorded seeds depend on.
+                    new SplittableRandom(seed * 7_919L + id.hashCode() * 31L + n.incarnation),
+                    () -> damagingSnapshotReads,
+                    () -> counters.add(FaultCounters.Kind.SNAPSHOT_DAMAGED)))
             .snapshotThreshold(snapshotThreshold)
             .logEntriesInMemory(logEntriesInMemory)
             .snapshotChunkBytes(1024)
