@@ -18,6 +18,9 @@ final class SimulationRun {
   static final Duration LIVENESS_BOUND = Duration.ofSeconds(10);
   static final Duration DRAIN = Duration.ofSeconds(3);
 
+  /** The most the last reads of every key may take, retries and their timeouts included. */
+  static final Duration FINAL_READS = Duration.ofSeconds(30);
+
   /** What one seed produced. */
   record Result(
       long seed,
@@ -70,14 +73,20 @@ final class SimulationRun {
       }
       if (workload.idle()) {
         workload.readEveryKey();
-        for (long i = 0; i < drainSteps && !workload.idle(); i++) {
+        // Each read may take its attempts' timeouts; the bound only catches one that never ends.
+        long finalReadSteps = FINAL_READS.toMillis() / STEP.toMillis();
+        for (long i = 0; i < finalReadSteps && !workload.idle(); i++) {
           cluster.clock.advanceTimeBy(STEP);
           invariants.checkStep();
         }
       }
       invariants.checkFull();
       if (!workload.idle()) {
-        cluster.violations.add("operations still pending after the drain");
+        cluster.violations.add(
+            "operations still pending after the drain ("
+                + workload.pendingDescription()
+                + "); the nodes then: "
+                + describe(cluster));
       }
       try {
         LinearizabilityChecker.Result lin = LinearizabilityChecker.check(workload.history());
@@ -181,7 +190,10 @@ final class SimulationRun {
               .append(" voters=")
               .append(st.members().stream().map(io.reactiveraft.Member::id).toList())
               .append(" learners=")
-              .append(st.learners().stream().map(io.reactiveraft.Member::id).toList());
+              .append(st.learners().stream().map(io.reactiveraft.Member::id).toList())
+              .append(st.followers().isEmpty() ? "" : " followers=" + st.followers())
+              .append(" snapshots=")
+              .append(st.snapshots());
         });
     return out.toString();
   }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -64,6 +65,13 @@ final class Workload {
 
   boolean idle() {
     return pending == 0 && finalReads.isEmpty();
+  }
+
+  /** What is still pending, for a report. */
+  String pendingDescription() {
+    return pending
+        + " in flight"
+        + (finalPhase ? ", final reads, " + finalReads.size() + " keys still to read" : "");
   }
 
   /**
@@ -226,6 +234,14 @@ final class Workload {
   }
 
   private String target(int client) {
+    if (finalPhase) {
+      // The last reads go to the leader: a member still catching up (a learner on a slow disk)
+      // answers reads only once it has applied what the leader had committed.
+      Optional<String> leader = cluster.leader();
+      if (leader.isPresent()) {
+        return leader.get();
+      }
+    }
     String hint = leaderHint[client];
     if (hint != null && cluster.nodes.get(hint).running()) {
       return hint;
