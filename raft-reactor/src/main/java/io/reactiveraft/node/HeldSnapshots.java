@@ -101,7 +101,6 @@ final class HeldSnapshots {
     if (known != null) {
       return known;
     }
-    checksums.keySet().retainAll(store.list());
     OptionalInt intact;
     CRC32C crc = new CRC32C();
     try (InputStream whole = new CheckedInputStream(store.open(meta), crc)) {

@@ -489,16 +489,18 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       } else if (action instanceof Action.SendSnapshotChunk chunk) {
         // Read on the IO worker, sent from the loop: the transport is called from the loop only,
         // and a chunk of a term this node has left by then is not sent.
-        snapshotter.sendChunk(
-            chunk.to(),
-            chunk.term(),
-            chunk.snapshot(),
-            chunk.offset(),
-            chunk.length(),
-            chunk.recheck(),
-            message -> loop.offer((Runnable) () -> sendChunkRead(message)));
+        snapshotter
+            .transfers()
+            .sendChunk(
+                chunk.to(),
+                chunk.term(),
+                chunk.snapshot(),
+                chunk.offset(),
+                chunk.length(),
+                chunk.recheck(),
+                message -> loop.offer((Runnable) () -> sendChunkRead(message)));
       } else if (action instanceof Action.StoreSnapshotChunk chunk) {
-        snapshotter.storeChunk(chunk.chunk());
+        snapshotter.transfers().storeChunk(chunk.chunk());
       } else if (action instanceof Action.DiscardSnapshotChunks) {
         snapshotter.discardIncoming();
       } else if (action instanceof Action.RestoreSnapshot restore) {
@@ -676,7 +678,8 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   }
 
   private void finishClose() {
-    config.closeHook().ifPresent(ReactiveRaftNode::runHook);
+    // The user's hook: whatever it throws, an Error too, the close still completes.
+    config.closeHook().ifPresent(hook -> quietly("running the close hook", hook));
     boolean interrupted = Thread.currentThread().isInterrupted();
     quietly("stopping the node's threads", schedulers::dispose);
     if (!interrupted) {
@@ -705,15 +708,6 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
 
   /** How long a close waits for a running apply or snapshot image before its hook runs anyway. */
   private static final Duration QUIESCE_TIMEOUT = Duration.ofSeconds(10);
-
-  /** The user's hook: whatever it throws, an {@code Error} too, the close still completes. */
-  private static void runHook(Runnable hook) {
-    try {
-      hook.run();
-    } catch (Throwable e) {
-      log.warn("close hook failed", e);
-    }
-  }
 
   private static void dispose(Disposable d) {
     if (d != null) {

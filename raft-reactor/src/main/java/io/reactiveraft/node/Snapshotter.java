@@ -4,8 +4,6 @@ import io.reactiveraft.ClusterConfiguration;
 import io.reactiveraft.RaftConfig;
 import io.reactiveraft.RaftEvent;
 import io.reactiveraft.StateMachine;
-import io.reactiveraft.message.InstallSnapshotRequest;
-import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.spi.Codec;
 import io.reactiveraft.spi.SnapshotMeta;
 import io.reactiveraft.spi.SnapshotSink;
@@ -273,21 +271,12 @@ final class Snapshotter<C, R> {
 
   // ---------------------------------------------------------------- transfers (IO worker)
 
-  /** See {@link SnapshotTransfers#sendChunk}. */
-  void sendChunk(
-      String to,
-      long term,
-      SnapshotMeta meta,
-      long offset,
-      int length,
-      boolean recheck,
-      Consumer<RaftMessage> send) {
-    transfers.sendChunk(to, term, meta, offset, length, recheck, send);
-  }
-
-  /** See {@link SnapshotTransfers#storeChunk}. */
-  void storeChunk(InstallSnapshotRequest chunk) {
-    transfers.storeChunk(chunk);
+  /**
+   * Chunks to and from other nodes; there are none without a snapshot store, and the core asks for
+   * none then.
+   */
+  SnapshotTransfers transfers() {
+    return transfers;
   }
 
   /** Follower: deletes the snapshot being received, after the chunks queued before. */

@@ -328,17 +328,25 @@ class RaftCoreReplicationTest {
     assertThat(acks(net, "b")).anyMatch(r -> r.matchIndex() == index);
   }
 
-  @Test
-  void lateDurabilityAckForAnOverwrittenEntryIsIgnored() {
-    // etcd-io/raft async_storage_writes_append_aba_race: (2, term 1) is written, then
-    // replaced by (2, term 2) before the first write's ack arrives.
-    CoreNetwork net = new CoreNetwork("a", "b", "c");
+  /**
+   * Follower b, durability acks held, holding (1, term 1): the leader of term 1 writes (2, term 1),
+   * then the leader of term 2 overwrites it with (2, term 2).
+   */
+  private static void entryTwoWrittenThenOverwritten(CoreNetwork net) {
     net.node("b").stored.add(entry(1, 1));
     net.node("b").hardState = new HardState(1, null);
     net.restart("b");
     net.node("b").holdDurability = true;
     net.handle("b", msg(new AppendEntriesRequest("a", "b", 1, 1, 1, List.of(entry(2, 1)), 1)));
     net.handle("b", msg(new AppendEntriesRequest("c", "b", 2, 1, 1, List.of(entry(2, 2)), 1)));
+  }
+
+  @Test
+  void lateDurabilityAckForAnOverwrittenEntryIsIgnored() {
+    // etcd-io/raft async_storage_writes_append_aba_race: (2, term 1) is written, then
+    // replaced by (2, term 2) before the first write's ack arrives.
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    entryTwoWrittenThenOverwritten(net);
     assertThat(net.node("b").heldAcks)
         .extracting(RaftEvent.LogDurable::term)
         .containsExactly(1L, 2L);
@@ -357,12 +365,7 @@ class RaftCoreReplicationTest {
   @Test
   void lateDurabilityAckForAnEntryTruncatedAndWrittenBackIsIgnored() {
     CoreNetwork net = new CoreNetwork("a", "b", "c");
-    net.node("b").stored.add(entry(1, 1));
-    net.node("b").hardState = new HardState(1, null);
-    net.restart("b");
-    net.node("b").holdDurability = true;
-    net.handle("b", msg(new AppendEntriesRequest("a", "b", 1, 1, 1, List.of(entry(2, 1)), 1)));
-    net.handle("b", msg(new AppendEntriesRequest("c", "b", 2, 1, 1, List.of(entry(2, 2)), 1)));
+    entryTwoWrittenThenOverwritten(net);
     net.handle("b", msg(new AppendEntriesRequest("a", "b", 3, 1, 1, List.of(entry(2, 1)), 1)));
     assertThat(net.core("b").log().matches(2, 1)).isTrue();
     assertThat(net.node("b").heldAcks)

@@ -57,6 +57,21 @@ class RaftCoreSnapshotTest {
     }
   }
 
+  /**
+   * Leader a commits while c is cut off, and compacts its log past what c holds behind a snapshot
+   * of three chunks; then c comes back, needing it. Returns that snapshot.
+   */
+  private static SnapshotMeta cThenNeedsASnapshot(CoreNetwork net) {
+    net.elect("a");
+    net.isolate("c");
+    commit(net, 5);
+    net.takeSnapshot("a", 100);
+    commit(net, 2);
+    SnapshotMeta meta = net.takeSnapshot("a", 3 * CHUNK);
+    net.heal();
+    return meta;
+  }
+
   private static List<InstallSnapshotRequest> chunksTo(CoreNetwork net, String to) {
     return net.sent(InstallSnapshotRequest.class).stream().filter(m -> m.to().equals(to)).toList();
   }
@@ -145,13 +160,7 @@ class RaftCoreSnapshotTest {
   @Test
   void aSnapshotThatArrivesDamagedIsSentAgainFromTheStartAfterTheLeaderRereadsIt() {
     CoreNetwork net = network("a", "b", "c");
-    net.elect("a");
-    net.isolate("c");
-    commit(net, 5);
-    net.takeSnapshot("a", 100);
-    commit(net, 2);
-    net.takeSnapshot("a", 3 * CHUNK);
-    net.heal();
+    cThenNeedsASnapshot(net);
 
     boolean[] damaged = {false};
     int sentBefore = net.sent.size();
@@ -191,13 +200,7 @@ class RaftCoreSnapshotTest {
   @Test
   void transfersThatKeepArrivingDamagedAreStartedOverLessAndLessOften() {
     CoreNetwork net = network("a", "b", "c");
-    net.elect("a");
-    net.isolate("c");
-    commit(net, 5);
-    net.takeSnapshot("a", 100);
-    commit(net, 2);
-    net.takeSnapshot("a", 3 * CHUNK);
-    net.heal();
+    cThenNeedsASnapshot(net);
 
     for (int round = 0; round < 60; round++) {
       net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
@@ -225,13 +228,7 @@ class RaftCoreSnapshotTest {
   void aStalledTransferKeepsItsSnapshotUnlessItStaysStuck() {
     for (boolean stuck : new boolean[] {false, true}) {
       CoreNetwork net = network("a", "b", "c");
-      net.elect("a");
-      net.isolate("c");
-      commit(net, 5);
-      net.takeSnapshot("a", 100);
-      commit(net, 2);
-      SnapshotMeta first = net.takeSnapshot("a", 3 * CHUNK);
-      net.heal();
+      SnapshotMeta first = cThenNeedsASnapshot(net);
       boolean[] lostOnce = {false};
       java.util.function.Predicate<RaftMessage> network =
           m -> {
@@ -273,13 +270,7 @@ class RaftCoreSnapshotTest {
   @Test
   void aLostChunkIsSentAgainAfterTheStallTimeout() {
     CoreNetwork net = network("a", "b", "c");
-    net.elect("a");
-    net.isolate("c");
-    commit(net, 5);
-    net.takeSnapshot("a", 100);
-    commit(net, 2);
-    net.takeSnapshot("a", 3 * CHUNK);
-    net.heal();
+    cThenNeedsASnapshot(net);
 
     deliverUntilReceiving(
         net, "c", m -> !(m instanceof InstallSnapshotRequest r && r.offset() == CHUNK));

@@ -112,9 +112,12 @@ class SnapshotterTest {
     Snapshotter<String, String> snapshotter = snapshotter(store);
     List<RaftMessage> sent = new ArrayList<>();
     for (int offset = 0; offset < 4 * 1024; offset += 1024) {
-      snapshotter.sendChunk(
-          "n2", 1, older, offset, 1024, false, sent::add); // one follower on the older
-      snapshotter.sendChunk("n3", 1, newer, offset, 1024, false, sent::add); // another on the newer
+      snapshotter
+          .transfers()
+          .sendChunk("n2", 1, older, offset, 1024, false, sent::add); // one follower on the older
+      snapshotter
+          .transfers()
+          .sendChunk("n3", 1, newer, offset, 1024, false, sent::add); // another on the newer
     }
     assertThat(sent).hasSize(8);
     assertThat(store.opens).as("each of the two read whole once").isEqualTo(2);
@@ -130,7 +133,7 @@ class SnapshotterTest {
     SnapshotMeta meta = store.list().get(0);
 
     List<RaftMessage> sent = new ArrayList<>();
-    snapshotter.sendChunk("n2", 1, meta, 0, (int) meta.size(), false, sent::add);
+    snapshotter.transfers().sendChunk("n2", 1, meta, 0, (int) meta.size(), false, sent::add);
     assertThat(store.opens).as("no read of the whole first").isZero();
     java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
     crc.update(store.read(meta, 0, (int) meta.size()));
@@ -157,13 +160,14 @@ class SnapshotterTest {
     Snapshotter<String, String> snapshotter = snapshotter(store);
     List<RaftMessage> sent = new ArrayList<>();
 
-    snapshotter.sendChunk("n2", 1, damaged, 0, 1024, false, sent::add);
-    snapshotter.sendChunk(
-        "n2", 1, damaged, 0, 1024, false, sent::add); // the stall timer asks again
+    snapshotter.transfers().sendChunk("n2", 1, damaged, 0, 1024, false, sent::add);
+    snapshotter
+        .transfers()
+        .sendChunk("n2", 1, damaged, 0, 1024, false, sent::add); // the stall timer asks again
     assertThat(sent).as("no chunk of a snapshot whose checksum fails").isEmpty();
 
-    snapshotter.sendChunk("n2", 1, intact, 0, 1024, false, sent::add);
-    snapshotter.sendChunk("n2", 1, intact, 1024, 1024, false, sent::add);
+    snapshotter.transfers().sendChunk("n2", 1, intact, 0, 1024, false, sent::add);
+    snapshotter.transfers().sendChunk("n2", 1, intact, 1024, 1024, false, sent::add);
     assertThat(sent)
         .extracting(m -> ((InstallSnapshotRequest) m).offset())
         .containsExactly(0L, 1024L);
@@ -303,9 +307,9 @@ class SnapshotterTest {
     for (long offset = 0; offset < meta.size(); offset += chunk) {
       int length = (int) Math.min(chunk, meta.size() - offset);
       List<RaftMessage> sent = new ArrayList<>();
-      leader.sendChunk("n2", 1, meta, offset, length, false, sent::add);
+      leader.transfers().sendChunk("n2", 1, meta, offset, length, false, sent::add);
       assertThat(sent).hasSize(1);
-      follower.storeChunk((InstallSnapshotRequest) sent.get(0));
+      follower.transfers().storeChunk((InstallSnapshotRequest) sent.get(0));
       if (offset == 0) {
         afterFirstChunk.run();
       }
@@ -342,7 +346,7 @@ class SnapshotterTest {
     assertThat(fatal).isEmpty();
 
     List<RaftMessage> resent = new ArrayList<>();
-    leader.sendChunk("n2", 1, damaged, 0, 16 * 1024, true, resent::add);
+    leader.transfers().sendChunk("n2", 1, damaged, 0, 16 * 1024, true, resent::add);
     assertThat(resent).as("read again, the leader's copy fails its own checksum").isEmpty();
   }
 
@@ -381,7 +385,7 @@ class SnapshotterTest {
         new Snapshotter<>(config, new SessionTable<>(60_000), inline, inline, 0, e -> {}, e -> {});
     ClusterConfiguration configuration = new ClusterConfiguration(members, List.of());
     List<RaftMessage> sent = new ArrayList<>();
-    snapshotter.sendChunk("n2", 1, sending, 0, 1024, false, sent::add);
+    snapshotter.transfers().sendChunk("n2", 1, sending, 0, 1024, false, sent::add);
     assertThat(sent).hasSize(1);
 
     snapshotter.take(30, 1, configuration, Sinks.one());
