@@ -81,6 +81,13 @@ final class SimulationRun {
         }
       }
       invariants.checkFull();
+      if (!workload.unreadKeys().isEmpty()) {
+        cluster.violations.add(
+            "final reads got no value, so a lost write there would not show: "
+                + workload.unreadKeys()
+                + "; the nodes then: "
+                + describe(cluster));
+      }
       if (!workload.idle()) {
         cluster.violations.add(
             "operations still pending after the drain ("

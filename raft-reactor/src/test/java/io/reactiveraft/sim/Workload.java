@@ -42,6 +42,12 @@ final class Workload {
 
   private boolean finalPhase;
 
+  /** The last time stamped on an invocation or a completion; see {@link #stamp}. */
+  private long lastStamp = Long.MIN_VALUE;
+
+  /** Final reads that ended without a value: the last writes of those keys went unchecked. */
+  private final List<String> unreadKeys = new ArrayList<>();
+
   Workload(SimCluster cluster, SplittableRandom random, int clients, int keys) {
     this.cluster = cluster;
     this.random = random;
@@ -95,18 +101,28 @@ final class Workload {
     pending++;
     send(
         new Attempt(
-            0,
-            key,
-            Kind.READ,
-            null,
-            null,
-            RegisterMachine.read(key),
-            sequences[0] + 1,
-            cluster.nowNanos()));
+            0, key, Kind.READ, null, null, RegisterMachine.read(key), sequences[0] + 1, stamp()));
   }
 
   List<Operation> history() {
     return history;
+  }
+
+  /** The keys whose final read got no value, with why; see {@link #readEveryKey}. */
+  List<String> unreadKeys() {
+    return unreadKeys;
+  }
+
+  /**
+   * The virtual time, made strictly increasing: a client's next operation may start at the very
+   * instant its last one completed, and the checker takes equal times as overlapping, which would
+   * let a stale read right after the client's own write pass. The simulation runs on one thread, so
+   * the order of the calls here is the real order; a nanosecond per event at one instant never
+   * reaches the next millisecond step.
+   */
+  private long stamp() {
+    lastStamp = Math.max(lastStamp + 1, cluster.nowNanos());
+    return lastStamp;
   }
 
   private void later(Runnable r, long millis) {
@@ -133,8 +149,7 @@ final class Workload {
     }
     pending++;
     Attempt a =
-        new Attempt(
-            client, key, kind, value, expected, command, sequences[client] + 1, cluster.nowNanos());
+        new Attempt(client, key, kind, value, expected, command, sequences[client] + 1, stamp());
     send(a);
   }
 
@@ -151,6 +166,9 @@ final class Workload {
     final String session;
     int attempts;
     boolean mayHaveApplied;
+
+    /** Why the last attempt failed, for a report. */
+    Throwable lastError;
 
     Attempt(
         int client,
@@ -186,6 +204,7 @@ final class Workload {
           .subscribe(
               result -> finish(a, Outcome.OK, result),
               error -> {
+                a.lastError = error;
                 noteLeaderHint(a.client, error);
                 retryOrGiveUp(a);
               });
@@ -195,12 +214,18 @@ final class Workload {
         .subscribe(
             result -> finish(a, Outcome.OK, result),
             error -> {
+              a.lastError = error;
               noteLeaderHint(a.client, error);
               if (error instanceof SessionExpiredException) {
                 // The cluster forgot this session (its first command never applied): the
                 // client opens a new one, as a real client would.
                 sessions[a.client] = "client-" + a.client + "-" + ++sessionCount;
                 sequences[a.client] = 0;
+                if (finalPhase) {
+                  // A read changes nothing, so the last read of a key goes on in the new session.
+                  send(new Attempt(a.client, a.key, a.kind, null, null, a.command, 1, a.invokedAt));
+                  return;
+                }
                 a.mayHaveApplied = true;
                 finish(a, Outcome.INFO, null);
                 return;
@@ -217,7 +242,9 @@ final class Workload {
 
   /** Resends with the same sequence: the cluster applies it at most once (thesis 6.3). */
   private void retryOrGiveUp(Attempt a) {
-    if (a.attempts < MAX_ATTEMPTS && (running || finalPhase)) {
+    // A final read goes on until it has a value (the run bounds it): the faults are over, but an
+    // election may still be under way, and six quick tries can all fall inside it.
+    if (finalPhase || (a.attempts < MAX_ATTEMPTS && running)) {
       later(() -> send(a), 5 + random.nextInt(30));
     } else {
       finish(a, a.mayHaveApplied ? Outcome.INFO : Outcome.FAIL, null);
@@ -259,7 +286,7 @@ final class Workload {
       // never skips ahead of what the cluster knows (its first command opens it).
       sequences[a.client] = a.sequence;
     }
-    long completedAt = outcome == Outcome.INFO ? Long.MAX_VALUE : cluster.nowNanos();
+    long completedAt = outcome == Outcome.INFO ? Long.MAX_VALUE : stamp();
     String recordedValue = a.kind == Kind.READ ? result : a.value;
     boolean casOk = a.kind == Kind.CAS && "true".equals(result);
     history.add(
@@ -275,6 +302,10 @@ final class Workload {
             outcome,
             casOk));
     if (finalPhase) {
+      if (outcome != Outcome.OK) {
+        unreadKeys.add(
+            a.key + " (" + outcome + " after " + a.attempts + " attempts: " + a.lastError + ")");
+      }
       later(this::readNextKey, 1);
       return;
     }
