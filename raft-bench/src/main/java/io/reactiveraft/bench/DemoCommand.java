@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -175,7 +176,8 @@ final class DemoCommand implements Callable<Integer> {
       if (lost == 0) {
         return 0;
       }
-      Thread.onSpinWait();
+      // The survivors are still catching up: give them the CPU rather than spin.
+      LockSupport.parkNanos(10_000_000);
     } while (System.nanoTime() < deadline);
     return lost;
   }

@@ -84,7 +84,11 @@ public final class KvStateMachine implements StateMachine<KvCommand, KvResult> {
     // was.
     DataInputStream stream = new DataInputStream(in);
     Map<String, String> restored = new ConcurrentHashMap<>();
-    for (int i = stream.readInt(); i > 0; i--) {
+    int count = stream.readInt();
+    if (count < 0) {
+      throw new IOException("damaged snapshot: negative entry count");
+    }
+    for (int i = count; i > 0; i--) {
       restored.put(readString(stream), readString(stream));
     }
     data = restored;

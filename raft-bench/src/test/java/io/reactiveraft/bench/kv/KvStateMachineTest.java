@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,19 @@ class KvStateMachineTest {
 
     assertThat(target.read("kept")).isEqualTo(Optional.of("yes"));
     assertThat(target.read("key")).isEmpty();
+  }
+
+  @Test
+  void anImageWithANegativeCountFailsAndLeavesTheStateAsItWas() {
+    KvStateMachine target = new KvStateMachine();
+    target.apply(1, KvCommand.put("kept", "yes"));
+
+    byte[] negative = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xfe};
+    assertThatThrownBy(() -> target.restoreSnapshot(new ByteArrayInputStream(negative)))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("negative entry count");
+
+    assertThat(target.read("kept")).isEqualTo(Optional.of("yes"));
   }
 
   private static byte[] image(KvStateMachine machine) throws Exception {

@@ -1,5 +1,6 @@
 package io.reactiveraft.bench.kv.remote;
 
+import io.reactiveraft.InvalidCommandException;
 import io.reactiveraft.NotLeaderException;
 import io.reactiveraft.RaftException;
 import io.reactiveraft.RaftNode;
@@ -78,7 +79,9 @@ final class KvResponder implements RSocket {
       return KvReply.of(
           re.outcomeUnknown() ? KvReply.Status.UNKNOWN : KvReply.Status.RETRY, e.getMessage());
     }
-    if (e instanceof IllegalArgumentException) {
+    if (e instanceof InvalidCommandException) {
+      // Refused before the log. Any other IllegalArgumentException may come from the state
+      // machine's apply, which ran: that command was applied, with the error as its outcome.
       return KvReply.of(KvReply.Status.REJECTED, e.getMessage());
     }
     // Anything else happened somewhere between the proposal and its answer: it may have applied.
