@@ -152,10 +152,12 @@ final class InboundDispatcher {
       exchange.abandon();
     }
     counters.rejectedInbound();
+    // The text quotes ids the peer sent: masked, so a peer cannot forge log lines.
+    String reason = RaftSocketAcceptor.printable(error.getMessage());
     if (throttle.permit()) {
-      log.warn("refused a request from {}: {}", peerId, error.getMessage());
+      log.warn("refused a request from {}: {}", peerId, reason);
     } else {
-      log.debug("refused a request from {}: {}", peerId, error.getMessage());
+      log.debug("refused a request from {}: {}", peerId, reason);
     }
     return Mono.error(error);
   }

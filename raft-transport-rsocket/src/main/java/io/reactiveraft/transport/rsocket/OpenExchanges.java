@@ -102,14 +102,20 @@ final class OpenExchanges {
       deliver();
     }
 
-    /** Sends {@code payload} as the response, or releases it when no one will take it. */
-    private void send(Payload payload) {
+    /**
+     * Sends {@code payload} as the response, or releases it when no one will take it.
+     *
+     * @return false when it was released because the requester had gone (the answer must then go
+     *     some other way); a cancel that arrives after this still discards it
+     */
+    private boolean send(Payload payload) {
       if (cancelled || outcome != null) {
         release(payload);
-        return;
+        return false;
       }
       outcome = payload;
       deliver();
+      return true;
     }
 
     /** Completes the response empty. */
@@ -174,7 +180,8 @@ final class OpenExchanges {
    * Sends {@code answer} as the response to the newest open request it covers, if there is one.
    *
    * @param frame encodes the answer; called only when it has a request to ride on
-   * @return false when no open request from its receiver can carry it
+   * @return false when no open request from its receiver can carry it, or the one chosen was given
+   *     up by its requester as the answer was encoded
    * @throws RuntimeException what {@code frame} threw; the request it was to ride on is then
    *     completed empty
    */
@@ -188,7 +195,7 @@ final class OpenExchanges {
       int carrier = -1;
       int i = 0;
       for (Exchange e : open) {
-        if (e.term == answer.term() && e.sequence <= answer.sequence()) {
+        if (!e.cancelled && e.term == answer.term() && e.sequence <= answer.sequence()) {
           carrier = i;
         }
         i++;
@@ -213,8 +220,7 @@ final class OpenExchanges {
       carrier.complete();
       throw e;
     }
-    carrier.send(payload);
-    return true;
+    return carrier.send(payload);
   }
 
   /** Requests open now, from every sender. */

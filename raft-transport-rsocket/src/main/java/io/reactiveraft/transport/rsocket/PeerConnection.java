@@ -234,6 +234,7 @@ final class PeerConnection {
 
   private void onClosed(RSocket s, Throwable cause) {
     boolean wasHealthy;
+    int n;
     synchronized (this) {
       if (socket != s) {
         return;
@@ -247,11 +248,27 @@ final class PeerConnection {
       } else {
         retryAtNanos = System.nanoTime() + backoff.delayNanos(++failures);
       }
+      n = failures;
     }
     if (wasHealthy) {
       log.info("connection to {} closed{}", peer.id(), cause == null ? "" : ": " + cause);
+    } else if (n == 1) {
+      // Nearly always the peer refusing the setup: say so where an operator looks, once per
+      // outage (a refused setup is logged by the peer with its reason, and answered the same way
+      // whatever the reason, so that a stranger learns nothing from it).
+      log.warn(
+          "connection to {} at {} closed before any acknowledgement: {}; if this persists, check"
+              + " that both use the same secret, cluster id and version, and list each other as"
+              + " members (the peer's log says why it refused)",
+          peer.id(),
+          peer.address(),
+          cause == null ? "closed by the peer" : cause.toString());
     } else {
-      log.debug("connection to {} closed before any acknowledgement: {}", peer.id(), cause);
+      log.debug(
+          "connection to {} closed before any acknowledgement ({} failures): {}",
+          peer.id(),
+          n,
+          cause);
     }
   }
 }

@@ -5,6 +5,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.reactiveraft.message.RaftMessage;
 import io.rsocket.Payload;
 import io.rsocket.RSocket;
+import io.rsocket.exceptions.InvalidException;
+import io.rsocket.exceptions.RejectedException;
 import io.rsocket.util.ByteBufPayload;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,6 +41,7 @@ final class PeerLink {
   private final TransportCounters counters;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final LogThrottle throttle = new LogThrottle(Duration.ofSeconds(1));
+  private final LogThrottle refusals = new LogThrottle(Duration.ofSeconds(10));
 
   PeerLink(
       PeerConnection connection,
@@ -158,7 +161,16 @@ final class PeerLink {
     protected void hookOnError(Throwable e) {
       release();
       counters.failed();
-      log.debug("request to {} failed: {}", connection.peer().id(), e.toString());
+      if ((e instanceof RejectedException || e instanceof InvalidException) && refusals.permit()) {
+        // The peer is reachable and says no (another group or frame limit, a membership it does
+        // not share): a configuration to fix, which debug logging alone would hide.
+        log.warn(
+            "{} refused a request: {}",
+            connection.peer().id(),
+            RaftSocketAcceptor.printable(String.valueOf(e.getMessage())));
+      } else {
+        log.debug("request to {} failed: {}", connection.peer().id(), e.toString());
+      }
     }
 
     /** The one cause of a cancel: the answer took too long. */

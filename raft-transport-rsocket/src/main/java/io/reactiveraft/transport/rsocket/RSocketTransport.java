@@ -162,6 +162,14 @@ public final class RSocketTransport implements Transport {
       }
       bindAt =
           HostPort.parse(settings.bindAddress() != null ? settings.bindAddress() : self.address());
+      if (settings.connector() == null) {
+        // Dialled over TCP: an address that is not host:port would fail every attempt, quietly.
+        for (Member peer : peers) {
+          if (!peer.id().equals(self.id())) {
+            parsePeerAddress(peer);
+          }
+        }
+      }
       this.self = self;
       if (resources == null) {
         resources = new TransportResources(self.id(), settings.ioThreads(), settings.loops());
@@ -257,6 +265,15 @@ public final class RSocketTransport implements Transport {
     }
   }
 
+  private static void parsePeerAddress(Member peer) {
+    try {
+      HostPort.parse(peer.address());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "the address of member " + peer.id() + " is not host:port: " + peer.address(), e);
+    }
+  }
+
   /**
    * Replaces the peer list: connections are opened to new members (lazily, as always), links to
    * removed ones are closed, a member whose address changed is redialled, and connections from
@@ -283,7 +300,18 @@ public final class RSocketTransport implements Transport {
     Map<String, PeerLink> updated = new HashMap<>();
     for (Member m : next.values()) {
       PeerLink link = current.get(m.id());
-      updated.put(m.id(), link != null && link.connection().peer().equals(m) ? link : newLink(m));
+      if (link == null || !link.connection().peer().equals(m)) {
+        link = newLink(m);
+        if (settings.connector() == null) {
+          try {
+            parsePeerAddress(m);
+          } catch (IllegalArgumentException e) {
+            // A membership change is committed by now: say why the member stays unreachable.
+            log.error("{}; it cannot be reached until its address is fixed", e.getMessage());
+          }
+        }
+      }
+      updated.put(m.id(), link);
     }
     links = Map.copyOf(updated);
     current.forEach(

@@ -156,14 +156,20 @@ public final class RaftFrameCodec {
       throw new FrameTooLargeException(message, size, maxFrameSize);
     }
     ByteBuf out = allocator.buffer((int) size, (int) size);
-    out.writeByte(VERSION);
-    out.writeByte(kindOf(message));
-    Wire.writeString(out, groupBytes);
-    Wire.writeString(out, from);
-    Wire.writeString(out, to);
-    Wire.writeVarLong(out, message.term());
-    writeBody(out, message);
-    return out;
+    try {
+      out.writeByte(VERSION);
+      out.writeByte(kindOf(message));
+      Wire.writeString(out, groupBytes);
+      Wire.writeString(out, from);
+      Wire.writeString(out, to);
+      Wire.writeVarLong(out, message.term());
+      writeBody(out, message);
+      return out;
+    } catch (RuntimeException e) {
+      // A field the sizes passed but the wire cannot carry: the pooled buffer goes back at once.
+      out.release();
+      throw e;
+    }
   }
 
   /**

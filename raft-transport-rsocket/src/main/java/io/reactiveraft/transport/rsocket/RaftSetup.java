@@ -14,7 +14,7 @@ import io.rsocket.util.DefaultPayload;
  * own RSocket server tell Raft connections from its own. The data is
  *
  * <pre>
- * u8 version (2) | string clusterId | string memberId | u8 token length (32) | token
+ * u8 version (3) | string clusterId | string memberId | u8 token length (32) | token
  * </pre>
  *
  * with strings encoded as in {@link RaftFrameCodec}, and token = HMAC-SHA256 keyed with the shared
@@ -81,7 +81,7 @@ public final class RaftSetup {
   /**
    * Parses the data of a SETUP frame.
    *
-   * @throws MalformedFrameException when it is not a version 2 Raft setup
+   * @throws MalformedFrameException when it is not a Raft setup of this version ({@value #VERSION})
    */
   static Introduction parse(ByteBuf data) {
     if (!data.isReadable()) {

@@ -91,6 +91,25 @@ class RSocketTransportBuilderTest {
   }
 
   @Test
+  void aPeerAddressThatIsNotHostPortFailsTheStart() {
+    RSocketTransport transport = TestTransports.builder().build();
+    try {
+      assertThatThrownBy(
+              () ->
+                  transport.start(
+                      new Member("a", Loopback.HOST + ":0"), List.of(new Member("b", "b.example"))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("member b")
+          .hasMessageContaining("b.example");
+      // Nothing was started: the transport can still start with a correct list.
+      transport.start(new Member("a", Loopback.HOST + ":0"), List.of()).subscribe();
+      assertThat(transport.boundAddress()).isPresent();
+    } finally {
+      transport.close().block(Duration.ofSeconds(10));
+    }
+  }
+
+  @Test
   void aPortInUseFailsTheStartAndReleasesTheThreads() {
     RSocketTransport first = TestTransports.builder().build();
     RSocketTransport second = TestTransports.builder().build();
