@@ -25,6 +25,19 @@ public interface LogStore {
   /** Stores term and vote durably before returning. */
   void saveHardState(HardState state);
 
+  /**
+   * The highest index this store once acknowledged as durable and has since lost, 0 when it lost
+   * nothing: a store may be allowed to open by cutting its log at damage (for {@code
+   * MappedLogStore}, {@code truncateCorruption}), and the entries it cut may have been counted
+   * towards a commit. Until its log holds this index again, durably, the node neither votes nor
+   * campaigns, so a majority it joins cannot elect a server that lacks those entries. It regains
+   * them from a leader, which a majority that still holds them elects. A store must remember the
+   * value across restarts for as long as its log is shorter.
+   */
+  default long lostDurableIndex() {
+    return 0;
+  }
+
   /** The index of the first entry held, or lastIndex() + 1 when the log is empty. */
   long firstIndex();
 

@@ -79,6 +79,13 @@ public final class RaftCore {
   private long logEpoch;
 
   /**
+   * Entries up to here were acknowledged by this node once and lost since (its log was cut at
+   * damage). While the log is not durable that far, the node neither votes nor campaigns: with its
+   * shorter log it could otherwise help elect a server that lacks entries it helped commit.
+   */
+  private final long lostDurableIndex;
+
+  /**
    * An empty node that was not bootstrapped: it neither votes nor campaigns until a leader has
    * brought it log entries (a wiped voter must not forget a vote it gave).
    */
@@ -167,6 +174,28 @@ public final class RaftCore {
       SnapshotMeta snapshot,
       RaftLog log,
       RandomGenerator random) {
+    this(config, hardState, snapshot, log, 0, random);
+  }
+
+  /**
+   * @param config protocol settings
+   * @param hardState the stored term and vote
+   * @param snapshot the snapshot the state machine was restored from, or null; the log must
+   *     continue right after it
+   * @param log the stored log, all of it treated as durable
+   * @param lostDurableIndex what the store lost of what it once acknowledged ({@link
+   *     io.reactiveraft.spi.LogStore#lostDurableIndex}): until the log is durable up to it again,
+   *     this node neither votes nor campaigns
+   * @param random the source of election timeout jitter
+   */
+  public RaftCore(
+      CoreConfig config,
+      HardState hardState,
+      SnapshotMeta snapshot,
+      RaftLog log,
+      long lostDurableIndex,
+      RandomGenerator random) {
+    this.lostDurableIndex = lostDurableIndex;
     this.config = Objects.requireNonNull(config, "config");
     this.self = config.selfId();
     this.log = Objects.requireNonNull(log, "log");
@@ -284,10 +313,15 @@ public final class RaftCore {
    */
   private boolean mayCampaign() {
     ClusterConfiguration c = membership.current();
-    if (awaitingLog) {
+    if (awaitingLog || lostEntriesMissing()) {
       return false;
     }
     return c.isVoter(self) || (!c.contains(self) && membership.index() > commitIndex);
+  }
+
+  /** Whether entries this node once acknowledged, and lost, are not yet durable here again. */
+  private boolean lostEntriesMissing() {
+    return durableIndex < lostDurableIndex;
   }
 
   private void tickLeader() {
@@ -577,7 +611,10 @@ public final class RaftCore {
         // voters of the new leader's configuration may need its vote. Removed servers cannot
         // disrupt a healthy cluster: followers that hear a leader ignore them (check-quorum),
         // and their logs fall behind, so their pre-votes fail.
-        free && !awaitingLog && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm());
+        free
+            && !awaitingLog
+            && !lostEntriesMissing()
+            && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm());
     if (grant && !m.preVote()) {
       votedFor = m.from();
       hardStateDirty = true;
@@ -1299,7 +1336,10 @@ public final class RaftCore {
 
   /** The leader asked us to campaign at once, skipping pre-vote and its lease (thesis 3.10). */
   private void onTimeoutNow() {
-    if (role == Role.FOLLOWER && membership.current().isVoter(self) && !awaitingLog) {
+    if (role == Role.FOLLOWER
+        && membership.current().isVoter(self)
+        && !awaitingLog
+        && !lostEntriesMissing()) {
       becomeCandidate(true);
     }
   }

@@ -194,7 +194,7 @@ final class LogRecovery {
           detail,
           last + 1,
           watermark);
-      metadata.saveDurableIndex(last);
+      metadata.saveTruncatedBelowWatermark(last, watermark);
       watermark = last;
     } else if (damage != null) {
       // Normal after a crash: nothing acknowledged is lost, so this is not a warning.

@@ -181,6 +181,12 @@ public final class MappedLogStore implements LogStore {
     return metadata.current().hardState();
   }
 
+  /** The highest watermark a truncation at damage cut below; kept in the metadata file. */
+  @Override
+  public synchronized long lostDurableIndex() {
+    return metadata.current().lostDurableIndex();
+  }
+
   /**
    * Forces term and vote into the metadata file before returning (two slots, each forced).
    *

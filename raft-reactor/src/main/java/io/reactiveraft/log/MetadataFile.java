@@ -20,14 +20,18 @@ import org.slf4j.LoggerFactory;
  *   0  int   CRC32C of bytes 4 .. 8 + body length
  *   4  int   body length
  *   8  int   magic "RRMD"
- *  12  int   format version (1)
+ *  12  int   format version (2)
  *  16  long  sequence
  *  24  long  term
  *  32  long  durable index (watermark)
  *  40  long  log start index
- *  48  int   vote length in bytes, -1 for no vote
- *  52  ...   vote, UTF-8
+ *  48  long  lost durable index (0 unless a truncation at damage cut below the watermark)
+ *  56  int   vote length in bytes, -1 for no vote
+ *  60  ...   vote, UTF-8
  * </pre>
+ *
+ * <p>Version 1 had no lost durable index (the vote length at 48, the vote at 52): it is read as 0,
+ * and the slot is written as version 2 at the next save.
  *
  * <p>A watermark update writes the older slot only (one force), and so does a new log start, which
  * always travels with the watermark. A term or vote change writes both slots, one after the other,
@@ -46,8 +50,9 @@ final class MetadataFile {
 
   private static final Logger log = LoggerFactory.getLogger(MetadataFile.class);
   private static final int MAGIC = 0x444d5252; // "RRMD" read little-endian
-  private static final int VERSION = 1;
-  private static final int FIXED_BODY = 44;
+  private static final int VERSION = 2;
+  private static final int FIXED_BODY = 52;
+  private static final int VERSION_1_FIXED_BODY = 44;
   private static final int MAX_VOTE_BYTES = SLOT_SIZE - 8 - FIXED_BODY;
 
   private final StorageFile file;
@@ -184,6 +189,18 @@ final class MetadataFile {
   }
 
   /**
+   * Saves the watermark after a truncation at damage cut below it, and remembers the highest
+   * watermark ever cut below (the entries the node must hold again before it votes); durable on
+   * return.
+   */
+  synchronized void saveTruncatedBelowWatermark(long durableIndex, long lostWatermark) {
+    writeSlot(
+        current
+            .withDurableIndex(durableIndex)
+            .withLostDurableIndex(Math.max(current.lostDurableIndex(), lostWatermark)));
+  }
+
+  /**
    * Saves a new log start together with the durable watermark, in one slot write (one force), so
    * that no crash can leave the start of one state next to the watermark of another; durable on
    * return. Only the IO thread moves the start, after it has forced what the watermark covers.
@@ -238,6 +255,7 @@ final class MetadataFile {
     b.clear().order(ByteOrder.LITTLE_ENDIAN);
     b.putInt(0).putInt(body).putInt(MAGIC).putInt(VERSION);
     b.putLong(m.sequence()).putLong(m.term()).putLong(m.durableIndex()).putLong(m.logStartIndex());
+    b.putLong(m.lostDurableIndex());
     b.putInt(vote == null ? -1 : vote.length);
     if (vote != null) {
       b.put(vote);
@@ -256,7 +274,7 @@ final class MetadataFile {
   static LogMetadata decode(byte[] bytes, CRC32C crc) {
     ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     int body = b.getInt(4);
-    if (body < FIXED_BODY || body > SLOT_SIZE - 8) {
+    if (body < VERSION_1_FIXED_BODY || body > SLOT_SIZE - 8) {
       throw new IllegalArgumentException(body == 0 ? "empty" : "bad length " + body);
     }
     crc.reset();
@@ -264,18 +282,20 @@ final class MetadataFile {
     if (b.getInt(0) != (int) crc.getValue()) {
       throw new IllegalArgumentException("checksum mismatch");
     }
-    if (b.getInt(8) != MAGIC || b.getInt(12) != VERSION) {
+    int version = b.getInt(12);
+    if (b.getInt(8) != MAGIC || (version != VERSION && version != 1)) {
       throw new IllegalArgumentException("unknown format");
     }
-    int voteLength = b.getInt(48);
-    boolean consistent = voteLength == -1 ? body == FIXED_BODY : voteLength == body - FIXED_BODY;
+    int fixed = version == 1 ? VERSION_1_FIXED_BODY : FIXED_BODY;
+    long lost = version == 1 ? 0 : b.getLong(48);
+    int voteLength = b.getInt(8 + fixed - 4);
+    boolean consistent =
+        body >= fixed && (voteLength == -1 ? body == fixed : voteLength == body - fixed);
     if (!consistent) {
       throw new IllegalArgumentException("bad vote length " + voteLength);
     }
     String vote =
-        voteLength < 0
-            ? null
-            : new String(bytes, 8 + FIXED_BODY, voteLength, StandardCharsets.UTF_8);
-    return new LogMetadata(b.getLong(16), b.getLong(24), vote, b.getLong(32), b.getLong(40));
+        voteLength < 0 ? null : new String(bytes, 8 + fixed, voteLength, StandardCharsets.UTF_8);
+    return new LogMetadata(b.getLong(16), b.getLong(24), vote, b.getLong(32), b.getLong(40), lost);
   }
 }

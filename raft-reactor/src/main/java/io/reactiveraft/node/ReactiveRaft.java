@@ -7,9 +7,13 @@ import io.reactiveraft.core.CoreConfig;
 import io.reactiveraft.core.RaftCore;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Starts {@link RaftNode}s. */
 public final class ReactiveRaft {
+
+  private static final Logger log = LoggerFactory.getLogger(ReactiveRaft.class);
 
   private ReactiveRaft() {}
 
@@ -39,6 +43,14 @@ public final class ReactiveRaft {
             config.bootstrap(),
             config.forwardToLeader(),
             config.snapshotChunkBytes());
+    long lost = config.logStore().lostDurableIndex();
+    if (lost > recovered.log().lastIndex()) {
+      log.warn(
+          "{}: its log lost entries up to index {} that it had acknowledged (cut at damage); it"
+              + " neither votes nor campaigns until a leader has sent them again",
+          config.selfId(),
+          lost);
+    }
     SplittableRandom random =
         config.randomSeed().map(SplittableRandom::new).orElseGet(SplittableRandom::new);
     RaftCore core =
@@ -47,6 +59,7 @@ public final class ReactiveRaft {
             config.logStore().hardState(),
             recovered.snapshot(),
             recovered.log(),
+            lost,
             random);
     // Request ids differ from one start to the next even with a fixed seed: the clock's reading
     // is mixed in. Drawn apart from the core's generator, whose draws a seed must keep reproducing.

@@ -41,6 +41,9 @@ final class CoreNetwork {
     final Deque<RaftEvent.LogDurable> heldAcks = new ArrayDeque<>();
     boolean holdDurability;
 
+    /** What its store lost of what it had acknowledged: {@code LogStore#lostDurableIndex}. */
+    long lostDurableIndex;
+
     /** The index before {@link #stored}'s first entry: the compacted prefix. */
     long storedOffset;
 
@@ -140,6 +143,7 @@ final class CoreNetwork {
                     n.snapshot.index(),
                     n.snapshot.term(),
                     n.stored.stream().filter(e -> e.index() > n.snapshot.index()).toList()),
+            n.lostDurableIndex,
             new SplittableRandom(seed++));
   }
 

@@ -243,11 +243,58 @@ class LogCorruptionTest {
       assertThat(store.hardState()).isEqualTo(new HardState(3, "n2"));
       assertThat(store.entries(1, store.lastIndex()))
           .containsExactlyElementsOf(all.subList(0, 250));
+      assertThat(store.lostDurableIndex()).as("what it had acknowledged").isEqualTo(400);
     } finally {
       store.close();
     }
-    // The watermark moved down with the log: a plain open works again.
+    // The watermark moved down with the log: a plain open works again. The loss is remembered
+    // across restarts and term or vote saves, until the node holds those entries again.
     assertThat(readAll(dir, OPTIONS)).hasSize(250);
+    store = MappedLogStore.open(dir, OPTIONS);
+    try {
+      store.saveHardState(new HardState(4, null));
+      assertThat(store.lostDurableIndex()).isEqualTo(400);
+    } finally {
+      store.close();
+    }
+    store = MappedLogStore.open(dir, OPTIONS);
+    try {
+      assertThat(store.hardState()).isEqualTo(new HardState(4, null));
+      assertThat(store.lostDurableIndex()).isEqualTo(400);
+    } finally {
+      store.close();
+    }
+  }
+
+  @Test
+  void aStoreThatLostNothingSaysSo() throws IOException {
+    Path dir = root.resolve("intact");
+    writeLog(dir, 50, 12);
+    MappedLogStore store = MappedLogStore.open(dir, TRUNCATING);
+    try {
+      assertThat(store.lostDurableIndex()).isZero();
+    } finally {
+      store.close();
+    }
+  }
+
+  /** A metadata slot of format 1, from before the lost durable index was kept, still reads. */
+  @Test
+  void aVersionOneMetadataSlotReadsWithNothingLost() {
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.allocate(MetadataFile.SLOT_SIZE)
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    byte[] vote = "n2".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int body = 44 + vote.length;
+    b.putInt(0).putInt(body).putInt(0x444d5252).putInt(1);
+    b.putLong(7).putLong(3).putLong(90).putLong(11).putInt(vote.length).put(vote);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(b.array(), 4, 4 + body);
+    b.putInt(0, (int) crc.getValue());
+
+    LogMetadata read = MetadataFile.decode(b.array(), new java.util.zip.CRC32C());
+
+    assertThat(read).isEqualTo(new LogMetadata(7, 3, "n2", 90, 11, 0));
   }
 
   @Test
