@@ -19,11 +19,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three {@code node} processes on loopback: writes through the KV client, the leader's process
- * killed with SIGKILL, more writes, the process restarted on its data directory, and every
- * acknowledged write read back, through the cluster and through the restarted node alone. Ends with
- * SIGTERM, which must stop a node cleanly. And the leader's process paused with SIGSTOP for longer
- * than an election timeout, then resumed: a new leader, no acknowledged write lost.
+ * Three {@code node} processes on loopback: writes through {@code kv}, the leader's process killed
+ * with SIGKILL, more writes, the process restarted on its data directory, and every acknowledged
+ * write read back, through the cluster and through the restarted node alone. Ends with SIGTERM,
+ * which must stop a node cleanly. And the leader's process paused with SIGSTOP for longer than an
+ * election timeout, then resumed: a new leader, no acknowledged write lost.
  */
 class NodeProcessesTest {
 
@@ -56,7 +56,9 @@ class NodeProcessesTest {
   @Test
   @Timeout(120)
   void acknowledgedWritesSurviveSigkillOfTheLeaderAndARestart() throws Exception {
-    try (KvClient client = new KvClient(nodes.addresses(), NodeProcesses.secret(), BUDGET)) {
+    // The writes and the reads go through the kv command, as an operator's would.
+    try (KvProcess client =
+        new KvProcess(List.of(), nodes.addresses(), BUDGET, dir.resolve("kv.err"))) {
       Map<String, String> acknowledged = nodes.writeBeforeTheFault(client::execute, 30);
 
       String victim = nodes.currentLeader();
@@ -82,8 +84,9 @@ class NodeProcessesTest {
       NodeProcesses.write(client::execute, "after", 10, acknowledged);
 
       nodes.assertReadable(client::execute, acknowledged);
-      try (KvClient direct =
-          new KvClient(List.of(restarted.address()), NodeProcesses.secret(), BUDGET)) {
+      try (KvProcess direct =
+          new KvProcess(
+              List.of(), List.of(restarted.address()), BUDGET, dir.resolve("kv-direct.err"))) {
         nodes.assertReadable(direct::execute, acknowledged);
       }
       long okThroughTheElection = history.count(Operation.Outcome.OK);
