@@ -117,6 +117,21 @@ public final class LocalCluster<C, R> implements AutoCloseable {
                             ? LoopbackPorts.nextAddress()
                             : "local:n" + i))
             .toList();
+    try {
+      startNodes(eventLoops, snapshots, stateMachines, codec, tune);
+    } catch (RuntimeException | Error e) {
+      // What started must not outlive the failure: nodes, transports and the directory.
+      close();
+      throw e;
+    }
+  }
+
+  private void startNodes(
+      EventLoops eventLoops,
+      boolean snapshots,
+      Supplier<StateMachine<C, R>> stateMachines,
+      Codec<C> codec,
+      UnaryOperator<RaftConfig.Builder<C, R>> tune) {
     for (Member m : members) {
       Transport transport = transport(m, eventLoops);
       transports.put(m.id(), transport);
@@ -190,6 +205,7 @@ public final class LocalCluster<C, R> implements AutoCloseable {
   /** Stops one node (its transport and store close with it). */
   public void stop(String id) {
     RaftNode<C, R> node = nodes.remove(id);
+    transports.remove(id);
     if (node != null) {
       node.close().block(Duration.ofSeconds(20));
     }
@@ -197,14 +213,22 @@ public final class LocalCluster<C, R> implements AutoCloseable {
 
   @Override
   public void close() {
-    Flux.fromIterable(new ArrayList<>(nodes.values()))
-        .flatMap(RaftNode::close)
-        .blockLast(Duration.ofSeconds(20));
-    nodes.clear();
-    try (Stream<Path> files = Files.walk(directory)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // best effort: it is a temporary directory
+    try {
+      Flux.fromIterable(new ArrayList<>(nodes.values()))
+          .flatMap(RaftNode::close)
+          .blockLast(Duration.ofSeconds(20));
+      // A transport whose node never started (its start failed) has no node to close it.
+      Flux.fromIterable(new ArrayList<>(transports.entrySet()))
+          .filter(e -> !nodes.containsKey(e.getKey()))
+          .flatMap(e -> e.getValue().close())
+          .blockLast(Duration.ofSeconds(20));
+    } finally {
+      nodes.clear();
+      try (Stream<Path> files = Files.walk(directory)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        // best effort: it is a temporary directory
+      }
     }
   }
 }
