@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -70,6 +71,19 @@ class ClusterRestartTest {
    * deposed meanwhile); returns the id of the node that applied it.
    */
   private String submitOnTheLeader(String command) {
+    return onTheLeader(
+        command,
+        node -> {
+          assertThat(node.submit(command).block(WAIT)).endsWith(":" + command);
+          return null;
+        })[0];
+  }
+
+  /**
+   * Calls {@code call} on whichever node leads, again on another if it was refused (a leader
+   * deposed meanwhile); returns the id of the node that answered, and the answer.
+   */
+  private String[] onTheLeader(String what, Function<RaftNode<String, String>, String> call) {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (System.nanoTime() < deadline) {
       for (var e : nodes.entrySet()) {
@@ -77,15 +91,14 @@ class ClusterRestartTest {
           continue;
         }
         try {
-          assertThat(e.getValue().submit(command).block(WAIT)).endsWith(":" + command);
-          return e.getKey();
+          return new String[] {e.getKey(), call.apply(e.getValue())};
         } catch (NotLeaderException refused) {
-          // deposed before it took the command, which was not applied: ask the next leader
+          // deposed before it took the request, which had no effect: ask the next leader
         }
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
     }
-    throw new AssertionError("no leader took " + command + " within " + WAIT);
+    throw new AssertionError("no leader answered " + what + " within " + WAIT);
   }
 
   private String awaitLeader() {
@@ -115,6 +128,11 @@ class ClusterRestartTest {
     // Not bootstrapped: the data on disk is what lets them vote again.
     startAll(new LocalNetwork(networkScheduler, 2), false);
     awaitLeader();
+    // A read before any new write: the new leader must first commit an entry of its own term
+    // (thesis 6.4), which commits, and so applies, everything acknowledged before the restart.
+    String read = onTheLeader("a read", node -> node.read("count").block(WAIT))[1];
+    assertThat(Integer.parseInt(read.substring("applied=".length())))
+        .isGreaterThanOrEqualTo(acknowledged.size());
     // Answered once applied on the leader, so its state machine holds everything before it.
     String next = submitOnTheLeader("after-restart");
     assertThat(machines.get(next).applied())
