@@ -7,7 +7,9 @@ import io.reactiveraft.MembershipChangeException.Reason;
 import io.reactiveraft.NotLeaderException;
 import io.reactiveraft.Role;
 import io.reactiveraft.message.AppendEntriesRequest;
+import io.reactiveraft.message.TimeoutNow;
 import io.reactiveraft.testing.VirtualCluster;
+import io.reactiveraft.transport.local.LinkRule;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -154,6 +156,37 @@ class ReadAndTransferTest {
           .isInstanceOfSatisfying(
               MembershipChangeException.class,
               e -> assertThat(e.reason()).isEqualTo(Reason.NOT_A_MEMBER));
+    }
+  }
+
+  /** A partition that takes only the TimeoutNow: the transfer times out, the leader carries on. */
+  @Test
+  void aTransferWhoseTimeoutNowIsLostTimesOutAndTheLeaderCarriesOn() {
+    try (VirtualCluster cluster = new VirtualCluster(3, 49)) {
+      String leader = cluster.awaitLeader();
+      run(cluster, cluster.node(leader).submit("w1"));
+      String target =
+          cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+      long term = cluster.status(leader).term();
+      cluster.network().addRule(LinkRule.drop(leader, target, TimeoutNow.class, 1.0));
+      List<Object> transfer = new ArrayList<>();
+      cluster
+          .node(leader)
+          .transferLeadership(target)
+          .subscribe(null, transfer::add, () -> transfer.add("done"));
+      cluster.advanceUntil(() -> !transfer.isEmpty(), MAX, "the transfer is abandoned");
+
+      assertThat(transfer)
+          .singleElement()
+          .isInstanceOfSatisfying(
+              MembershipChangeException.class,
+              e -> assertThat(e.reason()).isEqualTo(Reason.TRANSFER_TIMED_OUT));
+      assertThat(cluster.status(leader).role()).isEqualTo(Role.LEADER);
+      assertThat(cluster.status(leader).term()).as("nobody campaigned").isEqualTo(term);
+      assertThat(cluster.status(target).term()).isEqualTo(term);
+      assertThat(run(cluster, cluster.node(leader).submit("accepted again")))
+          .singleElement()
+          .isInstanceOf(String.class);
     }
   }
 
