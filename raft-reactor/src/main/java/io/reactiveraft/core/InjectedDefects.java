@@ -21,7 +21,13 @@ public final class InjectedDefects {
     /** Accept a durability ack for an entry that was truncated and rewritten (ABA). */
     ACCEPT_STALE_DURABILITY_ACK,
     /** Truncate the log after a fully matching, possibly stale, AppendEntries. */
-    TRUNCATE_AFTER_MATCHING_APPEND
+    TRUNCATE_AFTER_MATCHING_APPEND,
+    /** A new leader answers reads before an entry of its term commits (thesis 6.4). */
+    READ_BEFORE_OWN_TERM_COMMIT,
+    /** A leader answers reads at once, with no heartbeat round or lease to confirm it leads. */
+    READ_WITHOUT_QUORUM,
+    /** A new leader proposes a membership change before an entry of its term commits. */
+    CHANGE_BEFORE_OWN_TERM_COMMIT
   }
 
   private static volatile boolean any;

@@ -1162,7 +1162,8 @@ public final class RaftCore {
   private final class ChangingLeader implements MembershipChanges.Leader {
     @Override
     public boolean committedInTerm() {
-      return log.term(commitIndex) == term;
+      return log.term(commitIndex) == term
+          || InjectedDefects.on(Defect.CHANGE_BEFORE_OWN_TERM_COMMIT);
     }
 
     @Override
@@ -1403,10 +1404,11 @@ public final class RaftCore {
   private void serveRead(ReadIndex.Read read) {
     if (role != Role.LEADER) {
       refuseRead(read, notLeader());
-    } else if (log.term(commitIndex) != term) {
+    } else if (log.term(commitIndex) != term
+        && !InjectedDefects.on(Defect.READ_BEFORE_OWN_TERM_COMMIT)) {
       // Until its no-op commits, a new leader does not know the commit index (thesis 6.4).
       reads.awaitingTermCommit.add(read);
-    } else if (leaseHolds()) {
+    } else if (leaseHolds() || InjectedDefects.on(Defect.READ_WITHOUT_QUORUM)) {
       answerRead(read, commitIndex);
     } else {
       reads.awaitingRound.add(read);

@@ -70,6 +70,10 @@ final class CoreNetwork {
   final List<String> recheckedSnapshots = new ArrayList<>();
 
   private final Set<String> isolated = new HashSet<>();
+
+  /** Links cut both ways, each as "a|b" and "b|a". */
+  private final Set<String> cuts = new HashSet<>();
+
   private final List<String> ids;
   private final CoreConfigFactory configs;
   private long seed = 1;
@@ -153,6 +157,13 @@ final class CoreNetwork {
 
   void heal() {
     isolated.clear();
+    cuts.clear();
+  }
+
+  /** Cuts the link between {@code a} and {@code b}, both ways. */
+  void cut(String a, String b) {
+    cuts.add(a + "|" + b);
+    cuts.add(b + "|" + a);
   }
 
   /** Undoes {@link #isolate} for {@code id} alone. */
@@ -234,7 +245,8 @@ final class CoreNetwork {
       if (filter.test(m)
           && nodes.containsKey(m.to())
           && !isolated.contains(m.from())
-          && !isolated.contains(m.to())) {
+          && !isolated.contains(m.to())
+          && !cuts.contains(m.from() + "|" + m.to())) {
         handle(m.to(), new RaftEvent.MessageReceived(m));
       }
     }

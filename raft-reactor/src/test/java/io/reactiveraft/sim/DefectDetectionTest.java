@@ -22,8 +22,17 @@ class DefectDetectionTest {
     InjectedDefects.set(Set.of());
   }
 
+  /**
+   * Every defect but one: a membership change proposed before the leader's term commits needs an
+   * interleaving the simulation's random faults did not produce in 3,000 seeds (a first change left
+   * on one cut-off leader, then a second leader whose first entry reaches only part of the
+   * cluster); {@code RaftCoreChangeAcrossLeadersTest} plays that scenario out instead.
+   */
   @ParameterizedTest
-  @EnumSource(Defect.class)
+  @EnumSource(
+      value = Defect.class,
+      mode = EnumSource.Mode.EXCLUDE,
+      names = "CHANGE_BEFORE_OWN_TERM_COMMIT")
   void simulationCatchesTheDefect(Defect defect) {
     InjectedDefects.set(Set.of(defect));
     int seedsNeeded = 0;
