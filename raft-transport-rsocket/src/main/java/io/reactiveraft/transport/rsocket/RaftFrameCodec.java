@@ -443,6 +443,9 @@ public final class RaftFrameCodec {
     }
   }
 
+  /** The payload of every empty entry (no-ops): entries never change their payload. */
+  private static final byte[] NO_BYTES = new byte[0];
+
   private static AppendEntriesRequest readAppendRequest(
       ByteBuf in, String from, String to, long term) {
     long prevLogIndex = Wire.readNonNegative(in, "prevLogIndex");
@@ -454,13 +457,20 @@ public final class RaftFrameCodec {
     List<LogEntry> entries = new ArrayList<>(count);
     long expected = prevLogIndex + 1;
     for (int i = 0; i < count; i++) {
-      long index = expected + Wire.unZigZag(Wire.readVarLong(in, "entry index"));
+      long delta = Wire.unZigZag(Wire.readVarLong(in, "entry index"));
+      if (delta != 0) {
+        // One leader's batch is contiguous: refused here, before more entries are built, rather
+        // than by wellFormed() below once the whole frame is decoded.
+        throw new MalformedFrameException("entry " + i + " leaves a gap or repeats an index");
+      }
+      long index = expected;
       long entryTerm = Wire.readNonNegative(in, "entry term");
       if (!in.isReadable()) {
         throw Wire.truncated("entry type");
       }
       EntryType type = entryType(in.readUnsignedByte());
-      byte[] payload = new byte[Wire.readLength(in, "entry payload", Integer.MAX_VALUE)];
+      int length = Wire.readLength(in, "entry payload", Integer.MAX_VALUE);
+      byte[] payload = length == 0 ? NO_BYTES : new byte[length];
       // The one copy of an entry's bytes: from the network buffer into the entry's array.
       in.readBytes(payload);
       entries.add(new LogEntry(index, entryTerm, type, payload));

@@ -62,8 +62,9 @@ final class RaftSocketAcceptor implements SocketAcceptor {
         .onClose()
         .subscribe(
             null, e -> connections.remove(sendingSocket), () -> connections.remove(sendingSocket));
-    if (!serving) {
-      // close() ran while we were checking: it may have missed this connection.
+    if (!serving || !authenticator.allows(member)) {
+      // close() or a membership change ran while we were checking: either may have swept the
+      // connections before this one was listed, and so missed it.
       sendingSocket.dispose();
     }
     log.debug("accepted a connection from {}", member);

@@ -157,7 +157,7 @@ class RaftFrameCodecTest {
         frame.setByte(second, delta > 0 ? 2 : 1); // zigzag: 2 is +1, 1 is -1
         assertThatThrownBy(() -> RaftFrameCodec.decode(frame))
             .isInstanceOf(MalformedFrameException.class)
-            .hasMessageContaining("cannot hold");
+            .hasMessageContaining("leaves a gap or repeats an index");
       } finally {
         frame.release();
       }
