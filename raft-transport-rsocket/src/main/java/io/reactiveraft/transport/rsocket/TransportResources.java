@@ -23,6 +23,13 @@ final class TransportResources {
   private final boolean ownsLoops;
   private final Scheduler timer;
   private LoopResources loops;
+  private boolean disposed;
+
+  /**
+   * How long the timer may go on running the timeouts still pending at close (of requests whose
+   * connections a service's connector keeps open) before they are dropped.
+   */
+  private static final Duration TIMER_GRACE = Duration.ofMillis(200);
 
   /**
    * @param shared the caller's event loops, never disposed here; null to create them on first use
@@ -38,6 +45,10 @@ final class TransportResources {
 
   /** The event loops, created on first call. */
   synchronized LoopResources loops() {
+    if (disposed) {
+      // Loops created now would have no one to dispose of them.
+      throw new IllegalStateException("the transport of " + memberId + " is closed");
+    }
     if (loops == null) {
       loops = LoopResources.create(name, 1, ioThreads, true);
     }
@@ -71,6 +82,7 @@ final class TransportResources {
   Mono<Void> dispose() {
     LoopResources l;
     synchronized (this) {
+      disposed = true;
       l = ownsLoops ? loops : null;
     }
     // Connections are closed before this runs, so there is nothing to wait for in a quiet period.
@@ -78,6 +90,9 @@ final class TransportResources {
         l == null
             ? Mono.empty()
             : l.disposeLater(Duration.ZERO, TransportSettings.LIFECYCLE_TIMEOUT);
-    return loopsDone.then(Mono.defer(timer::disposeGracefully));
+    Mono<Void> timerDone =
+        Mono.defer(timer::disposeGracefully)
+            .timeout(TIMER_GRACE, Mono.fromRunnable(timer::dispose));
+    return loopsDone.then(timerDone);
   }
 }
