@@ -29,7 +29,8 @@ final class FaultCounters {
     SNAPSHOT_TAKEN,
     SNAPSHOT_SENT,
     SNAPSHOT_DAMAGED,
-    SNAPSHOT_RESTORED
+    SNAPSHOT_RESTORED,
+    FSYNC_FAILED
   }
 
   private final Map<Kind, Long> counts = new EnumMap<>(Kind.class);

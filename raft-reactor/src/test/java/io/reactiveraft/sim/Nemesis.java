@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Injects faults drawn from the seed: partitions (leader isolated, majority/minority split, a
  * majorities ring), message drop, duplication and delay, crashes with lost unforced writes and
- * restarts, and pauses longer than an election timeout.
+ * restarts, flushes that fail (the node must stop; it is then restarted as after a crash), and
+ * pauses longer than an election timeout.
  */
 final class Nemesis {
 
@@ -61,6 +62,29 @@ final class Nemesis {
     this.faultsPerThousandSteps = new int[] {20, 40, 80}[random.nextInt(3)];
     this.leaderChurnPercent = new int[] {0, 20, 50, 100}[random.nextInt(4)];
     cluster.onNewLeader = this::maybeStrikeNewLeader;
+    // Drawn apart from the other faults, so that a seed where no flush fails runs as before.
+    this.diskFaults = new SplittableRandom(cluster.seed() ^ 0x5DEECE66DL);
+    cluster.onFailStop =
+        id ->
+            cluster.clock.schedule(
+                () -> {
+                  if (cluster.nodes.get(id).running()) {
+                    crashNode(id); // what the failed flush was to make durable may be lost
+                  }
+                });
+  }
+
+  private final SplittableRandom diskFaults;
+
+  /** A flush that fails on a running member: about one a run. */
+  private void maybeFailAFlush() {
+    if (diskFaults.nextInt(1000) != 0) {
+      return;
+    }
+    List<String> up = cluster.running().stream().filter(id -> !removed.contains(id)).toList();
+    if (!up.isEmpty()) {
+      cluster.nodes.get(up.get(diskFaults.nextInt(up.size()))).disk.failNextFlush = true;
+    }
   }
 
   /**
@@ -93,6 +117,7 @@ final class Nemesis {
 
   /** Maybe injects one fault; called once per simulation step. */
   void step() {
+    maybeFailAFlush();
     if (random.nextInt(1000) >= faultsPerThousandSteps) {
       return;
     }
@@ -326,6 +351,7 @@ final class Nemesis {
   /** Ends every fault: heals the network, resumes and restarts every node. */
   void healAll() {
     active = false;
+    cluster.nodes.values().forEach(n -> n.disk.failNextFlush = false);
     cluster.damagingSnapshotReads = false;
     heal();
     List.copyOf(paused).forEach(this::resume);

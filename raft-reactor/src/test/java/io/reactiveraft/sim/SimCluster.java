@@ -207,8 +207,26 @@ final class SimCluster implements AutoCloseable {
     }
     n.node = node;
     node.leaderChanges().subscribe(this::onLeaderChange);
-    node.events().subscribe(e -> onEvent(n, e), e -> violations.add(id + " stopped itself: " + e));
+    node.events()
+        .subscribe(
+            e -> onEvent(n, e),
+            e -> {
+              if (e instanceof SimDisk.InjectedFsyncFailure) {
+                // Fail-stop, as it must: the operator's restart comes from the nemesis.
+                counters.add(FaultCounters.Kind.FSYNC_FAILED);
+                onFailStop.accept(id);
+              } else {
+                violations.add(id + " stopped itself: " + e);
+              }
+            });
   }
+
+  long seed() {
+    return seed;
+  }
+
+  /** Hears of a node that stopped on an injected fsync failure; the nemesis restarts it. */
+  java.util.function.Consumer<String> onFailStop = id -> {};
 
   /** Stops a node at once and loses its unforced writes; returns how many were lost. */
   int crash(String id) {

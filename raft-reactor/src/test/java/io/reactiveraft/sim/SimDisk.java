@@ -50,6 +50,19 @@ final class SimDisk {
   /** Called when a truncation removes at least one entry. */
   Runnable onTruncation = () -> {};
 
+  /**
+   * Set by the nemesis: the next flush forces nothing and fails, as a device reporting an IO error
+   * does. What it was to make durable stays unforced, so the crash that follows may lose it.
+   */
+  boolean failNextFlush;
+
+  /** The error of a flush failed on purpose; the node must stop on it, and nothing else. */
+  static final class InjectedFsyncFailure extends java.io.UncheckedIOException {
+    InjectedFsyncFailure(String nodeId) {
+      super(new java.io.IOException("fsync failed on " + nodeId + " (injected)"));
+    }
+  }
+
   SimDisk(String nodeId, Scheduler scheduler, SplittableRandom random, Duration maxSyncDelay) {
     this.nodeId = nodeId;
     this.scheduler = scheduler;
@@ -233,6 +246,11 @@ final class SimDisk {
     public Mono<Void> flush() {
       long upTo = nextSeq;
       long delay = 1 + random.nextLong(Math.max(1, maxSyncDelay.toNanos()));
+      if (failNextFlush) {
+        failNextFlush = false;
+        return Mono.delay(Duration.ofNanos(delay), scheduler)
+            .then(Mono.error(new InjectedFsyncFailure(nodeId)));
+      }
       return Mono.delay(Duration.ofNanos(delay), scheduler)
           .doOnNext(t -> forceUpTo(upTo, storeEpoch))
           .then();
