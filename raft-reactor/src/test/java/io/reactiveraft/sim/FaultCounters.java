@@ -30,7 +30,8 @@ final class FaultCounters {
     SNAPSHOT_SENT,
     SNAPSHOT_DAMAGED,
     SNAPSHOT_RESTORED,
-    FSYNC_FAILED
+    FSYNC_FAILED,
+    OTHER_MESSAGE_KIND
   }
 
   private final Map<Kind, Long> counts = new EnumMap<>(Kind.class);

@@ -6,7 +6,14 @@ import io.reactiveraft.RaftException;
 import io.reactiveraft.RaftStatus;
 import io.reactiveraft.message.AppendEntriesRequest;
 import io.reactiveraft.message.AppendEntriesResponse;
+import io.reactiveraft.message.ForwardedCommand;
+import io.reactiveraft.message.ForwardedCommandResponse;
+import io.reactiveraft.message.InstallSnapshotRequest;
+import io.reactiveraft.message.InstallSnapshotResponse;
 import io.reactiveraft.message.RaftMessage;
+import io.reactiveraft.message.ReadIndexRequest;
+import io.reactiveraft.message.ReadIndexResponse;
+import io.reactiveraft.message.TimeoutNow;
 import io.reactiveraft.message.VoteRequest;
 import io.reactiveraft.message.VoteResponse;
 import io.reactiveraft.sim.FaultCounters.Kind;
@@ -36,6 +43,17 @@ final class Nemesis {
           VoteRequest.class,
           VoteResponse.class);
 
+  /** The other kinds, each rarer on the wire, and each with a protocol path of its own. */
+  private static final List<Class<? extends RaftMessage>> OTHER_KINDS =
+      List.of(
+          TimeoutNow.class,
+          ReadIndexRequest.class,
+          ReadIndexResponse.class,
+          InstallSnapshotRequest.class,
+          InstallSnapshotResponse.class,
+          ForwardedCommand.class,
+          ForwardedCommandResponse.class);
+
   private final SimCluster cluster;
   private final SplittableRandom random;
   private final FaultCounters counters;
@@ -64,6 +82,7 @@ final class Nemesis {
     cluster.onNewLeader = this::maybeStrikeNewLeader;
     // Drawn apart from the other faults, so that a seed where no flush fails runs as before.
     this.diskFaults = new SplittableRandom(cluster.seed() ^ 0x5DEECE66DL);
+    this.messageKinds = new SplittableRandom(cluster.seed() ^ 0x2545F4914F6CDD1DL);
     cluster.onFailStop =
         id ->
             cluster.clock.schedule(
@@ -75,6 +94,7 @@ final class Nemesis {
   }
 
   private final SplittableRandom diskFaults;
+  private final SplittableRandom messageKinds;
 
   /** A flush that fails on a running member: about one a run. */
   private void maybeFailAFlush() {
@@ -182,6 +202,11 @@ final class Nemesis {
     String to = random.nextBoolean() ? null : pick(ids());
     Class<? extends RaftMessage> kind =
         random.nextBoolean() ? null : KINDS.get(random.nextInt(KINDS.size()));
+    if (kind != null && messageKinds.nextInt(3) == 0) {
+      // Drawn apart from the other faults, so that the rest of the run's draws stay the same.
+      kind = OTHER_KINDS.get(messageKinds.nextInt(OTHER_KINDS.size()));
+      counters.add(Kind.OTHER_MESSAGE_KIND);
+    }
     switch (random.nextInt(3)) {
       case 0 -> {
         cluster.network.addRule(LinkRule.drop(from, to, kind, 0.1 + 0.4 * random.nextDouble()));
