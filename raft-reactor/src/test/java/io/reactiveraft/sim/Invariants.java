@@ -250,6 +250,11 @@ final class Invariants {
    * once: a resent session command (same client and sequence) is skipped.
    */
   private void checkApplied(SimNode n) {
+    if (n.machine.wentBack() != null) {
+      // Within one run of a node its state only moves forward (invariant 6).
+      violation(n.id + " " + n.machine.wentBack());
+      return;
+    }
     List<String> applied = n.machine.applied();
     List<String> expected = expectedApplies();
     if (applied.size() > expected.size()) {

@@ -37,6 +37,10 @@ final class RegisterMachine implements StateMachine<String, String> {
 
   @Override
   public String apply(long index, String command) {
+    if (index <= lastIndex && wentBack == null) {
+      wentBack = "applied index " + index + " after index " + lastIndex;
+    }
+    lastIndex = index;
     applied.add(command);
     String[] p = command.split(" ");
     String current = values.getOrDefault(p[1], "");
@@ -103,6 +107,13 @@ final class RegisterMachine implements StateMachine<String, String> {
     for (int i = data.readInt(); i > 0; i--) {
       restoredApplied.add(data.readUTF());
     }
+    if (restoredApplied.size() < applied.size() && wentBack == null) {
+      wentBack =
+          "restored a snapshot of "
+              + restoredApplied.size()
+              + " commands over a state of "
+              + applied.size();
+    }
     values.clear();
     values.putAll(restoredValues);
     applied.clear();
@@ -111,6 +122,16 @@ final class RegisterMachine implements StateMachine<String, String> {
   }
 
   private int restores;
+
+  /** The index of the last apply; a restore does not know its index, so it leaves this be. */
+  private long lastIndex;
+
+  /** How this incarnation's state first went back in the log, or null: it never may. */
+  private String wentBack;
+
+  String wentBack() {
+    return wentBack;
+  }
 
   /** How many times its state was replaced by a snapshot. */
   int restores() {
