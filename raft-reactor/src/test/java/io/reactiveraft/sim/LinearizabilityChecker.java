@@ -40,7 +40,12 @@ public final class LinearizabilityChecker {
 
   private LinearizabilityChecker() {}
 
-  /** Checks a whole history, key by key; returns the first failing key's window. */
+  /**
+   * Checks a whole history, key by key; returns the first failing key's window.
+   *
+   * @throws SearchTooLargeException when some key's search is too large and every other key is
+   *     linearizable: a key that cannot be checked hides no violation on another
+   */
   public static Result check(List<Operation> history) {
     Map<String, List<Operation>> byKey = new LinkedHashMap<>();
     for (Operation op : history) {
@@ -48,8 +53,16 @@ public final class LinearizabilityChecker {
         byKey.computeIfAbsent(op.key(), k -> new ArrayList<>()).add(op);
       }
     }
+    SearchTooLargeException unchecked = null;
     for (Map.Entry<String, List<Operation>> e : byKey.entrySet()) {
-      if (!linearizable(e.getValue())) {
+      boolean ok;
+      try {
+        ok = linearizable(e.getValue());
+      } catch (SearchTooLargeException tooLarge) {
+        unchecked = tooLarge;
+        continue;
+      }
+      if (!ok) {
         List<Operation> window;
         try {
           window = smallestFailingWindow(e.getValue());
@@ -58,6 +71,9 @@ public final class LinearizabilityChecker {
         }
         return new Result(false, e.getKey(), window);
       }
+    }
+    if (unchecked != null) {
+      throw unchecked;
     }
     return Result.ok();
   }

@@ -61,6 +61,39 @@ class LinearizabilityCheckerTest {
     assertThat(result.toString()).contains("not linearizable on key k");
   }
 
+  /** A key whose search is too large to finish must not hide a violation on another key. */
+  @Test
+  void aKeyTooLargeToCheckHidesNoViolationElsewhere() {
+    List<Operation> ops = new ArrayList<>();
+    // Key "a": many writes of unknown outcome, then a read of a value nobody wrote. Every subset
+    // of the writes must be tried before the read is found impossible: far past the budget.
+    for (int i = 0; i < 24; i++) {
+      ops.add(
+          new Operation(
+              ops.size(),
+              i,
+              "a",
+              Kind.WRITE,
+              "v" + i,
+              null,
+              i,
+              Long.MAX_VALUE,
+              Outcome.INFO,
+              false));
+    }
+    ops.add(
+        new Operation(ops.size(), 99, "a", Kind.READ, "nobody", null, 100, 101, Outcome.OK, false));
+    // Key "b": a plain stale read.
+    ops.add(new Operation(ops.size(), 50, "b", Kind.WRITE, "1", null, 0, 1, Outcome.OK, false));
+    ops.add(new Operation(ops.size(), 50, "b", Kind.WRITE, "2", null, 2, 3, Outcome.OK, false));
+    ops.add(new Operation(ops.size(), 51, "b", Kind.READ, "1", null, 4, 5, Outcome.OK, false));
+
+    LinearizabilityChecker.Result result = LinearizabilityChecker.check(ops);
+
+    assertThat(result.linearizable()).isFalse();
+    assertThat(result.key()).isEqualTo("b");
+  }
+
   @Test
   void lostWriteIsRejected() {
     write("1", 0, 1);
