@@ -26,16 +26,12 @@ public interface LogStore {
   void saveHardState(HardState state);
 
   /**
-   * The highest index this store once acknowledged as durable and has since lost, 0 when it lost
-   * nothing: a store may be allowed to open by cutting its log at damage (for {@code
-   * MappedLogStore}, {@code truncateCorruption}), and the entries it cut may have been counted
-   * towards a commit. Until its log holds this index again, durably, the node neither votes nor
-   * campaigns, so a majority it joins cannot elect a server that lacks those entries. It regains
-   * them from a leader, which a majority that still holds them elects. A store must remember the
-   * value across restarts for as long as its log is shorter.
+   * What this store once acknowledged as durable and has since lost ({@link LostEntries}), {@link
+   * LostEntries#NONE} when it lost nothing. A store that may cut its log at damage must report the
+   * loss, and remember it across restarts; a store that wraps another must pass it on.
    */
-  default long lostDurableIndex() {
-    return 0;
+  default LostEntries lostEntries() {
+    return LostEntries.NONE;
   }
 
   /** The index of the first entry held, or lastIndex() + 1 when the log is empty. */

@@ -28,6 +28,7 @@ import io.reactiveraft.message.TimeoutNow;
 import io.reactiveraft.message.VoteRequest;
 import io.reactiveraft.message.VoteResponse;
 import io.reactiveraft.spi.HardState;
+import io.reactiveraft.spi.LostEntries;
 import io.reactiveraft.spi.SnapshotMeta;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,11 +80,11 @@ public final class RaftCore {
   private long logEpoch;
 
   /**
-   * Entries up to here were acknowledged by this node once and lost since (its log was cut at
-   * damage). While the log is not durable that far, the node neither votes nor campaigns: with its
-   * shorter log it could otherwise help elect a server that lacks entries it helped commit.
+   * Entries this node acknowledged once and lost since (its log was cut at damage). Until it holds
+   * them again it neither votes nor campaigns: with its shorter log it could otherwise help elect a
+   * server that lacks entries it helped commit.
    */
-  private final long lostDurableIndex;
+  private final LostEntries lost;
 
   /**
    * An empty node that was not bootstrapped: it neither votes nor campaigns until a leader has
@@ -174,7 +175,7 @@ public final class RaftCore {
       SnapshotMeta snapshot,
       RaftLog log,
       RandomGenerator random) {
-    this(config, hardState, snapshot, log, 0, random);
+    this(config, hardState, snapshot, log, LostEntries.NONE, random);
   }
 
   /**
@@ -183,9 +184,9 @@ public final class RaftCore {
    * @param snapshot the snapshot the state machine was restored from, or null; the log must
    *     continue right after it
    * @param log the stored log, all of it treated as durable
-   * @param lostDurableIndex what the store lost of what it once acknowledged ({@link
-   *     io.reactiveraft.spi.LogStore#lostDurableIndex}): until the log is durable up to it again,
-   *     this node neither votes nor campaigns
+   * @param lost what the store lost of what it once acknowledged ({@link
+   *     io.reactiveraft.spi.LogStore#lostEntries}): until it holds those entries again, this node
+   *     neither votes nor campaigns
    * @param random the source of election timeout jitter
    */
   public RaftCore(
@@ -193,9 +194,9 @@ public final class RaftCore {
       HardState hardState,
       SnapshotMeta snapshot,
       RaftLog log,
-      long lostDurableIndex,
+      LostEntries lost,
       RandomGenerator random) {
-    this.lostDurableIndex = lostDurableIndex;
+    this.lost = Objects.requireNonNull(lost, "lost");
     this.config = Objects.requireNonNull(config, "config");
     this.self = config.selfId();
     this.log = Objects.requireNonNull(log, "log");
@@ -319,9 +320,16 @@ public final class RaftCore {
     return c.isVoter(self) || (!c.contains(self) && membership.index() > commitIndex);
   }
 
-  /** Whether entries this node once acknowledged, and lost, are not yet durable here again. */
+  /**
+   * Whether entries this node once acknowledged, and lost, may still be missing here: its durable
+   * log neither reaches them nor holds an entry of a later term. Such an entry came from a leader
+   * elected after the loss, which holds every entry committed before (Leader Completeness), and log
+   * matching brings them all with it. A sole voter is exempt: no other server can hold them.
+   */
   private boolean lostEntriesMissing() {
-    return durableIndex < lostDurableIndex;
+    ClusterConfiguration c = membership.current();
+    boolean soleVoter = c.voters().size() == 1 && c.isVoter(self);
+    return durableIndex < lost.index() && log.term(durableIndex) <= lost.term() && !soleVoter;
   }
 
   private void tickLeader() {

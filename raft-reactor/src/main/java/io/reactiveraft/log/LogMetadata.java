@@ -1,6 +1,7 @@
 package io.reactiveraft.log;
 
 import io.reactiveraft.spi.HardState;
+import io.reactiveraft.spi.LostEntries;
 
 /**
  * What a log directory must remember besides its records.
@@ -11,10 +12,9 @@ import io.reactiveraft.spi.HardState;
  * @param durableIndex the durable watermark: every entry up to it was forced before this was
  *     written, so damage at or below it is corruption, never a torn write
  * @param logStartIndex the index of the first entry the log holds (1 until snapshots compact it)
- * @param lostDurableIndex the highest watermark a truncation at damage ever cut below ({@link
- *     MappedLogOptions#truncateCorruption}), 0 when none did: entries up to it were acknowledged
- *     once, and the node must not vote until it holds them again ({@link
- *     io.reactiveraft.spi.LogStore#lostDurableIndex})
+ * @param lost what a truncation at damage cut below the watermark ({@link
+ *     MappedLogOptions#truncateCorruption}): entries acknowledged once, which the node must hold
+ *     again before it votes ({@link io.reactiveraft.spi.LogStore#lostEntries})
  */
 record LogMetadata(
     long sequence,
@@ -22,10 +22,10 @@ record LogMetadata(
     String votedFor,
     long durableIndex,
     long logStartIndex,
-    long lostDurableIndex) {
+    LostEntries lost) {
 
   /** The metadata of a new, empty log. */
-  static final LogMetadata INITIAL = new LogMetadata(0, 0, null, 0, 1, 0);
+  static final LogMetadata INITIAL = new LogMetadata(0, 0, null, 0, 1, LostEntries.NONE);
 
   HardState hardState() {
     return new HardState(term, votedFor);
@@ -33,27 +33,22 @@ record LogMetadata(
 
   LogMetadata withHardState(HardState state) {
     return new LogMetadata(
-        sequence,
-        state.currentTerm(),
-        state.votedFor(),
-        durableIndex,
-        logStartIndex,
-        lostDurableIndex);
+        sequence, state.currentTerm(), state.votedFor(), durableIndex, logStartIndex, lost);
   }
 
   LogMetadata withDurableIndex(long index) {
-    return new LogMetadata(sequence, term, votedFor, index, logStartIndex, lostDurableIndex);
+    return new LogMetadata(sequence, term, votedFor, index, logStartIndex, lost);
   }
 
   LogMetadata withLogStartIndex(long index) {
-    return new LogMetadata(sequence, term, votedFor, durableIndex, index, lostDurableIndex);
+    return new LogMetadata(sequence, term, votedFor, durableIndex, index, lost);
   }
 
   LogMetadata withSequence(long next) {
-    return new LogMetadata(next, term, votedFor, durableIndex, logStartIndex, lostDurableIndex);
+    return new LogMetadata(next, term, votedFor, durableIndex, logStartIndex, lost);
   }
 
-  LogMetadata withLostDurableIndex(long index) {
-    return new LogMetadata(sequence, term, votedFor, durableIndex, logStartIndex, index);
+  LogMetadata withLost(LostEntries entries) {
+    return new LogMetadata(sequence, term, votedFor, durableIndex, logStartIndex, entries);
   }
 }

@@ -14,8 +14,8 @@ import java.util.Objects;
  * @param truncateCorruption whether opening may truncate the log at damage below the durable
  *     watermark (entries that were acknowledged as durable are then lost); false refuses to open. A
  *     store that did so remembers the watermark it cut below ({@link
- *     io.reactiveraft.spi.LogStore#lostDurableIndex}), and its node stays out of elections until
- *     its log is durable that far again
+ *     io.reactiveraft.spi.LogStore#lostEntries}), and its node stays out of elections until it
+ *     holds those entries again
  * @param forceHook called before every force; for tests that inject storage failures
  */
 public record MappedLogOptions(

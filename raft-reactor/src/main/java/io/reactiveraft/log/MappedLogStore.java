@@ -3,6 +3,7 @@ package io.reactiveraft.log;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.spi.HardState;
 import io.reactiveraft.spi.LogStore;
+import io.reactiveraft.spi.LostEntries;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -181,10 +182,10 @@ public final class MappedLogStore implements LogStore {
     return metadata.current().hardState();
   }
 
-  /** The highest watermark a truncation at damage cut below; kept in the metadata file. */
+  /** What a truncation at damage cut below the watermark; kept in the metadata file. */
   @Override
-  public synchronized long lostDurableIndex() {
-    return metadata.current().lostDurableIndex();
+  public synchronized LostEntries lostEntries() {
+    return metadata.current().lost();
   }
 
   /**

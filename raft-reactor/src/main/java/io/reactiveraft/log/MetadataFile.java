@@ -1,6 +1,7 @@
 package io.reactiveraft.log;
 
 import io.reactiveraft.spi.HardState;
+import io.reactiveraft.spi.LostEntries;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -20,18 +21,23 @@ import org.slf4j.LoggerFactory;
  *   0  int   CRC32C of bytes 4 .. 8 + body length
  *   4  int   body length
  *   8  int   magic "RRMD"
- *  12  int   format version (2)
+ *  12  int   format version (1 or 2)
  *  16  long  sequence
  *  24  long  term
  *  32  long  durable index (watermark)
  *  40  long  log start index
- *  48  long  lost durable index (0 unless a truncation at damage cut below the watermark)
- *  56  int   vote length in bytes, -1 for no vote
- *  60  ...   vote, UTF-8
+ *  version 1:
+ *  48  int   vote length in bytes, -1 for no vote
+ *  52  ...   vote, UTF-8
+ *  version 2, once a truncation at damage cut below the watermark:
+ *  48  long  lost index: the highest watermark cut below
+ *  56  long  lost term: the term when it was cut
+ *  64  int   vote length in bytes, -1 for no vote
+ *  68  ...   vote, UTF-8
  * </pre>
  *
- * <p>Version 1 had no lost durable index (the vote length at 48, the vote at 52): it is read as 0,
- * and the slot is written as version 2 at the next save.
+ * <p>A slot is written in version 1 while nothing was lost, so a directory stays readable by builds
+ * that know only version 1 unless it was ever cut at damage; such a build then refuses it.
  *
  * <p>A watermark update writes the older slot only (one force), and so does a new log start, which
  * always travels with the watermark. A term or vote change writes both slots, one after the other,
@@ -50,10 +56,11 @@ final class MetadataFile {
 
   private static final Logger log = LoggerFactory.getLogger(MetadataFile.class);
   private static final int MAGIC = 0x444d5252; // "RRMD" read little-endian
-  private static final int VERSION = 2;
-  private static final int FIXED_BODY = 52;
   private static final int VERSION_1_FIXED_BODY = 44;
-  private static final int MAX_VOTE_BYTES = SLOT_SIZE - 8 - FIXED_BODY;
+  private static final int VERSION_2_FIXED_BODY = 60;
+
+  /** The same limit in both versions, so that a save never fails for the version it picks. */
+  private static final int MAX_VOTE_BYTES = SLOT_SIZE - 8 - VERSION_2_FIXED_BODY;
 
   private final StorageFile file;
   private final String location;
@@ -194,10 +201,9 @@ final class MetadataFile {
    * return.
    */
   synchronized void saveTruncatedBelowWatermark(long durableIndex, long lostWatermark) {
-    writeSlot(
-        current
-            .withDurableIndex(durableIndex)
-            .withLostDurableIndex(Math.max(current.lostDurableIndex(), lostWatermark)));
+    LostEntries lost =
+        new LostEntries(Math.max(current.lost().index(), lostWatermark), current.term());
+    writeSlot(current.withDurableIndex(durableIndex).withLost(lost));
   }
 
   /**
@@ -251,11 +257,15 @@ final class MetadataFile {
    */
   private static ByteBuffer encode(LogMetadata m, CRC32C crc, ByteBuffer b) {
     byte[] vote = m.votedFor() == null ? null : m.votedFor().getBytes(StandardCharsets.UTF_8);
-    int body = FIXED_BODY + (vote == null ? 0 : vote.length);
+    boolean lost = m.lost().index() > 0;
+    int body =
+        (lost ? VERSION_2_FIXED_BODY : VERSION_1_FIXED_BODY) + (vote == null ? 0 : vote.length);
     b.clear().order(ByteOrder.LITTLE_ENDIAN);
-    b.putInt(0).putInt(body).putInt(MAGIC).putInt(VERSION);
+    b.putInt(0).putInt(body).putInt(MAGIC).putInt(lost ? 2 : 1);
     b.putLong(m.sequence()).putLong(m.term()).putLong(m.durableIndex()).putLong(m.logStartIndex());
-    b.putLong(m.lostDurableIndex());
+    if (lost) {
+      b.putLong(m.lost().index()).putLong(m.lost().term());
+    }
     b.putInt(vote == null ? -1 : vote.length);
     if (vote != null) {
       b.put(vote);
@@ -283,11 +293,17 @@ final class MetadataFile {
       throw new IllegalArgumentException("checksum mismatch");
     }
     int version = b.getInt(12);
-    if (b.getInt(8) != MAGIC || (version != VERSION && version != 1)) {
+    if (b.getInt(8) != MAGIC) {
       throw new IllegalArgumentException("unknown format");
     }
-    int fixed = version == 1 ? VERSION_1_FIXED_BODY : FIXED_BODY;
-    long lost = version == 1 ? 0 : b.getLong(48);
+    if (version != 1 && version != 2) {
+      throw new IllegalArgumentException("format " + version + ", written by a newer build");
+    }
+    int fixed = version == 1 ? VERSION_1_FIXED_BODY : VERSION_2_FIXED_BODY;
+    LostEntries lost =
+        version == 1 || body < fixed
+            ? LostEntries.NONE
+            : new LostEntries(b.getLong(48), b.getLong(56));
     int voteLength = b.getInt(8 + fixed - 4);
     boolean consistent =
         body >= fixed && (voteLength == -1 ? body == fixed : voteLength == body - fixed);

@@ -5,6 +5,7 @@ import io.reactiveraft.RaftConfig;
 import io.reactiveraft.RaftNode;
 import io.reactiveraft.core.CoreConfig;
 import io.reactiveraft.core.RaftCore;
+import io.reactiveraft.spi.LostEntries;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.slf4j.Logger;
@@ -43,13 +44,14 @@ public final class ReactiveRaft {
             config.bootstrap(),
             config.forwardToLeader(),
             config.snapshotChunkBytes());
-    long lost = config.logStore().lostDurableIndex();
-    if (lost > recovered.log().lastIndex()) {
+    LostEntries lost = config.logStore().lostEntries();
+    if (lost.index() > recovered.log().lastIndex()) {
       log.warn(
-          "{}: its log lost entries up to index {} that it had acknowledged (cut at damage); it"
-              + " neither votes nor campaigns until a leader has sent them again",
+          "{}: its log lost entries up to index {} that it had acknowledged (cut at damage, in term"
+              + " {}); it neither votes nor campaigns until a leader has sent them again",
           config.selfId(),
-          lost);
+          lost.index(),
+          lost.term());
     }
     SplittableRandom random =
         config.randomSeed().map(SplittableRandom::new).orElseGet(SplittableRandom::new);

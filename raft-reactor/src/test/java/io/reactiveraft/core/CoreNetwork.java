@@ -7,6 +7,7 @@ import io.reactiveraft.message.InstallSnapshotRequest;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.spi.HardState;
+import io.reactiveraft.spi.LostEntries;
 import io.reactiveraft.spi.SnapshotMeta;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -41,8 +42,8 @@ final class CoreNetwork {
     final Deque<RaftEvent.LogDurable> heldAcks = new ArrayDeque<>();
     boolean holdDurability;
 
-    /** What its store lost of what it had acknowledged: {@code LogStore#lostDurableIndex}. */
-    long lostDurableIndex;
+    /** What its store lost of what it had acknowledged: {@code LogStore#lostEntries}. */
+    LostEntries lost = LostEntries.NONE;
 
     /** The index before {@link #stored}'s first entry: the compacted prefix. */
     long storedOffset;
@@ -147,7 +148,7 @@ final class CoreNetwork {
                     n.snapshot.index(),
                     n.snapshot.term(),
                     n.stored.stream().filter(e -> e.index() > n.snapshot.index()).toList()),
-            n.lostDurableIndex,
+            n.lost,
             new SplittableRandom(seed++));
   }
 

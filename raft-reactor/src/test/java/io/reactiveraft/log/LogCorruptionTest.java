@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.spi.HardState;
+import io.reactiveraft.spi.LostEntries;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -243,7 +244,9 @@ class LogCorruptionTest {
       assertThat(store.hardState()).isEqualTo(new HardState(3, "n2"));
       assertThat(store.entries(1, store.lastIndex()))
           .containsExactlyElementsOf(all.subList(0, 250));
-      assertThat(store.lostDurableIndex()).as("what it had acknowledged").isEqualTo(400);
+      assertThat(store.lostEntries())
+          .as("what it had acknowledged, and the term then")
+          .isEqualTo(new LostEntries(400, 3));
     } finally {
       store.close();
     }
@@ -253,14 +256,14 @@ class LogCorruptionTest {
     store = MappedLogStore.open(dir, OPTIONS);
     try {
       store.saveHardState(new HardState(4, null));
-      assertThat(store.lostDurableIndex()).isEqualTo(400);
+      assertThat(store.lostEntries()).isEqualTo(new LostEntries(400, 3));
     } finally {
       store.close();
     }
     store = MappedLogStore.open(dir, OPTIONS);
     try {
       assertThat(store.hardState()).isEqualTo(new HardState(4, null));
-      assertThat(store.lostDurableIndex()).isEqualTo(400);
+      assertThat(store.lostEntries()).isEqualTo(new LostEntries(400, 3));
     } finally {
       store.close();
     }
@@ -272,10 +275,16 @@ class LogCorruptionTest {
     writeLog(dir, 50, 12);
     MappedLogStore store = MappedLogStore.open(dir, TRUNCATING);
     try {
-      assertThat(store.lostDurableIndex()).isZero();
+      assertThat(store.lostEntries()).isEqualTo(LostEntries.NONE);
+      store.saveHardState(new HardState(5, "n3"));
     } finally {
       store.close();
     }
+    // Both slots stay in format 1, which builds from before format 2 can still read.
+    byte[] meta = Files.readAllBytes(dir.resolve(MetadataFile.NAME));
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(meta).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    assertThat(b.getInt(12)).isEqualTo(1);
+    assertThat(b.getInt(MetadataFile.SLOT_SIZE + 12)).isEqualTo(1);
   }
 
   /** A metadata slot of format 1, from before the lost durable index was kept, still reads. */
@@ -294,7 +303,7 @@ class LogCorruptionTest {
 
     LogMetadata read = MetadataFile.decode(b.array(), new java.util.zip.CRC32C());
 
-    assertThat(read).isEqualTo(new LogMetadata(7, 3, "n2", 90, 11, 0));
+    assertThat(read).isEqualTo(new LogMetadata(7, 3, "n2", 90, 11, LostEntries.NONE));
   }
 
   @Test

@@ -121,7 +121,11 @@ public final class LocalCluster<C, R> implements AutoCloseable {
       startNodes(eventLoops, snapshots, stateMachines, codec, tune);
     } catch (RuntimeException | Error e) {
       // What started must not outlive the failure: nodes, transports and the directory.
-      close();
+      try {
+        close();
+      } catch (RuntimeException | Error closing) {
+        e.addSuppressed(closing);
+      }
       throw e;
     }
   }
@@ -135,20 +139,31 @@ public final class LocalCluster<C, R> implements AutoCloseable {
     for (Member m : members) {
       Transport transport = transport(m, eventLoops);
       transports.put(m.id(), transport);
-      RaftConfig.Builder<C, R> builder =
-          RaftConfig.<C, R>builder()
-              .members(members)
-              .self(m.id())
-              .transport(transport)
-              .logStore(store(m))
-              .snapshotStore(
-                  snapshots
-                      ? FileSnapshotStore.open(directory.resolve(m.id() + "-snapshots"))
-                      : null)
-              .stateMachine(stateMachines.get())
-              .codec(codec)
-              .bootstrap(true);
-      nodes.put(m.id(), ReactiveRaft.start(tune.apply(builder).build()));
+      LogStore store = store(m);
+      try {
+        RaftConfig.Builder<C, R> builder =
+            RaftConfig.<C, R>builder()
+                .members(members)
+                .self(m.id())
+                .transport(transport)
+                .logStore(store)
+                .snapshotStore(
+                    snapshots
+                        ? FileSnapshotStore.open(directory.resolve(m.id() + "-snapshots"))
+                        : null)
+                .stateMachine(stateMachines.get())
+                .codec(codec)
+                .bootstrap(true);
+        nodes.put(m.id(), ReactiveRaft.start(tune.apply(builder).build()));
+      } catch (RuntimeException | Error e) {
+        // No node took the store: its IO thread and its directory lock are still ours.
+        try {
+          store.close();
+        } catch (RuntimeException closing) {
+          e.addSuppressed(closing);
+        }
+        throw e;
+      }
     }
   }
 

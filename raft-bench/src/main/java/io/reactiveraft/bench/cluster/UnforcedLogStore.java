@@ -4,6 +4,7 @@ import io.reactiveraft.log.MappedLogStore;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.spi.HardState;
 import io.reactiveraft.spi.LogStore;
+import io.reactiveraft.spi.LostEntries;
 import java.util.List;
 import reactor.core.publisher.Mono;
 
@@ -24,6 +25,11 @@ public final class UnforcedLogStore implements LogStore {
   @Override
   public HardState hardState() {
     return store.hardState();
+  }
+
+  @Override
+  public LostEntries lostEntries() {
+    return store.lostEntries();
   }
 
   @Override

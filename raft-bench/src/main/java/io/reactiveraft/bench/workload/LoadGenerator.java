@@ -65,10 +65,12 @@ public final class LoadGenerator {
     long end = tally.windowEnd;
     long submitted = 0;
     long stuckMillis = requestTimeout.toMillis() + 2000;
+    boolean stuck = false;
     while (true) {
       if (!tally.permits.tryAcquire(stuckMillis, TimeUnit.MILLISECONDS)) {
         // Every request in flight outlived the node's own timeout: a run that would never end.
         // It ends here, reported as not drained.
+        stuck = true;
         break;
       }
       if (tally.failuresToBackOff.getAndSet(0) > 0) {
@@ -92,8 +94,7 @@ public final class LoadGenerator {
       result.subscribe(new Completion(tally, t0));
     }
     boolean drained =
-        tally.permits.tryAcquire(
-            outstanding, requestTimeout.toMillis() + 2000, TimeUnit.MILLISECONDS);
+        !stuck && tally.permits.tryAcquire(outstanding, stuckMillis, TimeUnit.MILLISECONDS);
     return new Outcome(
         submitted,
         tally.ops.get(),

@@ -45,6 +45,9 @@ final class PeerConnection {
   private int failures;
   private boolean closed;
 
+  /** Whether a close before any acknowledgement was logged at WARN since the last healthy one. */
+  private boolean refusalLogged;
+
   /**
    * @param ownsSockets whether the sockets the connector returns are this connection's to dispose
    *     (true for the transport's own connector; a service's connector keeps its sockets)
@@ -234,6 +237,7 @@ final class PeerConnection {
 
   private void onClosed(RSocket s, Throwable cause) {
     boolean wasHealthy;
+    boolean warn = false;
     int n;
     synchronized (this) {
       if (socket != s) {
@@ -244,15 +248,18 @@ final class PeerConnection {
       healthy = false;
       if (wasHealthy) {
         failures = 0;
+        refusalLogged = false;
         retryAtNanos = System.nanoTime();
       } else {
         retryAtNanos = System.nanoTime() + backoff.delayNanos(++failures);
+        warn = !refusalLogged;
+        refusalLogged = true;
       }
       n = failures;
     }
     if (wasHealthy) {
       log.info("connection to {} closed{}", peer.id(), cause == null ? "" : ": " + cause);
-    } else if (n == 1) {
+    } else if (warn) {
       // Nearly always the peer refusing the setup: say so where an operator looks, once per
       // outage (a refused setup is logged by the peer with its reason, and answered the same way
       // whatever the reason, so that a stranger learns nothing from it).

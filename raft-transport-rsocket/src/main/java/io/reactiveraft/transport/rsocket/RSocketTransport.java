@@ -306,7 +306,7 @@ public final class RSocketTransport implements Transport {
           try {
             parsePeerAddress(m);
           } catch (IllegalArgumentException e) {
-            // A membership change is committed by now: say why the member stays unreachable.
+            // The configuration holding it is in the log already: say why it stays unreachable.
             log.error("{}; it cannot be reached until its address is fixed", e.getMessage());
           }
         }
