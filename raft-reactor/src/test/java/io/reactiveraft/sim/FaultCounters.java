@@ -31,7 +31,9 @@ final class FaultCounters {
     SNAPSHOT_DAMAGED,
     SNAPSHOT_RESTORED,
     FSYNC_FAILED,
-    OTHER_MESSAGE_KIND
+    OTHER_MESSAGE_KIND,
+    CLOCK_DRIFT,
+    CLOCK_JUMP
   }
 
   private final Map<Kind, Long> counts = new EnumMap<>(Kind.class);

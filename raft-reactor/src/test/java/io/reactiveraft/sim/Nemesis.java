@@ -83,6 +83,7 @@ final class Nemesis {
     // Drawn apart from the other faults, so that a seed where no flush fails runs as before.
     this.diskFaults = new SplittableRandom(cluster.seed() ^ 0x5DEECE66DL);
     this.messageKinds = new SplittableRandom(cluster.seed() ^ 0x2545F4914F6CDD1DL);
+    this.clockFaults = new SplittableRandom(cluster.seed() ^ 0x61C8864680B583EBL);
     cluster.onFailStop =
         id ->
             cluster.clock.schedule(
@@ -95,6 +96,28 @@ final class Nemesis {
 
   private final SplittableRandom diskFaults;
   private final SplittableRandom messageKinds;
+  private final SplittableRandom clockFaults;
+
+  /**
+   * Now and then a node's clock changes rate (within the run's skew: drift that varies) or jumps
+   * forward (a monotonic clock never goes back; a leader whose clock jumps ends its lease early).
+   */
+  private void maybeMoveAClock() {
+    if (clockFaults.nextInt(1000) >= 2) {
+      return;
+    }
+    List<String> ids = ids();
+    PausableScheduler scheduler =
+        cluster.nodes.get(ids.get(clockFaults.nextInt(ids.size()))).scheduler;
+    if (clockFaults.nextBoolean()) {
+      double skew = cluster.clockSkew();
+      scheduler.drift(1 - skew / 2 + skew * clockFaults.nextDouble());
+      counters.add(Kind.CLOCK_DRIFT);
+    } else {
+      scheduler.jump(TimeUnit.MILLISECONDS.toNanos(50 + clockFaults.nextInt(450)));
+      counters.add(Kind.CLOCK_JUMP);
+    }
+  }
 
   /** A flush that fails on a running member: about one a run. */
   private void maybeFailAFlush() {
@@ -138,6 +161,7 @@ final class Nemesis {
   /** Maybe injects one fault; called once per simulation step. */
   void step() {
     maybeFailAFlush();
+    maybeMoveAClock();
     if (random.nextInt(1000) >= faultsPerThousandSteps) {
       return;
     }

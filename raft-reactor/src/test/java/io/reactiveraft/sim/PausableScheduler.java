@@ -13,20 +13,44 @@ import reactor.core.scheduler.Scheduler;
 final class PausableScheduler implements Scheduler {
 
   private final Scheduler delegate;
-  private final double clockRate;
+  private double clockRate;
   private final List<Runnable> held = new ArrayList<>();
   private boolean paused;
 
+  /** The node's clock reading when its rate last changed (or it jumped), and the time then. */
+  private long readingAtChange;
+
+  private long timeAtChange;
+
   /**
-   * @param clockRate how much longer than nominal the node's timers take (1.0 = none)
+   * @param clockRate how much longer than nominal the node's timers take, and how much slower its
+   *     clock runs (1.0 = neither)
    */
   PausableScheduler(Scheduler delegate, double clockRate) {
     this.delegate = delegate;
     this.clockRate = clockRate;
   }
 
-  double clockRate() {
-    return clockRate;
+  /**
+   * The node's monotonic clock, in nanoseconds, only ever forward. It runs {@code clockRate} times
+   * slower than real time, as its timers do: one clock drives both on a real machine, and a leader
+   * whose clock is slow both keeps its lease and steps down (check-quorum) late.
+   */
+  long clockNanos() {
+    return readingAtChange
+        + (long) ((delegate.now(TimeUnit.NANOSECONDS) - timeAtChange) / clockRate);
+  }
+
+  /** Drift: from now on the clock and the timers run at {@code rate}. */
+  void drift(double rate) {
+    readingAtChange = clockNanos();
+    timeAtChange = delegate.now(TimeUnit.NANOSECONDS);
+    clockRate = rate;
+  }
+
+  /** The clock jumps forward by {@code nanos} (a monotonic clock never goes back). */
+  void jump(long nanos) {
+    readingAtChange += nanos;
   }
 
   void pause() {

@@ -138,7 +138,7 @@ final class SimCluster implements AutoCloseable {
     boolean skewed = random.nextBoolean();
     // Leases trust clocks: within the configured drift bound (10 %), two clocks at +-4 % stay
     // safe; the other modes get the wild skew.
-    double skew = readMode == ReadMode.LEASE ? 0.08 : 0.4;
+    skew = readMode == ReadMode.LEASE ? 0.08 : 0.4;
     for (Member m : members) {
       double rate = skewed ? 1 - skew / 2 + skew * random.nextDouble() : 1.0;
       SimDisk disk = new SimDisk(m.id(), clock, random.split(), maxSyncDelay);
@@ -193,11 +193,7 @@ final class SimCluster implements AutoCloseable {
             .leaseReads(readMode == ReadMode.LEASE)
             .forwardToLeader(forwarding)
             // Each node's clock runs at its own rate, as its timers do.
-            .monotonicClock(
-                () ->
-                    (long)
-                        (clock.now(java.util.concurrent.TimeUnit.NANOSECONDS)
-                            * n.scheduler.clockRate()))
+            .monotonicClock(n.scheduler::clockNanos)
             .bootstrap(bootstrap)
             .randomSeed(seed * 1_000_003L + id.hashCode() * 31L + n.incarnation)
             .build();
@@ -224,6 +220,13 @@ final class SimCluster implements AutoCloseable {
   long seed() {
     return seed;
   }
+
+  /** How far apart clock rates may be in this run: each lies in [1 - skew / 2, 1 + skew / 2]. */
+  double clockSkew() {
+    return skew;
+  }
+
+  private double skew;
 
   /** Hears of a node that stopped on an injected fsync failure; the nemesis restarts it. */
   java.util.function.Consumer<String> onFailStop = id -> {};
