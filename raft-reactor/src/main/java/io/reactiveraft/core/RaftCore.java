@@ -324,12 +324,13 @@ public final class RaftCore {
    * Whether entries this node once acknowledged, and lost, may still be missing here: its durable
    * log neither reaches them nor holds an entry of a later term. Such an entry came from a leader
    * elected after the loss, which holds every entry committed before (Leader Completeness), and log
-   * matching brings them all with it. A sole voter is exempt: no other server can hold them.
+   * matching brings them all with it.
+   *
+   * <p>No configuration is exempt, not even one where this node is the only voter: the cut may have
+   * taken the entries that added the others, and the configuration it falls back to is then wrong.
    */
   private boolean lostEntriesMissing() {
-    ClusterConfiguration c = membership.current();
-    boolean soleVoter = c.voters().size() == 1 && c.isVoter(self);
-    return durableIndex < lost.index() && log.term(durableIndex) <= lost.term() && !soleVoter;
+    return durableIndex < lost.index() && log.term(durableIndex) <= lost.term();
   }
 
   private void tickLeader() {

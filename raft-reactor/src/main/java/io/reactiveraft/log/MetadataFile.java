@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *  version 1:
  *  48  int   vote length in bytes, -1 for no vote
  *  52  ...   vote, UTF-8
- *  version 2, once a truncation at damage cut below the watermark:
+ *  version 3, once a truncation at damage cut below the watermark:
  *  48  long  lost index: the highest watermark cut below
  *  56  long  lost term: the term when it was cut
  *  64  int   vote length in bytes, -1 for no vote
@@ -37,7 +37,10 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>A slot is written in version 1 while nothing was lost, so a directory stays readable by builds
- * that know only version 1 unless it was ever cut at damage; such a build then refuses it.
+ * that know only version 1 unless it was ever cut at damage; such a build then refuses it. Version
+ * 2, written by a few development builds, had the lost index at 48 and no lost term (the vote
+ * length at 56): it is read with the slot's own term as the lost term, never lower than the term of
+ * the cut.
  *
  * <p>A watermark update writes the older slot only (one force), and so does a new log start, which
  * always travels with the watermark. A term or vote change writes both slots, one after the other,
@@ -57,10 +60,11 @@ final class MetadataFile {
   private static final Logger log = LoggerFactory.getLogger(MetadataFile.class);
   private static final int MAGIC = 0x444d5252; // "RRMD" read little-endian
   private static final int VERSION_1_FIXED_BODY = 44;
-  private static final int VERSION_2_FIXED_BODY = 60;
+  private static final int VERSION_2_FIXED_BODY = 52;
+  private static final int VERSION_3_FIXED_BODY = 60;
 
-  /** The same limit in both versions, so that a save never fails for the version it picks. */
-  private static final int MAX_VOTE_BYTES = SLOT_SIZE - 8 - VERSION_2_FIXED_BODY;
+  /** The same limit in every version, so that a save never fails for the version it picks. */
+  private static final int MAX_VOTE_BYTES = SLOT_SIZE - 8 - VERSION_3_FIXED_BODY;
 
   private final StorageFile file;
   private final String location;
@@ -259,9 +263,9 @@ final class MetadataFile {
     byte[] vote = m.votedFor() == null ? null : m.votedFor().getBytes(StandardCharsets.UTF_8);
     boolean lost = m.lost().index() > 0;
     int body =
-        (lost ? VERSION_2_FIXED_BODY : VERSION_1_FIXED_BODY) + (vote == null ? 0 : vote.length);
+        (lost ? VERSION_3_FIXED_BODY : VERSION_1_FIXED_BODY) + (vote == null ? 0 : vote.length);
     b.clear().order(ByteOrder.LITTLE_ENDIAN);
-    b.putInt(0).putInt(body).putInt(MAGIC).putInt(lost ? 2 : 1);
+    b.putInt(0).putInt(body).putInt(MAGIC).putInt(lost ? 3 : 1);
     b.putLong(m.sequence()).putLong(m.term()).putLong(m.durableIndex()).putLong(m.logStartIndex());
     if (lost) {
       b.putLong(m.lost().index()).putLong(m.lost().term());
@@ -296,14 +300,19 @@ final class MetadataFile {
     if (b.getInt(8) != MAGIC) {
       throw new IllegalArgumentException("unknown format");
     }
-    if (version != 1 && version != 2) {
+    if (version < 1 || version > 3) {
       throw new IllegalArgumentException("format " + version + ", written by a newer build");
     }
-    int fixed = version == 1 ? VERSION_1_FIXED_BODY : VERSION_2_FIXED_BODY;
-    LostEntries lost =
-        version == 1 || body < fixed
-            ? LostEntries.NONE
-            : new LostEntries(b.getLong(48), b.getLong(56));
+    int fixed =
+        version == 1
+            ? VERSION_1_FIXED_BODY
+            : version == 2 ? VERSION_2_FIXED_BODY : VERSION_3_FIXED_BODY;
+    LostEntries lost = LostEntries.NONE;
+    if (version > 1 && body >= fixed) {
+      long index = b.getLong(48);
+      long term = version == 2 ? b.getLong(24) : b.getLong(56);
+      lost = index == 0 ? LostEntries.NONE : new LostEntries(index, term);
+    }
     int voteLength = b.getInt(8 + fixed - 4);
     boolean consistent =
         body >= fixed && (voteLength == -1 ? body == fixed : voteLength == body - fixed);

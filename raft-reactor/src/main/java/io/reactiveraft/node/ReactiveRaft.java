@@ -45,7 +45,8 @@ public final class ReactiveRaft {
             config.forwardToLeader(),
             config.snapshotChunkBytes());
     LostEntries lost = config.logStore().lostEntries();
-    if (lost.index() > recovered.log().lastIndex()) {
+    long last = recovered.log().lastIndex();
+    if (lost.index() > last && recovered.log().term(last) <= lost.term()) {
       log.warn(
           "{}: its log lost entries up to index {} that it had acknowledged (cut at damage, in term"
               + " {}); it neither votes nor campaigns until a leader has sent them again",

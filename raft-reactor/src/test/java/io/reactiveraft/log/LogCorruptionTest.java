@@ -287,6 +287,27 @@ class LogCorruptionTest {
     assertThat(b.getInt(MetadataFile.SLOT_SIZE + 12)).isEqualTo(1);
   }
 
+  /**
+   * A slot of format 2, written by development builds (the lost index but no lost term), reads with
+   * the slot's own term as the lost term.
+   */
+  @Test
+  void aVersionTwoMetadataSlotReadsWithItsTermAsTheLostTerm() {
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.allocate(MetadataFile.SLOT_SIZE)
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    int body = 52;
+    b.putInt(0).putInt(body).putInt(0x444d5252).putInt(2);
+    b.putLong(7).putLong(4).putLong(250).putLong(1).putLong(400).putInt(-1);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(b.array(), 4, 4 + body);
+    b.putInt(0, (int) crc.getValue());
+
+    LogMetadata read = MetadataFile.decode(b.array(), new java.util.zip.CRC32C());
+
+    assertThat(read).isEqualTo(new LogMetadata(7, 4, null, 250, 1, new LostEntries(400, 4)));
+  }
+
   /** A metadata slot of format 1, from before the lost durable index was kept, still reads. */
   @Test
   void aVersionOneMetadataSlotReadsWithNothingLost() {

@@ -14,6 +14,7 @@ import io.rsocket.transport.netty.server.TcpServerTransport;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 
@@ -28,6 +29,7 @@ class ServiceConnectionCloseTest {
   @Test
   void closeDoesNotWaitForTheTimeoutsOfRequestsOnConnectionsTheServiceKeeps() {
     // A peer that takes every request and never answers.
+    AtomicInteger received = new AtomicInteger();
     CloseableChannel silent =
         RSocketServer.create(
                 (setup, socket) ->
@@ -36,6 +38,7 @@ class ServiceConnectionCloseTest {
                           @Override
                           public Mono<Payload> requestResponse(Payload payload) {
                             payload.release();
+                            received.incrementAndGet();
                             return Mono.never();
                           }
                         }))
@@ -63,11 +66,13 @@ class ServiceConnectionCloseTest {
               List.of(new Member("b", Loopback.HOST + ":" + silent.address().getPort())))
           .subscribe();
       embedded.send(new VoteRequest("a", "b", 1, 0, 0, false));
-      Await.until(() -> embedded.stats().sent() == 1, TIMEOUT, "the request went out");
+      // Received, so sent: its 60 s timeout was armed as it was sent.
+      Await.until(() -> received.get() == 1, TIMEOUT, "the peer got the request");
 
-      // The request's 60 s timeout is still pending; the close must not wait for it.
+      // The request's timeout is still pending; the close must not wait for it.
       assertThatCode(() -> embedded.close().block(TIMEOUT)).doesNotThrowAnyException();
     } finally {
+      embedded.close().block(TIMEOUT); // closed already unless something above failed
       dialled.forEach(RSocket::dispose);
       silent.dispose();
       silent.onClose().block(TIMEOUT);
