@@ -28,7 +28,8 @@ public interface LogStore {
   /**
    * What this store once acknowledged as durable and has since lost ({@link LostEntries}), {@link
    * LostEntries#NONE} when it lost nothing. A store that may cut its log at damage must report the
-   * loss, and remember it across restarts; a store that wraps another must pass it on.
+   * loss, and remember it across restarts; a store that wraps another must pass it on
+   * (raft-reactor's {@code ForwardingLogStore} passes on every method).
    */
   default LostEntries lostEntries() {
     return LostEntries.NONE;

@@ -324,12 +324,12 @@ public final class RaftCore {
    * Whether entries this node once acknowledged, and lost, may still be missing here: its durable
    * log neither reaches them nor holds an entry of a later term. Such an entry came from a leader
    * elected after the loss, which holds every entry committed before (Leader Completeness), and log
-   * matching brings them all with it.
+   * matching brings them all with it. While this holds, the node neither votes nor campaigns.
    *
    * <p>No configuration is exempt, not even one where this node is the only voter: the cut may have
    * taken the entries that added the others, and the configuration it falls back to is then wrong.
    */
-  private boolean lostEntriesMissing() {
+  public boolean lostEntriesMissing() {
     return durableIndex < lost.index() && log.term(durableIndex) <= lost.term();
   }
 

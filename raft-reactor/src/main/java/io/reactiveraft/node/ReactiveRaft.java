@@ -45,15 +45,6 @@ public final class ReactiveRaft {
             config.forwardToLeader(),
             config.snapshotChunkBytes());
     LostEntries lost = config.logStore().lostEntries();
-    long last = recovered.log().lastIndex();
-    if (lost.index() > last && recovered.log().term(last) <= lost.term()) {
-      log.warn(
-          "{}: its log lost entries up to index {} that it had acknowledged (cut at damage, in term"
-              + " {}); it neither votes nor campaigns until a leader has sent them again",
-          config.selfId(),
-          lost.index(),
-          lost.term());
-    }
     SplittableRandom random =
         config.randomSeed().map(SplittableRandom::new).orElseGet(SplittableRandom::new);
     RaftCore core =
@@ -64,6 +55,14 @@ public final class ReactiveRaft {
             recovered.log(),
             lost,
             random);
+    if (core.lostEntriesMissing()) {
+      log.warn(
+          "{}: its log lost entries up to index {} that it had acknowledged (cut at damage, in term"
+              + " {}); it neither votes nor campaigns until a leader has sent them again",
+          config.selfId(),
+          lost.index(),
+          lost.term());
+    }
     // Request ids differ from one start to the next even with a fixed seed: the clock's reading
     // is mixed in. Drawn apart from the core's generator, whose draws a seed must keep reproducing.
     // Kept below 2^62, so they never wrap.

@@ -293,17 +293,9 @@ class LogCorruptionTest {
    */
   @Test
   void aVersionTwoMetadataSlotReadsWithItsTermAsTheLostTerm() {
-    java.nio.ByteBuffer b =
-        java.nio.ByteBuffer.allocate(MetadataFile.SLOT_SIZE)
-            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    int body = 52;
-    b.putInt(0).putInt(body).putInt(0x444d5252).putInt(2);
-    b.putLong(7).putLong(4).putLong(250).putLong(1).putLong(400).putInt(-1);
-    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-    crc.update(b.array(), 4, 4 + body);
-    b.putInt(0, (int) crc.getValue());
-
-    LogMetadata read = MetadataFile.decode(b.array(), new java.util.zip.CRC32C());
+    // sequence, term, watermark, log start, lost index, no vote
+    LogMetadata read =
+        decodeSlot(2, b -> b.putLong(7).putLong(4).putLong(250).putLong(1).putLong(400).putInt(-1));
 
     assertThat(read).isEqualTo(new LogMetadata(7, 4, null, 250, 1, new LostEntries(400, 4)));
   }
@@ -311,20 +303,29 @@ class LogCorruptionTest {
   /** A metadata slot of format 1, from before the lost durable index was kept, still reads. */
   @Test
   void aVersionOneMetadataSlotReadsWithNothingLost() {
+    byte[] vote = "n2".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    // sequence, term, watermark, log start, vote
+    LogMetadata read =
+        decodeSlot(
+            1, b -> b.putLong(7).putLong(3).putLong(90).putLong(11).putInt(vote.length).put(vote));
+
+    assertThat(read).isEqualTo(new LogMetadata(7, 3, "n2", 90, 11, LostEntries.NONE));
+  }
+
+  /** Decodes a checksummed slot of {@code version} whose body after the version is {@code body}. */
+  private static LogMetadata decodeSlot(
+      int version, java.util.function.Consumer<java.nio.ByteBuffer> body) {
     java.nio.ByteBuffer b =
         java.nio.ByteBuffer.allocate(MetadataFile.SLOT_SIZE)
             .order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    byte[] vote = "n2".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    int body = 44 + vote.length;
-    b.putInt(0).putInt(body).putInt(0x444d5252).putInt(1);
-    b.putLong(7).putLong(3).putLong(90).putLong(11).putInt(vote.length).put(vote);
+    b.putInt(0).putInt(0).putInt(0x444d5252).putInt(version);
+    body.accept(b);
+    int length = b.position() - 8;
+    b.putInt(4, length);
     java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-    crc.update(b.array(), 4, 4 + body);
+    crc.update(b.array(), 4, 4 + length);
     b.putInt(0, (int) crc.getValue());
-
-    LogMetadata read = MetadataFile.decode(b.array(), new java.util.zip.CRC32C());
-
-    assertThat(read).isEqualTo(new LogMetadata(7, 3, "n2", 90, 11, LostEntries.NONE));
+    return MetadataFile.decode(b.array(), new java.util.zip.CRC32C());
   }
 
   @Test

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.reactiveraft.Member;
 import io.reactiveraft.RaftConfig;
 import io.reactiveraft.RaftNode;
+import io.reactiveraft.log.ForwardingLogStore;
 import io.reactiveraft.log.InMemoryLogStore;
-import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.message.VoteRequest;
 import io.reactiveraft.message.VoteResponse;
@@ -23,7 +23,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
-import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /** A node started on a store that lost acknowledged entries stays out of elections. */
@@ -85,60 +84,17 @@ class LostEntriesNodeTest {
   }
 
   /** A store that reports a loss, and otherwise is the one it wraps. */
-  private record Reporting(LogStore store, LostEntries lost) implements LogStore {
+  private static final class Reporting extends ForwardingLogStore {
+    private final LostEntries lost;
+
+    Reporting(LogStore store, LostEntries lost) {
+      super(store);
+      this.lost = lost;
+    }
+
     @Override
     public LostEntries lostEntries() {
       return lost;
-    }
-
-    @Override
-    public HardState hardState() {
-      return store.hardState();
-    }
-
-    @Override
-    public void saveHardState(HardState state) {
-      store.saveHardState(state);
-    }
-
-    @Override
-    public long firstIndex() {
-      return store.firstIndex();
-    }
-
-    @Override
-    public long lastIndex() {
-      return store.lastIndex();
-    }
-
-    @Override
-    public List<LogEntry> entries(long from, long toInclusive) {
-      return store.entries(from, toInclusive);
-    }
-
-    @Override
-    public void append(List<LogEntry> entries) {
-      store.append(entries);
-    }
-
-    @Override
-    public void truncateSuffix(long fromIndex) {
-      store.truncateSuffix(fromIndex);
-    }
-
-    @Override
-    public void discardPrefix(long upToIndex) {
-      store.discardPrefix(upToIndex);
-    }
-
-    @Override
-    public Mono<Void> flush() {
-      return store.flush();
-    }
-
-    @Override
-    public void close() {
-      store.close();
     }
   }
 }

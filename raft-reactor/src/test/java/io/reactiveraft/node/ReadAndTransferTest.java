@@ -21,6 +21,21 @@ class ReadAndTransferTest {
 
   private static final Duration MAX = Duration.ofSeconds(10);
 
+  /** The first node, in id order, other than {@code leader}. */
+  private static String aFollower(VirtualCluster cluster, String leader) {
+    return cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+  }
+
+  /** Starts a transfer; its outcome lands in the list: "done", or the error. */
+  private static List<Object> startTransfer(VirtualCluster cluster, String leader, String target) {
+    List<Object> transfer = new ArrayList<>();
+    cluster
+        .node(leader)
+        .transferLeadership(target)
+        .subscribe(null, transfer::add, () -> transfer.add("done"));
+    return transfer;
+  }
+
   private static List<Object> run(VirtualCluster cluster, Mono<?> mono) {
     List<Object> out = new ArrayList<>();
     mono.subscribe(
@@ -52,8 +67,7 @@ class ReadAndTransferTest {
   void readOnAFollowerAsksTheLeaderForAReadIndexAndSeesTheLatestWrite() {
     try (VirtualCluster cluster = new VirtualCluster(3, 49)) {
       String leader = cluster.awaitLeader();
-      String follower =
-          cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+      String follower = aFollower(cluster, leader);
       run(cluster, cluster.node(leader).submit("w1"));
       run(cluster, cluster.node(leader).submit("w2"));
       // Read at once: the follower may not know yet that w2 committed; the read index does.
@@ -65,8 +79,7 @@ class ReadAndTransferTest {
   void readOnAFollowerWithoutALeaderFails() {
     try (VirtualCluster cluster = new VirtualCluster(3, 42)) {
       String leader = cluster.awaitLeader();
-      String follower =
-          cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+      String follower = aFollower(cluster, leader);
       cluster.network().isolate(follower);
       cluster.advance(Duration.ofSeconds(2)); // it loses the leader
       assertThat(run(cluster, cluster.node(follower).read("q")))
@@ -111,8 +124,7 @@ class ReadAndTransferTest {
     try (VirtualCluster cluster = new VirtualCluster(3, 45)) {
       String leader = cluster.awaitLeader();
       run(cluster, cluster.node(leader).submit("w1"));
-      String target =
-          cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+      String target = aFollower(cluster, leader);
       long term = cluster.status(leader).term();
       assertThat(run(cluster, cluster.node(leader).transferLeadership(target)))
           .containsExactly("done");
@@ -128,14 +140,9 @@ class ReadAndTransferTest {
   void transferThatCannotCompleteRefusesProposalsThenTimesOut() {
     try (VirtualCluster cluster = new VirtualCluster(3, 46)) {
       String leader = cluster.awaitLeader();
-      String target =
-          cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+      String target = aFollower(cluster, leader);
       cluster.network().isolate(target);
-      List<Object> transfer = new ArrayList<>();
-      cluster
-          .node(leader)
-          .transferLeadership(target)
-          .subscribe(null, transfer::add, () -> transfer.add("done"));
+      List<Object> transfer = startTransfer(cluster, leader, target);
       cluster.advance(Duration.ofMillis(20));
       assertThat(run(cluster, cluster.node(leader).submit("refused")))
           .singleElement()
@@ -165,15 +172,10 @@ class ReadAndTransferTest {
     try (VirtualCluster cluster = new VirtualCluster(3, 49)) {
       String leader = cluster.awaitLeader();
       run(cluster, cluster.node(leader).submit("w1"));
-      String target =
-          cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+      String target = aFollower(cluster, leader);
       long term = cluster.status(leader).term();
       cluster.network().addRule(LinkRule.drop(leader, target, TimeoutNow.class, 1.0));
-      List<Object> transfer = new ArrayList<>();
-      cluster
-          .node(leader)
-          .transferLeadership(target)
-          .subscribe(null, transfer::add, () -> transfer.add("done"));
+      List<Object> transfer = startTransfer(cluster, leader, target);
       cluster.advanceUntil(() -> !transfer.isEmpty(), MAX, "the transfer is abandoned");
 
       assertThat(transfer)
@@ -194,18 +196,13 @@ class ReadAndTransferTest {
   void transferToALaggingTargetWaitsUntilItHasTheLog() {
     try (VirtualCluster cluster = new VirtualCluster(3, 47)) {
       String leader = cluster.awaitLeader();
-      String target =
-          cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+      String target = aFollower(cluster, leader);
       cluster.network().isolate(target);
       for (int i = 0; i < 20; i++) {
         cluster.node(leader).submit("w" + i).subscribe();
       }
       cluster.advance(Duration.ofMillis(100));
-      List<Object> transfer = new ArrayList<>();
-      cluster
-          .node(leader)
-          .transferLeadership(target)
-          .subscribe(null, transfer::add, () -> transfer.add("done"));
+      List<Object> transfer = startTransfer(cluster, leader, target);
       cluster.advance(Duration.ofMillis(50));
       cluster.network().rejoin(target);
       cluster.advanceUntil(() -> !transfer.isEmpty(), MAX, "transfer completes");
@@ -219,13 +216,8 @@ class ReadAndTransferTest {
     try (VirtualCluster cluster = new VirtualCluster(3, 48)) {
       String leader = cluster.awaitLeader();
       run(cluster, cluster.node(leader).submit("w1"));
-      String target =
-          cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
-      List<Object> transfer = new ArrayList<>();
-      cluster
-          .node(leader)
-          .transferLeadership(target)
-          .subscribe(null, transfer::add, () -> transfer.add("done"));
+      String target = aFollower(cluster, leader);
+      List<Object> transfer = startTransfer(cluster, leader, target);
       cluster.advance(Duration.ofMillis(3)); // TimeoutNow is on its way
       cluster.network().isolate(leader);
       List<String> others = cluster.ids().stream().filter(id -> !id.equals(leader)).toList();
@@ -244,8 +236,7 @@ class ReadAndTransferTest {
   void submitOnAFollowerIsForwardedToTheLeaderWhenForwardingIsOn() {
     try (VirtualCluster cluster = new VirtualCluster(3, 50, b -> b.forwardToLeader(true))) {
       String leader = cluster.awaitLeader();
-      String follower =
-          cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+      String follower = aFollower(cluster, leader);
       List<Object> out = run(cluster, cluster.node(follower).submit("via-follower"));
       assertThat(out).singleElement().asString().endsWith(":via-follower");
       assertThat(cluster.stateMachine(leader).applied()).containsExactly("via-follower");
@@ -268,8 +259,7 @@ class ReadAndTransferTest {
   void forwardedCommandWithNoLeaderKnownFails() {
     try (VirtualCluster cluster = new VirtualCluster(3, 51, b -> b.forwardToLeader(true))) {
       String leader = cluster.awaitLeader();
-      String follower =
-          cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+      String follower = aFollower(cluster, leader);
       cluster.network().isolate(follower);
       cluster.advance(Duration.ofSeconds(2));
       // Its election timer fired long ago: it knows no leader to forward to, and says so at once.

@@ -67,6 +67,19 @@ class SnapshotterTest {
     return snapshotter(store, new RecordingStateMachine(), inline, new ArrayList<>());
   }
 
+  /** Member n1 of {@link #members}, in memory, keeping snapshots in {@code store}. */
+  private RaftConfig.Builder<String, String> config(
+      SnapshotStore store, StateMachine<String, String> machine) {
+    return RaftConfig.<String, String>builder()
+        .members(members)
+        .self("n1")
+        .transport(new LocalNetwork(Schedulers.immediate(), 1).transport("n1"))
+        .logStore(new InMemoryLogStore())
+        .stateMachine(machine)
+        .codec(new StringCodec())
+        .snapshotStore(store);
+  }
+
   private Snapshotter<String, String> snapshotter(
       SnapshotStore store,
       StateMachine<String, String> machine,
@@ -81,16 +94,7 @@ class SnapshotterTest {
       Scheduler.Worker io,
       List<Throwable> fatal,
       java.util.function.Consumer<Object> loop) {
-    RaftConfig<String, String> config =
-        RaftConfig.<String, String>builder()
-            .members(members)
-            .self("n1")
-            .transport(new LocalNetwork(Schedulers.immediate(), 1).transport("n1"))
-            .logStore(new InMemoryLogStore())
-            .stateMachine(machine)
-            .codec(new StringCodec())
-            .snapshotStore(store)
-            .build();
+    RaftConfig<String, String> config = config(store, machine).build();
     Scheduler.Worker inline = Schedulers.immediate().createWorker();
     return new Snapshotter<>(config, new SessionTable<>(60_000), io, inline, 0, loop, fatal::add);
   }
@@ -249,17 +253,7 @@ class SnapshotterTest {
     RecordingStateMachine machine = new RecordingStateMachine();
     Scheduler.Worker inline = Schedulers.immediate().createWorker();
     RaftConfig<String, String> config =
-        RaftConfig.<String, String>builder()
-            .members(members)
-            .self("n1")
-            .transport(new LocalNetwork(Schedulers.immediate(), 1).transport("n1"))
-            .logStore(new InMemoryLogStore())
-            .stateMachine(machine)
-            .codec(new StringCodec())
-            .resultCodec(new RefusingOnce())
-            .snapshotStore(store)
-            .snapshotThreshold(1)
-            .build();
+        config(store, machine).resultCodec(new RefusingOnce()).snapshotThreshold(1).build();
     SessionTable<String> sessions = new SessionTable<>(60_000);
     SessionCommand command = new SessionCommand("client", 1, 0, new byte[0]);
     sessions.admit(command);
@@ -370,14 +364,7 @@ class SnapshotterTest {
     long[] now = {0};
     Scheduler.Worker inline = Schedulers.immediate().createWorker();
     RaftConfig<String, String> config =
-        RaftConfig.<String, String>builder()
-            .members(members)
-            .self("n1")
-            .transport(new LocalNetwork(Schedulers.immediate(), 1).transport("n1"))
-            .logStore(new InMemoryLogStore())
-            .stateMachine(new RecordingStateMachine())
-            .codec(new StringCodec())
-            .snapshotStore(store)
+        config(store, new RecordingStateMachine())
             .logHistory(2)
             .monotonicClock(() -> now[0])
             .build();
