@@ -12,6 +12,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import reactor.netty.tcp.TcpClient;
 
 /**
@@ -216,12 +220,29 @@ public final class KvClient implements AutoCloseable {
             .port(at.port())
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, wait));
-    RSocket connected =
+    CompletableFuture<RSocket> attempt =
         RSocketConnector.create()
             .setupPayload(setup)
             .dataMimeType(KvClientSetup.MIME_TYPE)
             .connect(TcpClientTransport.create(tcp))
-            .block(Duration.ofMillis(Math.max(1, wait)));
+            .toFuture();
+    RSocket connected;
+    try {
+      connected = attempt.get(Math.max(1, wait), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      // Not cancelled: a connection made after we stopped waiting is closed when it comes,
+      // where a cancelled attempt could leave it open.
+      attempt.thenAccept(RSocket::dispose);
+      throw new IllegalStateException("no connection within " + wait + " ms", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r
+          ? r
+          : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      attempt.thenAccept(RSocket::dispose);
+      throw new IllegalStateException("interrupted while connecting", e);
+    }
     socket = connected;
     socketAddress = address;
     return connected;
