@@ -27,7 +27,9 @@ public final class InjectedDefects {
     /** A leader answers reads at once, with no heartbeat round or lease to confirm it leads. */
     READ_WITHOUT_QUORUM,
     /** A new leader proposes a membership change before an entry of its term commits. */
-    CHANGE_BEFORE_OWN_TERM_COMMIT
+    CHANGE_BEFORE_OWN_TERM_COMMIT,
+    /** A node whose log was cut at damage votes and campaigns as if it had lost nothing. */
+    IGNORE_LOST_ENTRIES
   }
 
   private static volatile boolean any;

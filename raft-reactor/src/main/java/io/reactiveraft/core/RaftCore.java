@@ -330,7 +330,9 @@ public final class RaftCore {
    * taken the entries that added the others, and the configuration it falls back to is then wrong.
    */
   public boolean lostEntriesMissing() {
-    return durableIndex < lost.index() && log.term(durableIndex) <= lost.term();
+    return durableIndex < lost.index()
+        && log.term(durableIndex) <= lost.term()
+        && !InjectedDefects.on(Defect.IGNORE_LOST_ENTRIES);
   }
 
   private void tickLeader() {

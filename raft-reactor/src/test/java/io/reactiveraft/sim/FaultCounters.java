@@ -33,7 +33,8 @@ final class FaultCounters {
     FSYNC_FAILED,
     OTHER_MESSAGE_KIND,
     CLOCK_DRIFT,
-    CLOCK_JUMP
+    CLOCK_JUMP,
+    CUT_AT_DAMAGE
   }
 
   private final Map<Kind, Long> counts = new EnumMap<>(Kind.class);

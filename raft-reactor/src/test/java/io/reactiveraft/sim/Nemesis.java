@@ -31,8 +31,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Injects faults drawn from the seed: partitions (leader isolated, majority/minority split, a
  * majorities ring), message drop, duplication and delay, crashes with lost unforced writes and
- * restarts, flushes that fail (the node must stop; it is then restarted as after a crash), and
- * pauses longer than an election timeout.
+ * restarts, logs cut at damage on restart (the node lost entries it acknowledged), flushes that
+ * fail (the node must stop; it is then restarted as after a crash), and pauses longer than an
+ * election timeout.
  */
 final class Nemesis {
 
@@ -84,6 +85,8 @@ final class Nemesis {
     this.diskFaults = new SplittableRandom(cluster.seed() ^ 0x5DEECE66DL);
     this.messageKinds = new SplittableRandom(cluster.seed() ^ 0x2545F4914F6CDD1DL);
     this.clockFaults = new SplittableRandom(cluster.seed() ^ 0x61C8864680B583EBL);
+    this.cutFaults = new SplittableRandom(cluster.seed() ^ 0x9E3779B97F4A7C15L);
+    this.cutsLogs = cutFaults.nextInt(4) == 0;
     cluster.onFailStop =
         id ->
             cluster.clock.schedule(
@@ -97,6 +100,38 @@ final class Nemesis {
   private final SplittableRandom diskFaults;
   private final SplittableRandom messageKinds;
   private final SplittableRandom clockFaults;
+  private final SplittableRandom cutFaults;
+
+  /**
+   * Whether this run cuts logs at damage; such a run changes no membership. A cut node holds out of
+   * elections until it has its entries back, and a removal could leave it with one other voter:
+   * neither could then lead, which is what the rule asks of a cluster that lost one of two disks.
+   */
+  private final boolean cutsLogs;
+
+  /**
+   * Now and then a crash also damages the disk below what the node made durable, and the node comes
+   * back with its log cut there, as a store opened with {@code truncateCorruption} does: it has
+   * lost entries it acknowledged, and must not help elect a server that lacks them. One such node
+   * at a time: a second failed disk is more than the cluster is built to survive.
+   */
+  private void maybeCutAtDamage(String victim) {
+    if (!cutsLogs || cutFaults.nextInt(4) != 0) {
+      return;
+    }
+    if (cluster.nodes.values().stream().anyMatch(n -> n.disk.missingLostEntries())) {
+      return;
+    }
+    SimCluster.SimNode node = cluster.nodes.get(victim);
+    long first = node.disk.firstHeld();
+    long last = node.disk.durableLog().size();
+    List<io.reactiveraft.spi.SnapshotMeta> snapshots = node.snapshots.list();
+    long snapshotIndex = snapshots.isEmpty() ? 0 : snapshots.get(snapshots.size() - 1).index();
+    if (first <= last) {
+      node.disk.cutAtDamage(first + cutFaults.nextLong(last - first + 1), snapshotIndex);
+      counters.add(Kind.CUT_AT_DAMAGE);
+    }
+  }
 
   /**
    * Now and then a node's clock changes rate (within the run's skew: drift that varies) or jumps
@@ -173,7 +208,11 @@ final class Nemesis {
       case 4, 5 -> crash();
       case 6 -> pause();
       case 7 -> rejoinOne();
-      case 8 -> changeMembership();
+      case 8 -> {
+        if (!cutsLogs) {
+          changeMembership();
+        }
+      }
       case 9 -> transferLeadership();
       default -> heal();
     }
@@ -266,6 +305,7 @@ final class Nemesis {
     if (lost > 0) {
       counters.add(Kind.RESTART_LOST_WRITES);
     }
+    maybeCutAtDamage(victim);
     cluster.clock.schedule(() -> restart(victim), 50 + random.nextInt(1500), TimeUnit.MILLISECONDS);
   }
 

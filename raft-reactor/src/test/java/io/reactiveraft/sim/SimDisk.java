@@ -3,6 +3,7 @@ package io.reactiveraft.sim;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.spi.HardState;
 import io.reactiveraft.spi.LogStore;
+import io.reactiveraft.spi.LostEntries;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +48,12 @@ final class SimDisk {
   private long nextSeq;
   private long epoch;
 
+  /** What the last cut at damage took, as the store reports it; never forgotten but by a wipe. */
+  private LostEntries lost = LostEntries.NONE;
+
+  /** The durable log just before that cut: the entries this node had acknowledged. */
+  private List<LogEntry> beforeCut = List.of();
+
   /** Called when a truncation removes at least one entry. */
   Runnable onTruncation = () -> {};
 
@@ -76,6 +83,53 @@ final class SimDisk {
     durable.clear();
     unforced.clear();
     hardState = HardState.INITIAL;
+    lost = LostEntries.NONE;
+    beforeCut = List.of();
+  }
+
+  /**
+   * Cuts the durable log of a crashed node from {@code fromIndex} on, as a store opened with {@code
+   * truncateCorruption} does at damage below its watermark: entries it acknowledged are gone, and
+   * the store reports them lost (index: the old durable end; term: the stored term).
+   *
+   * @param snapshotIndex the index the node's newest snapshot covers: the entries cut up to it are
+   *     committed, and stay known to the checker as compacted ones are (the node may have committed
+   *     and snapshotted them within one step of the checker)
+   * @return how many entries were cut
+   */
+  int cutAtDamage(long fromIndex, long snapshotIndex) {
+    if (!unforced.isEmpty() || fromIndex < firstHeld() || fromIndex > durable.size()) {
+      throw new IllegalArgumentException(nodeId + ": no durable entry to cut at " + fromIndex);
+    }
+    for (long i = fromIndex; i <= Math.min(snapshotIndex, durable.size()); i++) {
+      compacted.putIfAbsent(i, durable.get((int) i - 1));
+    }
+    beforeCut = new ArrayList<>(durable); // may hold nulls
+    lost = new LostEntries(durable.size(), hardState.currentTerm());
+    int cut = durable.size() - (int) fromIndex + 1;
+    durable.subList((int) fromIndex - 1, durable.size()).clear();
+    return cut;
+  }
+
+  /** The first index whose entry is held, not compacted (durable.size() + 1 when none is). */
+  long firstHeld() {
+    int first = 0;
+    while (first < durable.size() && durable.get(first) == null) {
+      first++;
+    }
+    return first + 1;
+  }
+
+  /**
+   * Whether this node still lacks entries a cut took: its durable log neither reaches the lost
+   * index nor ends with an entry of a term after the loss (the rule of {@link LostEntries}).
+   */
+  boolean missingLostEntries() {
+    if (durable.size() >= lost.index()) {
+      return false;
+    }
+    LogEntry last = durable.isEmpty() ? null : durable.get(durable.size() - 1);
+    return last == null || last.term() <= lost.term();
   }
 
   /** A store view for one incarnation of the node. */
@@ -139,6 +193,22 @@ final class SimDisk {
     return java.util.Collections.unmodifiableList(new ArrayList<>(durable)); // may hold nulls
   }
 
+  /**
+   * What this node counts as holding for the durability checks: its durable log, and while it still
+   * misses entries a cut took, those entries too. It had made them durable before it acknowledged
+   * them; the cut is a failed disk, which the lost-entries rule answers for.
+   */
+  List<LogEntry> acknowledgedLog() {
+    if (!missingLostEntries()) {
+      return durableLog();
+    }
+    List<LogEntry> held = new ArrayList<>(durable);
+    for (int i = held.size(); i < beforeCut.size(); i++) {
+      held.add(beforeCut.get(i));
+    }
+    return java.util.Collections.unmodifiableList(held);
+  }
+
   private static void applyTo(List<LogEntry> log, Write w) {
     if (w.discardUpTo > 0) {
       for (int i = 0; i < Math.min(w.discardUpTo, log.size()); i++) {
@@ -186,6 +256,11 @@ final class SimDisk {
         throw new AssertionError(nodeId + " stored term " + state + " below " + hardState);
       }
       hardState = state;
+    }
+
+    @Override
+    public LostEntries lostEntries() {
+      return lost;
     }
 
     @Override
