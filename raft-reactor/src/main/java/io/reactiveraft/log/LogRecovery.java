@@ -187,14 +187,17 @@ final class LogRecovery {
                 + ". Refusing to open. Restore the directory from a backup, or let this node rejoin"
                 + " with truncateCorruption(true) if the rest of the cluster holds those entries");
       }
+      // The watermark is recorded after the flushes it covers are answered, so the node may have
+      // acknowledged entries past it; the cut takes those too.
+      long lost = Math.max(watermark, writtenBound(segments, where, last));
       log.error(
           "log corrupted in {} at offset {}: {}; truncating as configured, entries {}..{} are lost",
           file,
           where.offset(),
           detail,
           last + 1,
-          watermark);
-      metadata.saveTruncatedBelowWatermark(last, watermark);
+          lost);
+      metadata.saveTruncatedBelowWatermark(last, lost);
       watermark = last;
     } else if (damage != null) {
       // Normal after a crash: nothing acknowledged is lost, so this is not a warning.
@@ -292,6 +295,89 @@ final class LogRecovery {
       position += RecordCodec.PREFIX_SIZE + body;
     }
     return new Scan(new LogLayout.Span(segment, offsets, count, position), term, damage);
+  }
+
+  /**
+   * An upper bound on the highest index the log held before {@code where}, the damage it is cut at:
+   * a bound, because the entries there cannot all be read. Records are read on past the damage
+   * while they prove themselves (a damaged record is stepped over only when the record after it
+   * validates with the next index, which shows its length was right), later segments are read from
+   * their first index, and whatever cannot be read counts as records of the smallest size up to the
+   * last non-zero byte (segments are zero-filled before use). Stale bytes a truncation left behind
+   * can only raise the bound.
+   */
+  private long writtenBound(List<Segment> segments, Damage where, long last) {
+    long bound = last;
+    int from = where.segment() == null ? segments.size() : segments.indexOf(where.segment());
+    for (int i = Math.max(0, from); i < segments.size(); i++) {
+      Segment segment = segments.get(i);
+      boolean inRecords = segment == where.segment() && where.offset() >= Segment.HEADER_SIZE;
+      bound =
+          Math.max(
+              bound,
+              inRecords
+                  ? writtenBound(segment, where.offset(), last + 1)
+                  : writtenBound(segment, Segment.HEADER_SIZE, segment.firstIndex()));
+    }
+    return bound;
+  }
+
+  /** The bound of {@link #writtenBound(List, Damage, long)} within one segment. */
+  private long writtenBound(Segment segment, int position, long next) {
+    while (true) {
+      int size = validRecordSize(segment, position, next);
+      if (size < 0) {
+        int damagedSize = recordSize(segment, position);
+        if (damagedSize < 0 || validRecordSize(segment, position + damagedSize, next + 1) < 0) {
+          break;
+        }
+        size = damagedSize;
+      }
+      position += size;
+      next++;
+    }
+    int end = lastNonZero(segment, position) + 1;
+    int minRecord = RecordCodec.PREFIX_SIZE + RecordCodec.MIN_BODY;
+    return next - 1 + (end <= position ? 0 : (end - position + minRecord - 1) / minRecord);
+  }
+
+  /** The size of the record at {@code position} if its length is plausible, else -1. */
+  private int recordSize(Segment segment, int position) {
+    int capacity = segment.capacity();
+    if (position < Segment.HEADER_SIZE || capacity - position < RecordCodec.PREFIX_SIZE) {
+      return -1;
+    }
+    int body = RecordCodec.bodyLength(buffer, load(segment, position, 4));
+    return body < RecordCodec.MIN_BODY
+            || (long) position + RecordCodec.PREFIX_SIZE + body > capacity
+        ? -1
+        : RecordCodec.PREFIX_SIZE + body;
+  }
+
+  /** The size of the record at {@code position} if it is valid and holds {@code index}, else -1. */
+  private int validRecordSize(Segment segment, int position, long index) {
+    int size = recordSize(segment, position);
+    if (size < 0) {
+      return -1;
+    }
+    int at = load(segment, position, size);
+    int body = size - RecordCodec.PREFIX_SIZE;
+    return RecordCodec.validate(buffer, at, body, index, 0, crc) == null ? size : -1;
+  }
+
+  /** The offset of the last non-zero byte of {@code segment} at or after {@code from}, or -1. */
+  private static int lastNonZero(Segment segment, int from) {
+    byte[] chunk = new byte[CHUNK];
+    for (int end = segment.capacity(); end > from; end -= CHUNK) {
+      int start = Math.max(from, end - CHUNK);
+      segment.read(start, chunk, 0, end - start);
+      for (int i = end - start - 1; i >= 0; i--) {
+        if (chunk[i] != 0) {
+          return start + i;
+        }
+      }
+    }
+    return -1;
   }
 
   /**

@@ -13,8 +13,9 @@ import java.util.Objects;
  *     the mapping
  * @param truncateCorruption whether opening may truncate the log at damage below the durable
  *     watermark (entries that were acknowledged as durable are then lost); false refuses to open. A
- *     store that did so remembers the watermark it cut below ({@link
- *     io.reactiveraft.spi.LogStore#lostEntries}), and its node stays out of elections until it
+ *     store that did so remembers how far its log reached before the cut ({@link
+ *     io.reactiveraft.spi.LogStore#lostEntries}: the watermark, or a bound on the entries written
+ *     past it, which may have been acknowledged too), and its node stays out of elections until it
  *     holds those entries again
  * @param forceHook called before every force; for tests that inject storage failures
  */

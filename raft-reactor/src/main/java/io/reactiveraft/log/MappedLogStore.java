@@ -182,7 +182,10 @@ public final class MappedLogStore implements LogStore {
     return metadata.current().hardState();
   }
 
-  /** What a truncation at damage cut below the watermark; kept in the metadata file. */
+  /**
+   * What a truncation at damage took: up to the watermark it cut below, or up to the last entry
+   * written past it, which may have been acknowledged too; kept in the metadata file.
+   */
   @Override
   public synchronized LostEntries lostEntries() {
     return metadata.current().lost();

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  *   0  int   CRC32C of bytes 4 .. 8 + body length
  *   4  int   body length
  *   8  int   magic "RRMD"
- *  12  int   format version (1 or 2)
+ *  12  int   format version (1, 2 or 3)
  *  16  long  sequence
  *  24  long  term
  *  32  long  durable index (watermark)
@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  *  48  int   vote length in bytes, -1 for no vote
  *  52  ...   vote, UTF-8
  *  version 3, once a truncation at damage cut below the watermark:
- *  48  long  lost index: the highest watermark cut below
+ *  48  long  lost index: the highest index lost to a cut (the watermark cut below, or the
+ *              bound on entries written past it)
  *  56  long  lost term: the term when it was cut
  *  64  int   vote length in bytes, -1 for no vote
  *  68  ...   vote, UTF-8
@@ -200,13 +201,15 @@ final class MetadataFile {
   }
 
   /**
-   * Saves the watermark after a truncation at damage cut below it, and remembers the highest
-   * watermark ever cut below (the entries the node must hold again before it votes); durable on
+   * Saves the watermark after a truncation at damage cut below it, and remembers the highest index
+   * ever lost to such a cut (the entries the node must hold again before it votes); durable on
    * return.
+   *
+   * @param lostIndex at least the watermark that was cut below, and at least every entry the node
+   *     may have acknowledged before the cut
    */
-  synchronized void saveTruncatedBelowWatermark(long durableIndex, long lostWatermark) {
-    LostEntries lost =
-        new LostEntries(Math.max(current.lost().index(), lostWatermark), current.term());
+  synchronized void saveTruncatedBelowWatermark(long durableIndex, long lostIndex) {
+    LostEntries lost = new LostEntries(Math.max(current.lost().index(), lostIndex), current.term());
     writeSlot(current.withDurableIndex(durableIndex).withLost(lost));
   }
 

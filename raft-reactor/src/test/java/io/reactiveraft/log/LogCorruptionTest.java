@@ -269,6 +269,59 @@ class LogCorruptionTest {
     }
   }
 
+  /**
+   * The watermark is recorded after the flushes it covers are answered, so entries past it may have
+   * been acknowledged: a cut below it reports them lost as well. Here the records after the damaged
+   * one are intact and read on.
+   */
+  @Test
+  void aCutBelowTheWatermarkReportsTheEntriesPastItAsLostToo() throws IOException {
+    Path dir = root.resolve("past-watermark");
+    writeLog(dir, 400, 11);
+    setDurableIndex(dir, 300);
+    Record hit = records(dir).get(250);
+    flipBit(hit.file(), hit.offset() + 30, 1);
+
+    MappedLogStore store = MappedLogStore.open(dir, TRUNCATING);
+    try {
+      assertThat(store.lastIndex()).isEqualTo(250);
+      assertThat(store.lostEntries())
+          .as("every entry written, not only those below the watermark")
+          .isEqualTo(new LostEntries(400, 3));
+    } finally {
+      store.close();
+    }
+  }
+
+  /**
+   * Where the records past the damage cannot be read, every byte up to the last written one counts
+   * as a record of the smallest size: the bound may exceed what was written, never fall short.
+   */
+  @Test
+  void aCutWhoseTailCannotBeReadBoundsTheLostEntriesByItsBytes() throws IOException {
+    Path dir = root.resolve("garbled-tail");
+    writeLog(dir, 400, 12);
+    setDurableIndex(dir, 398);
+    List<Record> all = records(dir);
+    Record first = all.get(394); // index 395
+    Record lastRecord = all.get(399);
+    assertThat(first.file()).isEqualTo(lastRecord.file());
+    try (FileChannel ch = FileChannel.open(first.file(), StandardOpenOption.WRITE)) {
+      byte[] garbage = new byte[lastRecord.end() - first.offset()];
+      java.util.Arrays.fill(garbage, (byte) 0x5A);
+      ch.write(ByteBuffer.wrap(garbage), first.offset());
+    }
+
+    MappedLogStore store = MappedLogStore.open(dir, TRUNCATING);
+    try {
+      assertThat(store.lastIndex()).isEqualTo(394);
+      assertThat(store.lostEntries().index()).isGreaterThanOrEqualTo(400);
+      assertThat(store.lostEntries().term()).isEqualTo(3);
+    } finally {
+      store.close();
+    }
+  }
+
   @Test
   void aStoreThatLostNothingSaysSo() throws IOException {
     Path dir = root.resolve("intact");
