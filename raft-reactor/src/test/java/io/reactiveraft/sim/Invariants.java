@@ -172,7 +172,7 @@ final class Invariants {
   private boolean durableMajority(LogEntry entry, io.reactiveraft.ClusterConfiguration c) {
     int holders = 0;
     for (io.reactiveraft.Member voter : c.voters()) {
-      List<LogEntry> durable = cluster.nodes.get(voter.id()).disk.acknowledgedLog();
+      List<LogEntry> durable = cluster.nodes.get(voter.id()).disk.durableCountingLost();
       LogEntry held =
           durable.size() >= entry.index() ? durable.get((int) entry.index() - 1) : entry;
       if (durable.size() >= entry.index() && (held == null || same(held, entry))) {

@@ -48,10 +48,13 @@ final class SimDisk {
   private long nextSeq;
   private long epoch;
 
-  /** What the last cut at damage took, as the store reports it; never forgotten but by a wipe. */
+  /**
+   * What cuts at damage took, as the store reports it: the highest index lost, and the term of the
+   * latest cut; cleared by a wipe only, as a new directory would be.
+   */
   private LostEntries lost = LostEntries.NONE;
 
-  /** The durable log just before that cut: the entries this node had acknowledged. */
+  /** The durable log just before the latest cut: it holds every entry the node acknowledged. */
   private List<LogEntry> beforeCut = List.of();
 
   /** Called when a truncation removes at least one entry. */
@@ -92,20 +95,26 @@ final class SimDisk {
    * truncateCorruption} does at damage below its watermark: entries it acknowledged are gone, and
    * the store reports them lost (index: the old durable end; term: the stored term).
    *
-   * @param snapshotIndex the index the node's newest snapshot covers: the entries cut up to it are
-   *     committed, and stay known to the checker as compacted ones are (the node may have committed
-   *     and snapshotted them within one step of the checker)
+   * @param snapshot the node's newest snapshot, or null: when the durable log holds its last entry,
+   *     the entries cut up to it are the committed ones (log matching), and stay known to the
+   *     checker as compacted ones do (the node may have committed and snapshotted them within one
+   *     step of the checker)
    * @return how many entries were cut
    */
-  int cutAtDamage(long fromIndex, long snapshotIndex) {
+  int cutAtDamage(long fromIndex, io.reactiveraft.spi.SnapshotMeta snapshot) {
     if (!unforced.isEmpty() || fromIndex < firstHeld() || fromIndex > durable.size()) {
       throw new IllegalArgumentException(nodeId + ": no durable entry to cut at " + fromIndex);
     }
-    for (long i = fromIndex; i <= Math.min(snapshotIndex, durable.size()); i++) {
-      compacted.putIfAbsent(i, durable.get((int) i - 1));
+    if (snapshot != null
+        && snapshot.index() >= fromIndex
+        && snapshot.index() <= durable.size()
+        && durable.get((int) snapshot.index() - 1).term() == snapshot.term()) {
+      for (long i = fromIndex; i <= snapshot.index(); i++) {
+        compacted.putIfAbsent(i, durable.get((int) i - 1));
+      }
     }
     beforeCut = new ArrayList<>(durable); // may hold nulls
-    lost = new LostEntries(durable.size(), hardState.currentTerm());
+    lost = new LostEntries(Math.max(lost.index(), durable.size()), hardState.currentTerm());
     int cut = durable.size() - (int) fromIndex + 1;
     durable.subList((int) fromIndex - 1, durable.size()).clear();
     return cut;
@@ -198,7 +207,7 @@ final class SimDisk {
    * misses entries a cut took, those entries too. It had made them durable before it acknowledged
    * them; the cut is a failed disk, which the lost-entries rule answers for.
    */
-  List<LogEntry> acknowledgedLog() {
+  List<LogEntry> durableCountingLost() {
     if (!missingLostEntries()) {
       return durableLog();
     }
