@@ -50,6 +50,9 @@ final class LogRecovery {
   private static final Logger log = LoggerFactory.getLogger(LogRecovery.class);
   private static final int CHUNK = 1 << 20;
 
+  /** The size of a record with an empty payload, the smallest there is. */
+  private static final int MIN_RECORD = RecordCodec.PREFIX_SIZE + RecordCodec.MIN_BODY;
+
   private final StorageDirectory dir;
   private final MetadataFile metadata;
   private final boolean truncateCorruption;
@@ -191,7 +194,8 @@ final class LogRecovery {
       // acknowledged entries past it; the cut takes those too.
       long lost = Math.max(watermark, writtenBound(segments, where, last));
       log.error(
-          "log corrupted in {} at offset {}: {}; truncating as configured, entries {}..{} are lost",
+          "log corrupted in {} at offset {}: {}; truncating as configured, entries {} up to at most"
+              + " {} are lost",
           file,
           where.offset(),
           detail,
@@ -298,47 +302,76 @@ final class LogRecovery {
   }
 
   /**
-   * An upper bound on the highest index the log held before {@code where}, the damage it is cut at:
-   * a bound, because the entries there cannot all be read. Records are read on past the damage
-   * while they prove themselves (a damaged record is stepped over only when the record after it
-   * validates with the next index, which shows its length was right), later segments are read from
-   * their first index, and whatever cannot be read counts as records of the smallest size up to the
-   * last non-zero byte (segments are zero-filled before use). Stale bytes a truncation left behind
-   * can only raise the bound.
+   * A bound on the highest index the log held before it was cut at {@code where}, from what the
+   * surviving files show. Records are read on past the damage where they prove themselves: after a
+   * record that does not, the next one that validates (checksum, and an index that fits the bytes
+   * in between) is searched for, and the entries in between count as lost. What cannot be read
+   * counts as records of the smallest size up to the last non-zero byte (segments are zero-filled
+   * before use), but never past the entry before the next segment's first index, since a segment is
+   * only created once the one before it is full. Bytes that are gone (a missing last segment,
+   * zeroed pages) cannot be counted.
    */
   private long writtenBound(List<Segment> segments, Damage where, long last) {
     long bound = last;
-    int from = where.segment() == null ? segments.size() : segments.indexOf(where.segment());
-    for (int i = Math.max(0, from); i < segments.size(); i++) {
+    // Damage found in no segment (the start segment ended cleanly before the start): read them all.
+    int from = where.segment() == null ? 0 : Math.max(0, segments.indexOf(where.segment()));
+    for (int i = from; i < segments.size(); i++) {
       Segment segment = segments.get(i);
+      long cap = i + 1 < segments.size() ? segments.get(i + 1).firstIndex() - 1 : Long.MAX_VALUE;
       boolean inRecords = segment == where.segment() && where.offset() >= Segment.HEADER_SIZE;
       bound =
           Math.max(
               bound,
               inRecords
-                  ? writtenBound(segment, where.offset(), last + 1)
-                  : writtenBound(segment, Segment.HEADER_SIZE, segment.firstIndex()));
+                  ? writtenBound(segment, where.offset(), last + 1, cap)
+                  : writtenBound(segment, Segment.HEADER_SIZE, segment.firstIndex(), cap));
     }
     return bound;
   }
 
-  /** The bound of {@link #writtenBound(List, Damage, long)} within one segment. */
-  private long writtenBound(Segment segment, int position, long next) {
-    while (true) {
+  /**
+   * The bound of {@link #writtenBound(List, Damage, long)} within one segment, whose record {@code
+   * next} would start at {@code position}.
+   */
+  private long writtenBound(Segment segment, int position, long next, long cap) {
+    int end = lastNonZero(segment, position) + 1; // nothing was written past it
+    long proven = next - 1;
+    while (position < end) {
       int size = validRecordSize(segment, position, next);
-      if (size < 0) {
-        int damagedSize = recordSize(segment, position);
-        if (damagedSize < 0 || validRecordSize(segment, position + damagedSize, next + 1) < 0) {
-          break;
-        }
-        size = damagedSize;
+      if (size >= 0) {
+        position += size;
+        proven = next++;
+        continue;
       }
-      position += size;
-      next++;
+      int found = -1;
+      long foundIndex = 0;
+      for (int p = position + 1; p + MIN_RECORD <= end && found < 0; p++) {
+        // Records next .. index - 1 lie between, each at least MIN_RECORD bytes long.
+        long index = plausibleIndex(segment, p);
+        if (index > next
+            && index <= next + (p - position) / MIN_RECORD
+            && validRecordSize(segment, p, index) >= 0) {
+          found = p;
+          foundIndex = index;
+        }
+      }
+      if (found < 0) {
+        break;
+      }
+      position = found;
+      next = foundIndex;
     }
-    int end = lastNonZero(segment, position) + 1;
-    int minRecord = RecordCodec.PREFIX_SIZE + RecordCodec.MIN_BODY;
-    return next - 1 + (end <= position ? 0 : (end - position + minRecord - 1) / minRecord);
+    long unread = end <= position ? 0 : (end - position + MIN_RECORD - 1) / MIN_RECORD;
+    return Math.max(proven, Math.min(next - 1 + unread, cap));
+  }
+
+  /** The index a record at {@code position} claims, if its length is plausible; else -1. */
+  private long plausibleIndex(Segment segment, int position) {
+    if (recordSize(segment, position) < 0
+        || segment.capacity() - position < RecordCodec.HEADER_SIZE) {
+      return -1;
+    }
+    return RecordCodec.index(buffer, load(segment, position, RecordCodec.HEADER_SIZE));
   }
 
   /** The size of the record at {@code position} if its length is plausible, else -1. */

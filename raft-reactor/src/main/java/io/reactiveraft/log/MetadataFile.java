@@ -205,8 +205,8 @@ final class MetadataFile {
    * ever lost to such a cut (the entries the node must hold again before it votes); durable on
    * return.
    *
-   * @param lostIndex at least the watermark that was cut below, and at least every entry the node
-   *     may have acknowledged before the cut
+   * @param lostIndex at least the watermark that was cut below, and a bound on the entries written
+   *     past it, which the node may have acknowledged, as far as the surviving files show
    */
   synchronized void saveTruncatedBelowWatermark(long durableIndex, long lostIndex) {
     LostEntries lost = new LostEntries(Math.max(current.lost().index(), lostIndex), current.term());

@@ -57,8 +57,9 @@ public final class ReactiveRaft {
             random);
     if (core.lostEntriesMissing()) {
       log.warn(
-          "{}: its log lost entries up to index {} that it had acknowledged (cut at damage, in term"
-              + " {}); it neither votes nor campaigns until a leader has sent them again",
+          "{}: its log lost entries it may have acknowledged, up to index {} at most (cut at"
+              + " damage, in term {}); it neither votes nor campaigns until a leader has sent them"
+              + " again",
           config.selfId(),
           lost.index(),
           lost.term());

@@ -306,19 +306,116 @@ class LogCorruptionTest {
     Record first = all.get(394); // index 395
     Record lastRecord = all.get(399);
     assertThat(first.file()).isEqualTo(lastRecord.file());
-    try (FileChannel ch = FileChannel.open(first.file(), StandardOpenOption.WRITE)) {
-      byte[] garbage = new byte[lastRecord.end() - first.offset()];
-      java.util.Arrays.fill(garbage, (byte) 0x5A);
-      ch.write(ByteBuffer.wrap(garbage), first.offset());
-    }
+    overwrite(first.file(), first.offset(), lastRecord.end() - first.offset());
 
     MappedLogStore store = MappedLogStore.open(dir, TRUNCATING);
     try {
       assertThat(store.lastIndex()).isEqualTo(394);
-      assertThat(store.lostEntries().index()).isGreaterThanOrEqualTo(400);
+      int smallest = RecordCodec.PREFIX_SIZE + RecordCodec.MIN_BODY;
+      int garbage = lastRecord.end() - first.offset();
+      assertThat(store.lostEntries().index())
+          .isBetween(400L, 394L + (garbage + smallest - 1) / smallest);
       assertThat(store.lostEntries().term()).isEqualTo(3);
     } finally {
       store.close();
+    }
+  }
+
+  /**
+   * Damage over several records is read past: the first record after it that proves itself shows
+   * how many entries lay in between, and the count stays exact.
+   */
+  @Test
+  void damageOverSeveralRecordsIsReadPastToTheNextValidRecord() throws IOException {
+    Path dir = root.resolve("several-records");
+    writeLog(dir, 400, 13);
+    setDurableIndex(dir, 396);
+    List<Record> all = records(dir);
+    Record first = all.get(394); // index 395
+    Record third = all.get(396);
+    Path last = segments(dir).get(segments(dir).size() - 1);
+    assertThat(first.file()).isEqualTo(last);
+    overwrite(first.file(), first.offset() + 2, third.end() - first.offset() - 4);
+
+    MappedLogStore store = MappedLogStore.open(dir, TRUNCATING);
+    try {
+      assertThat(store.lastIndex()).isEqualTo(394);
+      assertThat(store.lostEntries()).isEqualTo(new LostEntries(400, 3));
+    } finally {
+      store.close();
+    }
+  }
+
+  /**
+   * Bytes that cannot be read in a segment with others after it count no further than the entry
+   * before the next segment's first index: a segment is created only once the one before is full.
+   */
+  @Test
+  void unreadableBytesCountNoFurtherThanTheNextSegment() throws IOException {
+    Path dir = root.resolve("before-next-segment");
+    writeLog(dir, 400, 15);
+    setDurableIndex(dir, 300);
+    List<Record> all = records(dir);
+    Record hit = all.get(120); // index 121
+    List<Record> rest =
+        all.stream().filter(r -> r.file().equals(hit.file()) && r.index() >= 121).toList();
+    assertThat(segments(dir).indexOf(hit.file())).isLessThan(segments(dir).size() - 1);
+    overwrite(hit.file(), hit.offset(), rest.get(rest.size() - 1).end() - hit.offset());
+
+    MappedLogStore store = MappedLogStore.open(dir, TRUNCATING);
+    try {
+      assertThat(store.lastIndex()).isEqualTo(120);
+      assertThat(store.lostEntries()).isEqualTo(new LostEntries(400, 3));
+    } finally {
+      store.close();
+    }
+  }
+
+  /**
+   * The segment that holds the log start can end cleanly before the start, at a record whose length
+   * reads as zero: the entries written after that record count as lost too.
+   */
+  @Test
+  void aStartSegmentEndingBeforeTheStartReportsEverythingWrittenAsLost() throws IOException {
+    Path dir = root.resolve("start-segment");
+    writeLog(dir, 400, 14);
+    List<Record> all = records(dir);
+    // The segment that holds entry 300 becomes the last one (those after it gone, as a failing
+    // disk may lose them), and the log start moves 20 entries into it.
+    Path holder = all.get(299).file();
+    List<Record> held = all.stream().filter(r -> r.file().equals(holder)).toList();
+    long first = held.get(0).index();
+    long lastHeld = held.get(held.size() - 1).index();
+    MappedLogStore store = MappedLogStore.open(dir, OPTIONS);
+    store.discardPrefix(first + 19);
+    store.flush().block(WAIT);
+    store.close();
+    for (Path segment : segments(dir)) {
+      if (segment.compareTo(holder) > 0) {
+        Files.delete(segment);
+      }
+    }
+    setDurableIndex(dir, first + 30); // entries after it written, and perhaps acknowledged
+    Record hit = held.get(5); // before the start
+    try (FileChannel ch = FileChannel.open(hit.file(), StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.allocate(4), hit.offset()); // its length reads as zero
+    }
+
+    store = MappedLogStore.open(dir, TRUNCATING);
+    try {
+      assertThat(store.lastIndex()).isEqualTo(first + 19);
+      assertThat(store.lostEntries()).isEqualTo(new LostEntries(lastHeld, 3));
+    } finally {
+      store.close();
+    }
+  }
+
+  /** Overwrites {@code length} bytes at {@code offset} with a pattern no record holds. */
+  private static void overwrite(Path file, int offset, int length) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      byte[] garbage = new byte[length];
+      java.util.Arrays.fill(garbage, (byte) 0x5A);
+      ch.write(ByteBuffer.wrap(garbage), offset);
     }
   }
 
