@@ -21,6 +21,9 @@ import java.util.Map;
  * @param learners the current non-voting members
  * @param followers for a leader, each follower's replication progress; empty otherwise
  * @param snapshots the last included index of each snapshot held, oldest first
+ * @param lostIndexMissing while this node's log lacks entries a cut at damage took ({@code
+ *     io.reactiveraft.spi.LogStore#lostEntries}), the index it must hold again; it neither votes
+ *     nor campaigns until then (or until it holds an entry of a later term). 0 otherwise
  */
 public record RaftStatus(
     String id,
@@ -36,7 +39,8 @@ public record RaftStatus(
     List<Member> members,
     List<Member> learners,
     Map<String, FollowerProgress> followers,
-    List<Long> snapshots) {
+    List<Long> snapshots,
+    long lostIndexMissing) {
 
   public RaftStatus {
     members = List.copyOf(members);

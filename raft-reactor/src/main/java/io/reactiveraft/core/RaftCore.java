@@ -1554,6 +1554,7 @@ public final class RaftCore {
         membership.current().voters(),
         membership.current().learners(),
         followers,
-        snapshotIndexes);
+        snapshotIndexes,
+        lostEntriesMissing() ? lost.index() : 0);
   }
 }

@@ -66,6 +66,9 @@ class RaftCoreLostEntriesTest {
     assertThat(net.sent(VoteRequest.class).stream().filter(r -> r.from().equals("b")))
         .as("b never campaigns")
         .isEmpty();
+    assertThat(net.core("b").status(0, List.of()).lostIndexMissing())
+        .as("its status says what it waits for")
+        .isEqualTo(committed);
 
     // a returns and sends b what it lost: b takes part in elections again. With a down once
     // more, b and c elect one of them, which needs b's vote or b's campaign.
@@ -79,6 +82,7 @@ class RaftCoreLostEntriesTest {
       assertThat(net.core(id).log().entry(committed))
           .isEqualTo(net.core("a").log().entry(committed));
     }
+    assertThat(net.core("b").status(0, List.of()).lostIndexMissing()).isZero();
     net.isolate("a");
     assertThat(electAmong(net, List.of("b", "c"), "a")).as("b or c elected").isTrue();
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.reactiveraft.Member;
 import io.reactiveraft.RaftConfig;
 import io.reactiveraft.RaftNode;
+import io.reactiveraft.RaftStatus;
 import io.reactiveraft.log.ForwardingLogStore;
 import io.reactiveraft.log.InMemoryLogStore;
 import io.reactiveraft.message.RaftMessage;
@@ -33,16 +34,23 @@ class LostEntriesNodeTest {
 
   @Test
   void aNodeOnAStoreThatLostEntriesRefusesItsVote() throws InterruptedException {
-    assertThat(voteOfA(new LostEntries(10, 1)).granted()).isFalse();
+    Answer a = voteOfA(new LostEntries(10, 1));
+    assertThat(a.vote().granted()).isFalse();
+    assertThat(a.status().lostIndexMissing()).as("shown in its status").isEqualTo(10);
   }
 
   @Test
   void theSameNodeOnAStoreThatLostNothingGivesIt() throws InterruptedException {
-    assertThat(voteOfA(LostEntries.NONE).granted()).isTrue();
+    Answer a = voteOfA(LostEntries.NONE);
+    assertThat(a.vote().granted()).isTrue();
+    assertThat(a.status().lostIndexMissing()).isZero();
   }
 
+  /** a's answer to b's vote request, and a's status then. */
+  private record Answer(VoteResponse vote, RaftStatus status) {}
+
   /** Starts a on a store reporting {@code lost}; b asks for its vote until it answers. */
-  private static VoteResponse voteOfA(LostEntries lost) throws InterruptedException {
+  private static Answer voteOfA(LostEntries lost) throws InterruptedException {
     LocalNetwork network = new LocalNetwork(Schedulers.immediate(), 1);
     InMemoryLogStore memory = new InMemoryLogStore();
     memory.saveHardState(new HardState(1, null)); // it has run before: not waiting for a log
@@ -76,7 +84,7 @@ class LostEntriesNodeTest {
         answer = answers.poll(50, TimeUnit.MILLISECONDS);
       }
       assertThat(answer).as("a answered").isNotNull();
-      return answer;
+      return new Answer(answer, a.status().block(Duration.ofSeconds(10)));
     } finally {
       inbox.dispose();
       a.close().block(Duration.ofSeconds(10));
