@@ -549,7 +549,8 @@ public final class RaftConfig<C, R> {
 
     /**
      * The most commands submitted and not yet completed (default 10,000); beyond it {@code submit}
-     * fails fast with {@link OverloadedException} instead of queueing without bound.
+     * fails fast with {@link OverloadedException} instead of queueing without bound. Reads have a
+     * bound of their own of the same size: beyond it {@code read} fails the same way.
      */
     public Builder<C, R> maxPendingCommands(int maxPendingCommands) {
       this.maxPendingCommands = maxPendingCommands;
@@ -561,6 +562,8 @@ public final class RaftConfig<C, R> {
      * hold half again as many). Older entries stay in the log store and are read back when a
      * lagging follower or the state machine needs them, so the heap does not grow with the log,
      * even without snapshots. Terms and configuration entries are always known without reading.
+     * Committed entries waiting for a state machine slower than the cluster are bounded too, at
+     * twice this count: beyond it they stay in the store until the state machine catches up.
      */
     public Builder<C, R> logEntriesInMemory(int logEntriesInMemory) {
       this.logEntriesInMemory = logEntriesInMemory;

@@ -40,7 +40,11 @@ public sealed interface Action {
   /** A proposal was appended at (index, term): its caller waits for that entry to apply. */
   record ProposalAccepted(long requestId, long index, long term) implements Action {}
 
-  /** A proposal was refused (not leader, or a leadership transfer under way); not applied. */
+  /**
+   * A proposal ends here without an index: refused (not leader, or a leadership transfer under way)
+   * and not applied; or, when {@code error.outcomeUnknown()}, forwarded to a leader whose term
+   * ended before it said where it put the command, which may still commit.
+   */
   record ProposalRejected(long requestId, RaftException error) implements Action {}
 
   /**

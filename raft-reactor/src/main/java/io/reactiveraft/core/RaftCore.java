@@ -9,6 +9,7 @@ import io.reactiveraft.MembershipChange;
 import io.reactiveraft.MembershipChangeException;
 import io.reactiveraft.MembershipChangeException.Reason;
 import io.reactiveraft.NotLeaderException;
+import io.reactiveraft.OutcomeUnknownException;
 import io.reactiveraft.RaftEvent;
 import io.reactiveraft.RaftStatus;
 import io.reactiveraft.Role;
@@ -69,6 +70,16 @@ public final class RaftCore {
 
   /** Highest index handed to the state machine. */
   private long appliedUpTo;
+
+  /**
+   * Highest index the node reports applied ({@link #observeApplied}). Entries handed out and not
+   * yet applied wait in the apply queue, on the heap, after the log has let go of them: their count
+   * is bounded, so a state machine slower than the cluster's commits costs time, not memory.
+   */
+  private long appliedSeen;
+
+  /** Whether the last batch handed out fewer committed entries than there were. */
+  private boolean applyHeldBack;
 
   /** Highest index this node's store has made durable (ABA-checked against the log). */
   private long durableIndex;
@@ -215,6 +226,7 @@ public final class RaftCore {
     this.durableIndex = log.lastIndex();
     this.commitIndex = log.firstIndex() - 1;
     this.appliedUpTo = commitIndex;
+    this.appliedSeen = commitIndex;
     // With leases, a leader counts on voters not electing anyone else for an election timeout
     // after they last heard it. A node that restarts has forgotten when that was, so it stays
     // quiet for one election timeout, as if it had just heard a leader.
@@ -233,6 +245,23 @@ public final class RaftCore {
    */
   public void observeClock(long nanos) {
     clockNanos = Math.max(clockNanos, nanos);
+  }
+
+  /**
+   * The node's applier has applied entries up to {@code index}; fed before a batch's {@link
+   * #flush}. A value lower than one seen before is ignored, as is any beyond what was handed out.
+   */
+  public void observeApplied(long index) {
+    appliedSeen = Math.max(appliedSeen, Math.min(index, appliedUpTo));
+  }
+
+  /**
+   * Whether the last {@link #flush} held committed entries back from the applier, for one window
+   * per batch or for the bound on entries handed out and not applied: the node should run another
+   * batch once the applier has made progress, not wait for a tick.
+   */
+  public boolean applyHeldBack() {
+    return applyHeldBack;
   }
 
   /** Feeds one event of the current batch. */
@@ -279,11 +308,17 @@ public final class RaftCore {
     if (commitIndex > appliedUpTo) {
       // At most one window of entries per batch: after a restart without snapshots the whole log
       // may be committed at once, and reading it back in one piece would put it all on the heap.
-      // The rest follows with the next batches (a tick at the latest).
-      long applyTo = Math.min(commitIndex, appliedUpTo + log.held());
-      apply = new Action.ApplyEntries(log.range(appliedUpTo + 1, applyTo));
-      appliedUpTo = applyTo;
+      // And at most two windows handed out and not yet applied. The rest follows with the next
+      // batches, which the node runs once the applier has made progress (a tick at the latest).
+      long oneWindow = appliedUpTo + log.held();
+      long backlogBound = appliedSeen + 2L * log.held();
+      long applyTo = Math.min(commitIndex, Math.min(oneWindow, backlogBound));
+      if (applyTo > appliedUpTo) {
+        apply = new Action.ApplyEntries(log.range(appliedUpTo + 1, applyTo));
+        appliedUpTo = applyTo;
+      }
     }
+    applyHeldBack = commitIndex > appliedUpTo;
     List<Action> out = outbox.drain(hardState, role == Role.LEADER, term, apply);
     // Every entry is now in an AppendLog action, which the node performs before the next batch:
     // from then on the store can serve what the log lets go of.
@@ -472,14 +507,24 @@ public final class RaftCore {
   }
 
   private void setTerm(long newTerm) {
+    // Read indexes asked of an earlier term's leader, and commands forwarded to it, will not be
+    // answered in this term (its answers carry the old term and are dropped as stale), so their
+    // callers are told now rather than at their deadline, which may be never. A read did nothing
+    // and may be asked again; a forwarded command may be in the old leader's log and commit yet.
+    if (!followerReads.isEmpty() || !forwarded.isEmpty()) {
+      NotLeaderException noLeader = new NotLeaderException(self, null, null);
+      for (long requestId : followerReads) {
+        outbox.report(new Action.ReadFailed(requestId, noLeader));
+      }
+      for (long requestId : forwarded) {
+        outbox.report(new Action.ProposalRejected(requestId, forwardUnanswered()));
+      }
+      followerReads.clear();
+      forwarded.clear();
+    }
     term = newTerm;
     votedFor = null;
     hardStateDirty = true;
-    // Read indexes asked of an earlier term's leader, and commands forwarded to it, will not be
-    // answered in this term (its answers carry the old term and are dropped as stale); their
-    // callers time out with an unknown outcome. Kept, they would pile up term after term.
-    followerReads.clear();
-    forwarded.clear();
     // An ack owed to the old term's leader must not be sent to anyone, nor its request sequence
     // echoed to the next leader: that one would count it as an answer to its own later requests,
     // and confirm reads (ReadIndex) that no majority confirmed.
@@ -1151,6 +1196,7 @@ public final class RaftCore {
     awaitingLog = false;
     advanceCommit(meta.index());
     appliedUpTo = meta.index();
+    appliedSeen = Math.max(appliedSeen, meta.index()); // a restore puts no entries in the queue
     outbox.report(new Action.RestoreSnapshot(meta));
     if (membership.rebase(meta.configuration(), meta.index(), log)) {
       configurationChanged();
@@ -1237,6 +1283,17 @@ public final class RaftCore {
 
   private static MembershipChangeException refuse(Reason reason, String message) {
     return new MembershipChangeException(reason, message);
+  }
+
+  private OutcomeUnknownException forwardUnanswered() {
+    return new OutcomeUnknownException(
+        "node "
+            + self
+            + ": a command forwarded to "
+            + leaderId
+            + ", leader in term "
+            + term
+            + ", was not answered before the term ended; the command may still commit");
   }
 
   private NotLeaderException notLeader() {

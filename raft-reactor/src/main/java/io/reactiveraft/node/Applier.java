@@ -10,6 +10,7 @@ import io.reactiveraft.spi.SnapshotMeta;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +56,12 @@ final class Applier<C, R> {
   private volatile boolean stopped;
 
   /**
+   * What to run once the next entries are applied, set while the core holds committed entries back
+   * from this thread; null otherwise, which costs an apply one volatile read.
+   */
+  private final AtomicReference<Runnable> onProgress = new AtomicReference<>();
+
+  /**
    * @param lastApplied where applies resume: the index, term and configuration of the snapshot the
    *     state was restored from, or 0 with the initial configuration
    */
@@ -98,6 +105,7 @@ final class Applier<C, R> {
           appliedConfiguration = snapshot.configuration();
           pending.missedUpTo(snapshot.index());
           runReadyQueries();
+          progressed();
         });
   }
 
@@ -150,6 +158,27 @@ final class Applier<C, R> {
   }
 
   /**
+   * Runs {@code wake} once, from the apply thread, when entries past {@code seen} have applied; at
+   * once, here, if they already have. The loop asks this while the core holds entries back, so it
+   * hands out more as soon as there is room. Thread-safe.
+   */
+  void wakeWhenPast(long seen, Runnable wake) {
+    onProgress.set(wake);
+    if (lastApplied > seen) {
+      progressed(); // applied in between: nothing else may come to take it
+    }
+  }
+
+  private void progressed() {
+    if (onProgress.get() != null) {
+      Runnable wake = onProgress.getAndSet(null);
+      if (wake != null) {
+        wake.run();
+      }
+    }
+  }
+
+  /**
    * Runs {@code query} on the apply thread once {@code index} is applied, between applies, so it
    * sees the state as of at least that index. Thread-safe.
    */
@@ -166,19 +195,26 @@ final class Applier<C, R> {
 
   private record WaitingQuery(long index, Runnable query) {}
 
-  /** Apply thread only. */
-  private final java.util.ArrayDeque<WaitingQuery> waitingQueries = new java.util.ArrayDeque<>();
+  /**
+   * Apply thread only. Lowest index first: read indexes come nearly in order, but not quite (a read
+   * served under the lease is given the commit index at once, while one asked earlier may still be
+   * waiting for its heartbeat round, and gets a lower one later).
+   */
+  private final java.util.PriorityQueue<WaitingQuery> waitingQueries =
+      new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(WaitingQuery::index));
 
   private void runReadyQueries() {
-    // Read indexes only grow, so the queue is in index order.
-    while (!waitingQueries.isEmpty() && waitingQueries.peekFirst().index() <= lastApplied) {
-      waitingQueries.pollFirst().query().run();
+    while (!waitingQueries.isEmpty() && waitingQueries.peek().index() <= lastApplied) {
+      waitingQueries.poll().query().run();
     }
   }
 
   private void applyAll(List<LogEntry> entries) {
     long bytes = 0;
     for (LogEntry entry : entries) {
+      if (stopped) {
+        return; // a close should not wait for the rest of a long batch, nor snapshot it
+      }
       if (entry.index() <= lastApplied) {
         continue;
       }
@@ -207,6 +243,7 @@ final class Applier<C, R> {
       lastAppliedTerm = entry.term();
     }
     runReadyQueries();
+    progressed();
     snapshotter.applied(lastApplied, lastAppliedTerm, appliedConfiguration, bytes);
   }
 

@@ -88,8 +88,11 @@ final class NodeSchedulers {
    * the state machine's resources must not run under them.
    */
   Mono<Void> quiesce(Duration timeout) {
-    // A lent loop may be gone already (its transport closed first): time the wait elsewhere.
-    return Mono.when(afterRunning(applyWorker), afterRunning(ioWorker))
+    // The apply worker first: what it runs may queue snapshot IO, which the IO worker's turn then
+    // covers. A lent loop may be gone already (its transport closed first): time the wait
+    // elsewhere.
+    return afterRunning(applyWorker)
+        .then(afterRunning(ioWorker))
         .timeout(timeout, Mono.empty(), loopFromTransport ? Schedulers.parallel() : loopScheduler);
   }
 

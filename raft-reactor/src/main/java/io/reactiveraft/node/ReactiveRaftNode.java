@@ -67,6 +67,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   private final EventLoop loop;
   private final PendingRequests<R> pending;
   private final Applier<C, R> applier;
+
   private final Snapshotter<C, R> snapshotter;
   private final Sinks.Many<LeaderChange> leaderChanges = Sinks.many().replay().latest();
   private final Sinks.Many<RaftEvent> events = Sinks.many().multicast().directBestEffort();
@@ -126,7 +127,12 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
             id, config.maxPendingCommands(), config.maxPendingBytes(), firstRequestId);
     this.loop = new EventLoop(schedulers.loopWorker(), this::runBatch);
     this.callers =
-        new WaitingCallers<>(id, closing::get, config.stateMachine()::query, firstRequestId);
+        new WaitingCallers<>(
+            id,
+            closing::get,
+            config.stateMachine()::query,
+            firstRequestId,
+            config.maxPendingCommands());
     this.configuration = core.configuration();
     this.lastKnownMembers.addAll(configuration.members());
     SnapshotMeta base = core.snapshot();
@@ -412,8 +418,10 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   private record Proposal<R>(CommandRequest<R> request, EntryType type, byte[] payload) {}
 
   private void runBatch(List<Object> batch) {
+    long applied = applier.lastApplied();
     try {
       core.observeClock(config.monotonicClock().getAsLong());
+      core.observeApplied(applied);
     } catch (RuntimeException | Error e) {
       stopAfter(e);
     }
@@ -433,6 +441,14 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
         stopAfter(e);
       }
     }
+    if (!stopped && core.applyHeldBack()) {
+      applier.wakeWhenPast(applied, this::wakeLoop);
+    }
+  }
+
+  /** An empty input: the batch it starts hands the applier what the core held back. */
+  private void wakeLoop() {
+    loop.offer((Runnable) () -> {});
   }
 
   private void take(Object input) {
@@ -615,11 +631,13 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     }
     stopped = true;
     stopCause = cause;
+    // A flag: queued applies, and the rest of one under way, do nothing from here on. Set before
+    // the node shows it is closing, so whoever sees that knows nothing more will apply.
+    applier.stop();
     closing.set(true);
     if (cause != null) {
       log.error("node {} stopped after an unrecoverable error", id, cause);
     }
-    applier.stop(); // a flag: queued applies do nothing from here on
     // Callers next: nothing below may keep them waiting, whatever it throws.
     pending.failAll(() -> NodeClosedException.whilePending(id, cause));
     callers.failAll(cause);

@@ -137,6 +137,11 @@ final class Snapshotter<C, R> {
       fail(done, new UnsupportedOperationException("no snapshot store is configured"));
       return;
     }
+    if (closed) {
+      // The node is closing: its close waits for the IO worker once, and a write queued after
+      // that could run under the close hook. Whoever asked was failed by the close.
+      return;
+    }
     if (writing) {
       if (done != null) {
         waiting.add(done); // answered when the snapshot being written is durable

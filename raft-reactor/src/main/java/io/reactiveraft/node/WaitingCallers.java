@@ -2,6 +2,7 @@ package io.reactiveraft.node;
 
 import io.reactiveraft.CommandTimeoutException;
 import io.reactiveraft.NodeClosedException;
+import io.reactiveraft.OverloadedException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -30,6 +31,7 @@ final class WaitingCallers<C, R> {
   private final BooleanSupplier closing;
   private final Function<C, R> query;
   private final AtomicLong requestIds;
+  private final int maxReads;
   private final Map<Long, Sinks.Empty<Void>> changes = new ConcurrentHashMap<>();
   private final Map<Long, PendingRead<C, R>> reads = new ConcurrentHashMap<>();
   private final Set<Sinks.One<Long>> snapshots = ConcurrentHashMap.newKeySet();
@@ -44,9 +46,15 @@ final class WaitingCallers<C, R> {
    * @param firstRequestId the first request id, drawn anew at each start: a follower's read goes to
    *     the leader under its id, and a late answer to a read of this node's previous run must not
    *     match a read of this one
+   * @param maxReads the most reads waiting at once; beyond it a read fails fast
    */
   WaitingCallers(
-      String nodeId, BooleanSupplier closing, Function<C, R> query, long firstRequestId) {
+      String nodeId,
+      BooleanSupplier closing,
+      Function<C, R> query,
+      long firstRequestId,
+      int maxReads) {
+    this.maxReads = maxReads;
     this.requestIds = new AtomicLong(firstRequestId - 1);
     this.nodeId = nodeId;
     this.closing = closing;
@@ -82,8 +90,15 @@ final class WaitingCallers<C, R> {
     }
   }
 
-  /** A read that times out at {@code deadlineNanos}; {@code send} gets the request id. */
+  /**
+   * A read that times out at {@code deadlineNanos}; {@code send} gets the request id. Fails with
+   * {@link OverloadedException} when {@code maxReads} are already waiting: a caller that reads
+   * faster than the cluster answers is told so, instead of queueing without bound.
+   */
   Mono<R> read(C query, Duration timeout, long deadlineNanos, LongConsumer send) {
+    if (reads.size() >= maxReads) {
+      return Mono.error(new OverloadedException(nodeId, maxReads + " reads are already waiting"));
+    }
     long requestId = requestIds.incrementAndGet();
     PendingRead<C, R> read = new PendingRead<>(query, Sinks.one(), deadlineNanos, timeout);
     reads.put(requestId, read);

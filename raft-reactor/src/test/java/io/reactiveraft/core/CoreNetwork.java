@@ -268,6 +268,8 @@ final class CoreNetwork {
   }
 
   private void perform(Node n) {
+    // Applies happen as they are handed out, so the node reports all of them applied.
+    n.core.observeApplied(Long.MAX_VALUE);
     List<Action> actions = n.core.flush();
     n.actions.addAll(actions);
     List<RaftEvent> acks = new ArrayList<>();

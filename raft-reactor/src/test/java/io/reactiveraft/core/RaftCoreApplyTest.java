@@ -45,6 +45,7 @@ class RaftCoreApplyTest {
     List<Long> applied = new ArrayList<>();
     for (int batch = 0; batch < 200 && applied.size() < 101; batch++) {
       core.handle(RaftEvent.Tick.INSTANCE);
+      core.observeApplied(applied.size());
       for (Action a : core.flush()) {
         if (a instanceof Action.AppendLog append) {
           LogEntry last = append.entries().get(append.entries().size() - 1);
@@ -63,5 +64,61 @@ class RaftCoreApplyTest {
       assertThat(applied.get(i)).isEqualTo(i + 1L);
     }
     assertThat(reads[0]).isPositive(); // the oldest came back from the store
+  }
+
+  /**
+   * Committed entries handed to the applier and not yet applied wait on the heap after the log has
+   * let go of them: a slow applier holds at most two windows of them, and the core says it is
+   * holding the rest back, so the node can run another batch once the applier moves on.
+   */
+  @Test
+  void entriesHandedOutAndNotAppliedAreBoundedByTwoWindows() {
+    List<LogEntry> stored = new ArrayList<>();
+    for (long i = 1; i <= 100; i++) {
+      stored.add(new LogEntry(i, 1, EntryType.COMMAND, new byte[] {(byte) i}));
+    }
+    RaftLog log = new RaftLog(0, 0, (from, to) -> stored.subList((int) from - 1, (int) to), 8);
+    stored.forEach(log::append);
+    log.stored(100);
+    RaftCore core =
+        new RaftCore(
+            CoreNetwork.defaultConfig("n1", List.of("n1")),
+            new HardState(1, "n1"),
+            log,
+            new SplittableRandom(1));
+    List<Long> handedOut = new ArrayList<>();
+    for (int batch = 0; batch < 200 && core.commitIndex() < 101; batch++) {
+      core.handle(RaftEvent.Tick.INSTANCE);
+      handOut(core, handedOut);
+    }
+    assertThat(core.commitIndex()).isEqualTo(101);
+    for (int batch = 0; batch < 10; batch++) {
+      handOut(core, handedOut); // the applier reports nothing applied
+    }
+    assertThat(handedOut).hasSize(16).last().isEqualTo(16L);
+    assertThat(core.applyHeldBack()).isTrue();
+
+    core.observeApplied(5);
+    handOut(core, handedOut);
+    assertThat(handedOut).as("up to two windows past the 5 applied").last().isEqualTo(21L);
+
+    for (int batch = 0; batch < 20 && core.applyHeldBack(); batch++) {
+      core.observeApplied(handedOut.get(handedOut.size() - 1)); // the applier keeps up now
+      handOut(core, handedOut);
+    }
+    assertThat(core.applyHeldBack()).isFalse();
+    assertThat(handedOut).hasSize(101).doesNotHaveDuplicates().last().isEqualTo(101L);
+  }
+
+  /** One batch's flush: makes appends durable and records the indexes handed to the applier. */
+  private static void handOut(RaftCore core, List<Long> handedOut) {
+    for (Action a : core.flush()) {
+      if (a instanceof Action.AppendLog append) {
+        LogEntry last = append.entries().get(append.entries().size() - 1);
+        core.handle(new RaftEvent.LogDurable(last.index(), last.term(), append.epoch()));
+      } else if (a instanceof Action.ApplyEntries apply) {
+        apply.entries().forEach(e -> handedOut.add(e.index()));
+      }
+    }
   }
 }

@@ -188,6 +188,37 @@ class RaftCoreReplicationTest {
         .noneMatch(e -> new String(e.payload(), StandardCharsets.UTF_8).equals("refused"));
   }
 
+  /**
+   * A command forwarded to a leader, and a read index asked of it, get no answer once the term has
+   * moved on (answers of the old term are dropped as stale): their callers are told at the term
+   * change, not at their deadline, which may be never. The command may still commit, so its outcome
+   * is unknown; the read did nothing and may be asked again.
+   */
+  @Test
+  void forwardedCommandsAndReadsUnansweredInTheirTermAreFailedWhenTheTermEnds() {
+    CoreNetwork net = new CoreNetwork(CoreNetwork::forwardingConfig, "a", "b", "c");
+    net.elect("a");
+    net.deliverAll();
+    net.propose("b", "forwarded");
+    long commandId = "forwarded".hashCode();
+    net.handle("b", new RaftEvent.ReadRequested(8));
+    net.dropAll(); // the leader never hears of them
+    long term = net.core("b").term();
+
+    net.handle("b", msg(new AppendEntriesRequest("c", "b", term + 1, 0, 0, List.of(), 0, 1)));
+
+    List<Action> actions = net.node("b").actions;
+    assertThat(actions)
+        .filteredOn(a -> a instanceof Action.ProposalRejected r && r.requestId() == commandId)
+        .singleElement()
+        .satisfies(
+            a -> assertThat(((Action.ProposalRejected) a).error().outcomeUnknown()).isTrue());
+    assertThat(actions)
+        .filteredOn(a -> a instanceof Action.ReadFailed r && r.requestId() == 8)
+        .singleElement()
+        .satisfies(a -> assertThat(((Action.ReadFailed) a).error().outcomeUnknown()).isFalse());
+  }
+
   /** A request whose entries no leader's log could hold changes nothing and stops nothing. */
   @Test
   void anAppendWithAGapIsIgnored() {

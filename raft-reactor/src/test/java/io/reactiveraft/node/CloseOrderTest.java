@@ -3,12 +3,20 @@ package io.reactiveraft.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reactiveraft.LeaderChange;
+import io.reactiveraft.NodeClosedException;
 import io.reactiveraft.RaftNode;
+import io.reactiveraft.log.MappedLogStore;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import reactor.core.scheduler.Schedulers;
 
 /** On real threads: a close hook releases what the state machine uses, so it runs after it. */
@@ -46,6 +54,70 @@ class CloseOrderTest {
 
     assertThat(hookRan.getCount()).as("the hook ran").isZero();
     assertThat(hookRanDuringApply).as("the hook ran while the state machine applied").isFalse();
+  }
+
+  /**
+   * A restarted node applies its whole log in one batch. A close while the first entry of it
+   * applies lets that apply finish, and applies nothing after it: the close hook should not wait
+   * for thousands of entries, nor run while they apply.
+   */
+  @Test
+  void aCloseDuringALongBatchAppliesNoFurtherEntryOfIt(@TempDir Path dir) throws Exception {
+    RaftNode<String, String> first =
+        ReactiveRaft.start(
+            SingleNode.config()
+                .logStore(MappedLogStore.open(dir))
+                .stateMachine((index, command) -> command)
+                .bootstrap(true)
+                .build());
+    awaitLeadership(first);
+    for (String command : List.of("slow", "after-1", "after-2", "after-3")) {
+      first.submit(command).block(Duration.ofSeconds(30));
+    }
+    first.close().block(Duration.ofSeconds(30));
+
+    CountDownLatch applying = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> applied = new CopyOnWriteArrayList<>();
+    RaftNode<String, String> second =
+        ReactiveRaft.start(
+            SingleNode.config()
+                .logStore(MappedLogStore.open(dir))
+                .stateMachine(
+                    (index, command) -> {
+                      applied.add(command);
+                      if (command.equals("slow")) {
+                        applying.countDown();
+                        await(release, 30);
+                      }
+                      return command;
+                    })
+                .build());
+    assertThat(applying.await(30, TimeUnit.SECONDS)).as("the apply started").isTrue();
+
+    var closed = second.close().toFuture();
+    awaitClosing(second);
+    release.countDown();
+    closed.get(30, TimeUnit.SECONDS);
+
+    assertThat(applied).containsExactly("slow");
+  }
+
+  /** Polls, with a deadline, until the node refuses new reads because it is closing. */
+  private static void awaitClosing(RaftNode<String, String> node) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    AtomicReference<Throwable> refused = new AtomicReference<>();
+    while (!(refused.get() instanceof NodeClosedException)) {
+      assertThat(System.nanoTime()).as("the node began to close").isLessThan(deadline);
+      node.read("probe").subscribe(v -> {}, refused::set);
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+  }
+
+  private static void awaitLeadership(RaftNode<String, String> node) {
+    node.leaderChanges()
+        .filter(c -> c.kind() == LeaderChange.Kind.BECAME_LEADER)
+        .blockFirst(Duration.ofSeconds(30));
   }
 
   @Test

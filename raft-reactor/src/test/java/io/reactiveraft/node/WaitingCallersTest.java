@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reactiveraft.CommandTimeoutException;
 import io.reactiveraft.NodeClosedException;
+import io.reactiveraft.OverloadedException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,7 @@ class WaitingCallersTest {
 
   private final AtomicBoolean closing = new AtomicBoolean();
   private final WaitingCallers<String, String> callers =
-      new WaitingCallers<>("n1", closing::get, query -> "value of " + query, 1);
+      new WaitingCallers<>("n1", closing::get, query -> "value of " + query, 1, 3);
 
   /** What a caller's Mono delivered: its value, its error, or "done" for an empty completion. */
   private static List<Object> outcome(Mono<?> mono) {
@@ -104,6 +105,22 @@ class WaitingCallersTest {
   }
 
   @Test
+  void readsBeyondTheBoundFailFastUntilOneIsAnswered() {
+    List<Long> sent = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      callers.read("k" + i, Duration.ofSeconds(1), 1_000, sent::add).subscribe();
+    }
+    List<Object> refused = outcome(callers.read("over", Duration.ofSeconds(1), 1_000, sent::add));
+    assertThat(refused).singleElement().isInstanceOf(OverloadedException.class);
+    assertThat(sent).as("the refused read never reached the node").hasSize(3);
+
+    callers.readReady(sent.get(0)).run();
+    List<Object> admitted = outcome(callers.read("next", Duration.ofSeconds(1), 1_000, sent::add));
+    assertThat(admitted).isEmpty();
+    assertThat(sent).hasSize(4);
+  }
+
+  @Test
   void aQueryThatThrowsFailsItsReadOnly() {
     WaitingCallers<String, String> failing =
         new WaitingCallers<>(
@@ -112,7 +129,8 @@ class WaitingCallersTest {
             query -> {
               throw new IllegalArgumentException("no such key kind");
             },
-            1);
+            1,
+            3);
     List<Long> sent = new ArrayList<>();
     List<Object> seen = outcome(failing.read("k", Duration.ofSeconds(1), 1_000, sent::add));
     failing.readReady(sent.get(0)).run();
