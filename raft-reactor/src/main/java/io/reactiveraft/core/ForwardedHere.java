@@ -7,7 +7,8 @@ import java.util.Map;
  * A leader's memory of where this term's forwarded commands went, by follower and request id. The
  * transport may deliver a message twice; a copy of a forwarded command must get the answer the
  * first one got (its index, or a refusal) and must not be appended again. Bounded, oldest first
- * out: copies arrive close together. Cleared when the node starts or stops leading.
+ * out: copies arrive close together. Cleared when the term changes and when the node starts to
+ * lead; kept when it steps down within its term, so a late copy still learns where the first went.
  */
 final class ForwardedHere {
 

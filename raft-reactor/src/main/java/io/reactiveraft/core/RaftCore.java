@@ -488,7 +488,7 @@ public final class RaftCore {
       setTerm(newTerm);
     }
     if (role == Role.LEADER) {
-      forwardedHere.clear();
+      // forwardedHere is kept to the end of the term: see onForwardedCommand.
       changes.abandon();
       for (ReadIndex.Read read : reads.all()) {
         refuseRead(read, new NotLeaderException(self, leader, null));
@@ -525,6 +525,7 @@ public final class RaftCore {
     term = newTerm;
     votedFor = null;
     hardStateDirty = true;
+    forwardedHere.clear();
     // An ack owed to the old term's leader must not be sent to anyone, nor its request sequence
     // echoed to the next leader: that one would count it as an answer to its own later requests,
     // and confirm reads (ReadIndex) that no majority confirmed.
@@ -1418,7 +1419,20 @@ public final class RaftCore {
   /** Leader: a follower's client command, appended as if submitted here. */
   private void onForwardedCommand(ForwardedCommand m) {
     if (role != Role.LEADER) {
-      send(new ForwardedCommandResponse(self, m.from(), term, m.requestId(), 0, 0, false));
+      // A copy of a command this node appended while it led this term (check-quorum steps a
+      // leader down within its term) gets the index it got: that entry may still commit, and a
+      // refusal would tell its caller it was not applied.
+      long index = forwardedHere.indexOf(m.from(), m.requestId());
+      boolean appended = index != ForwardedHere.NEW && index != ForwardedHere.REFUSED;
+      send(
+          new ForwardedCommandResponse(
+              self,
+              m.from(),
+              term,
+              m.requestId(),
+              appended ? index : 0,
+              appended ? term : 0,
+              appended));
       return;
     }
     // A copy gets the answer the first one got, accepted or refused: a refusal tells the caller

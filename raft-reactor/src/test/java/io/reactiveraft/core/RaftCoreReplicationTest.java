@@ -10,6 +10,7 @@ import io.reactiveraft.message.AppendEntriesRequest;
 import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.ForwardedCommand;
+import io.reactiveraft.message.ForwardedCommandResponse;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.message.VoteResponse;
@@ -150,6 +151,49 @@ class RaftCoreReplicationTest {
             .count();
     assertThat(copies).isEqualTo(1);
     assertThat(net.node("b").applied).extracting(LogEntry::index).contains(before + 1);
+  }
+
+  /**
+   * A leader that appended a forwarded command and then stepped down within its term (it lost
+   * contact with a majority) answers a late copy with where the first went: that entry may still
+   * commit, so the caller must not be told its command was refused.
+   */
+  @Test
+  void aCopyReachingALeaderThatSteppedDownInItsTermLearnsWhereTheFirstWent() {
+    CoreNetwork net = new CoreNetwork(CoreNetwork::forwardingConfig, "a", "b", "c");
+    net.elect("a");
+    net.deliverAll();
+    long before = net.core("a").log().lastIndex();
+    net.propose("b", "first");
+    ForwardedCommand forwarded =
+        (ForwardedCommand)
+            net.inFlight.stream()
+                .filter(m -> m instanceof ForwardedCommand)
+                .findFirst()
+                .orElseThrow();
+    net.deliverWhile(m -> m instanceof ForwardedCommand);
+    net.dropAll(); // a's answer, and its appends, are lost
+    assertThat(net.core("a").log().lastIndex()).isEqualTo(before + 1);
+    long term = net.core("a").term();
+
+    net.isolate("a");
+    for (int i = 0;
+        i < 3 * CoreNetwork.ELECTION_TICKS && net.core("a").role() == Role.LEADER;
+        i++) {
+      net.tick("a", 1);
+    }
+    assertThat(net.core("a").role()).isEqualTo(Role.FOLLOWER);
+    assertThat(net.core("a").term()).as("check-quorum keeps the term").isEqualTo(term);
+    net.heal();
+    net.dropAll();
+
+    net.handle("a", msg(forwarded)); // the copy
+    net.deliverWhile(m -> m instanceof ForwardedCommandResponse);
+
+    long requestId = "first".hashCode();
+    assertThat(net.node("b").actions)
+        .noneMatch(a -> a instanceof Action.ProposalRejected r && r.requestId() == requestId)
+        .contains(new Action.ProposalAccepted(requestId, before + 1, term));
   }
 
   /**
