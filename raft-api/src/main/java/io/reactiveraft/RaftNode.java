@@ -39,11 +39,14 @@ public interface RaftNode<C, R> {
    * OverloadedException} (not applied), {@link MembershipChangeException} with reason {@code
    * TRANSFER_IN_PROGRESS} while leadership is being handed over (not applied), {@link
    * EntryOverwrittenException} (not applied), {@link CommandTimeoutException} and {@link
-   * LeadershipLostException} (outcome unknown), {@link NodeClosedException}, {@link
-   * InvalidCommandException} (an {@link IllegalArgumentException}) for a null command, one too
-   * large or one the codec refuses (not applied), and whatever {@link StateMachine#apply} threw for
-   * it (applied: that is its outcome). Cancelling the subscription does not withdraw a command
-   * already proposed.
+   * LeadershipLostException} (outcome unknown), {@link OutcomeUnknownException} for a command
+   * forwarded to a leader whose term ended before it said where it put the command, {@link
+   * NodeClosedException}, {@link InvalidCommandException} (an {@link IllegalArgumentException}) for
+   * a null command, one too large or one the codec refuses (not applied), and whatever {@link
+   * StateMachine#apply} threw for it (applied: that is its outcome). Cancelling the subscription
+   * does not withdraw a command already proposed, nor free its place among the {@link
+   * RaftConfig#maxPendingCommands() pending commands}: it keeps it until it applies, fails or times
+   * out.
    *
    * @param command the command, not null
    */
@@ -85,9 +88,11 @@ public interface RaftNode<C, R> {
    * follower, the follower asks the leader for its read index and answers once it has applied that
    * far itself; with no leader known it fails with {@link NotLeaderException}.
    *
-   * <p>Completes on the apply thread. Errors: {@link NotLeaderException} (retry at the leader),
-   * {@link CommandTimeoutException}, {@link NodeClosedException}, {@link IllegalArgumentException}
-   * for a null query.
+   * <p>Completes on the apply thread. Errors: {@link NotLeaderException} (retry at the leader; on a
+   * follower also when the leader it asked lost its term before answering), {@link
+   * OverloadedException} when {@link RaftConfig#maxPendingCommands()} reads already wait, {@link
+   * CommandTimeoutException}, {@link NodeClosedException}, {@link IllegalArgumentException} for a
+   * null query.
    */
   Mono<R> read(C query);
 

@@ -296,11 +296,6 @@ final class PendingRequests<R> {
     acceptedSinceHandOver.removeIf(CommandRequest::released);
   }
 
-  /** The caller stopped waiting; frees its room. */
-  void abandon(CommandRequest<R> r) {
-    release(r);
-  }
-
   /** Fails one request; used when it could not even be proposed. */
   void fail(CommandRequest<R> r, RuntimeException error) {
     if (release(r)) {

@@ -91,8 +91,14 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   private final Disposable.Swap ticker = Disposables.swap();
 
   private final long tickNanos;
-  private Disposable inbound;
-  private Disposable listener;
+
+  /**
+   * Subscriptions made by {@link #start} on the caller's thread and disposed by a stop on the loop,
+   * which may come first (a transport that fails at once): a Swap disposes what arrives after.
+   */
+  private final Disposable.Swap inbound = Disposables.swap();
+
+  private final Disposable.Swap listener = Disposables.swap();
 
   /**
    * @param sessions the session table, restored from the core's snapshot if it has one, as the
@@ -169,18 +175,18 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
         .leaderChangeListener()
         .ifPresent(
             l ->
-                listener =
+                listener.update(
                     leaderChanges
                         .asFlux()
                         .publishOn(schedulers.applyScheduler())
-                        .subscribe(change -> tell(l, change)));
+                        .subscribe(change -> tell(l, change))));
     List<Member> peers = config.members().stream().filter(m -> !m.id().equals(id)).toList();
-    inbound =
+    inbound.update(
         transport
             .start(config.self(), peers)
             .subscribe(
                 m -> loop.offer(new RaftEvent.MessageReceived(m)),
-                e -> loop.offer((Runnable) () -> stop(e)));
+                e -> loop.offer((Runnable) () -> stop(e))));
     scheduleTick();
   }
 
@@ -647,14 +653,14 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     } else {
       CallerSignals.error(events, cause);
     }
-    quietly("stopping the timer", () -> dispose(ticker));
-    quietly("stopping inbound messages", () -> dispose(inbound));
+    quietly("stopping the timer", ticker::dispose);
+    quietly("stopping inbound messages", inbound::dispose);
     quietly("closing snapshot IO", snapshotter::close);
     Mono<Void> release =
         Mono.fromRunnable(
             () -> {
               quietly("closing the log store", store::close);
-              quietly("stopping the listener", () -> dispose(listener));
+              quietly("stopping the listener", listener::dispose);
             });
     // The transport closes first, unless it lent the node its loop: that thread carries the rest
     // of the close and ends with the transport, which then closes last, timed on a thread that
@@ -726,12 +732,6 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
 
   /** How long a close waits for a running apply or snapshot image before its hook runs anyway. */
   private static final Duration QUIESCE_TIMEOUT = Duration.ofSeconds(10);
-
-  private static void dispose(Disposable d) {
-    if (d != null) {
-      d.dispose();
-    }
-  }
 
   @Override
   public String toString() {

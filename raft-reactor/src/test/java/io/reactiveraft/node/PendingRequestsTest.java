@@ -145,11 +145,12 @@ class PendingRequestsTest {
     assertThatThrownBy(() -> pending.reserve(1100, 0, T)).isInstanceOf(OverloadedException.class);
     CommandRequest<String> b = pending.reserve(10, 0, T);
     assertThatThrownBy(() -> pending.reserve(1, 0, T)).isInstanceOf(OverloadedException.class);
-    pending.abandon(a);
-    pending.abandon(a); // releasing twice frees once
+    pending.fail(a, new IllegalStateException("first"));
+    pending.fail(a, new IllegalStateException("again")); // failing twice frees once
     assertThat(pending.size()).isEqualTo(1);
     pending.reserve(1, 0, T);
     assertThat(pending.size()).isEqualTo(2);
-    pending.abandon(b);
+    pending.fail(b, new IllegalStateException("done"));
+    assertThat(pending.size()).isEqualTo(1);
   }
 }
