@@ -89,7 +89,7 @@ public class RpcRoundTripBenchmark {
     InetSocketAddress address = server.boundAddress().orElseThrow();
     client =
         RSocketConnector.create()
-            .setupPayload(RaftSetup.payload(CLUSTER, "a", SECRET))
+            .setupPayload(RaftSetup.payload(CLUSTER, "a", "b", SECRET))
             .dataMimeType(RaftSetup.MIME_TYPE)
             .payloadDecoder(PayloadDecoder.ZERO_COPY)
             .connect(TcpClientTransport.create(address))

@@ -7,8 +7,9 @@ import java.util.Map;
 
 /**
  * Decides who may open a connection: a caller must name this cluster, be one of the current peers,
- * and present that peer's token. The expected tokens are computed once per membership change, so a
- * SETUP costs a map lookup and a constant-time comparison, and a stranger costs no HMAC at all.
+ * and present the token that peer has for calling this member. The expected tokens are computed
+ * once per membership change, so a SETUP costs a map lookup and a constant-time comparison, and a
+ * stranger costs no HMAC at all.
  *
  * <p>Thread-safe: the allowlist is an immutable map replaced as a whole.
  */
@@ -23,11 +24,11 @@ final class PeerAuthenticator {
     this.secret = secret.clone();
   }
 
-  /** Replaces the members allowed to connect. */
-  void allow(Iterable<String> memberIds) {
+  /** Replaces the members allowed to connect to this member, {@code selfId}. */
+  void allow(String selfId, Iterable<String> memberIds) {
     Map<String, byte[]> tokens = new HashMap<>();
     for (String id : memberIds) {
-      tokens.put(id, RaftSetup.token(secret, clusterId, id));
+      tokens.put(id, RaftSetup.token(secret, clusterId, id, selfId));
     }
     expectedTokens = Map.copyOf(tokens);
   }

@@ -295,7 +295,7 @@ public final class RSocketTransport implements Transport {
         throw new IllegalArgumentException("two peers are named " + m.id());
       }
     }
-    authenticator.allow(next.keySet());
+    authenticator.allow(self.id(), next.keySet());
     Map<String, PeerLink> current = links;
     Map<String, PeerLink> updated = new HashMap<>();
     for (Member m : next.values()) {

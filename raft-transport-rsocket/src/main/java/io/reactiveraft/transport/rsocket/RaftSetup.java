@@ -14,13 +14,15 @@ import io.rsocket.util.DefaultPayload;
  * own RSocket server tell Raft connections from its own. The data is
  *
  * <pre>
- * u8 version (3) | string clusterId | string memberId | u8 token length (32) | token
+ * u8 version (4) | string clusterId | string memberId | u8 token length (32) | token
  * </pre>
  *
  * with strings encoded as in {@link RaftFrameCodec}, and token = HMAC-SHA256 keyed with the shared
- * secret over the length-prefixed cluster id and member id (prefixing keeps "ab"+"c" and "a"+"bc"
- * apart). The token is a bearer credential: anyone who sees it can replay it, so run the transport
- * over TLS where the network is not trusted.
+ * secret over the length-prefixed cluster id, the caller's member id and the id of the member it
+ * calls (prefixing keeps "ab"+"c" and "a"+"bc" apart). Naming the callee means a token shown to one
+ * member, or to whatever answers at that member's address while it is down, opens no connection to
+ * any other. It is still a bearer credential towards that one member: anyone who sees it can replay
+ * it there, so run the transport over TLS where the network is not trusted.
  *
  * <p>Static methods, thread-safe.
  */
@@ -32,27 +34,30 @@ public final class RaftSetup {
   /**
    * 2: a follower's answer to AppendEntries may come back as the request's RSocket response, which
    * a peer of version 1 would drop unread. 3: snapshot chunks carry the snapshot's checksum (frame
-   * format 2), which a peer of version 2 cannot read. Peers of another version are refused at SETUP
-   * rather than stall.
+   * format 2), which a peer of version 2 cannot read. 4: the token names the member called as well
+   * as the caller, so a peer of version 3 would present one that no longer matches. Peers of
+   * another version are refused at SETUP rather than stall or fail on a token.
    */
-  static final int VERSION = 3;
+  static final int VERSION = 4;
 
   static final int TOKEN_BYTES = 32;
 
   private RaftSetup() {}
 
   /**
-   * The SETUP payload with which member {@code memberId} introduces itself to its peers. Use it
-   * with {@code RSocketConnector.setupPayload(...)} and {@code dataMimeType(RaftSetup.MIME_TYPE)}
-   * when a service opens Raft connections itself. The payload is heap-backed and not reference
-   * counted, so it can be reused for reconnections.
+   * The SETUP payload with which member {@code memberId} introduces itself to its peer {@code
+   * peerId}; each peer needs its own. Use it with {@code RSocketConnector.setupPayload(...)} and
+   * {@code dataMimeType(RaftSetup.MIME_TYPE)} when a service opens Raft connections itself. The
+   * payload is heap-backed and not reference counted, so it can be reused for reconnections to that
+   * peer.
    *
    * @throws IllegalArgumentException when an id is too long or the secret is empty
    */
-  public static Payload payload(String clusterId, String memberId, byte[] secret) {
+  public static Payload payload(String clusterId, String memberId, String peerId, byte[] secret) {
     byte[] cluster = Wire.utf8(clusterId, "clusterId");
     byte[] member = Wire.utf8(memberId, "memberId");
-    byte[] token = token(secret, clusterId, memberId);
+    Wire.utf8(peerId, "peerId");
+    byte[] token = token(secret, clusterId, memberId, peerId);
     ByteBuf data =
         Unpooled.buffer(1 + Wire.stringSize(cluster) + Wire.stringSize(member) + 1 + token.length);
     data.writeByte(VERSION);
@@ -71,11 +76,11 @@ public final class RaftSetup {
   }
 
   /**
-   * The token of {@code memberId}: HMAC-SHA256 keyed with {@code secret} over the length-prefixed
-   * UTF-8 cluster id and member id.
+   * The token with which {@code memberId} calls {@code peerId}: HMAC-SHA256 keyed with {@code
+   * secret} over the length-prefixed UTF-8 cluster id, member id and peer id.
    */
-  static byte[] token(byte[] secret, String clusterId, String memberId) {
-    return SecretTokens.derive(secret, clusterId, memberId);
+  static byte[] token(byte[] secret, String clusterId, String memberId, String peerId) {
+    return SecretTokens.derive(secret, clusterId, memberId, peerId);
   }
 
   /**

@@ -7,6 +7,8 @@ import io.rsocket.RSocket;
 import io.rsocket.core.RSocketConnector;
 import io.rsocket.frame.decoder.PayloadDecoder;
 import io.rsocket.transport.netty.client.TcpClientTransport;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import reactor.core.publisher.Mono;
 import reactor.netty.resources.LoopResources;
@@ -21,13 +23,15 @@ final class TcpPeerConnector implements Function<Member, Mono<RSocket>> {
 
   private final TransportSettings settings;
   private final LoopResources loops;
-  private final Payload setup;
+  private final String selfId;
+
+  /** Per peer, as each token names the peer; heap payloads, reused by every reconnection. */
+  private final Map<String, Payload> setups = new ConcurrentHashMap<>();
 
   TcpPeerConnector(TransportSettings settings, String selfId, LoopResources loops) {
     this.settings = settings;
     this.loops = loops;
-    // A heap payload without reference counting: every reconnection reuses it.
-    this.setup = RaftSetup.payload(settings.clusterId(), selfId, settings.secret());
+    this.selfId = selfId;
   }
 
   @Override
@@ -48,7 +52,10 @@ final class TcpPeerConnector implements Function<Member, Mono<RSocket>> {
             client = client.secure(spec -> spec.sslContext(settings.clientTls()));
           }
           return RSocketConnector.create()
-              .setupPayload(setup)
+              .setupPayload(
+                  setups.computeIfAbsent(
+                      peer.id(),
+                      id -> RaftSetup.payload(settings.clusterId(), selfId, id, settings.secret())))
               .dataMimeType(RaftSetup.MIME_TYPE)
               .keepAlive(settings.keepAliveInterval(), settings.keepAliveMaxLifetime())
               // Answers come back on this connection: without a cap, RSocket reassembles a

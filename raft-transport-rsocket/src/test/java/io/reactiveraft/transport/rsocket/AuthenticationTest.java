@@ -49,7 +49,7 @@ class AuthenticationTest {
   }
 
   private RawPeer connectAs(String clusterId, String memberId, String secret) {
-    return RawPeer.connect(address, clusterId, memberId, secret);
+    return RawPeer.connect(address, clusterId, memberId, self.id(), secret);
   }
 
   private static VoteRequest vote(String from) {
@@ -115,6 +115,19 @@ class AuthenticationTest {
     try (RawPeer peer = connectAs(TestTransports.CLUSTER, "a", "not the secret of this cluster")) {
       assertRefusedAtSetup(peer);
     }
+  }
+
+  /**
+   * A token names the member called: one that a member showed another (or whatever answered at that
+   * member's address while it was down) opens no connection here.
+   */
+  @Test
+  void aTokenMadeForCallingAnotherMemberIsRefused() {
+    try (RawPeer peer =
+        RawPeer.connect(address, TestTransports.CLUSTER, "a", "b", TestTransports.SECRET)) {
+      assertRefusedAtSetup(peer);
+    }
+    assertThat(inbox).isEmpty();
   }
 
   @Test

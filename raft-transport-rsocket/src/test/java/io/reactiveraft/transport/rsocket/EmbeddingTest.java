@@ -82,7 +82,8 @@ class EmbeddingTest {
           dials.incrementAndGet();
           return RSocketConnector.create()
               .setupPayload(
-                  RaftSetup.payload(TestTransports.CLUSTER, "a", TestTransports.SECRET.getBytes()))
+                  RaftSetup.payload(
+                      TestTransports.CLUSTER, "a", peer.id(), TestTransports.SECRET.getBytes()))
               .dataMimeType(RaftSetup.MIME_TYPE)
               .connect(TcpClientTransport.create(Loopback.HOST, Loopback.port(peer.address())))
               .doOnNext(serviceDialled::add);

@@ -41,8 +41,10 @@ class GarbageTrafficTest {
       Garbage garbage = new Garbage(impersonated, leader, 42);
 
       try (RawPeer bad =
-              RawPeer.connect(port, TestTransports.CLUSTER, impersonated, TestTransports.SECRET);
-          RawPeer stranger = RawPeer.connect(port, TestTransports.CLUSTER, "n9", "wrong secret!!");
+              RawPeer.connect(
+                  port, TestTransports.CLUSTER, impersonated, leader, TestTransports.SECRET);
+          RawPeer stranger =
+              RawPeer.connect(port, TestTransports.CLUSTER, "n9", leader, "wrong secret!!");
           Socket raw = new Socket(port.getAddress(), port.getPort())) {
         Mono<List<Boolean>> flood =
             Flux.range(0, GARBAGE_REQUESTS)

@@ -55,7 +55,7 @@ class RSocketTransportBuilderTest {
       InetSocketAddress address = transport.boundAddress().orElseThrow();
       // A peer that knows the secret as it was passed is still let in.
       try (RawPeer peer =
-          RawPeer.connect(address, TestTransports.CLUSTER, "a", TestTransports.SECRET)) {
+          RawPeer.connect(address, TestTransports.CLUSTER, "a", "s", TestTransports.SECRET)) {
         StepVerifier.create(peer.send(new VoteRequest("a", "s", 1, 0, 0, false)))
             .expectComplete()
             .verify(Duration.ofSeconds(10));

@@ -18,50 +18,62 @@ class RaftSetupTest {
   @Test
   void theTokenIsHmacSha256OfTheLengthPrefixedIds() {
     // The documented layout, spelled out byte by byte: 4-byte big-endian lengths before each id.
-    assertThat(HexFormat.of().formatHex(RaftSetup.token(SECRET, "c", "n1")))
+    assertThat(HexFormat.of().formatHex(RaftSetup.token(SECRET, "c", "n1", "n2")))
         .isEqualTo(
             HexFormat.of()
-                .formatHex(hmac(SECRET, new byte[] {0, 0, 0, 1, 'c', 0, 0, 0, 2, 'n', '1'})));
+                .formatHex(
+                    hmac(
+                        SECRET,
+                        new byte[] {0, 0, 0, 1, 'c', 0, 0, 0, 2, 'n', '1', 0, 0, 0, 2, 'n', '2'})));
   }
 
   @Test
-  void tokensDifferByClusterMemberAndSecretAndCannotBeShifted() {
-    byte[] base = RaftSetup.token(SECRET, "ab", "c");
-    assertThat(RaftSetup.token(SECRET, "a", "bc")).isNotEqualTo(base);
-    assertThat(RaftSetup.token(SECRET, "ab", "d")).isNotEqualTo(base);
-    assertThat(RaftSetup.token("another secret of 32 bytes......".getBytes(), "ab", "c"))
+  void tokensDifferByClusterCallerCalleeAndSecretAndCannotBeShifted() {
+    byte[] base = RaftSetup.token(SECRET, "ab", "c", "d");
+    assertThat(RaftSetup.token(SECRET, "a", "bc", "d")).isNotEqualTo(base);
+    assertThat(RaftSetup.token(SECRET, "ab", "cd", "")).isNotEqualTo(base);
+    assertThat(RaftSetup.token(SECRET, "ab", "e", "d")).isNotEqualTo(base);
+    assertThat(RaftSetup.token(SECRET, "ab", "c", "e")).isNotEqualTo(base);
+    assertThat(RaftSetup.token(SECRET, "ab", "d", "c"))
+        .as("the other direction")
         .isNotEqualTo(base);
-    assertThat(RaftSetup.token(SECRET, "ab", "c")).isEqualTo(base).hasSize(32);
+    assertThat(RaftSetup.token("another secret of 32 bytes......".getBytes(), "ab", "c", "d"))
+        .isNotEqualTo(base);
+    assertThat(RaftSetup.token(SECRET, "ab", "c", "d")).isEqualTo(base).hasSize(32);
   }
 
   @Test
   void theSetupPayloadIntroducesTheMember() {
-    Payload payload = RaftSetup.payload("cluster-1", "n2", SECRET);
+    Payload payload = RaftSetup.payload("cluster-1", "n2", "n1", SECRET);
     RaftSetup.Introduction intro = RaftSetup.parse(payload.sliceData());
     assertThat(intro.clusterId()).isEqualTo("cluster-1");
     assertThat(intro.memberId()).isEqualTo("n2");
-    assertThat(intro.token()).isEqualTo(RaftSetup.token(SECRET, "cluster-1", "n2"));
+    assertThat(intro.token()).isEqualTo(RaftSetup.token(SECRET, "cluster-1", "n2", "n1"));
     assertThat(payload.release()).as("heap payload, not reference counted").isFalse();
   }
 
   @Test
   void theAuthenticatorChecksClusterMemberAndToken() {
     PeerAuthenticator auth = new PeerAuthenticator("cluster-1", SECRET);
-    auth.allow(List.of("n2", "n3"));
-    assertThat(auth.authenticate(RaftSetup.payload("cluster-1", "n2", SECRET).sliceData()))
+    auth.allow("n1", List.of("n2", "n3"));
+    assertThat(auth.authenticate(RaftSetup.payload("cluster-1", "n2", "n1", SECRET).sliceData()))
         .isEqualTo("n2");
-    assertRejected(auth, RaftSetup.payload("cluster-2", "n2", SECRET).sliceData(), "cluster");
-    assertRejected(auth, RaftSetup.payload("cluster-1", "n4", SECRET).sliceData(), "not a member");
+    assertRejected(auth, RaftSetup.payload("cluster-2", "n2", "n1", SECRET).sliceData(), "cluster");
+    assertRejected(
+        auth, RaftSetup.payload("cluster-1", "n4", "n1", SECRET).sliceData(), "not a member");
     assertRejected(
         auth,
-        RaftSetup.payload("cluster-1", "n2", "a different secret, same length".getBytes())
+        RaftSetup.payload("cluster-1", "n2", "n1", "a different secret, same length".getBytes())
             .sliceData(),
         "bad token");
-    ByteBuf truncated = RaftSetup.payload("cluster-1", "n2", SECRET).sliceData();
+    assertRejected(
+        auth, RaftSetup.payload("cluster-1", "n2", "n3", SECRET).sliceData(), "bad token");
+    ByteBuf truncated = RaftSetup.payload("cluster-1", "n2", "n1", SECRET).sliceData();
     assertRejected(auth, truncated.slice(0, truncated.readableBytes() - 1), "malformed");
     assertRejected(auth, Unpooled.wrappedBuffer(new byte[] {9}), "malformed");
-    auth.allow(List.of("n3"));
-    assertRejected(auth, RaftSetup.payload("cluster-1", "n2", SECRET).sliceData(), "not a member");
+    auth.allow("n1", List.of("n3"));
+    assertRejected(
+        auth, RaftSetup.payload("cluster-1", "n2", "n1", SECRET).sliceData(), "not a member");
   }
 
   private static void assertRejected(PeerAuthenticator auth, ByteBuf setup, String reason) {

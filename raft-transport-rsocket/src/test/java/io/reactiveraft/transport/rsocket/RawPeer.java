@@ -27,10 +27,14 @@ final class RawPeer implements AutoCloseable {
     this.socket = socket;
   }
 
-  /** Connects with a Raft SETUP for {@code memberId} made from the given credentials. */
-  static RawPeer connect(InetSocketAddress to, String clusterId, String memberId, String secret) {
+  /**
+   * Connects with a Raft SETUP in which {@code memberId} calls {@code peerId}, made from the given
+   * credentials.
+   */
+  static RawPeer connect(
+      InetSocketAddress to, String clusterId, String memberId, String peerId, String secret) {
     return connect(
-        to, RaftSetup.payload(clusterId, memberId, secret.getBytes()), RaftSetup.MIME_TYPE);
+        to, RaftSetup.payload(clusterId, memberId, peerId, secret.getBytes()), RaftSetup.MIME_TYPE);
   }
 
   /** Connects with any SETUP payload and data MIME type. */

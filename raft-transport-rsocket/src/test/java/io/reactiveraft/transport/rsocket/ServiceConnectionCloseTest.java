@@ -54,7 +54,10 @@ class ServiceConnectionCloseTest {
                     RSocketConnector.create()
                         .setupPayload(
                             RaftSetup.payload(
-                                TestTransports.CLUSTER, "a", TestTransports.SECRET.getBytes()))
+                                TestTransports.CLUSTER,
+                                "a",
+                                peer.id(),
+                                TestTransports.SECRET.getBytes()))
                         .dataMimeType(RaftSetup.MIME_TYPE)
                         .connect(TcpClientTransport.create(silent.address()))
                         .doOnNext(dialled::add))

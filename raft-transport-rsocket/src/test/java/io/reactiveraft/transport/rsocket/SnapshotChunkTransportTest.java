@@ -107,7 +107,8 @@ class SnapshotChunkTransportTest {
     InetSocketAddress port = transports.get(0).boundAddress().orElseThrow();
     InstallSnapshotRequest chunk = Messages.chunk("a", "b", 2L * CHUNK_BYTES, 0, CHUNK_BYTES);
 
-    try (RawPeer peer = RawPeer.connect(port, TestTransports.CLUSTER, "a", TestTransports.SECRET)) {
+    try (RawPeer peer =
+        RawPeer.connect(port, TestTransports.CLUSTER, "a", "b", TestTransports.SECRET)) {
       // The chunk's last byte is missing.
       ByteBuf truncated = RaftFrameCodec.encode(ByteBufAllocator.DEFAULT, "default", chunk);
       truncated.writerIndex(truncated.writerIndex() - 1);

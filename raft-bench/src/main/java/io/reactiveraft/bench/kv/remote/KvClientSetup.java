@@ -20,8 +20,8 @@ import io.rsocket.util.DefaultPayload;
  *
  * with token = HMAC-SHA256 keyed with the cluster's shared secret over the length-prefixed label
  * {@code "kv-client"} and cluster id. The label keeps a client token apart from every peer token,
- * which covers two length-prefixed fields (cluster and member id). Like the peers' token it is a
- * bearer credential: run over TLS where the network is not trusted.
+ * which covers three length-prefixed fields (cluster, caller and callee). Like the peers' token it
+ * is a bearer credential: run over TLS where the network is not trusted.
  *
  * <p>Thread-safe: an instance holds only the expected token.
  */
