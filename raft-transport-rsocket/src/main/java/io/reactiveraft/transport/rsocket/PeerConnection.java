@@ -71,6 +71,21 @@ final class PeerConnection {
     return peer;
   }
 
+  /** Whether the sockets are this connection's to close (the transport's own connector). */
+  boolean ownsSockets() {
+    return ownsSockets;
+  }
+
+  /**
+   * Closes {@code s}, if it is ours: the peer stopped answering on it. The next message dials
+   * again, at once if the peer had answered on it, else after the backoff.
+   */
+  void reset(RSocket s) {
+    if (ownsSockets) {
+      s.dispose();
+    }
+  }
+
   /** The open socket, or null. */
   RSocket connected() {
     RSocket s = socket;

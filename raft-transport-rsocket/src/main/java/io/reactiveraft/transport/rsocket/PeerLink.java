@@ -9,6 +9,8 @@ import io.rsocket.exceptions.InvalidException;
 import io.rsocket.exceptions.RejectedException;
 import io.rsocket.util.ByteBufPayload;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +27,14 @@ import reactor.core.scheduler.Scheduler;
  * message sent while the first connection is being opened waits for it, holding a slot, for at most
  * the connect timeout.
  *
+ * <p>A request that times out is cancelled, but its frame may still wait in the connection's send
+ * queue (RSocket queues without bound, and its keepalives jump the queue, so a peer that reads
+ * slowly still looks alive). On a connection of the transport's own, the slot is therefore held
+ * until that connection closes, and once half the window has timed out on it the connection is
+ * closed, which frees the queue and the slots; the peer is then redialled. Resending into the queue
+ * of a peer that does not keep up would otherwise grow the heap without bound. On a service's
+ * connection, which is not the transport's to close, a timeout frees its slot at once.
+ *
  * <p>Thread-safe.
  */
 final class PeerLink {
@@ -40,6 +50,10 @@ final class PeerLink {
   private final InboundDispatcher responses;
   private final TransportCounters counters;
   private final AtomicInteger inFlight = new AtomicInteger();
+
+  /** Per open socket, the slots of requests that timed out on it. Guarded by itself. */
+  private final Map<RSocket, Integer> stalled = new HashMap<>();
+
   private final LogThrottle throttle = new LogThrottle(Duration.ofSeconds(1));
   private final LogThrottle refusals = new LogThrottle(Duration.ofSeconds(10));
 
@@ -115,7 +129,40 @@ final class PeerLink {
       return;
     }
     counters.sent();
-    socket.requestResponse(ByteBufPayload.create(frame)).subscribe(new Acknowledgement());
+    socket.requestResponse(ByteBufPayload.create(frame)).subscribe(new Acknowledgement(socket));
+  }
+
+  /**
+   * A request on {@code socket} timed out: its slot stays taken until the socket closes, and half a
+   * window of them closes it.
+   */
+  private void stalledOn(RSocket socket) {
+    int n;
+    synchronized (stalled) {
+      n = stalled.merge(socket, 1, Integer::sum);
+    }
+    if (n == 1) {
+      // Subscribed after the count exists: a socket already closed frees it at once.
+      socket.onClose().subscribe(null, e -> freeStalled(socket), () -> freeStalled(socket));
+    }
+    if (n == Math.max(1, maxInFlight / 2)) {
+      log.info(
+          "{} answered none of {} requests within {}; reconnecting",
+          connection.peer().id(),
+          n,
+          requestTimeout);
+      connection.reset(socket);
+    }
+  }
+
+  private void freeStalled(RSocket socket) {
+    Integer n;
+    synchronized (stalled) {
+      n = stalled.remove(socket);
+    }
+    if (n != null) {
+      inFlight.addAndGet(-n);
+    }
   }
 
   private boolean tryAcquire() {
@@ -140,8 +187,11 @@ final class PeerLink {
    */
   private final class Acknowledgement extends TimeLimitedSubscriber<Payload> {
 
-    Acknowledgement() {
+    private final RSocket socket;
+
+    Acknowledgement(RSocket socket) {
       super(timer, requestTimeout);
+      this.socket = socket;
     }
 
     @Override
@@ -176,7 +226,11 @@ final class PeerLink {
     /** The one cause of a cancel: the answer took too long. */
     @Override
     protected void hookOnCancel() {
-      release();
+      if (connection.ownsSockets()) {
+        stalledOn(socket);
+      } else {
+        release();
+      }
       counters.failed();
       log.debug("request to {} timed out after {}", connection.peer().id(), requestTimeout);
     }

@@ -108,10 +108,13 @@ public final class RSocketTransportBuilder {
   }
 
   /**
-   * How long a request waits for its acknowledgement before it is abandoned and its slot freed
-   * (default 1 s). An AppendEntries is acknowledged with the follower's answer, which waits for the
-   * follower's disk: keep this well above a slow fsync, or answers go back as requests of their own
-   * and the requests count as failed.
+   * How long a request waits for its acknowledgement before it is abandoned (default 1 s). On the
+   * transport's own connections its slot is freed when the connection closes, since its frame may
+   * still be queued there, and a connection on which half the window has timed out is closed and
+   * dialled again; on a service's connections the slot is freed at once. An AppendEntries is
+   * acknowledged with the follower's answer, which waits for the follower's disk: keep this well
+   * above a slow fsync, or answers go back as requests of their own and the requests count as
+   * failed.
    */
   public RSocketTransportBuilder requestTimeout(Duration requestTimeout) {
     this.requestTimeout = requestTimeout;

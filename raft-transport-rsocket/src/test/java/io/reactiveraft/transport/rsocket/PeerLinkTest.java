@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
+import reactor.core.publisher.Sinks;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /** The sending side: bounded windows, timeouts, drops, reconnection and backoff. */
@@ -40,8 +41,8 @@ class PeerLinkTest {
     return new VoteRequest("a", "b", term, 0, 0, false);
   }
 
-  /** A peer that accepts anyone and never answers a request. */
-  private static CloseableChannel silentPeer(Member at) {
+  /** A peer that accepts anyone and never answers a request; counts the connections it accepts. */
+  private static CloseableChannel silentPeer(Member at, AtomicInteger connections) {
     RSocket silent =
         new RSocket() {
           @Override
@@ -50,20 +51,31 @@ class PeerLinkTest {
             return Mono.never();
           }
         };
-    return RSocketServer.create((setup, sending) -> Mono.just(silent))
+    return RSocketServer.create(
+            (setup, sending) -> {
+              connections.incrementAndGet();
+              return Mono.just(silent);
+            })
         .bind(TcpServerTransport.create(Loopback.HOST, Loopback.port(at.address())))
         .block(TIMEOUT);
   }
 
+  /**
+   * A request that times out may still wait in the connection's send queue, so its slot stays taken
+   * while that connection is open; once half the window has timed out, the connection is closed,
+   * which frees the queue and the window, and the peer is dialled again.
+   */
   @Test
-  void aPeerThatNeverAnswersFillsTheWindowOnlyUntilTheTimeouts() {
-    CloseableChannel peer = silentPeer(b);
+  void aPeerThatNeverAnswersHasItsConnectionClosedOnceHalfTheWindowTimedOut() {
+    AtomicInteger connections = new AtomicInteger();
+    CloseableChannel peer = silentPeer(b, connections);
     RSocketTransport transport =
         TestTransports.builder()
             .maxInFlightPerPeer(4)
-            // Long enough that none of the second four times out while the test sends them, even
-            // on a machine that stalls the test thread for a while.
+            // Long enough that none of the four times out while the test sends them, even on a
+            // machine that stalls the test thread for a while.
             .requestTimeout(Duration.ofSeconds(3))
+            .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(100))
             .build();
     try {
       transport.start(a, List.of(b)).subscribe();
@@ -74,21 +86,79 @@ class PeerLinkTest {
       assertThat(transport.stats().dropped()).isEqualTo(6);
       Await.until(() -> transport.stats().sent() == 4, TIMEOUT, "four requests issued");
       Await.until(() -> transport.stats().failed() == 4, TIMEOUT, "four requests time out");
+      assertThat(connections).hasValue(1);
 
-      // The timeouts freed the window.
-      for (int i = 0; i < 4; i++) {
-        transport.send(vote(100 + i));
-      }
-      assertThat(transport.stats().sent()).isEqualTo(8);
-      assertThat(transport.stats().dropped()).isEqualTo(6);
-      transport.send(vote(200));
-      assertThat(transport.stats().dropped()).isEqualTo(7);
+      // The connection was closed, which freed the window; the peer is dialled again.
+      Await.until(
+          () -> {
+            transport.send(vote(100));
+            return connections.get() == 2;
+          },
+          TIMEOUT,
+          "a new connection");
       assertThat(transport.stats().acknowledged()).isZero();
     } finally {
       transport.close().block(TIMEOUT);
       peer.dispose();
       peer.onClose().block(TIMEOUT);
     }
+  }
+
+  @Test
+  void aTimedOutRequestHoldsItsSlotUntilItsConnectionCloses() {
+    VirtualTimeScheduler timer = VirtualTimeScheduler.create();
+    Sinks.Empty<Void> closed = Sinks.empty();
+    AtomicInteger disposals = new AtomicInteger();
+    RSocket socket =
+        new RSocket() {
+          @Override
+          public Mono<Payload> requestResponse(Payload payload) {
+            payload.release();
+            return Mono.never();
+          }
+
+          @Override
+          public void dispose() {
+            disposals.incrementAndGet();
+            closed.tryEmitEmpty();
+          }
+
+          @Override
+          public Mono<Void> onClose() {
+            return closed.asMono();
+          }
+        };
+    TransportCounters counters = new TransportCounters();
+    PeerConnection connection =
+        new PeerConnection(
+            b,
+            peer -> Mono.just(socket),
+            true,
+            new Backoff(Duration.ofMillis(10), Duration.ofMillis(20)),
+            Duration.ofSeconds(1),
+            timer);
+    PeerLink link =
+        new PeerLink(
+            connection,
+            "default",
+            1 << 20,
+            4,
+            Duration.ofSeconds(1),
+            timer,
+            new InboundDispatcher("default", 1 << 20, null, null, null, counters),
+            counters);
+
+    link.send(vote(1));
+    timer.advanceTimeBy(Duration.ofSeconds(2));
+    assertThat(counters.snapshot().failed()).isEqualTo(1);
+    assertThat(link.inFlight()).as("its frame may still be queued").isEqualTo(1);
+    assertThat(disposals).hasValue(0);
+
+    link.send(vote(2));
+    timer.advanceTimeBy(Duration.ofSeconds(2));
+    assertThat(counters.snapshot().failed()).isEqualTo(2);
+    assertThat(disposals).as("half the window timed out").hasValue(1);
+    assertThat(link.inFlight()).as("the closed connection freed its slots").isZero();
   }
 
   @Test
