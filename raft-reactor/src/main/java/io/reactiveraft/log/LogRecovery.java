@@ -87,7 +87,7 @@ final class LogRecovery {
         segments.add(Segment.open(dir, name, Segment.parseFirstIndex(name)));
       }
       return new LogRecovery(dir, metadata, truncateCorruption).recover(segments);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
       segments.forEach(Segment::retire);
       throw e;
     }
@@ -126,6 +126,11 @@ final class LogRecovery {
         // start's offset. When its valid records end before the start, it held only the discarded
         // prefix (possibly never forced, so torn), and the log is empty so far.
         Scan scan = scan(segment, segment.firstIndex(), 0, start);
+        if (scan.span().lastIndex() < start && scan.damage() != null) {
+          // Damage among records that already left the log: they only lead to the start's record,
+          // which may still be whole further on.
+          scan = resumeAtStart(scan, start);
+        }
         if (scan.span().lastIndex() < start) {
           belowStart.add(segment);
           beforeStart = scan.damage();
@@ -265,12 +270,25 @@ final class LogRecovery {
    * start may have left such a drop among the records below this one.
    */
   private Scan scan(Segment segment, long firstIndex, long previousTerm, long start) {
+    return scan(segment, firstIndex, previousTerm, start, new int[1024], 0, Segment.HEADER_SIZE);
+  }
+
+  /**
+   * As {@link #scan(Segment, long, long, long)}, from the record of index {@code firstIndex +
+   * count} at {@code position}, after the {@code count} records whose offsets {@code offsets}
+   * holds.
+   */
+  private Scan scan(
+      Segment segment,
+      long firstIndex,
+      long previousTerm,
+      long start,
+      int[] offsets,
+      int count,
+      int position) {
     int capacity = segment.capacity();
-    int[] offsets = new int[1024];
-    int count = 0;
-    long expected = firstIndex;
+    long expected = firstIndex + count;
     long term = previousTerm;
-    int position = Segment.HEADER_SIZE;
     Damage damage = null;
     while (capacity - position >= 4) {
       int at = load(segment, position, 4);
@@ -299,6 +317,35 @@ final class LogRecovery {
       position += RecordCodec.PREFIX_SIZE + body;
     }
     return new Scan(new LogLayout.Span(segment, offsets, count, position), term, damage);
+  }
+
+  /**
+   * The start segment's scan stopped at damage below the log start: searches past it for the record
+   * of the start itself (its checksum and index proven) and scans on from there. The records in
+   * between left the log and are never read; their offsets are set to the start's. Returns {@code
+   * below} unchanged when the start's record cannot be found.
+   */
+  private Scan resumeAtStart(Scan below, long start) {
+    Segment segment = below.span().segment();
+    int from = below.damage().offset();
+    int end = lastNonZero(segment, from + 1) + 1;
+    for (int p = from + 1; p + MIN_RECORD <= end; p++) {
+      if (plausibleIndex(segment, p) == start && validRecordSize(segment, p, start) >= 0) {
+        int count = (int) (start - segment.firstIndex());
+        int[] offsets = new int[Math.max(1024, count + 1)];
+        Arrays.fill(offsets, 0, count, p);
+        log.warn(
+            "{}: records below the log start {} are damaged at offset {} ({}); they left the log,"
+                + " which resumes at the start's record at offset {}",
+            dir.describe(segment.fileName()),
+            start,
+            from,
+            below.damage().reason(),
+            p);
+        return scan(segment, segment.firstIndex(), 0, start, offsets, count, p);
+      }
+    }
+    return below;
   }
 
   /**

@@ -160,11 +160,19 @@ public final class MappedLogStore implements LogStore {
           metadata.current().logStartIndex(),
           recovered.lastIndex(),
           metadata.current().term());
-      return new MappedLogStore(dir, options, metadata, failure, recovered, name, spareAllocation);
+      try {
+        return new MappedLogStore(
+            dir, options, metadata, failure, recovered, name, spareAllocation);
+      } catch (RuntimeException | Error e) {
+        recovered.spans().forEach(span -> span.segment().retire());
+        throw e;
+      }
     } catch (IOException e) {
       closeQuietly(metadata, dir);
       throw new UncheckedIOException("cannot open log " + dir.describe("") + ": " + e, e);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // An Error too (a failing disk read through the mapping surfaces as InternalError): left
+      // open, the directory's lock would refuse every later open in this JVM.
       closeQuietly(metadata, dir);
       throw e;
     }

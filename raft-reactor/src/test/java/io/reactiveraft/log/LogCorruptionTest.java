@@ -410,6 +410,42 @@ class LogCorruptionTest {
     }
   }
 
+  /**
+   * Damage to records that already left the log (below the start, in the segment that holds it)
+   * costs nothing: they only lead to the start's record, which recovery finds past the damage.
+   * Before, the scan stopped there, took the segment for one below the start and refused to open,
+   * or with the truncate option cut every entry after the start.
+   */
+  @Test
+  void damageBelowTheStartInTheSegmentThatHoldsItLosesNothing() throws IOException {
+    Path dir = root.resolve("below-start");
+    List<LogEntry> all = writeLog(dir, 400, 15);
+    List<Record> records = records(dir);
+    Path holder = records.get(299).file();
+    List<Record> held = records.stream().filter(r -> r.file().equals(holder)).toList();
+    long start = held.get(0).index() + 20;
+    MappedLogStore store = MappedLogStore.open(dir, OPTIONS);
+    store.discardPrefix(start - 1);
+    store.flush().block(WAIT);
+    store.close();
+    Record hit = held.get(5); // below the start
+    overwrite(hit.file(), hit.offset() + RecordCodec.PREFIX_SIZE, 8);
+
+    List<LogEntry> kept = all.subList((int) start - 1, all.size());
+    store = MappedLogStore.open(dir, OPTIONS);
+    try {
+      assertThat(store.firstIndex()).isEqualTo(start);
+      assertThat(store.lastIndex()).isEqualTo(400);
+      assertThat(store.entries(start, 400)).containsExactlyElementsOf(kept);
+      assertThat(store.lostEntries()).isEqualTo(LostEntries.NONE);
+      store.append(entries(401, 410, 2, 50, 15));
+      store.flush().block(WAIT);
+    } finally {
+      store.close();
+    }
+    assertThat(readAll(dir, OPTIONS)).hasSize(kept.size() + 10).startsWith(kept.get(0));
+  }
+
   /** Overwrites {@code length} bytes at {@code offset} with a pattern no record holds. */
   private static void overwrite(Path file, int offset, int length) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {

@@ -73,6 +73,35 @@ class LogStorageFailureTest {
         .hasMessageContaining("No space left on device");
   }
 
+  /**
+   * A failing disk can surface as an {@code Error} (a read through a mapping of a bad sector
+   * becomes InternalError): the open fails with it, and releases the directory, so that a later
+   * open in the same JVM is not refused as a second one.
+   */
+  @Test
+  void anErrorWhileOpeningReleasesTheDirectory() {
+    MappedLogStore first = MappedLogStore.open(dir, OPTIONS);
+    first.append(entries(1, 5, 1, 100, 3));
+    first.flush().block(Duration.ofSeconds(10));
+    first.close();
+    MappedLogOptions failing =
+        MappedLogOptions.builder()
+            .forceHook(
+                file -> {
+                  throw new InternalError("a fault occurred in a recent unsafe memory access");
+                })
+            .build();
+
+    assertThatThrownBy(() -> MappedLogStore.open(dir, failing)).isInstanceOf(InternalError.class);
+
+    MappedLogStore reopened = MappedLogStore.open(dir, OPTIONS);
+    try {
+      assertThat(reopened.lastIndex()).isEqualTo(5);
+    } finally {
+      reopened.close();
+    }
+  }
+
   @Test
   void aFailedForceFailsThatFlushAndEveryLaterOneWithoutRetrying() {
     AtomicBoolean failing = new AtomicBoolean();
