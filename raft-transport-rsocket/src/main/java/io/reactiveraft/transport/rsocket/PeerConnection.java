@@ -135,10 +135,18 @@ final class PeerConnection {
     return mine.asMono();
   }
 
-  /** Records that the peer acknowledged a request: the connection works. */
-  void acknowledged() {
+  /**
+   * Records that the peer acknowledged a request on {@code s}: that connection works. An answer
+   * that arrives late on a connection since replaced says nothing of the one now open (whose setup
+   * the peer may yet refuse).
+   */
+  void acknowledged(RSocket s) {
     if (!healthy) {
-      healthy = true;
+      synchronized (this) { // against onConnected, which sets the socket and clears the flag
+        if (socket == s) {
+          healthy = true;
+        }
+      }
     }
   }
 

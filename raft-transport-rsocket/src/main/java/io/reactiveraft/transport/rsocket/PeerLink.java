@@ -204,7 +204,7 @@ final class PeerLink {
     protected void hookOnComplete() {
       release();
       counters.acknowledged();
-      connection.acknowledged();
+      connection.acknowledged(socket);
     }
 
     @Override

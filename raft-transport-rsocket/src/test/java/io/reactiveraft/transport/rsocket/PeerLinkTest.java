@@ -264,6 +264,84 @@ class PeerLinkTest {
     assertThat(counters.snapshot().failed()).isEqualTo(1);
   }
 
+  /** A connection whose requests get the answers queued for them, closed on demand. */
+  private static final class ScriptedSocket implements RSocket {
+    final java.util.ArrayDeque<Mono<Payload>> answers = new java.util.ArrayDeque<>();
+    final Sinks.Empty<Void> closed = Sinks.empty();
+    final AtomicBoolean disposed = new AtomicBoolean();
+
+    @Override
+    public Mono<Payload> requestResponse(Payload payload) {
+      payload.release();
+      Mono<Payload> answer = answers.poll();
+      return answer == null ? Mono.never() : answer;
+    }
+
+    @Override
+    public void dispose() {
+      disposed.set(true);
+      closed.tryEmitEmpty();
+    }
+
+    @Override
+    public boolean isDisposed() {
+      return disposed.get();
+    }
+
+    @Override
+    public Mono<Void> onClose() {
+      return closed.asMono();
+    }
+  }
+
+  /**
+   * An answer that arrives late on a connection since replaced must not count as one on the new
+   * connection: a new connection that then closes unanswered (a refused setup) is a failure, and
+   * the peer is redialled only after the backoff.
+   */
+  @Test
+  void aLateAnswerOnAReplacedConnectionDoesNotVouchForTheNewOne() {
+    VirtualTimeScheduler timer = VirtualTimeScheduler.create();
+    ScriptedSocket first = new ScriptedSocket();
+    ScriptedSocket second = new ScriptedSocket();
+    Stubborn<Payload> late = new Stubborn<>();
+    first.answers.add(Mono.empty()); // answered: the first connection works
+    first.answers.add(late);
+    List<ScriptedSocket> sockets = List.of(first, second, new ScriptedSocket());
+    AtomicInteger dials = new AtomicInteger();
+    TransportCounters counters = new TransportCounters();
+    PeerConnection connection =
+        new PeerConnection(
+            b,
+            peer -> Mono.just(sockets.get(dials.getAndIncrement())),
+            true,
+            new Backoff(Duration.ofSeconds(30), Duration.ofSeconds(60)), // longer than the test
+            Duration.ofSeconds(1),
+            timer);
+    PeerLink link =
+        new PeerLink(
+            connection,
+            "default",
+            1 << 20,
+            8,
+            Duration.ofSeconds(5),
+            timer,
+            new InboundDispatcher("default", 1 << 20, null, null, null, counters),
+            counters);
+
+    link.send(vote(1));
+    link.send(vote(2)); // its answer comes late
+    first.dispose(); // the peer restarted; it had answered, so it is redialled at once
+    link.send(vote(3));
+    assertThat(dials).hasValue(2);
+
+    late.subscriber.onComplete(); // the answer on the first connection
+    second.dispose(); // closed before any answer on it, as a refused setup is
+    link.send(vote(4));
+
+    assertThat(dials).as("redialled only after the backoff").hasValue(2);
+  }
+
   @Test
   void aConnectionArrivingAsItsAttemptTimesOutIsClosed() {
     VirtualTimeScheduler timer = VirtualTimeScheduler.create();
