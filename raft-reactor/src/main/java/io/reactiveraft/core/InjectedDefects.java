@@ -4,9 +4,9 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * Deliberate protocol defects, for one purpose only: tests that prove the simulation catches each
- * of them. Never enable one outside such a test. With none enabled (the default) each check costs
- * one read of a volatile boolean.
+ * Deliberate defects of the protocol and the node, for one purpose only: tests that prove the
+ * simulation catches each of them. Never enable one outside such a test. With none enabled (the
+ * default) each check costs one read of a volatile boolean.
  */
 public final class InjectedDefects {
 
@@ -29,7 +29,16 @@ public final class InjectedDefects {
     /** A new leader proposes a membership change before an entry of its term commits. */
     CHANGE_BEFORE_OWN_TERM_COMMIT,
     /** A node whose log was cut at damage votes and campaigns as if it had lost nothing. */
-    IGNORE_LOST_ENTRIES
+    IGNORE_LOST_ENTRIES,
+    /**
+     * A follower takes entries after {@code prevLogIndex} without checking that its entry there has
+     * {@code prevLogTerm} (paper Figure 2, AppendEntries rule 2).
+     */
+    SKIP_PREV_TERM_CHECK,
+    /** A leader commits what its own log holds durably, without waiting for a majority. */
+    COMMIT_WITHOUT_MAJORITY,
+    /** A session command resent after it applied is applied again (thesis 6.3). */
+    APPLY_RESENT_COMMAND_AGAIN
   }
 
   private static volatile boolean any;
@@ -43,7 +52,8 @@ public final class InjectedDefects {
     any = !defects.isEmpty();
   }
 
-  static boolean on(Defect defect) {
+  /** Whether {@code defect} is switched on; for the node's own defects, outside the core. */
+  public static boolean on(Defect defect) {
     return any && enabled.contains(defect);
   }
 }

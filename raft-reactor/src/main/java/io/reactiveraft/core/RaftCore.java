@@ -712,7 +712,9 @@ public final class RaftCore {
       reject(m, 0, log.lastIndex() + 1);
       return;
     }
-    if (prev >= log.firstIndex() - 1 && !log.matches(prev, m.prevLogTerm())) {
+    if (prev >= log.firstIndex() - 1
+        && !log.matches(prev, m.prevLogTerm())
+        && !InjectedDefects.on(Defect.SKIP_PREV_TERM_CHECK)) {
       long conflictTerm = log.term(prev);
       reject(m, conflictTerm, log.firstIndexOfTerm(conflictTerm, prev));
       return;
@@ -902,7 +904,10 @@ public final class RaftCore {
   private void tryAdvanceCommitIndex() {
     // A leader that is removing itself is no voter: it manages the cluster without counting
     // (thesis 4.2.2).
-    long majorityIndex = reachedByMajority(durableIndex, pr -> pr.matchIndex, 0);
+    long majorityIndex =
+        InjectedDefects.on(Defect.COMMIT_WITHOUT_MAJORITY)
+            ? durableIndex
+            : reachedByMajority(durableIndex, pr -> pr.matchIndex, 0);
     boolean ofThisTerm =
         log.term(majorityIndex) == term || InjectedDefects.on(Defect.COMMIT_BY_COUNTING);
     if (majorityIndex > commitIndex && ofThisTerm) {

@@ -1,6 +1,7 @@
 package io.reactiveraft.node;
 
 import io.reactiveraft.SessionExpiredException;
+import io.reactiveraft.core.InjectedDefects;
 import io.reactiveraft.spi.Codec;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -63,7 +64,8 @@ final class SessionTable<R> {
           ? new Outcome.Apply<>()
           : new Outcome.Refused<>(new SessionExpiredException(c.clientId(), c.sequence()));
     }
-    if (c.sequence() == s.lastSequence()) {
+    if (c.sequence() == s.lastSequence()
+        && !InjectedDefects.on(InjectedDefects.Defect.APPLY_RESENT_COMMAND_AGAIN)) {
       sessions.put(c.clientId(), new Session<>(s.lastSequence(), s.last(), logTimeMillis));
       return s.last().error() == null
           ? new Outcome.Duplicate<>(s.last().result())
