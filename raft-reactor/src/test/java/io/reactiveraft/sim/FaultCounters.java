@@ -34,7 +34,8 @@ final class FaultCounters {
     OTHER_MESSAGE_KIND,
     CLOCK_DRIFT,
     CLOCK_JUMP,
-    CUT_AT_DAMAGE
+    CUT_AT_DAMAGE,
+    REMOVED_LINGERS
   }
 
   private final Map<Kind, Long> counts = new EnumMap<>(Kind.class);

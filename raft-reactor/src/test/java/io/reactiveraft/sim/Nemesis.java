@@ -87,6 +87,9 @@ final class Nemesis {
     this.clockFaults = new SplittableRandom(cluster.seed() ^ 0x61C8864680B583EBL);
     this.cutFaults = new SplittableRandom(cluster.seed() ^ 0x9E3779B97F4A7C15L);
     this.cutsLogs = cutFaults.nextInt(4) == 0 && !PINNED_BEFORE_CUTS.contains(cluster.seed());
+    this.lingerFaults = new SplittableRandom(cluster.seed() ^ 0xD1B54A32D192ED03L);
+    this.removedLinger =
+        lingerFaults.nextBoolean() && !PINNED_BEFORE_LINGERING.contains(cluster.seed());
     cluster.onFailStop =
         id ->
             cluster.clock.schedule(
@@ -101,6 +104,23 @@ final class Nemesis {
   private final SplittableRandom messageKinds;
   private final SplittableRandom clockFaults;
   private final SplittableRandom cutFaults;
+  private final SplittableRandom lingerFaults;
+
+  /**
+   * Whether a removed server stays up a while before it is wiped, as a real one does until its
+   * operator stops it: it may not have heard that its removal committed, and campaigns. Those that
+   * do must not disrupt the cluster (thesis 4.2.3).
+   */
+  private final boolean removedLinger;
+
+  /** Removed servers still running, not yet wiped; they are not added back meanwhile. */
+  private final Set<String> lingering = new HashSet<>();
+
+  /** The regression seeds pinned before removed servers lingered, which replay as they did. */
+  private static final Set<Long> PINNED_BEFORE_LINGERING =
+      Set.of(
+          439L, 660L, 1156L, 1236L, 2227L, 2327L, 2474L, 2527L, 2736L, 2802L, 4982L, 100424L,
+          500139L, 1102698L);
 
   /**
    * Whether this run cuts logs at damage; such a run changes no membership. A cut node holds out of
@@ -347,8 +367,9 @@ final class Nemesis {
     }
     List<String> voters = status.get().members().stream().map(Member::id).toList();
     changing = true;
-    if (!removed.isEmpty() && (voters.size() <= 2 || random.nextBoolean())) {
-      String id = pick(List.copyOf(removed));
+    List<String> readmittable = removed.stream().filter(id -> !lingering.contains(id)).toList();
+    if (!readmittable.isEmpty() && (voters.size() <= 2 || random.nextBoolean())) {
+      String id = pick(readmittable);
       if (!cluster.nodes.get(id).running()) {
         cluster.start(id, false); // empty disk, not bootstrapped: it must get the log first
         joinedEmpty.add(id);
@@ -384,13 +405,35 @@ final class Nemesis {
                 removed.add(id);
                 crashed.remove(id);
                 paused.remove(id);
-                cluster.crash(id);
-                cluster.nodes.get(id).disk.wipe();
-                cluster.nodes.get(id).snapshots = new InMemorySnapshotStore();
+                if (removedLinger && cluster.nodes.get(id).running()) {
+                  counters.add(Kind.REMOVED_LINGERS);
+                  lingering.add(id);
+                  long millis =
+                      SimCluster.ELECTION_TIMEOUT.toMillis() / 2
+                          + lingerFaults.nextLong(3 * SimCluster.ELECTION_TIMEOUT.toMillis());
+                  cluster.clock.schedule(
+                      () -> {
+                        if (lingering.contains(id)) {
+                          wipe(id);
+                        }
+                      },
+                      millis,
+                      TimeUnit.MILLISECONDS);
+                } else {
+                  wipe(id);
+                }
               });
     } else {
       changing = false;
     }
+  }
+
+  /** Stops a removed server for good: its disk is wiped, and it may later join afresh. */
+  private void wipe(String id) {
+    lingering.remove(id);
+    cluster.crash(id);
+    cluster.nodes.get(id).disk.wipe();
+    cluster.nodes.get(id).snapshots = new InMemorySnapshotStore();
   }
 
   private void pause() {
@@ -459,6 +502,7 @@ final class Nemesis {
     cluster.nodes.values().forEach(n -> n.disk.failNextFlush = false);
     cluster.damagingSnapshotReads = false;
     heal();
+    List.copyOf(lingering).forEach(this::wipe);
     List.copyOf(paused).forEach(this::resume);
     List.copyOf(crashed).forEach(this::restart);
   }
