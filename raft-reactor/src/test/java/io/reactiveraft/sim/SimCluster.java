@@ -142,6 +142,7 @@ final class SimCluster implements AutoCloseable {
     for (Member m : members) {
       double rate = skewed ? 1 - skew / 2 + skew * random.nextDouble() : 1.0;
       SimDisk disk = new SimDisk(m.id(), clock, random.split(), maxSyncDelay);
+      disk.onViolation = violations::add;
       disk.onTruncation = () -> counters.add(FaultCounters.Kind.TRUNCATION);
       nodes.put(m.id(), new SimNode(m.id(), disk, new PausableScheduler(clock, rate)));
     }

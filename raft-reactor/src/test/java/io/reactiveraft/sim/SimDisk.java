@@ -73,6 +73,9 @@ final class SimDisk {
     }
   }
 
+  /** Where a broken invariant this disk sees is reported. */
+  java.util.function.Consumer<String> onViolation = what -> {};
+
   SimDisk(String nodeId, Scheduler scheduler, SplittableRandom random, Duration maxSyncDelay) {
     this.nodeId = nodeId;
     this.scheduler = scheduler;
@@ -262,7 +265,11 @@ final class SimDisk {
     public void saveHardState(HardState state) {
       check();
       if (state.currentTerm() < hardState.currentTerm()) {
-        throw new AssertionError(nodeId + " stored term " + state + " below " + hardState);
+        // A checker's finding (invariant 6), not a crash of the harness: recorded as a violation,
+        // then refused, which stops the node.
+        String what = nodeId + " stored term " + state + " below " + hardState + ": term went back";
+        onViolation.accept(what);
+        throw new IllegalStateException(what);
       }
       hardState = state;
     }
