@@ -38,7 +38,13 @@ public final class InjectedDefects {
     /** A leader commits what its own log holds durably, without waiting for a majority. */
     COMMIT_WITHOUT_MAJORITY,
     /** A session command resent after it applied is applied again (thesis 6.3). */
-    APPLY_RESENT_COMMAND_AGAIN
+    APPLY_RESENT_COMMAND_AGAIN,
+    /**
+     * A node whose log flush failed flushes again and carries on once that succeeds, where it must
+     * stop: after a failed fsync, what it covered may never reach the disk, whatever later flushes
+     * report.
+     */
+    RETRY_FAILED_FLUSH
   }
 
   private static volatile boolean any;

@@ -14,6 +14,7 @@ import io.reactiveraft.RaftNode;
 import io.reactiveraft.RaftStatus;
 import io.reactiveraft.Role;
 import io.reactiveraft.core.Action;
+import io.reactiveraft.core.InjectedDefects;
 import io.reactiveraft.core.RaftCore;
 import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.LogEntry;
@@ -568,12 +569,23 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     List<LogEntry> entries = append.entries();
     store.append(entries);
     LogEntry last = entries.get(entries.size() - 1);
-    store
-        .flush()
-        .subscribe(
-            null,
-            e -> loop.offer((Runnable) () -> stop(e)),
-            () -> loop.offer(new RaftEvent.LogDurable(last.index(), last.term(), append.epoch())));
+    RaftEvent durable = new RaftEvent.LogDurable(last.index(), last.term(), append.epoch());
+    store.flush().subscribe(null, e -> flushFailed(e, durable), () -> loop.offer(durable));
+  }
+
+  /**
+   * A failed flush stops the node. It is not retried: after a failed fsync, what it covered may
+   * never reach the disk (Linux drops the dirty state of pages whose writeback failed), and a later
+   * flush that reports success proves nothing about them.
+   */
+  private void flushFailed(Throwable e, RaftEvent durable) {
+    if (InjectedDefects.on(InjectedDefects.Defect.RETRY_FAILED_FLUSH)) {
+      store
+          .flush()
+          .subscribe(null, again -> flushFailed(again, durable), () -> loop.offer(durable));
+      return;
+    }
+    loop.offer((Runnable) () -> stop(e));
   }
 
   private void onLeaderChanged(Action.LeaderChanged changed) {

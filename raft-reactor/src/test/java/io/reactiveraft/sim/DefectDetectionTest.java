@@ -34,7 +34,8 @@ class DefectDetectionTest {
           Map.entry(Defect.IGNORE_LOST_ENTRIES, "is not durable on a majority"),
           Map.entry(Defect.SKIP_PREV_TERM_CHECK, "log matching"),
           Map.entry(Defect.COMMIT_WITHOUT_MAJORITY, "is not durable on a majority"),
-          Map.entry(Defect.APPLY_RESENT_COMMAND_AGAIN, " as command "));
+          Map.entry(Defect.APPLY_RESENT_COMMAND_AGAIN, " as command "),
+          Map.entry(Defect.RETRY_FAILED_FLUSH, "before it was durable"));
 
   @AfterEach
   void switchOff() {

@@ -66,6 +66,15 @@ final class SimDisk {
    */
   boolean failNextFlush;
 
+  /**
+   * The incarnation whose flush failed, or -1. As on Linux after a failed fsync, a later flush
+   * reports success but does not make that write durable (the kernel dropped the pages' dirty
+   * state): no flush of that incarnation that ends after the failure forces anything, until a crash
+   * starts a new one. A store that retries, rather than fails for good, acknowledges writes the
+   * disk may not hold.
+   */
+  private long failedEpoch = -1;
+
   /** The error of a flush failed on purpose; the node must stop on it, and nothing else. */
   static final class InjectedFsyncFailure extends java.io.UncheckedIOException {
     InjectedFsyncFailure(String nodeId) {
@@ -340,11 +349,22 @@ final class SimDisk {
       if (failNextFlush) {
         failNextFlush = false;
         return Mono.delay(Duration.ofNanos(delay), scheduler)
-            .then(Mono.error(new InjectedFsyncFailure(nodeId)));
+            .then(
+                Mono.defer(
+                    () -> {
+                      failedEpoch = storeEpoch;
+                      return Mono.error(new InjectedFsyncFailure(nodeId));
+                    }));
       }
       return Mono.delay(Duration.ofNanos(delay), scheduler)
-          .doOnNext(t -> forceUpTo(upTo, storeEpoch))
-          .then();
+          .then(
+              Mono.defer(
+                  () -> {
+                    if (failedEpoch != storeEpoch) {
+                      forceUpTo(upTo, storeEpoch);
+                    }
+                    return Mono.empty();
+                  }));
     }
 
     @Override
