@@ -11,6 +11,7 @@ import io.reactiveraft.message.AppendEntriesRequest;
 import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.InstallSnapshotRequest;
 import io.reactiveraft.message.LogEntry;
+import io.reactiveraft.message.TimeoutNow;
 import io.reactiveraft.message.VoteRequest;
 import io.reactiveraft.message.VoteResponse;
 import io.reactiveraft.spi.HardState;
@@ -133,6 +134,47 @@ class RaftCoreMembershipTest {
   }
 
   /** Thesis 3.10: the log holds still while the transfer's target catches up. */
+  /**
+   * Thesis 3.10: the leader tells the target to campaign only once the target holds its whole log;
+   * a target sent TimeoutNow while behind would lose its election, or win it and the leader's
+   * newest entries with it.
+   */
+  @Test
+  void aTransferSendsTimeoutNowOnlyOnceTheTargetHoldsTheWholeLog() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    net.elect("a");
+    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
+    net.deliverAll();
+    net.isolate("c");
+    for (int i = 0; i < 5; i++) {
+      net.propose("a", "w" + i);
+    }
+    net.deliverAll();
+    net.handle(
+        "a",
+        new RaftEvent.ChangeRequested(
+            1, new io.reactiveraft.MembershipChange.TransferLeadership("c")));
+    net.deliverAll();
+    assertThat(net.sent(TimeoutNow.class)).as("c lacks five entries").isEmpty();
+
+    net.rejoin("c");
+    long[] whenSent = {-1, -1}; // c's last index, a's last index
+    for (int i = 0; i < 3 * CoreNetwork.HEARTBEAT_TICKS && whenSent[0] < 0; i++) {
+      net.tick("a", 1);
+      net.deliverWhile(
+          m -> {
+            if (m instanceof TimeoutNow && whenSent[0] < 0) {
+              whenSent[0] = net.core("c").log().lastIndex();
+              whenSent[1] = net.core("a").log().lastIndex();
+            }
+            return true;
+          });
+    }
+    assertThat(whenSent[0]).as("TimeoutNow was sent once c caught up").isPositive();
+    assertThat(whenSent[0]).as("c held a's whole log").isEqualTo(whenSent[1]);
+    assertThat(net.core("c").role()).isEqualTo(Role.LEADER);
+  }
+
   @Test
   void aChangeRequestedDuringALeadershipTransferIsRefused() {
     CoreNetwork net = new CoreNetwork("a", "b", "c");
