@@ -84,6 +84,83 @@ class RaftCoreMembershipTest {
   }
 
   /**
+   * Thesis 4.2.3: a removed server that never hears its removal committed campaigns, and here with
+   * a log as up to date as anyone's and no pre-vote, so neither the log check nor a pre-vote stops
+   * it and its term climbs. What protects the cluster is that servers hearing a leader ignore its
+   * requests: no term changes, no vote is granted, the leader stays.
+   */
+  @Test
+  void aRemovedServerWithAWholeLogAndNoPreVoteCannotDisruptTheCluster() {
+    CoreNetwork net =
+        new CoreNetwork(
+            (self, voters) -> {
+              CoreConfig c = CoreNetwork.defaultConfig(self, voters);
+              return new CoreConfig(
+                  c.selfId(),
+                  c.initialConfiguration(),
+                  c.electionTicks(),
+                  c.heartbeatTicks(),
+                  false, // no pre-vote
+                  c.checkQuorum(),
+                  c.maxEntriesPerAppend(),
+                  c.maxAppendBytes(),
+                  c.maxInflightAppends(),
+                  c.catchUpRounds(),
+                  c.leaseNanos(),
+                  c.bootstrap(),
+                  c.forwardToLeader(),
+                  c.snapshotChunkBytes());
+            },
+            "a",
+            "b",
+            "c");
+    net.elect("a");
+    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
+    net.deliverAll();
+    net.handle(
+        "a",
+        new RaftEvent.ChangeRequested(1, new io.reactiveraft.MembershipChange.RemoveServer("c")));
+    // The leader sends the removal to b only, as c is no longer a member; c gets a copy (as it
+    // would have from a leader that appended the removal and lost office), so its log is whole,
+    // and hears nothing from a after it.
+    AppendEntriesRequest toB = (AppendEntriesRequest) net.inFlight.getFirst();
+    net.cut("a", "c");
+    net.handle(
+        "c",
+        msg(
+            new AppendEntriesRequest(
+                "a",
+                "c",
+                toB.term(),
+                toB.prevLogIndex(),
+                toB.prevLogTerm(),
+                toB.entries(),
+                toB.leaderCommit(),
+                toB.sequence())));
+    net.deliverAll();
+    assertThat(net.core("a").configuration().contains("c")).isFalse();
+    assertThat(net.core("c").configuration().contains("c")).as("c stored its removal").isFalse();
+    long term = net.core("a").term();
+
+    for (int i = 0; i < 6 * CoreNetwork.ELECTION_TICKS; i++) {
+      for (String id : List.of("a", "b", "c")) {
+        net.tick(id, 1);
+      }
+      net.deliverAll();
+    }
+
+    assertThat(net.core("c").term()).as("c campaigned").isGreaterThan(term);
+    assertThat(net.core("c").log().lastIndex()).isEqualTo(net.core("b").log().lastIndex());
+    assertThat(net.core("c").log().lastTerm()).isEqualTo(net.core("b").log().lastTerm());
+    assertThat(net.sent(VoteRequest.class))
+        .anyMatch(r -> r.from().equals("c") && r.to().equals("b"));
+    assertThat(net.core("a").role()).isEqualTo(Role.LEADER);
+    assertThat(net.core("a").term()).isEqualTo(term);
+    assertThat(net.core("b").term()).isEqualTo(term);
+    assertThat(net.sent(VoteResponse.class)).noneMatch(r -> r.to().equals("c") && r.granted());
+  }
+
+  /**
    * Thesis 4.2.2: a leader removing itself crashes with the removal stored only in its own log. The
    * remaining voters of the old configuration cannot elect one of their own without its vote once a
    * third is gone, and it refuses them (its log is longer): unless it campaigns in the new
