@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -161,10 +162,17 @@ final class BenchCommand implements Callable<Integer> {
         .flatMap(RaftNode::leaderChanges)
         .filter(c -> c.kind() == LeaderChange.Kind.BECAME_LEADER)
         .subscribe(c -> leader.set(c.leader()));
-    Flux.fromIterable(nodes)
-        .flatMap(RaftNode::leaderChanges)
-        .filter(c -> c.kind() == LeaderChange.Kind.BECAME_LEADER)
-        .blockFirst(Duration.ofSeconds(30));
+    LeaderChange first =
+        Flux.fromIterable(nodes)
+            .flatMap(RaftNode::leaderChanges)
+            .filter(c -> c.kind() == LeaderChange.Kind.BECAME_LEADER)
+            .blockFirst(Duration.ofSeconds(30));
+    if (first == null) {
+      info("FAILED: no leader within 30 s");
+      return 1;
+    }
+    // The subscription above may not have run yet: the load must not start without a leader.
+    leader.compareAndSet(null, first.leader());
     info(
         String.format(
             Locale.ROOT,
@@ -180,7 +188,10 @@ final class BenchCommand implements Callable<Integer> {
             Duration.ofNanos((long) (warmup * 1e9)),
             window,
             Duration.ofMillis(requestTimeoutMs));
-    long forcesBefore = cluster.logForces();
+    // Forces during the measured window only: warmup forces must not pass a run whose window
+    // forced nothing.
+    AtomicLong windowStartForces = new AtomicLong(cluster.logForces());
+    AtomicLong windowEndForces = new AtomicLong(-1);
     LoadGenerator.Outcome outcome =
         generator.run(
             command -> {
@@ -193,7 +204,9 @@ final class BenchCommand implements Callable<Integer> {
               if (error instanceof NotLeaderException nl && nl.leaderId().isPresent()) {
                 leader.set(nl.leaderId().get());
               }
-            });
+            },
+            () -> windowStartForces.set(cluster.logForces()),
+            () -> windowEndForces.set(cluster.logForces()));
     info(
         String.format(
             Locale.ROOT,
@@ -209,8 +222,9 @@ final class BenchCommand implements Callable<Integer> {
             outcome.latenciesMicros().getMean(),
             outcome.latenciesMicros().getMaxValue(),
             outcome.firstError()));
-    long forces = cluster.logForces() - forcesBefore;
-    info("forces=" + forces + " (log segment forces on all nodes, during the run)");
+    long forces = windowEndForces.get() - windowStartForces.get();
+    info("forces=" + forces);
+    info("(log segment forces on all nodes, during the measured window)");
     if (durable && forces == 0) {
       info("FAILED: fsync=on but the log was never forced");
       return 1;

@@ -60,7 +60,22 @@ public final class LoadGenerator {
    */
   public Outcome run(Function<byte[], Mono<?>> submit, Consumer<Throwable> onError)
       throws InterruptedException {
+    return run(submit, onError, () -> {}, () -> {});
+  }
+
+  /**
+   * As {@link #run(Function, Consumer)}, calling {@code atWindowStart} when the measured window
+   * opens (as the first request of the window is about to go) and {@code atWindowEnd} when it
+   * closes, before the requests still out are drained: for counters taken over the window alone.
+   */
+  public Outcome run(
+      Function<byte[], Mono<?>> submit,
+      Consumer<Throwable> onError,
+      Runnable atWindowStart,
+      Runnable atWindowEnd)
+      throws InterruptedException {
     long start = System.nanoTime();
+    boolean windowOpen = false;
     Tally tally = new Tally(start + warmup.toNanos(), onError);
     long end = tally.windowEnd;
     long submitted = 0;
@@ -76,7 +91,12 @@ public final class LoadGenerator {
       if (tally.failuresToBackOff.getAndSet(0) > 0) {
         Thread.sleep(10);
       }
-      if (System.nanoTime() >= end) {
+      long now = System.nanoTime();
+      if (!windowOpen && now >= tally.windowStart) {
+        windowOpen = true;
+        atWindowStart.run();
+      }
+      if (now >= end) {
         tally.permits.release();
         break;
       }
@@ -93,6 +113,7 @@ public final class LoadGenerator {
       // timer per request here would cost the generator more than the node.
       result.subscribe(new Completion(tally, t0));
     }
+    atWindowEnd.run();
     boolean drained =
         !stuck && tally.permits.tryAcquire(outstanding, stuckMillis, TimeUnit.MILLISECONDS);
     return new Outcome(

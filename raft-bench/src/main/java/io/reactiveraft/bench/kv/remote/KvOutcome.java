@@ -47,9 +47,34 @@ public record KvOutcome(Kind kind, String text) {
     return new KvOutcome(Kind.INFO, reason);
   }
 
-  /** The printed line: the verdict in lower case, then the value or reason when there is one. */
+  /**
+   * The printed line, always one: the verdict in lower case, then the value or reason when there is
+   * one. Backslash, carriage return and line feed are escaped ({@code \\}, {@code \r}, {@code \n}),
+   * so that a value holding a line break cannot shift the lines of later operations; in a value, so
+   * is a double quote, and the empty value prints as {@code ""}, apart from a missing key's bare
+   * {@code ok}.
+   */
   public String line() {
     String verdict = kind.name().toLowerCase(java.util.Locale.ROOT);
-    return text == null ? verdict : verdict + " " + text;
+    if (text == null) {
+      return verdict;
+    }
+    boolean value = kind == Kind.OK;
+    return verdict + " " + (value && text.isEmpty() ? "\"\"" : escape(text, value));
+  }
+
+  private static String escape(String text, boolean quotes) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '"' -> out.append(quotes ? "\\\"" : "\"");
+        default -> out.append(c);
+      }
+    }
+    return out.toString();
   }
 }

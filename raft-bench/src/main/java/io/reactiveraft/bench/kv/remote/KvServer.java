@@ -162,16 +162,17 @@ public final class KvServer implements AutoCloseable {
               .closeHook(stopped::tryEmitEmpty)
               .build();
       node = ReactiveRaft.start(config);
-    } catch (IllegalStateException e) {
-      // Recovery refused the data: no snapshot restores cleanly, or the log does not continue
-      // the newest one.
-      closeQuietly(transport);
-      store.close();
-      throw new StartException("cannot start from the data in " + settings.dataDir(), e);
-    } catch (RuntimeException e) {
+    } catch (IllegalArgumentException e) {
+      // A rule of the configuration that the flags broke: a usage error.
       closeQuietly(transport);
       store.close();
       throw e;
+    } catch (RuntimeException e) {
+      // Recovery refused the data (no snapshot restores cleanly, the log does not continue the
+      // newest one, a damaged snapshot file cannot be set aside): a clear error, not a trace.
+      closeQuietly(transport);
+      store.close();
+      throw new StartException("cannot start from the data in " + settings.dataDir(), e);
     }
     KvClientSetup clients = new KvClientSetup(CLUSTER_ID, settings.secret());
     SocketAcceptor raft = transport.socketAcceptor();
