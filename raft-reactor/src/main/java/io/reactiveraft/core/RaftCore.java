@@ -44,7 +44,10 @@ import java.util.random.RandomGenerator;
  *
  * <p>Use: {@link #handle} each event of a batch, then {@link #flush} once to collect the batch's
  * actions. Replication messages are built at flush time, so a batch of many proposals leaves as one
- * AppendEntries per follower.
+ * AppendEntries per follower. Before each flush, pass the monotonic clock ({@link #observeClock})
+ * and how far the state machine has applied ({@link #observeApplied}): the core hands out at most
+ * two windows of committed entries beyond the applied index, so a driver that never reports it
+ * receives no entries past that, and {@link #applyHeldBack} says when it is holding some back.
  *
  * <p>Not thread-safe: one event loop owns it.
  */
@@ -1296,7 +1299,7 @@ public final class RaftCore {
         "node "
             + self
             + ": a command forwarded to "
-            + leaderId
+            + (leaderId == null ? "the leader" : leaderId)
             + ", leader in term "
             + term
             + ", was not answered before the term ended; the command may still commit");

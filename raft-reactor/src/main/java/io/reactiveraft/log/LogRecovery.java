@@ -321,29 +321,37 @@ final class LogRecovery {
 
   /**
    * The start segment's scan stopped at damage below the log start: searches past it for the record
-   * of the start itself (its checksum and index proven) and scans on from there. The records in
-   * between left the log and are never read; their offsets are set to the start's. Returns {@code
-   * below} unchanged when the start's record cannot be found.
+   * of the start itself (its checksum and index proven) and scans on from there. A candidate counts
+   * only if the records from it on read cleanly to the end of what was written: the bytes searched
+   * are the payloads of earlier commands, which may hold what looks like a record (a command that
+   * carries log bytes, say), and such a find is followed by damage at once. The records in between
+   * left the log and are never read; their offsets are set to the start's. Returns {@code below}
+   * unchanged when no candidate holds.
    */
   private Scan resumeAtStart(Scan below, long start) {
     Segment segment = below.span().segment();
     int from = below.damage().offset();
     int end = lastNonZero(segment, from + 1) + 1;
+    int count = (int) (start - segment.firstIndex());
     for (int p = from + 1; p + MIN_RECORD <= end; p++) {
-      if (plausibleIndex(segment, p) == start && validRecordSize(segment, p, start) >= 0) {
-        int count = (int) (start - segment.firstIndex());
-        int[] offsets = new int[Math.max(1024, count + 1)];
-        Arrays.fill(offsets, 0, count, p);
-        log.warn(
-            "{}: records below the log start {} are damaged at offset {} ({}); they left the log,"
-                + " which resumes at the start's record at offset {}",
-            dir.describe(segment.fileName()),
-            start,
-            from,
-            below.damage().reason(),
-            p);
-        return scan(segment, segment.firstIndex(), 0, start, offsets, count, p);
+      if (plausibleIndex(segment, p) != start || validRecordSize(segment, p, start) < 0) {
+        continue;
       }
+      int[] offsets = new int[Math.max(1024, count + 1)];
+      Arrays.fill(offsets, 0, count, p);
+      Scan resumed = scan(segment, segment.firstIndex(), 0, start, offsets, count, p);
+      if (resumed.damage() != null) {
+        continue;
+      }
+      log.warn(
+          "{}: records below the log start {} are damaged at offset {} ({}); they left the log,"
+              + " which resumes at the start's record at offset {}",
+          dir.describe(segment.fileName()),
+          start,
+          from,
+          below.damage().reason(),
+          p);
+      return resumed;
     }
     return below;
   }

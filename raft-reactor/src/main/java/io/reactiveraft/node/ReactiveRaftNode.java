@@ -413,6 +413,8 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
 
   @Override
   public Mono<Void> close() {
+    // The applier first (a flag): whoever sees the node closing knows nothing more will apply.
+    applier.stop();
     if (closing.compareAndSet(false, true)) {
       loop.offer((Runnable) () -> stop(null));
     }

@@ -4,6 +4,7 @@ import static io.reactiveraft.log.MappedLogStoreTest.entries;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.reactiveraft.message.EntryType;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.spi.HardState;
 import io.reactiveraft.spi.LostEntries;
@@ -444,6 +445,35 @@ class LogCorruptionTest {
       store.close();
     }
     assertThat(readAll(dir, OPTIONS)).hasSize(kept.size() + 10).startsWith(kept.get(0));
+  }
+
+  /**
+   * The bytes searched past damage below the start are earlier commands' payloads, which may hold
+   * what reads as the start's record (a command carrying log bytes). Such a find is followed by
+   * damage at once and is passed over for the real record, which reads cleanly to the end.
+   */
+  @Test
+  void aRecordOfTheStartFoundInsideAnEarlierPayloadIsPassedOver() throws IOException {
+    Path dir = root.resolve("forged-start");
+    long start = 30;
+    ByteBuffer forged =
+        ByteBuffer.allocate(
+                RecordCodec.size(new LogEntry(start, 1, EntryType.COMMAND, new byte[8])))
+            .order(ByteOrder.LITTLE_ENDIAN);
+    RecordCodec.encode(
+        new LogEntry(start, 1, EntryType.COMMAND, new byte[8]), forged, new java.util.zip.CRC32C());
+    List<LogEntry> all = new ArrayList<>(entries(1, 60, 1, 100, 16));
+    all.set(4, new LogEntry(5, 1, EntryType.COMMAND, forged.array())); // below the start
+    MappedLogStore store = MappedLogStore.open(dir, OPTIONS);
+    store.saveHardState(new HardState(3, "n2"));
+    store.append(all);
+    store.discardPrefix(start - 1);
+    store.flush().block(WAIT);
+    store.close();
+    Record hit = records(dir).get(2); // before the one that holds the forged record
+    overwrite(hit.file(), hit.offset() + RecordCodec.PREFIX_SIZE, 8);
+
+    assertThat(readAll(dir, OPTIONS)).containsExactlyElementsOf(all.subList((int) start - 1, 60));
   }
 
   /** Overwrites {@code length} bytes at {@code offset} with a pattern no record holds. */

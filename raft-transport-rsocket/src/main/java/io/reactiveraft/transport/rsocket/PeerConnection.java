@@ -48,6 +48,9 @@ final class PeerConnection {
   /** Whether a close before any acknowledgement was logged at WARN since the last healthy one. */
   private boolean refusalLogged;
 
+  /** The socket this connection closed itself, its peer not answering: not a refused setup. */
+  private RSocket resetByUs;
+
   /**
    * @param ownsSockets whether the sockets the connector returns are this connection's to dispose
    *     (true for the transport's own connector; a service's connector keeps its sockets)
@@ -82,6 +85,9 @@ final class PeerConnection {
    */
   void reset(RSocket s) {
     if (ownsSockets) {
+      synchronized (this) {
+        resetByUs = s;
+      }
       s.dispose();
     }
   }
@@ -261,12 +267,15 @@ final class PeerConnection {
   private void onClosed(RSocket s, Throwable cause) {
     boolean wasHealthy;
     boolean warn = false;
+    boolean reset;
     int n;
     synchronized (this) {
       if (socket != s) {
         return;
       }
       socket = null;
+      reset = resetByUs == s;
+      resetByUs = null;
       wasHealthy = healthy;
       healthy = false;
       if (wasHealthy) {
@@ -275,13 +284,16 @@ final class PeerConnection {
         retryAtNanos = System.nanoTime();
       } else {
         retryAtNanos = System.nanoTime() + backoff.delayNanos(++failures);
-        warn = !refusalLogged;
-        refusalLogged = true;
+        // Closed by this side for unanswered requests, it says nothing of the peer's setup.
+        warn = !reset && !refusalLogged;
+        refusalLogged |= warn;
       }
       n = failures;
     }
     if (wasHealthy) {
       log.info("connection to {} closed{}", peer.id(), cause == null ? "" : ": " + cause);
+    } else if (reset) {
+      log.info("connection to {} closed: it answered no request on it", peer.id());
     } else if (warn) {
       // Nearly always the peer refusing the setup: say so where an operator looks, once per
       // outage (a refused setup is logged by the peer with its reason, and answered the same way

@@ -30,9 +30,10 @@ import reactor.core.scheduler.Scheduler;
  * <p>A request that times out is cancelled, but its frame may still wait in the connection's send
  * queue (RSocket queues without bound, and its keepalives jump the queue, so a peer that reads
  * slowly still looks alive). On a connection of the transport's own, the slot is therefore held
- * until that connection closes, and once half the window has timed out on it the connection is
- * closed, which frees the queue and the slots; the peer is then redialled. Resending into the queue
- * of a peer that does not keep up would otherwise grow the heap without bound. On a service's
+ * until an answer to a later request shows the frame was written (the queue is in order), or the
+ * connection closes; once half the window has timed out with no answer in between, the connection
+ * is closed, which frees the queue and the slots, and the peer is redialled. Resending into the
+ * queue of a peer that does not keep up would otherwise grow the heap without bound. On a service's
  * connection, which is not the transport's to close, a timeout frees its slot at once.
  *
  * <p>Thread-safe.
@@ -133,8 +134,8 @@ final class PeerLink {
   }
 
   /**
-   * A request on {@code socket} timed out: its slot stays taken until the socket closes, and half a
-   * window of them closes it.
+   * A request on {@code socket} timed out: its slot stays taken until a later answer or the
+   * socket's close, and half a window of them in a row closes it.
    */
   private void stalledOn(RSocket socket) {
     int n;
@@ -202,6 +203,11 @@ final class PeerLink {
 
     @Override
     protected void hookOnComplete() {
+      if (connection.ownsSockets()) {
+        // Frames leave the send queue in order: those of requests that timed out before this
+        // one were written, and their slots can serve again.
+        freeStalled(socket);
+      }
       release();
       counters.acknowledged();
       connection.acknowledged(socket);

@@ -295,6 +295,48 @@ class PeerLinkTest {
   }
 
   /**
+   * Frames leave a connection's send queue in order: an answer to a later request shows that those
+   * of the requests that timed out before it were written, so their slots serve again, and a
+   * connection whose peer answers is not closed for a few timeouts spread over its life.
+   */
+  @Test
+  void anAnswerToALaterRequestFreesTheSlotsOfThoseThatTimedOutBeforeIt() {
+    VirtualTimeScheduler timer = VirtualTimeScheduler.create();
+    ScriptedSocket socket = new ScriptedSocket();
+    socket.answers.add(Mono.never());
+    socket.answers.add(Mono.never());
+    socket.answers.add(Mono.empty());
+    TransportCounters counters = new TransportCounters();
+    PeerConnection connection =
+        new PeerConnection(
+            b,
+            peer -> Mono.just(socket),
+            true,
+            new Backoff(Duration.ofMillis(10), Duration.ofMillis(20)),
+            Duration.ofSeconds(1),
+            timer);
+    PeerLink link =
+        new PeerLink(
+            connection,
+            "default",
+            1 << 20,
+            8,
+            Duration.ofSeconds(1),
+            timer,
+            new InboundDispatcher("default", 1 << 20, null, null, null, counters),
+            counters);
+
+    link.send(vote(1));
+    link.send(vote(2));
+    timer.advanceTimeBy(Duration.ofSeconds(2));
+    assertThat(link.inFlight()).as("two timed out, their frames perhaps still queued").isEqualTo(2);
+
+    link.send(vote(3)); // answered
+    assertThat(link.inFlight()).isZero();
+    assertThat(socket.isDisposed()).isFalse();
+  }
+
+  /**
    * An answer that arrives late on a connection since replaced must not count as one on the new
    * connection: a new connection that then closes unanswered (a refused setup) is a failure, and
    * the peer is redialled only after the backoff.

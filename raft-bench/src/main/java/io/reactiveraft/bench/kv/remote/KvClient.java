@@ -116,6 +116,10 @@ public final class KvClient implements AutoCloseable {
         pause = nextPause(pause);
         continue;
       }
+      remaining = remainingMillis(deadline); // connecting took some of it
+      if (remaining <= 0) {
+        break;
+      }
       long attempt = Math.min(remaining, MAX_ATTEMPT_MILLIS);
       KvRequest request =
           new KvRequest(command, write ? clientId : null, write ? sequence : 0, (int) attempt);
