@@ -9,8 +9,10 @@ import io.rsocket.exceptions.RejectedSetupException;
 import io.rsocket.transport.netty.client.TcpClientTransport;
 import io.rsocket.util.DefaultPayload;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -93,6 +95,7 @@ public final class KvClient implements AutoCloseable {
     boolean mayHaveApplied = false;
     String problem = "no node answered";
     long pause = 0;
+    Set<String> hintsFollowed = new HashSet<>();
     while (true) {
       if (pause > 0 && !pause(Math.min(pause, remainingMillis(deadline)))) {
         break;
@@ -153,8 +156,11 @@ public final class KvClient implements AutoCloseable {
         }
         case NOT_LEADER -> {
           problem = reply.text();
-          if (reply.leaderAddress() != null && !reply.leaderAddress().equals(address)) {
-            target = reply.leaderAddress();
+          String hint = reply.leaderAddress();
+          // Each hint is followed at once, but only once an operation: two nodes with stale
+          // hints naming each other would otherwise bounce it between them, the rest unasked.
+          if (hint != null && !hint.equals(address) && hintsFollowed.add(hint)) {
+            target = hint;
             pause = 0;
           } else {
             moveOn();

@@ -179,6 +179,22 @@ class KvClientTest {
     }
   }
 
+  /** Two nodes whose stale hints name each other do not keep an operation from the others. */
+  @Test
+  void hintsThatNameEachOtherDoNotHideTheLeader() {
+    StubNode a = new StubNode();
+    StubNode b = new StubNode();
+    StubNode leader = new StubNode().then(KvReply.Status.OK, "value");
+    for (int i = 0; i < 100; i++) {
+      a.thenNotLeader(b.address());
+      b.thenNotLeader(a.address());
+    }
+    try (KvClient client = client(Duration.ofSeconds(5), a, b, leader)) {
+      assertThat(client.execute(KvCommand.get("k"))).isEqualTo(KvOutcome.ok("value"));
+    }
+    assertThat(leader.received).hasSize(1);
+  }
+
   @Test
   void noLeaderWithinTheBudgetIsAFailure() {
     StubNode node = new StubNode();
