@@ -54,6 +54,12 @@ public final class KvClient implements AutoCloseable {
   private static final long MAX_CONNECT_MILLIS = 2_000;
   private static final long MAX_PAUSE_MILLIS = 200;
 
+  /**
+   * The largest request sent: an RSocket frame holds at most 16 MiB, header included, and this
+   * client does not fragment. (A node refuses commands above its own limit, 4 MiB by default.)
+   */
+  static final int MAX_REQUEST_BYTES = (1 << 24) - 1024;
+
   private final List<String> addresses;
   private final Payload setup;
   private final Duration budget;
@@ -89,6 +95,12 @@ public final class KvClient implements AutoCloseable {
 
   /** Runs one operation to its end, within the budget; never throws for a cluster's answer. */
   public KvOutcome execute(KvCommand command) {
+    int size = new KvRequest(command, clientId, lastSequence + 1, 1).encode().length;
+    if (size > MAX_REQUEST_BYTES) {
+      // RSocket would refuse it before sending, which must not read as an unknown outcome.
+      return KvOutcome.fail(
+          "too large: the request takes " + size + " bytes, at most " + MAX_REQUEST_BYTES);
+    }
     long deadline = System.nanoTime() + budget.toNanos();
     boolean write = command.op() != KvCommand.Op.GET;
     long sequence = lastSequence + 1;

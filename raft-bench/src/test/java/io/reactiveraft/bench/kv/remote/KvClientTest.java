@@ -179,6 +179,19 @@ class KvClientTest {
     }
   }
 
+  /** A request too large to send is definitely not applied: a failure, and nothing is sent. */
+  @Test
+  void aRequestTooLargeToSendFails() {
+    StubNode node = new StubNode();
+    try (KvClient client = client(Duration.ofSeconds(5), node)) {
+      KvOutcome outcome =
+          client.execute(KvCommand.put("k", "v".repeat(KvClient.MAX_REQUEST_BYTES)));
+      assertThat(outcome.kind()).as(outcome.line()).isEqualTo(KvOutcome.Kind.FAIL);
+      assertThat(outcome.text()).startsWith("too large");
+    }
+    assertThat(node.received).isEmpty();
+  }
+
   /** Two nodes whose stale hints name each other do not keep an operation from the others. */
   @Test
   void hintsThatNameEachOtherDoNotHideTheLeader() {
