@@ -8,7 +8,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -132,7 +131,11 @@ final class KvClientCommand implements Callable<Integer> {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read standard input", e);
+      // The lines after it were never run; those before keep their verdicts, and an unknown
+      // outcome among them still decides the exit code.
+      spec.commandLine().getErr().println("cannot read standard input: " + e.getMessage());
+      spec.commandLine().getErr().flush();
+      return worst == KvOutcome.Kind.INFO ? worst.exitCode() : KvOutcome.Kind.FAIL.exitCode();
     }
     return worst.exitCode();
   }

@@ -1,6 +1,7 @@
 package io.reactiveraft.bench;
 
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -15,13 +16,18 @@ record CliRun(int exitCode, String out, String err) {
 
   /** Runs with {@code input} as standard input of the kv command. */
   static CliRun runWithInput(String input, String... args) {
+    return runWithInput(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), args);
+  }
+
+  /** Runs with {@code input} as standard input of the kv command. */
+  static CliRun runWithInput(InputStream input, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine cli = Main.commandLine();
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     KvClientCommand kv = cli.getSubcommands().get("kv").getCommand();
-    kv.input = new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8));
+    kv.input = input;
     int code = cli.execute(args);
     return new CliRun(code, out.toString(), err.toString());
   }

@@ -68,4 +68,35 @@ class CommandsTest {
     assertThat(run("bench", "--outstanding", "0").exitCode()).isEqualTo(2);
     assertThat(run("bench", "--duration", "0").exitCode()).isEqualTo(2);
   }
+
+  /**
+   * Standard input that fails part way: the lines read keep their verdicts, the error is a line on
+   * standard error, not a stack trace, and the exit code is a failure's.
+   */
+  @Test
+  void kvStdinThatCannotBeReadEndsWithAMessage() {
+    java.io.InputStream failing =
+        new java.io.SequenceInputStream(
+            new java.io.ByteArrayInputStream("nonsense\n".getBytes()),
+            new java.io.InputStream() {
+              @Override
+              public int read() throws java.io.IOException {
+                throw new java.io.IOException("device gone");
+              }
+            });
+    CliRun run =
+        CliRun.runWithInput(
+            failing,
+            "kv",
+            "--cluster",
+            "127.0.0.1:1",
+            "--secret",
+            "a secret of sixteen bytes or more",
+            "--stdin");
+
+    assertThat(run.out()).startsWith("fail bad operation");
+    assertThat(run.err()).contains("cannot read standard input: device gone");
+    assertThat(run.err()).doesNotContain("Exception");
+    assertThat(run.exitCode()).isEqualTo(1);
+  }
 }
