@@ -126,7 +126,7 @@ public final class KvServer implements AutoCloseable {
   }
 
   /**
-   * Opens the log, starts the node and binds the server at the member's address.
+   * Opens the log, binds the server at the member's address and starts the node.
    *
    * @throws StartException when the data directory cannot be used or the address cannot be bound
    * @throws IllegalArgumentException when the settings are invalid
@@ -136,8 +136,7 @@ public final class KvServer implements AutoCloseable {
     HostPort at = HostPort.parse(self.address());
     LogStore store = openStore(settings);
     Sinks.Empty<Void> stopped = Sinks.empty();
-    RSocketTransport transport = null;
-    RaftNode<KvCommand, KvResult> node;
+    RSocketTransport transport;
     try {
       transport =
           RSocketTransport.builder()
@@ -146,6 +145,37 @@ public final class KvServer implements AutoCloseable {
               // The server below carries the peer traffic, on the member's own port.
               .listen(false)
               .build();
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    // The port before the node: a second process started with this member's id and address
+    // fails here, before a node of its could vote or campaign as this member. Until the node is
+    // up, a client's connection waits for it, and peers are refused by the transport, which knows
+    // no members yet (they dial again).
+    Sinks.One<RaftNode<KvCommand, KvResult>> started = Sinks.one();
+    KvClientSetup clients = new KvClientSetup(CLUSTER_ID, settings.secret());
+    SocketAcceptor raft = transport.socketAcceptor();
+    SocketAcceptor acceptor =
+        (setup, socket) -> route(setup, socket, raft, clients, started.asMono());
+    CloseableChannel server;
+    try {
+      server =
+          RSocketServer.create(acceptor)
+              .payloadDecoder(PayloadDecoder.ZERO_COPY)
+              .maxTimeToFirstFrame(Duration.ofSeconds(10))
+              .bind(
+                  TcpServerTransport.create(
+                      RSocketTransport.guardFirstFrame(
+                          TcpServer.create().host(at.host()).port(at.port()))))
+              .block(LIFECYCLE_TIMEOUT);
+    } catch (RuntimeException e) {
+      closeQuietly(transport);
+      store.close();
+      throw new StartException("cannot listen on " + at, e);
+    }
+    RaftNode<KvCommand, KvResult> node;
+    try {
       RaftConfig<KvCommand, KvResult> config =
           RaftConfig.<KvCommand, KvResult>builder()
               .members(settings.members())
@@ -162,36 +192,24 @@ public final class KvServer implements AutoCloseable {
               .closeHook(stopped::tryEmitEmpty)
               .build();
       node = ReactiveRaft.start(config);
-    } catch (IllegalArgumentException e) {
-      // A rule of the configuration that the flags broke: a usage error.
+    } catch (IllegalArgumentException | StartException e) {
+      // A rule of the configuration that the flags broke (a usage error), or a snapshot
+      // directory that cannot be used.
+      started.tryEmitError(new RejectedSetupException("the node did not start"));
+      server.dispose();
       closeQuietly(transport);
       store.close();
       throw e;
     } catch (RuntimeException e) {
       // Recovery refused the data (no snapshot restores cleanly, the log does not continue the
       // newest one, a damaged snapshot file cannot be set aside): a clear error, not a trace.
+      started.tryEmitError(new RejectedSetupException("the node did not start"));
+      server.dispose();
       closeQuietly(transport);
       store.close();
       throw new StartException("cannot start from the data in " + settings.dataDir(), e);
     }
-    KvClientSetup clients = new KvClientSetup(CLUSTER_ID, settings.secret());
-    SocketAcceptor raft = transport.socketAcceptor();
-    SocketAcceptor acceptor = (setup, socket) -> route(setup, socket, raft, clients, node);
-    CloseableChannel server;
-    try {
-      server =
-          RSocketServer.create(acceptor)
-              .payloadDecoder(PayloadDecoder.ZERO_COPY)
-              .maxTimeToFirstFrame(Duration.ofSeconds(10))
-              .bind(
-                  TcpServerTransport.create(
-                      RSocketTransport.guardFirstFrame(
-                          TcpServer.create().host(at.host()).port(at.port()))))
-              .block(LIFECYCLE_TIMEOUT);
-    } catch (RuntimeException e) {
-      node.close().block(LIFECYCLE_TIMEOUT);
-      throw new StartException("cannot listen on " + at, e);
-    }
+    started.tryEmitValue(node);
     return new KvServer(settings, node, stopped, server);
   }
 
@@ -234,7 +252,7 @@ public final class KvServer implements AutoCloseable {
       RSocket socket,
       SocketAcceptor raft,
       KvClientSetup clients,
-      RaftNode<KvCommand, KvResult> node) {
+      Mono<RaftNode<KvCommand, KvResult>> node) {
     if (RaftSetup.isRaft(setup)) {
       return raft.accept(setup, socket);
     }
@@ -244,7 +262,7 @@ public final class KvServer implements AutoCloseable {
       } catch (RejectedSetupException e) {
         return Mono.error(e);
       }
-      return Mono.just(new KvResponder(node));
+      return node.map(KvResponder::new);
     }
     return Mono.error(
         new RejectedSetupException("unknown connection type " + setup.dataMimeType()));
