@@ -55,6 +55,12 @@ final class PeerLink {
   /** Per open socket, the slots of requests that timed out on it. Guarded by itself. */
   private final Map<RSocket, Integer> stalled = new HashMap<>();
 
+  /**
+   * Whether {@link #stalled} may hold anything: an answer reads it, one volatile read, and takes
+   * the lock only when some request timed out.
+   */
+  private volatile boolean anyStalled;
+
   private final LogThrottle throttle = new LogThrottle(Duration.ofSeconds(1));
   private final LogThrottle refusals = new LogThrottle(Duration.ofSeconds(10));
 
@@ -141,6 +147,7 @@ final class PeerLink {
     int n;
     synchronized (stalled) {
       n = stalled.merge(socket, 1, Integer::sum);
+      anyStalled = true;
     }
     if (n == 1) {
       // Subscribed after the count exists: a socket already closed frees it at once.
@@ -160,6 +167,7 @@ final class PeerLink {
     Integer n;
     synchronized (stalled) {
       n = stalled.remove(socket);
+      anyStalled = !stalled.isEmpty();
     }
     if (n != null) {
       inFlight.addAndGet(-n);
@@ -203,7 +211,7 @@ final class PeerLink {
 
     @Override
     protected void hookOnComplete() {
-      if (connection.ownsSockets()) {
+      if (anyStalled) {
         // Frames leave the send queue in order: those of requests that timed out before this
         // one were written, and their slots can serve again.
         freeStalled(socket);
