@@ -81,9 +81,6 @@ public final class RaftCore {
    */
   private long appliedSeen;
 
-  /** Whether the last batch handed out fewer committed entries than there were. */
-  private boolean applyHeldBack;
-
   /** Highest index this node's store has made durable (ABA-checked against the log). */
   private long durableIndex;
 
@@ -259,12 +256,12 @@ public final class RaftCore {
   }
 
   /**
-   * Whether the last {@link #flush} held committed entries back from the applier, for one window
-   * per batch or for the bound on entries handed out and not applied: the node should run another
-   * batch once the applier has made progress, not wait for a tick.
+   * Whether committed entries are still to be handed to the applier: after a {@link #flush}, those
+   * it held back, for one window per batch or for the bound on entries handed out and not applied.
+   * The node should then run another batch once the applier has made progress, not wait for a tick.
    */
   public boolean applyHeldBack() {
-    return applyHeldBack;
+    return commitIndex > appliedUpTo;
   }
 
   /** Feeds one event of the current batch. */
@@ -321,7 +318,6 @@ public final class RaftCore {
         appliedUpTo = applyTo;
       }
     }
-    applyHeldBack = commitIndex > appliedUpTo;
     List<Action> out = outbox.drain(hardState, role == Role.LEADER, term, apply);
     // Every entry is now in an AppendLog action, which the node performs before the next batch:
     // from then on the store can serve what the log lets go of.

@@ -9,7 +9,9 @@ import io.reactiveraft.spi.Codec;
 import io.reactiveraft.spi.SnapshotMeta;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -200,8 +202,8 @@ final class Applier<C, R> {
    * served under the lease is given the commit index at once, while one asked earlier may still be
    * waiting for its heartbeat round, and gets a lower one later).
    */
-  private final java.util.PriorityQueue<WaitingQuery> waitingQueries =
-      new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(WaitingQuery::index));
+  private final PriorityQueue<WaitingQuery> waitingQueries =
+      new PriorityQueue<>(Comparator.comparingLong(WaitingQuery::index));
 
   private void runReadyQueries() {
     while (!waitingQueries.isEmpty() && waitingQueries.peek().index() <= lastApplied) {

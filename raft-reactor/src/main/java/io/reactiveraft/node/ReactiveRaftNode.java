@@ -68,7 +68,6 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   private final EventLoop loop;
   private final PendingRequests<R> pending;
   private final Applier<C, R> applier;
-
   private final Snapshotter<C, R> snapshotter;
   private final Sinks.Many<LeaderChange> leaderChanges = Sinks.many().replay().latest();
   private final Sinks.Many<RaftEvent> events = Sinks.many().multicast().directBestEffort();

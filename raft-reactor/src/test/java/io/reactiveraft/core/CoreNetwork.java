@@ -89,21 +89,27 @@ final class CoreNetwork {
 
   /** The settings of these scenarios: pre-vote and check-quorum on, no leases, bootstrapped. */
   static CoreConfig defaultConfig(String self, List<String> voters) {
-    return config(self, voters, false);
+    return config(self, voters, true, false);
   }
 
   /** The same, with followers forwarding commands to the leader. */
   static CoreConfig forwardingConfig(String self, List<String> voters) {
-    return config(self, voters, true);
+    return config(self, voters, true, true);
   }
 
-  private static CoreConfig config(String self, List<String> voters, boolean forwardToLeader) {
+  /** The same, without pre-vote: a node that times out raises its term at once. */
+  static CoreConfig noPreVoteConfig(String self, List<String> voters) {
+    return config(self, voters, false, false);
+  }
+
+  private static CoreConfig config(
+      String self, List<String> voters, boolean preVote, boolean forwardToLeader) {
     return new CoreConfig(
         self,
         CoreConfig.votersNamed(voters),
         ELECTION_TICKS,
         HEARTBEAT_TICKS,
-        true,
+        preVote,
         true,
         50,
         1 << 20,

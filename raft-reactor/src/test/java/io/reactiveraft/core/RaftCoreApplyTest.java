@@ -19,43 +19,14 @@ class RaftCoreApplyTest {
   void aRestartedNodeAppliesItsCommittedLogOneWindowPerBatch() {
     // A single voter restarted with 100 stored entries and a window of 8: once it leads, the
     // whole log commits at once, but each batch hands the applier at most one window.
-    List<LogEntry> stored = new ArrayList<>();
-    for (long i = 1; i <= 100; i++) {
-      stored.add(new LogEntry(i, 1, EntryType.COMMAND, new byte[] {(byte) i}));
-    }
     int[] reads = new int[1];
-    RaftLog log =
-        new RaftLog(
-            0,
-            0,
-            (from, to) -> {
-              reads[0]++;
-              return stored.subList((int) from - 1, (int) to);
-            },
-            8);
-    stored.forEach(log::append);
-    log.stored(100);
-    RaftCore core =
-        new RaftCore(
-            CoreNetwork.defaultConfig("n1", List.of("n1")),
-            new HardState(1, "n1"),
-            log,
-            new SplittableRandom(1));
+    RaftCore core = restartedWith100Entries(() -> reads[0]++);
 
     List<Long> applied = new ArrayList<>();
     for (int batch = 0; batch < 200 && applied.size() < 101; batch++) {
       core.handle(RaftEvent.Tick.INSTANCE);
       core.observeApplied(applied.size());
-      for (Action a : core.flush()) {
-        if (a instanceof Action.AppendLog append) {
-          LogEntry last = append.entries().get(append.entries().size() - 1);
-          core.handle(
-              new RaftEvent.LogDurable(last.index(), last.term(), append.epoch())); // durable
-        } else if (a instanceof Action.ApplyEntries apply) {
-          assertThat(apply.entries()).hasSizeLessThanOrEqualTo(8);
-          apply.entries().forEach(e -> applied.add(e.index()));
-        }
-      }
+      assertThat(handOut(core, applied)).as("one window at most").isLessThanOrEqualTo(8);
     }
     assertThat(core.role()).isEqualTo(Role.LEADER);
     // Every entry once, in order: the 100 stored ones and the new leader's no-op.
@@ -73,19 +44,7 @@ class RaftCoreApplyTest {
    */
   @Test
   void entriesHandedOutAndNotAppliedAreBoundedByTwoWindows() {
-    List<LogEntry> stored = new ArrayList<>();
-    for (long i = 1; i <= 100; i++) {
-      stored.add(new LogEntry(i, 1, EntryType.COMMAND, new byte[] {(byte) i}));
-    }
-    RaftLog log = new RaftLog(0, 0, (from, to) -> stored.subList((int) from - 1, (int) to), 8);
-    stored.forEach(log::append);
-    log.stored(100);
-    RaftCore core =
-        new RaftCore(
-            CoreNetwork.defaultConfig("n1", List.of("n1")),
-            new HardState(1, "n1"),
-            log,
-            new SplittableRandom(1));
+    RaftCore core = restartedWith100Entries(() -> {});
     List<Long> handedOut = new ArrayList<>();
     for (int batch = 0; batch < 200 && core.commitIndex() < 101; batch++) {
       core.handle(RaftEvent.Tick.INSTANCE);
@@ -110,15 +69,49 @@ class RaftCoreApplyTest {
     assertThat(handedOut).hasSize(101).doesNotHaveDuplicates().last().isEqualTo(101L);
   }
 
-  /** One batch's flush: makes appends durable and records the indexes handed to the applier. */
-  private static void handOut(RaftCore core, List<Long> handedOut) {
+  /**
+   * A single voter restarted with 100 stored entries of term 1 and a window of 8 in memory; {@code
+   * onStoreRead} runs each time the log reads entries back from the store.
+   */
+  private static RaftCore restartedWith100Entries(Runnable onStoreRead) {
+    List<LogEntry> stored = new ArrayList<>();
+    for (long i = 1; i <= 100; i++) {
+      stored.add(new LogEntry(i, 1, EntryType.COMMAND, new byte[] {(byte) i}));
+    }
+    RaftLog log =
+        new RaftLog(
+            0,
+            0,
+            (from, to) -> {
+              onStoreRead.run();
+              return stored.subList((int) from - 1, (int) to);
+            },
+            8);
+    stored.forEach(log::append);
+    log.stored(100);
+    return new RaftCore(
+        CoreNetwork.defaultConfig("n1", List.of("n1")),
+        new HardState(1, "n1"),
+        log,
+        new SplittableRandom(1));
+  }
+
+  /**
+   * One batch's flush: makes appends durable and records the indexes handed to the applier.
+   *
+   * @return the size of the largest apply it handed out (0 for none)
+   */
+  private static int handOut(RaftCore core, List<Long> handedOut) {
+    int largest = 0;
     for (Action a : core.flush()) {
       if (a instanceof Action.AppendLog append) {
         LogEntry last = append.entries().get(append.entries().size() - 1);
         core.handle(new RaftEvent.LogDurable(last.index(), last.term(), append.epoch()));
       } else if (a instanceof Action.ApplyEntries apply) {
+        largest = Math.max(largest, apply.entries().size());
         apply.entries().forEach(e -> handedOut.add(e.index()));
       }
     }
+    return largest;
   }
 }

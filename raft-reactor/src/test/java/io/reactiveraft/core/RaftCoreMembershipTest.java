@@ -91,29 +91,7 @@ class RaftCoreMembershipTest {
    */
   @Test
   void aRemovedServerWithAWholeLogAndNoPreVoteCannotDisruptTheCluster() {
-    CoreNetwork net =
-        new CoreNetwork(
-            (self, voters) -> {
-              CoreConfig c = CoreNetwork.defaultConfig(self, voters);
-              return new CoreConfig(
-                  c.selfId(),
-                  c.initialConfiguration(),
-                  c.electionTicks(),
-                  c.heartbeatTicks(),
-                  false, // no pre-vote
-                  c.checkQuorum(),
-                  c.maxEntriesPerAppend(),
-                  c.maxAppendBytes(),
-                  c.maxInflightAppends(),
-                  c.catchUpRounds(),
-                  c.leaseNanos(),
-                  c.bootstrap(),
-                  c.forwardToLeader(),
-                  c.snapshotChunkBytes());
-            },
-            "a",
-            "b",
-            "c");
+    CoreNetwork net = new CoreNetwork(CoreNetwork::noPreVoteConfig, "a", "b", "c");
     net.elect("a");
     net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
     net.deliverAll();
@@ -210,7 +188,6 @@ class RaftCoreMembershipTest {
     return false;
   }
 
-  /** Thesis 3.10: the log holds still while the transfer's target catches up. */
   /**
    * Thesis 3.10: the leader tells the target to campaign only once the target holds its whole log;
    * a target sent TimeoutNow while behind would lose its election, or win it and the leader's
@@ -252,6 +229,7 @@ class RaftCoreMembershipTest {
     assertThat(net.core("c").role()).isEqualTo(Role.LEADER);
   }
 
+  /** Thesis 3.10: the log holds still while the transfer's target catches up. */
   @Test
   void aChangeRequestedDuringALeadershipTransferIsRefused() {
     CoreNetwork net = new CoreNetwork("a", "b", "c");

@@ -33,6 +33,14 @@ class RaftCoreReplicationTest {
         .toList();
   }
 
+  /** The forwarded command on its way to the leader. */
+  private static RaftMessage forwardedInFlight(CoreNetwork net) {
+    return net.inFlight.stream()
+        .filter(m -> m instanceof ForwardedCommand)
+        .findFirst()
+        .orElseThrow();
+  }
+
   /** Makes a leader of {@code a} in a 3-node cluster by answering its vote requests by hand. */
   static void winElectionByHand(CoreNetwork net) {
     RaftCore a = net.core("a");
@@ -139,8 +147,7 @@ class RaftCoreReplicationTest {
     net.deliverAll();
     long before = net.core("a").log().lastIndex();
     net.propose("b", "once");
-    RaftMessage forwarded =
-        net.inFlight.stream().filter(m -> m instanceof ForwardedCommand).findFirst().orElseThrow();
+    RaftMessage forwarded = forwardedInFlight(net);
     net.inFlight.addLast(forwarded); // the duplicate
     net.deliverAll();
 
@@ -165,12 +172,7 @@ class RaftCoreReplicationTest {
     net.deliverAll();
     long before = net.core("a").log().lastIndex();
     net.propose("b", "first");
-    ForwardedCommand forwarded =
-        (ForwardedCommand)
-            net.inFlight.stream()
-                .filter(m -> m instanceof ForwardedCommand)
-                .findFirst()
-                .orElseThrow();
+    RaftMessage forwarded = forwardedInFlight(net);
     net.deliverWhile(m -> m instanceof ForwardedCommand);
     net.dropAll(); // a's answer, and its appends, are lost
     assertThat(net.core("a").log().lastIndex()).isEqualTo(before + 1);
@@ -210,8 +212,7 @@ class RaftCoreReplicationTest {
     net.handle("a", new RaftEvent.ChangeRequested(7, new MembershipChange.TransferLeadership("c")));
     long before = net.core("a").log().lastIndex();
     net.propose("b", "refused");
-    RaftMessage forwarded =
-        net.inFlight.stream().filter(m -> m instanceof ForwardedCommand).findFirst().orElseThrow();
+    RaftMessage forwarded = forwardedInFlight(net);
     net.deliverAll();
     assertThat(net.core("a").log().lastIndex()).isEqualTo(before);
 

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
@@ -39,6 +40,38 @@ class PeerLinkTest {
 
   private static VoteRequest vote(long term) {
     return new VoteRequest("a", "b", term, 0, 0, false);
+  }
+
+  /**
+   * A link to {@code b} timed by {@code timer}: its sockets come from {@code connector}, its
+   * reconnect backoff runs from {@code backoffMin} to twice that, and it counts into {@code
+   * counters}.
+   */
+  private PeerLink link(
+      VirtualTimeScheduler timer,
+      Function<Member, Mono<RSocket>> connector,
+      boolean ownsSockets,
+      Duration backoffMin,
+      int window,
+      Duration requestTimeout,
+      TransportCounters counters) {
+    PeerConnection connection =
+        new PeerConnection(
+            b,
+            connector,
+            ownsSockets,
+            new Backoff(backoffMin, backoffMin.multipliedBy(2)),
+            Duration.ofSeconds(1),
+            timer);
+    return new PeerLink(
+        connection,
+        "default",
+        1 << 20,
+        window,
+        requestTimeout,
+        timer,
+        new InboundDispatcher("default", 1 << 20, null, null, null, counters),
+        counters);
   }
 
   /** A peer that accepts anyone and never answers a request; counts the connections it accepts. */
@@ -129,23 +162,14 @@ class PeerLinkTest {
           }
         };
     TransportCounters counters = new TransportCounters();
-    PeerConnection connection =
-        new PeerConnection(
-            b,
+    PeerLink link =
+        link(
+            timer,
             peer -> Mono.just(socket),
             true,
-            new Backoff(Duration.ofMillis(10), Duration.ofMillis(20)),
-            Duration.ofSeconds(1),
-            timer);
-    PeerLink link =
-        new PeerLink(
-            connection,
-            "default",
-            1 << 20,
+            Duration.ofMillis(10),
             4,
             Duration.ofSeconds(1),
-            timer,
-            new InboundDispatcher("default", 1 << 20, null, null, null, counters),
             counters);
 
     link.send(vote(1));
@@ -231,23 +255,14 @@ class PeerLinkTest {
           }
         };
     TransportCounters counters = new TransportCounters();
-    PeerConnection connection =
-        new PeerConnection(
-            b,
+    PeerLink link =
+        link(
+            timer,
             peer -> Mono.just(socket),
             false,
-            new Backoff(Duration.ofMillis(10), Duration.ofMillis(20)),
-            Duration.ofSeconds(1),
-            timer);
-    PeerLink link =
-        new PeerLink(
-            connection,
-            "default",
-            1 << 20,
+            Duration.ofMillis(10),
             4,
             Duration.ofSeconds(1),
-            timer,
-            new InboundDispatcher("default", 1 << 20, null, null, null, counters),
             counters);
     link.send(vote(1));
     assertThat(answer.subscriber).as("request issued").isNotNull();
@@ -307,23 +322,14 @@ class PeerLinkTest {
     socket.answers.add(Mono.never());
     socket.answers.add(Mono.empty());
     TransportCounters counters = new TransportCounters();
-    PeerConnection connection =
-        new PeerConnection(
-            b,
+    PeerLink link =
+        link(
+            timer,
             peer -> Mono.just(socket),
             true,
-            new Backoff(Duration.ofMillis(10), Duration.ofMillis(20)),
-            Duration.ofSeconds(1),
-            timer);
-    PeerLink link =
-        new PeerLink(
-            connection,
-            "default",
-            1 << 20,
+            Duration.ofMillis(10),
             8,
             Duration.ofSeconds(1),
-            timer,
-            new InboundDispatcher("default", 1 << 20, null, null, null, counters),
             counters);
 
     link.send(vote(1));
@@ -352,23 +358,15 @@ class PeerLinkTest {
     List<ScriptedSocket> sockets = List.of(first, second, new ScriptedSocket());
     AtomicInteger dials = new AtomicInteger();
     TransportCounters counters = new TransportCounters();
-    PeerConnection connection =
-        new PeerConnection(
-            b,
+    // Its backoff (30 s) is longer than the test.
+    PeerLink link =
+        link(
+            timer,
             peer -> Mono.just(sockets.get(dials.getAndIncrement())),
             true,
-            new Backoff(Duration.ofSeconds(30), Duration.ofSeconds(60)), // longer than the test
-            Duration.ofSeconds(1),
-            timer);
-    PeerLink link =
-        new PeerLink(
-            connection,
-            "default",
-            1 << 20,
+            Duration.ofSeconds(30),
             8,
             Duration.ofSeconds(5),
-            timer,
-            new InboundDispatcher("default", 1 << 20, null, null, null, counters),
             counters);
 
     link.send(vote(1));

@@ -192,21 +192,16 @@ public final class KvServer implements AutoCloseable {
               .closeHook(stopped::tryEmitEmpty)
               .build();
       node = ReactiveRaft.start(config);
-    } catch (IllegalArgumentException | StartException e) {
-      // A rule of the configuration that the flags broke (a usage error), or a snapshot
-      // directory that cannot be used.
+    } catch (RuntimeException e) {
       started.tryEmitError(new RejectedSetupException("the node did not start"));
       server.dispose();
       closeQuietly(transport);
       store.close();
-      throw e;
-    } catch (RuntimeException e) {
+      if (e instanceof IllegalArgumentException || e instanceof StartException) {
+        throw e; // a rule of the configuration the flags broke, or an unusable snapshot directory
+      }
       // Recovery refused the data (no snapshot restores cleanly, the log does not continue the
       // newest one, a damaged snapshot file cannot be set aside): a clear error, not a trace.
-      started.tryEmitError(new RejectedSetupException("the node did not start"));
-      server.dispose();
-      closeQuietly(transport);
-      store.close();
       throw new StartException("cannot start from the data in " + settings.dataDir(), e);
     }
     started.tryEmitValue(node);
