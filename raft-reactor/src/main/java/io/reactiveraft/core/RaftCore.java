@@ -6,7 +6,6 @@ import io.reactiveraft.LeaderChange;
 import io.reactiveraft.LeadershipLostException;
 import io.reactiveraft.Member;
 import io.reactiveraft.MembershipChange;
-import io.reactiveraft.MembershipChangeException;
 import io.reactiveraft.MembershipChangeException.Reason;
 import io.reactiveraft.NotLeaderException;
 import io.reactiveraft.OutcomeUnknownException;
@@ -68,8 +67,11 @@ public final class RaftCore {
   /** The newest snapshot this node holds, which its log continues; null when it has none. */
   private SnapshotMeta snapshot;
 
-  /** Follower: the snapshot a leader is sending, chunk by chunk; null when none. */
+  /** Follower: the snapshot a leader is sending, chunk by chunk. */
   private final SnapshotReceiver receiver = new SnapshotReceiver();
+
+  /** Leader: snapshots being sent to followers the log no longer serves. */
+  private final SnapshotSender snapshotSender;
 
   /** Highest index handed to the state machine. */
   private long appliedUpTo;
@@ -137,26 +139,11 @@ public final class RaftCore {
   /** Leader: the sequence number of the last AppendEntries sent (echoed in answers). */
   private long requestSequence;
 
-  /** Leader: a leadership transfer under way; proposals are refused meanwhile. */
-  private Transfer transfer;
+  /** Leader: a leadership transfer; proposals are refused while one is under way. */
+  private final LeadershipTransfer transfer;
 
-  /** After stepping down for a transfer: completes when the target is seen leading. */
-  private Transfer transferAwaitingLeader;
-
-  /**
-   * Leader: set once this term's leader told a node to campaign (TimeoutNow). That node's election
-   * skips the others' lease, so from then on this leader's lease proves nothing, even after the
-   * transfer is given up: the target may have won a term this leader has not heard of.
-   */
-  private boolean leaseGivenAway;
-
-  /** Follower: the highest request sequence to echo with the pending acknowledgement. */
-  private long pendingAckSequence;
-
-  /** Follower: the highest index accepted from the leader whose ack waits for durability. */
-  private long pendingAckIndex;
-
-  private String pendingAckTo;
+  /** Follower: the acknowledgement that waits for the store to make entries durable. */
+  private final OwedAck owedAck = new OwedAck();
 
   // The batch under way.
   private boolean hardStateDirty;
@@ -234,6 +221,8 @@ public final class RaftCore {
     this.awaitingLog = !config.bootstrap() && log.lastIndex() == 0 && hardState.currentTerm() == 0;
     this.changes =
         new MembershipChanges(new ChangingLeader(), config.electionTicks(), config.catchUpRounds());
+    this.transfer = new LeadershipTransfer(outbox);
+    this.snapshotSender = new SnapshotSender(config, outbox);
     resetElectionTimer();
   }
 
@@ -328,7 +317,7 @@ public final class RaftCore {
   private void tick() {
     now++;
     electionElapsed++;
-    expireTransfer();
+    transfer.expire(now);
     if (role == Role.LEADER) {
       tickLeader();
     } else if (electionElapsed >= randomizedElectionTimeout) {
@@ -433,8 +422,8 @@ public final class RaftCore {
     becomeCandidate(false);
   }
 
-  /** {@code transfer}: asked by the leader (TimeoutNow), so voters set aside its lease. */
-  private void becomeCandidate(boolean transfer) {
+  /** {@code forTransfer}: asked by the leader (TimeoutNow), so voters set aside its lease. */
+  private void becomeCandidate(boolean forTransfer) {
     role = Role.CANDIDATE;
     setTerm(term + 1);
     votedFor = self;
@@ -443,7 +432,7 @@ public final class RaftCore {
     resetElectionTimer();
     tally = newTally();
     for (String peer : membership.otherVoters(self)) {
-      send(new VoteRequest(self, peer, term, log.lastIndex(), log.lastTerm(), false, transfer));
+      send(new VoteRequest(self, peer, term, log.lastIndex(), log.lastTerm(), false, forTransfer));
     }
     if (tally.record(self, true) == VoteTally.Result.WON) {
       becomeLeader();
@@ -462,7 +451,7 @@ public final class RaftCore {
 
   private void becomeLeader() {
     role = Role.LEADER;
-    leaseGivenAway = false;
+    transfer.leadershipBegan();
     forwardedHere.clear();
     tally = null;
     heartbeatElapsed = 0;
@@ -493,10 +482,7 @@ public final class RaftCore {
         refuseRead(read, new NotLeaderException(self, leader, null));
       }
       reads.clear();
-      if (transfer != null) {
-        transferAwaitingLeader = transfer;
-        transfer = null;
-      }
+      transfer.steppedDown();
     }
     role = Role.FOLLOWER;
     tally = null;
@@ -525,12 +511,7 @@ public final class RaftCore {
     votedFor = null;
     hardStateDirty = true;
     forwardedHere.clear();
-    // An ack owed to the old term's leader must not be sent to anyone, nor its request sequence
-    // echoed to the next leader: that one would count it as an answer to its own later requests,
-    // and confirm reads (ReadIndex) that no majority confirmed.
-    pendingAckIndex = 0;
-    pendingAckSequence = 0;
-    pendingAckTo = null;
+    owedAck.forget();
     // A snapshot from the old term's leader is started over by the new one.
     abandonSnapshotTransfer();
   }
@@ -552,17 +533,8 @@ public final class RaftCore {
     if (Objects.equals(old, newLeader)) {
       return;
     }
-    if (transferAwaitingLeader != null && newLeader != null) {
-      Transfer t = transferAwaitingLeader;
-      transferAwaitingLeader = null;
-      outbox.report(
-          newLeader.equals(t.target)
-              ? new Action.ChangeCompleted(t.requestId)
-              : new Action.ChangeFailed(
-                  t.requestId,
-                  refuse(
-                      Reason.TRANSFER_TIMED_OUT,
-                      newLeader + " won the election, not " + t.target)));
+    if (newLeader != null) {
+      transfer.leaderSeen(newLeader);
     }
     leaderId = newLeader;
     LeaderChange.Kind kind;
@@ -769,9 +741,7 @@ public final class RaftCore {
         // may be acknowledged.
         send(new AppendEntriesResponse(self, leader, term, true, durableIndex, 0, 0, sequence));
       }
-      pendingAckIndex = Math.max(pendingAckIndex, index);
-      pendingAckSequence = Math.max(pendingAckSequence, sequence);
-      pendingAckTo = leader;
+      owedAck.owe(leader, index, sequence);
     }
   }
 
@@ -792,15 +762,10 @@ public final class RaftCore {
     durableIndex = Math.min(index, log.lastIndex());
     if (role == Role.LEADER) {
       tryAdvanceCommitIndex();
-    } else if (pendingAckTo != null) {
-      long acked = Math.min(pendingAckIndex, durableIndex);
-      send(
-          new AppendEntriesResponse(
-              self, pendingAckTo, term, true, acked, 0, 0, pendingAckSequence));
-      if (acked >= pendingAckIndex) {
-        pendingAckIndex = 0;
-        pendingAckSequence = 0;
-        pendingAckTo = null;
+    } else {
+      AppendEntriesResponse ack = owedAck.dueAt(self, term, durableIndex);
+      if (ack != null) {
+        send(ack);
       }
     }
   }
@@ -858,11 +823,12 @@ public final class RaftCore {
       }
       return;
     }
-    if (transfer != null) {
+    if (transfer.target() != null) {
       outbox.report(
           new Action.ProposalRejected(
               requestId,
-              refuse(Reason.TRANSFER_IN_PROGRESS, "leadership is moving to " + transfer.target)));
+              LeadershipTransfer.refuse(
+                  Reason.TRANSFER_IN_PROGRESS, "leadership is moving to " + transfer.target())));
       return;
     }
     LogEntry entry = new LogEntry(log.lastIndex() + 1, term, type, payload);
@@ -967,7 +933,7 @@ public final class RaftCore {
     for (Map.Entry<String, Progress> e : progress.entrySet()) {
       Progress pr = e.getValue();
       if (pr.state == Progress.State.SNAPSHOT && pr.snapshotSentAt < stallDeadline) {
-        resendSnapshot(e.getKey(), pr);
+        snapshotSender.resend(e.getKey(), pr, snapshot, term, now);
       } else if (pr.stalledSince(stallDeadline)) {
         // The window is stuck on a lost request or answer; re-probe from what is known.
         pr.probeFrom(pr.matchIndex + 1);
@@ -1058,31 +1024,7 @@ public final class RaftCore {
     if (snapshot == null) {
       throw new IllegalStateException("the log starts at " + log.firstIndex() + " without one");
     }
-    pr.sendSnapshot(snapshot);
-    sendSnapshotChunk(peer, pr, false);
-  }
-
-  /**
-   * Leader: the chunk in flight or its answer may be lost, so it goes again. The store keeps the
-   * snapshot being sent while it is, so a transfer under way goes on with it; one not started yet,
-   * or stuck at one chunk for three stall timeouts (its snapshot unreadable, or gone after all),
-   * moves to the newest snapshot instead.
-   */
-  private void resendSnapshot(String peer, Progress pr) {
-    boolean stuck = pr.snapshotOffset == 0 || ++pr.snapshotStalls >= 3;
-    if (stuck && pr.snapshot.index() < snapshot.index()) {
-      pr.sendSnapshot(snapshot); // freshly checked when taken: no recheck
-    }
-    sendSnapshotChunk(peer, pr, pr.recheckSnapshot);
-    pr.recheckSnapshot = false;
-  }
-
-  private void sendSnapshotChunk(String peer, Progress pr, boolean recheck) {
-    SnapshotMeta meta = pr.snapshot;
-    int length = (int) Math.min(config.snapshotChunkBytes(), meta.size() - pr.snapshotOffset);
-    outbox.sendSnapshotChunk(
-        new Action.SendSnapshotChunk(peer, term, meta, pr.snapshotOffset, length, recheck));
-    pr.snapshotSentAt = now;
+    snapshotSender.start(peer, pr, snapshot, term, now);
   }
 
   private void onInstallSnapshotResponse(InstallSnapshotResponse m) {
@@ -1091,37 +1033,10 @@ public final class RaftCore {
       return;
     }
     pr.lastHeardAt = now;
-    if (pr.state != Progress.State.SNAPSHOT || m.snapshotIndex() != pr.snapshot.index()) {
-      return; // stale
-    }
-    if (!m.success()) {
-      // What arrived failed the snapshot's checksum (a stale term would have made this node a
-      // follower on receipt). The stall timer starts over, from the disk again (the damage may be
-      // in this copy), and later each time: a follower whose own disk damages what it writes must
-      // not keep this node reading and sending the whole snapshot at full speed.
-      pr.snapshotOffset = 0;
-      pr.recheckSnapshot = true;
-      pr.snapshotsDamaged++;
-      long pause =
-          2L * config.heartbeatTicks() * ((1L << Math.min(pr.snapshotsDamaged - 1, 5)) - 1);
-      pr.snapshotSentAt = now + pause; // the stall timer counts from here
-      return;
-    }
-    // Checked first: an empty snapshot is whole at offset 0, the offset of its one chunk.
-    if (m.nextOffset() >= pr.snapshot.size()) {
-      pr.snapshotInstalled(m.snapshotIndex());
+    if (snapshotSender.onAnswer(m, pr, term, now)) {
       tryAdvanceCommitIndex();
       replicate(m.from(), pr);
-      return;
     }
-    if (m.nextOffset() == pr.snapshotOffset || pr.recheckSnapshot) {
-      // Asks for the chunk in flight, which the stall timer resends if lost; or an answer late for
-      // a copy that arrived damaged, whose transfer starts over once its pause is out.
-      return;
-    }
-    pr.snapshotOffset = m.nextOffset();
-    pr.snapshotStalls = 0;
-    sendSnapshotChunk(m.from(), pr, false);
   }
 
   private void onInstallSnapshot(InstallSnapshotRequest m) {
@@ -1191,9 +1106,7 @@ public final class RaftCore {
     log.compactTo(meta.index(), meta.term());
     if (!keepSuffix) {
       durableIndex = meta.index();
-      pendingAckIndex = 0; // the entries it was for are gone
-      pendingAckSequence = 0;
-      pendingAckTo = null;
+      owedAck.forget(); // the entries it was for are gone
     } else {
       durableIndex = Math.max(durableIndex, meta.index());
     }
@@ -1214,7 +1127,12 @@ public final class RaftCore {
     if (role != Role.LEADER) {
       outbox.report(new Action.ChangeFailed(requestId, notLeader()));
     } else if (change instanceof MembershipChange.TransferLeadership t) {
-      startTransfer(requestId, t.memberId());
+      transfer.request(
+          requestId,
+          t.memberId(),
+          self,
+          membership.current().isVoter(t.memberId()),
+          now + config.electionTicks());
     } else {
       changes.request(requestId, change);
     }
@@ -1230,7 +1148,7 @@ public final class RaftCore {
 
     @Override
     public String transferTarget() {
-      return transfer == null ? null : transfer.target;
+      return transfer.target();
     }
 
     @Override
@@ -1284,10 +1202,6 @@ public final class RaftCore {
     public void report(Action outcome) {
       outbox.report(outcome);
     }
-  }
-
-  private static MembershipChangeException refuse(Reason reason, String message) {
-    return new MembershipChangeException(reason, message);
   }
 
   private OutcomeUnknownException forwardUnanswered() {
@@ -1347,64 +1261,15 @@ public final class RaftCore {
 
   // ---------------------------------------------------------------- leadership transfer
 
-  /** A transfer to {@code target}, abandoned at {@code deadline} (thesis 3.10). */
-  private static final class Transfer {
-    final long requestId;
-    final String target;
-    final long deadline;
-    boolean timeoutSent;
-
-    Transfer(long requestId, String target, long deadline) {
-      this.requestId = requestId;
-      this.target = target;
-      this.deadline = deadline;
-    }
-  }
-
-  private void startTransfer(long requestId, String target) {
-    if (target.equals(self)) {
-      outbox.report(new Action.ChangeCompleted(requestId));
-    } else if (!membership.current().isVoter(target)) {
-      outbox.report(
-          new Action.ChangeFailed(
-              requestId, refuse(Reason.NOT_A_MEMBER, target + " is not a voter")));
-    } else if (transfer != null) {
-      outbox.report(
-          new Action.ChangeFailed(
-              requestId,
-              refuse(
-                  Reason.TRANSFER_IN_PROGRESS,
-                  "a transfer to " + transfer.target + " is under way")));
-    } else {
-      // New proposals are refused from now on, so the target can catch up with a fixed log.
-      transfer = new Transfer(requestId, target, now + config.electionTicks());
-    }
-  }
-
   /** Leader, per batch: once the target holds the whole log, tell it to campaign now. */
   private void superviseTransfer() {
-    if (transfer == null || transfer.timeoutSent) {
+    if (!transfer.awaitsHandOver()) {
       return;
     }
-    Progress pr = progress.get(transfer.target);
+    Progress pr = progress.get(transfer.target());
     if (pr != null && pr.matchIndex == log.lastIndex()) {
-      transfer.timeoutSent = true;
-      leaseGivenAway = true;
-      send(new TimeoutNow(self, transfer.target, term));
-    }
-  }
-
-  private void expireTransfer() {
-    Transfer t = transfer != null ? transfer : transferAwaitingLeader;
-    if (t != null && now > t.deadline) {
-      transfer = null;
-      transferAwaitingLeader = null;
-      outbox.report(
-          new Action.ChangeFailed(
-              t.requestId,
-              refuse(
-                  Reason.TRANSFER_TIMED_OUT,
-                  "transfer to " + t.target + " did not complete in an election timeout")));
+      transfer.handedOver();
+      send(new TimeoutNow(self, transfer.target(), term));
     }
   }
 
@@ -1443,7 +1308,7 @@ public final class RaftCore {
     // its command was not applied, so a later copy must not be appended either.
     long index = forwardedHere.indexOf(m.from(), m.requestId());
     if (index == ForwardedHere.NEW) {
-      if (transfer != null) {
+      if (transfer.target() != null) {
         index = ForwardedHere.REFUSED;
       } else {
         LogEntry entry = new LogEntry(log.lastIndex() + 1, term, m.type(), m.payload());
@@ -1543,7 +1408,10 @@ public final class RaftCore {
    * election deliberately ignores that rule.
    */
   private boolean leaseHolds() {
-    if (config.leaseNanos() <= 0 || !config.checkQuorum() || transfer != null || leaseGivenAway) {
+    if (config.leaseNanos() <= 0
+        || !config.checkQuorum()
+        || transfer.target() != null
+        || transfer.leaseGivenAway()) {
       return false;
     }
     long quorumSentAt = reachedByMajority(clockNanos, pr -> pr.ackedSentAt, Long.MIN_VALUE);
