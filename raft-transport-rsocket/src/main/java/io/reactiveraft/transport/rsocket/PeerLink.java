@@ -155,10 +155,10 @@ final class PeerLink {
     }
     if (n == Math.max(1, maxInFlight / 2)) {
       log.info(
-          "{} answered none of {} requests within {}; reconnecting",
+          "{} answered none of {} requests within {} ms; reconnecting",
           connection.peer().id(),
           n,
-          requestTimeout);
+          requestTimeout.toMillis());
       connection.reset(socket);
     }
   }
