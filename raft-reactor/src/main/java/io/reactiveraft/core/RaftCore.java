@@ -124,14 +124,11 @@ public final class RaftCore {
   /** Leader: membership changes in flight. */
   private final MembershipChanges changes;
 
-  /** Follower: commands forwarded to the leader, waiting for where it put them. */
-  private final java.util.Set<Long> forwarded = new java.util.HashSet<>();
+  /** Follower: commands forwarded to the leader and reads asked of it, waiting for answers. */
+  private final AskedOfLeader askedOfLeader = new AskedOfLeader();
 
   /** Leader: where this term's forwarded commands went, for copies the transport delivers. */
   private final ForwardedHere forwardedHere = new ForwardedHere();
-
-  /** Follower: reads waiting for the leader's read index. */
-  private final java.util.Set<Long> followerReads = new java.util.HashSet<>();
 
   /** Leader: reads in progress. */
   private final ReadIndex reads = new ReadIndex();
@@ -492,21 +489,8 @@ public final class RaftCore {
   }
 
   private void setTerm(long newTerm) {
-    // Read indexes asked of an earlier term's leader, and commands forwarded to it, will not be
-    // answered in this term (its answers carry the old term and are dropped as stale), so their
-    // callers are told now rather than at their deadline, which may be never. A read did nothing
-    // and may be asked again; a forwarded command may be in the old leader's log and commit yet.
-    if (!followerReads.isEmpty() || !forwarded.isEmpty()) {
-      NotLeaderException noLeader = new NotLeaderException(self, null, null);
-      for (long requestId : followerReads) {
-        outbox.report(new Action.ReadFailed(requestId, noLeader));
-      }
-      for (long requestId : forwarded) {
-        outbox.report(new Action.ProposalRejected(requestId, forwardUnanswered()));
-      }
-      followerReads.clear();
-      forwarded.clear();
-    }
+    askedOfLeader.termEnded(
+        outbox, () -> new NotLeaderException(self, null, null), this::forwardUnanswered);
     term = newTerm;
     votedFor = null;
     hardStateDirty = true;
@@ -816,7 +800,7 @@ public final class RaftCore {
   private void propose(long requestId, EntryType type, byte[] payload) {
     if (role != Role.LEADER) {
       if (config.forwardToLeader() && leaderId != null) {
-        forwarded.add(requestId);
+        askedOfLeader.commandForwarded(requestId);
         send(new ForwardedCommand(self, leaderId, term, requestId, type, payload));
       } else {
         outbox.report(new Action.ProposalRejected(requestId, notLeader()));
@@ -1330,7 +1314,7 @@ public final class RaftCore {
    * when this node applies that entry, or told it was overwritten.
    */
   private void onForwardedCommandResponse(ForwardedCommandResponse m) {
-    if (!forwarded.remove(m.requestId())) {
+    if (!askedOfLeader.commandAnswered(m.requestId())) {
       return;
     }
     outbox.report(
@@ -1344,7 +1328,7 @@ public final class RaftCore {
   private void requestRead(long requestId) {
     if (role != Role.LEADER && leaderId != null) {
       // A follower asks the leader for a read index, then waits for its own apply (thesis 6.4).
-      followerReads.add(requestId);
+      askedOfLeader.readAsked(requestId);
       send(new ReadIndexRequest(self, leaderId, term, requestId));
     } else {
       serveRead(new ReadIndex.Read(requestId, null));
@@ -1358,11 +1342,11 @@ public final class RaftCore {
     } else if (log.term(commitIndex) != term
         && !InjectedDefects.on(Defect.READ_BEFORE_OWN_TERM_COMMIT)) {
       // Until its no-op commits, a new leader does not know the commit index (thesis 6.4).
-      reads.awaitingTermCommit.add(read);
+      reads.awaitTermCommit(read);
     } else if (leaseHolds() || InjectedDefects.on(Defect.READ_WITHOUT_QUORUM)) {
       answerRead(read, commitIndex);
     } else {
-      reads.awaitingRound.add(read);
+      reads.awaitRound(read);
     }
   }
 
@@ -1392,7 +1376,7 @@ public final class RaftCore {
   }
 
   private void onReadIndexResponse(ReadIndexResponse m) {
-    if (followerReads.remove(m.requestId())) {
+    if (askedOfLeader.readAnswered(m.requestId())) {
       outbox.report(
           m.ok()
               ? new Action.ReadReady(m.requestId(), m.readIndex())
@@ -1423,29 +1407,16 @@ public final class RaftCore {
     if (reads.isEmpty()) {
       return;
     }
-    if (!reads.awaitingTermCommit.isEmpty() && log.term(commitIndex) == term) {
-      reads.awaitingRound.addAll(reads.awaitingTermCommit);
-      reads.awaitingTermCommit.clear();
+    if (reads.startRound(log.term(commitIndex) == term, commitIndex, requestSequence + 1)) {
+      progress.forEach(this::sendHeartbeat);
     }
-    if (!reads.awaitingRound.isEmpty()) {
-      long round = requestSequence + 1;
-      for (ReadIndex.Read read : reads.awaitingRound) {
-        reads.awaitingQuorum.add(new ReadIndex.Pending(read, commitIndex, round));
-      }
-      reads.awaitingRound.clear();
-      progress.forEach((peer, pr) -> sendHeartbeat(peer, pr));
+    if (reads.inRound()) {
+      // The highest request sequence a majority has answered: a read waiting on a round at or
+      // below it is confirmed.
+      reads.confirm(
+          reachedByMajority(Long.MAX_VALUE, pr -> pr.ackedSequence, Long.MIN_VALUE),
+          this::answerRead);
     }
-    // The highest request sequence a majority has answered: a read waiting on a round at or
-    // below it is confirmed.
-    long answered = reachedByMajority(Long.MAX_VALUE, pr -> pr.ackedSequence, Long.MIN_VALUE);
-    reads.awaitingQuorum.removeIf(
-        read -> {
-          if (answered >= read.sequence()) {
-            answerRead(read.read(), read.readIndex());
-            return true;
-          }
-          return false;
-        });
   }
 
   // ---------------------------------------------------------------- queries

@@ -1,0 +1,62 @@
+package io.reactiveraft.core;
+
+import io.reactiveraft.NotLeaderException;
+import io.reactiveraft.OutcomeUnknownException;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Follower: its callers' requests waiting for the leader's answer, commands forwarded to it ({@code
+ * forwardToLeader}) and read indexes asked of it. The answer comes in the leader's term or not at
+ * all (a later term drops it as stale), so when the term ends every caller still waiting is told at
+ * once rather than at a deadline that may be never.
+ *
+ * <p>Not thread-safe: owned by the event loop.
+ */
+final class AskedOfLeader {
+
+  private final Set<Long> commands = new HashSet<>();
+  private final Set<Long> reads = new HashSet<>();
+
+  void commandForwarded(long requestId) {
+    commands.add(requestId);
+  }
+
+  void readAsked(long requestId) {
+    reads.add(requestId);
+  }
+
+  /** Whether {@code requestId} waited for the leader's answer to its command; it waits no more. */
+  boolean commandAnswered(long requestId) {
+    return commands.remove(requestId);
+  }
+
+  /** Whether {@code requestId} waited for the leader's read index; it waits no more. */
+  boolean readAnswered(long requestId) {
+    return reads.remove(requestId);
+  }
+
+  /**
+   * The term ended without the answers. A read did nothing and may be asked again, so it fails with
+   * one exception from {@code noLeader}; a forwarded command may be in the old leader's log and
+   * commit yet, so its outcome is unknown (an exception from {@code unanswered} for each).
+   */
+  void termEnded(
+      Outbox outbox,
+      Supplier<NotLeaderException> noLeader,
+      Supplier<OutcomeUnknownException> unanswered) {
+    if (reads.isEmpty() && commands.isEmpty()) {
+      return;
+    }
+    NotLeaderException readsFailed = noLeader.get();
+    for (long requestId : reads) {
+      outbox.report(new Action.ReadFailed(requestId, readsFailed));
+    }
+    for (long requestId : commands) {
+      outbox.report(new Action.ProposalRejected(requestId, unanswered.get()));
+    }
+    reads.clear();
+    commands.clear();
+  }
+}
