@@ -202,12 +202,25 @@ final class PeerConnection {
       this.mine = mine;
     }
 
+    /**
+     * Gives the attempt up, unless its connection was taken just before: RSocket's connector closes
+     * the connection when its subscriber cancels, even one it already handed over. Whether it was
+     * is decided under the lock that {@link #onConnected} takes, so exactly one of the two wins. A
+     * connection closed meanwhile cancels regardless (its close may have come before the attempt's
+     * subscription was stored, and so could not cancel it).
+     */
     @Override
     protected void expire() {
-      super.expire();
-      onConnectFailed(
-          mine,
-          new TimeoutException("no connection to " + peer.id() + " within " + connectTimeout));
+      boolean giveUp =
+          onConnectFailed(
+              mine,
+              new TimeoutException("no connection to " + peer.id() + " within " + connectTimeout));
+      synchronized (PeerConnection.this) {
+        giveUp |= closed;
+      }
+      if (giveUp) {
+        super.expire();
+      }
     }
 
     @Override
@@ -245,11 +258,12 @@ final class PeerConnection {
     mine.tryEmitValue(s);
   }
 
-  private void onConnectFailed(Sinks.One<RSocket> mine, Throwable e) {
+  /** Returns whether {@code mine} was the attempt under way, which has now failed. */
+  private boolean onConnectFailed(Sinks.One<RSocket> mine, Throwable e) {
     int n;
     synchronized (this) {
       if (attempt != mine) {
-        return;
+        return false;
       }
       attempt = null;
       attemptSubscription = null;
@@ -262,6 +276,7 @@ final class PeerConnection {
       log.debug("cannot connect to {} ({} failures): {}", peer.id(), n, e.toString());
     }
     mine.tryEmitError(e);
+    return true;
   }
 
   private void onClosed(RSocket s, Throwable cause) {

@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
@@ -416,6 +417,61 @@ class PeerLinkTest {
 
     assertThat(closed).as("the late connection was closed").isTrue();
     assertThat(connection.connected()).isNull();
+  }
+
+  @Test
+  void aConnectionKeptJustBeforeItsTimeoutIsNotClosedByIt() {
+    // RSocket's connector closes the connection when its subscriber cancels, even after it handed
+    // the connection over: the timeout must not cancel an attempt that has already succeeded.
+    VirtualTimeScheduler timer = VirtualTimeScheduler.create();
+    AtomicBoolean closed = new AtomicBoolean();
+    RSocket socket =
+        new RSocket() {
+          @Override
+          public void dispose() {
+            closed.set(true);
+          }
+
+          @Override
+          public boolean isDisposed() {
+            return closed.get();
+          }
+        };
+    AtomicReference<CoreSubscriber<? super RSocket>> dialled = new AtomicReference<>();
+    Mono<RSocket> connector =
+        new Mono<>() {
+          @Override
+          public void subscribe(CoreSubscriber<? super RSocket> actual) {
+            dialled.set(actual);
+            actual.onSubscribe(
+                new Subscription() {
+                  @Override
+                  public void request(long n) {}
+
+                  @Override
+                  public void cancel() {
+                    socket.dispose();
+                  }
+                });
+          }
+        };
+    PeerConnection connection =
+        new PeerConnection(
+            b,
+            peer -> connector,
+            true,
+            new Backoff(Duration.ofMillis(10), Duration.ofMillis(20)),
+            Duration.ofSeconds(1),
+            timer);
+    AtomicReference<RSocket> connected = new AtomicReference<>();
+    connection.connectIfDue().subscribe(connected::set);
+
+    dialled.get().onNext(socket); // its completion not yet signalled when the timeout fires
+    timer.advanceTimeBy(Duration.ofSeconds(2));
+
+    assertThat(connected.get()).isSameAs(socket);
+    assertThat(closed).as("the connection kept is still open").isFalse();
+    assertThat(connection.connected()).isSameAs(socket);
   }
 
   @Test
