@@ -44,7 +44,14 @@ public final class InjectedDefects {
      * stop: after a failed fsync, what it covered may never reach the disk, whatever later flushes
      * report.
      */
-    RETRY_FAILED_FLUSH
+    RETRY_FAILED_FLUSH,
+    /** A voter grants its vote to every candidate of a term, not only to the first it chose. */
+    GRANT_VOTE_TWICE,
+    /**
+     * A voter grants its vote without checking that the candidate's log is at least as up to date
+     * as its own (paper section 5.4.1, the election restriction).
+     */
+    SKIP_UP_TO_DATE_CHECK
   }
 
   private static volatile boolean any;

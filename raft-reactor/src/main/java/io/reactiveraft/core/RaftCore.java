@@ -616,7 +616,8 @@ public final class RaftCore {
     boolean free =
         m.from().equals(votedFor)
             || (votedFor == null && leaderId == null)
-            || (m.preVote() && m.term() > term);
+            || (m.preVote() && m.term() > term)
+            || (InjectedDefects.on(Defect.GRANT_VOTE_TWICE) && leaderId == null);
     boolean grant =
         // A node answers vote requests whatever its own latest configuration says (thesis
         // 4.1): that configuration may be an uncommitted one about to be overwritten, and the
@@ -626,7 +627,8 @@ public final class RaftCore {
         free
             && !awaitingLog
             && !lostEntriesMissing()
-            && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm());
+            && (log.isUpToDate(m.lastLogIndex(), m.lastLogTerm())
+                || InjectedDefects.on(Defect.SKIP_UP_TO_DATE_CHECK));
     if (grant && !m.preVote()) {
       votedFor = m.from();
       hardStateDirty = true;

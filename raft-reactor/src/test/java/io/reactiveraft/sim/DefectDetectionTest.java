@@ -35,7 +35,9 @@ class DefectDetectionTest {
           Map.entry(Defect.SKIP_PREV_TERM_CHECK, "log matching"),
           Map.entry(Defect.COMMIT_WITHOUT_MAJORITY, "is not durable on a majority"),
           Map.entry(Defect.APPLY_RESENT_COMMAND_AGAIN, " as command "),
-          Map.entry(Defect.RETRY_FAILED_FLUSH, "before it was durable"));
+          Map.entry(Defect.RETRY_FAILED_FLUSH, "before it was durable"),
+          Map.entry(Defect.GRANT_VOTE_TWICE, "two leaders in term"),
+          Map.entry(Defect.SKIP_UP_TO_DATE_CHECK, "lacks committed entry"));
 
   @AfterEach
   void switchOff() {

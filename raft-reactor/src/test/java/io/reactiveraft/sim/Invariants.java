@@ -59,7 +59,10 @@ final class Invariants {
     }
   }
 
-  /** Cheap checks, every step: commit monotonic, committed prefix agreement, durability. */
+  /**
+   * Cheap checks, every step: commit monotonic, committed prefix agreement, durability, and the
+   * completeness of leaders elected since the last step.
+   */
   void checkStep() {
     int committedBefore = committed.size();
     // Leaders elected since the last step won after everything known committed at its end.
@@ -122,9 +125,12 @@ final class Invariants {
       }
     }
     checkDurableOnMajority();
+    // Each new leader as soon as it is seen, before a fault aimed at new leaders (a crash, a
+    // pause, an isolation) can take it out of its term and out of the check's reach.
+    checkLeaderCompleteness();
   }
 
-  /** Full checks: log matching, leader completeness, state machine safety. */
+  /** Full checks: the step's, then log matching and state machine safety. */
   void checkFull() {
     checkStep();
     List<SimNode> all = List.copyOf(cluster.nodes.values());
@@ -133,7 +139,6 @@ final class Invariants {
         checkLogMatching(all.get(a), all.get(b));
       }
     }
-    checkLeaderCompleteness();
     for (SimNode n : all) {
       if (n.running()) {
         checkApplied(n);
@@ -257,7 +262,12 @@ final class Invariants {
     }
     List<String> applied = n.machine.applied();
     List<String> expected = expectedApplies();
-    if (applied.size() > expected.size()) {
+    // A node may know more committed than this checker can see: a leader commits entries its own
+    // write has not yet made durable, applies them, snapshots them, and a crash then takes the
+    // unforced entries from its log, so its snapshot alone holds them. Until another node shows
+    // the entries, only the prefix the checker knows is compared.
+    boolean checkerBehind = n.lastCommit > committed.size();
+    if (applied.size() > expected.size() && !checkerBehind) {
       violation(
           n.id
               + " applied "
@@ -267,7 +277,7 @@ final class Invariants {
               + " committed");
       return;
     }
-    for (int i = 0; i < applied.size(); i++) {
+    for (int i = 0; i < Math.min(applied.size(), expected.size()); i++) {
       if (!applied.get(i).equals(expected.get(i))) {
         violation(
             n.id
