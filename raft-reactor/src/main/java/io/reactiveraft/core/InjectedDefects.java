@@ -51,7 +51,12 @@ public final class InjectedDefects {
      * A voter grants its vote without checking that the candidate's log is at least as up to date
      * as its own (paper section 5.4.1, the election restriction).
      */
-    SKIP_UP_TO_DATE_CHECK
+    SKIP_UP_TO_DATE_CHECK,
+    /**
+     * With leases, a restarted node votes at once, though it no longer knows when it last heard a
+     * leader whose lease may count on its silence.
+     */
+    NO_QUIET_AFTER_RESTART
   }
 
   private static volatile boolean any;

@@ -214,7 +214,10 @@ public final class RaftCore {
     // With leases, a leader counts on voters not electing anyone else for an election timeout
     // after they last heard it. A node that restarts has forgotten when that was, so it stays
     // quiet for one election timeout, as if it had just heard a leader.
-    this.quietUntil = config.leaseNanos() > 0 ? config.electionTicks() : 0;
+    this.quietUntil =
+        config.leaseNanos() > 0 && !InjectedDefects.on(Defect.NO_QUIET_AFTER_RESTART)
+            ? config.electionTicks()
+            : 0;
     this.awaitingLog = !config.bootstrap() && log.lastIndex() == 0 && hardState.currentTerm() == 0;
     this.changes =
         new MembershipChanges(new ChangingLeader(), config.electionTicks(), config.catchUpRounds());

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.reactiveraft.MembershipChange;
 import io.reactiveraft.RaftEvent;
 import io.reactiveraft.Role;
+import io.reactiveraft.core.InjectedDefects.Defect;
 import io.reactiveraft.message.TimeoutNow;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +52,9 @@ class RaftCoreLeaseTest {
     /** Runs after every tick, once the messages it caused are delivered. */
     Runnable afterEachTick = () -> {};
 
+    /** Runs at every tick after the nodes ticked, before the messages they sent are delivered. */
+    Runnable beforeDelivery = () -> {};
+
     Clocks(CoreNetwork net) {
       this.net = net;
     }
@@ -64,6 +69,7 @@ class RaftCoreLeaseTest {
         }
         ticksDone.put(id, done);
       }
+      beforeDelivery.run();
       net.deliverAll();
       afterEachTick.run();
     }
@@ -228,5 +234,77 @@ class RaftCoreLeaseTest {
         .as("reads answered from the lease under a new leader")
         .isEmpty();
     assertThat(readAnsweredFromTheLease(net, h.old(), 7)).isFalse();
+  }
+
+  /**
+   * A voter that restarts has forgotten that it heard the leader, whose lease counts on it not to
+   * vote for another until an election timeout after that. So a restarted node ignores candidates
+   * for an election timeout. The leader's lease was last renewed by {@code b}; then {@code b}
+   * restarts, the leader is cut off, and {@code c}, which has not heard the leader for an election
+   * timeout, asks {@code b} for its vote at once.
+   */
+  @Test
+  void aRestartedVoterElectsNoOneWhileTheLeaseItRenewedHolds() {
+    assertThat(readsAnsweredFromTheLeaseUnderAnotherLeader())
+        .as("reads answered from the lease under a new leader")
+        .isEmpty();
+  }
+
+  @Test
+  void withoutTheQuietAfterRestartTheLeaseServesStaleReads() {
+    InjectedDefects.set(Set.of(Defect.NO_QUIET_AFTER_RESTART));
+    try {
+      assertThat(readsAnsweredFromTheLeaseUnderAnotherLeader())
+          .as("the scenario elects another leader while the lease holds")
+          .isNotEmpty();
+    } finally {
+      InjectedDefects.set(Set.of());
+    }
+  }
+
+  private static List<Long> readsAnsweredFromTheLeaseUnderAnotherLeader() {
+    CoreNetwork net = network();
+    Clocks clocks = new Clocks(net);
+    String a = clocks.tickUntilLeader(null, 100 * CoreNetwork.ELECTION_TICKS);
+    List<String> others = net.nodes.keySet().stream().filter(id -> !id.equals(a)).toList();
+    String b = others.get(0);
+    String c = others.get(1);
+    net.propose(a, "w1");
+    net.deliverAll();
+    net.isolate(c); // hears no one from now on; its requests are lost
+
+    boolean[] restarted = {false};
+    clocks.beforeDelivery =
+        () -> {
+          if (!restarted[0] && net.core(c).role() == Role.PRE_CANDIDATE) {
+            // c's election timeout passed; its pre-vote requests wait for delivery. The leader's
+            // lease rests on b's latest answer, and b now restarts; the leader is cut off.
+            restarted[0] = true;
+            net.restart(b);
+            net.rejoin(c);
+            net.isolate(a);
+          }
+        };
+    List<Long> staleReads = new ArrayList<>();
+    long[] readId = {1000};
+    boolean[] servedWhileCutOff = {false};
+    clocks.afterEachTick =
+        () -> {
+          if (!restarted[0]) {
+            return;
+          }
+          long id = readId[0]++;
+          boolean answered = readAnsweredFromTheLease(net, a, id);
+          servedWhileCutOff[0] |= answered;
+          if (answered && net.core(c).role() == Role.LEADER) {
+            staleReads.add(id);
+          }
+        };
+    String next = clocks.tickUntilLeader(a, 20 * CoreNetwork.ELECTION_TICKS);
+
+    assertThat(restarted[0]).as("c campaigned").isTrue();
+    assertThat(next).as("c was elected in the end").isEqualTo(c);
+    assertThat(servedWhileCutOff[0]).as("the cut-off leader served reads from its lease").isTrue();
+    return staleReads;
   }
 }
