@@ -87,6 +87,10 @@ final class Nemesis {
     this.clockFaults = new SplittableRandom(cluster.seed() ^ 0x61C8864680B583EBL);
     this.cutFaults = new SplittableRandom(cluster.seed() ^ 0x9E3779B97F4A7C15L);
     this.cutsLogs = cutFaults.nextInt(4) == 0 && !PINNED_BEFORE_CUTS.contains(cluster.seed());
+    this.changesWithCuts =
+        cutsLogs
+            && cluster.members.size() == 5
+            && !PINNED_BEFORE_CUT_CHANGES.contains(cluster.seed());
     this.lingerFaults = new SplittableRandom(cluster.seed() ^ 0xD1B54A32D192ED03L);
     this.removedLinger =
         lingerFaults.nextBoolean() && !PINNED_BEFORE_LINGERING.contains(cluster.seed());
@@ -123,11 +127,25 @@ final class Nemesis {
           500139L, 1102698L);
 
   /**
-   * Whether this run cuts logs at damage; such a run changes no membership. A cut node holds out of
-   * elections until it has its entries back, and a removal could leave it with one other voter:
-   * neither could then lead, which is what the rule asks of a cluster that lost one of two disks.
+   * Whether this run cuts logs at damage; such a run changes membership only with five members
+   * ({@link #changesWithCuts}). A cut node holds out of elections until it has its entries back,
+   * and a removal could leave it with one other voter: neither could then lead, which is what the
+   * rule asks of a cluster that lost one of two disks.
    */
   private final boolean cutsLogs;
+
+  /**
+   * Whether this run, which cuts logs, changes membership too: only with five members, and never
+   * below four voters, so that besides a cut node that holds out of elections three voters remain,
+   * a majority of four.
+   */
+  private final boolean changesWithCuts;
+
+  /** The regression seeds pinned before runs that cut logs changed membership. */
+  private static final Set<Long> PINNED_BEFORE_CUT_CHANGES =
+      Set.of(
+          439L, 660L, 1156L, 1236L, 2227L, 2327L, 2474L, 2527L, 2736L, 2802L, 4982L, 100424L,
+          500139L, 1102698L, 9102300L);
 
   /**
    * Regression seeds pinned before logs were cut, which would otherwise cut and change no
@@ -245,7 +263,7 @@ final class Nemesis {
       case 6 -> pause();
       case 7 -> rejoinOne();
       case 8 -> {
-        if (!cutsLogs) {
+        if (!cutsLogs || changesWithCuts) {
           changeMembership();
         }
       }
@@ -393,7 +411,7 @@ final class Nemesis {
                 removed.remove(id);
                 changing = false;
               });
-    } else if (voters.size() > 2) {
+    } else if (voters.size() > (cutsLogs ? 4 : 2)) {
       String id = pick(voters);
       counters.add(Kind.MEMBERSHIP_CHANGE);
       node.removeServer(id)

@@ -20,7 +20,7 @@ class RaftSimulationTest {
 
   /** Seeds that once found a bug, in the library or in these checks, kept forever. */
   private static final long[] REGRESSION_SEEDS = {
-    439, 660, 1156, 1236, 2227, 2327, 2474, 2527, 2736, 2802, 4982, 100424, 500139, 1102698
+    439, 660, 1156, 1236, 2227, 2327, 2474, 2527, 2736, 2802, 4982, 100424, 500139, 1102698, 9102300
   };
 
   static String replayLine(long seed) {
