@@ -56,7 +56,12 @@ public final class InjectedDefects {
      * With leases, a restarted node votes at once, though it no longer knows when it last heard a
      * leader whose lease may count on its silence.
      */
-    NO_QUIET_AFTER_RESTART
+    NO_QUIET_AFTER_RESTART,
+    /**
+     * A follower commits up to the leader's commit index within its whole log, not only within the
+     * entries the request showed to match the leader's (paper Figure 2, AppendEntries rule 5).
+     */
+    COMMIT_PAST_MATCHED_ENTRIES
   }
 
   private static volatile boolean any;

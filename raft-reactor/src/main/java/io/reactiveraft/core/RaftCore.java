@@ -699,7 +699,10 @@ public final class RaftCore {
       truncateLocal(lastNew + 1);
     }
     // Only entries known to match the leader can be committed here (paper Figure 2, rule 5).
-    advanceCommit(Math.min(m.leaderCommit(), lastNew));
+    advanceCommit(
+        Math.min(
+            m.leaderCommit(),
+            InjectedDefects.on(Defect.COMMIT_PAST_MATCHED_ENTRIES) ? log.lastIndex() : lastNew));
     acknowledge(m.from(), lastNew, m.sequence(), m.entries().isEmpty());
   }
 

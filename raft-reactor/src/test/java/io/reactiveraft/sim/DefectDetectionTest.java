@@ -37,7 +37,8 @@ class DefectDetectionTest {
           Map.entry(Defect.APPLY_RESENT_COMMAND_AGAIN, " as command "),
           Map.entry(Defect.RETRY_FAILED_FLUSH, "before it was durable"),
           Map.entry(Defect.GRANT_VOTE_TWICE, "two leaders in term"),
-          Map.entry(Defect.SKIP_UP_TO_DATE_CHECK, "lacks committed entry"));
+          Map.entry(Defect.SKIP_UP_TO_DATE_CHECK, "lacks committed entry"),
+          Map.entry(Defect.COMMIT_PAST_MATCHED_ENTRIES, " where "));
 
   @AfterEach
   void switchOff() {
