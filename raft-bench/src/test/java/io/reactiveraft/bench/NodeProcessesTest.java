@@ -3,7 +3,9 @@ package io.reactiveraft.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reactiveraft.Member;
+import io.reactiveraft.bench.kv.KvCommand;
 import io.reactiveraft.bench.kv.remote.KvClient;
+import io.reactiveraft.bench.kv.remote.KvOutcome;
 import io.reactiveraft.sim.LinearizabilityChecker;
 import io.reactiveraft.sim.Operation;
 import io.reactiveraft.transport.rsocket.LoopbackPorts;
@@ -12,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * with SIGKILL, more writes, the process restarted on its data directory, and every acknowledged
  * write read back, through the cluster and through the restarted node alone. Ends with SIGTERM,
  * which must stop a node cleanly. And the leader's process paused with SIGSTOP for longer than an
- * election timeout, then resumed: a new leader, no acknowledged write lost.
+ * election timeout, then resumed: a new leader, no acknowledged write lost, and the history of
+ * three clients, one talking to the paused leader alone, linearizable.
  */
 class NodeProcessesTest {
 
@@ -117,23 +121,44 @@ class NodeProcessesTest {
       throws Exception {
     try (KvClient client = new KvClient(nodes.addresses(), NodeProcesses.secret(), BUDGET)) {
       Map<String, String> acknowledged = nodes.writeBeforeTheFault(client::execute, 20);
-
-      // SIGSTOP: a pause of the whole JVM, as a long collection would be, seen from outside.
       String paused = nodes.currentLeader();
       Process process = nodes.process(paused);
-      NodeProcesses.signal(process, "STOP");
-      try {
-        // Writes before the successor took over may have no known outcome; later ones succeed.
-        nodes.writeUntilAcknowledged(
-            client::execute, "paused", 15, Duration.ofSeconds(60), acknowledged);
-        assertThat(nodes.currentLeader()).as(nodes::logs).isNotEqualTo(paused);
-      } finally {
-        NodeProcesses.signal(process, "CONT");
+
+      // Three clients on four registers, one of them talking to the paused leader alone: through
+      // the pause and the election, and again once it wakes, when it must answer nothing from
+      // the state of its old term.
+      RegisterHistory history = new RegisterHistory(4);
+      try (KvClient second = new KvClient(nodes.addresses(), NodeProcesses.secret(), BUDGET);
+          KvClient third = new KvClient(nodes.addresses(), NodeProcesses.secret(), BUDGET);
+          KvClient pinned =
+              new KvClient(
+                  List.of(nodes.member(paused).address()),
+                  NodeProcesses.secret(),
+                  Duration.ofSeconds(2))) {
+        List<Function<KvCommand, KvOutcome>> clients =
+            List.of(second::execute, third::execute, pinned::execute);
+
+        // SIGSTOP: a pause of the whole JVM, as a long collection would be, seen from outside.
+        NodeProcesses.signal(process, "STOP");
+        try {
+          history.runConcurrently(clients, Duration.ofSeconds(4), 17);
+          // Writes before the successor took over may have no known outcome; later ones succeed.
+          nodes.writeUntilAcknowledged(
+              client::execute, "paused", 15, Duration.ofSeconds(60), acknowledged);
+          assertThat(nodes.currentLeader()).as(nodes::logs).isNotEqualTo(paused);
+        } finally {
+          NodeProcesses.signal(process, "CONT");
+        }
+        history.runConcurrently(clients, Duration.ofSeconds(3), 29);
       }
 
       // The old leader wakes in an old term: it must step down, not acknowledge anything more.
       NodeProcesses.write(client::execute, "resumed", 10, acknowledged);
       nodes.assertReadable(client::execute, acknowledged);
+      history.readAll(client::execute);
+      LinearizabilityChecker.Result verdict = history.check();
+      assertThat(verdict.linearizable()).as(verdict::toString).isTrue();
+      assertThat(history.count(Operation.Outcome.OK)).as(nodes::logs).isPositive();
       try (KvClient direct =
           new KvClient(List.of(nodes.member(paused).address()), NodeProcesses.secret(), BUDGET)) {
         nodes.assertReadable(direct::execute, acknowledged);
@@ -145,7 +170,11 @@ class NodeProcessesTest {
               + paused
               + "; "
               + acknowledged.size()
-              + " acknowledged writes readable after it resumed");
+              + " acknowledged writes readable after it resumed; "
+              + history.size()
+              + " register operations through the pause linearizable ("
+              + history.count(Operation.Outcome.INFO)
+              + " of unknown outcome)");
     }
   }
 }
