@@ -73,6 +73,7 @@ public final class ClientSession<C, R> {
     this.timer = Objects.requireNonNull(timer, "timer");
   }
 
+  /** The id this session's commands carry, with their sequence numbers. */
   public String clientId() {
     return clientId;
   }

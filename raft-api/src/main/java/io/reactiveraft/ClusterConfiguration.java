@@ -43,18 +43,22 @@ public record ClusterConfiguration(List<Member> voters, List<Member> learners) {
     return all(voters, learners);
   }
 
+  /** Whether member {@code id} votes and counts towards commits in this configuration. */
   public boolean isVoter(String id) {
     return voters.stream().anyMatch(m -> m.id().equals(id));
   }
 
+  /** Whether member {@code id} receives the log here without voting or counting. */
   public boolean isLearner(String id) {
     return learners.stream().anyMatch(m -> m.id().equals(id));
   }
 
+  /** Whether {@code id} is a member here, voter or learner. */
   public boolean contains(String id) {
     return isVoter(id) || isLearner(id);
   }
 
+  /** The member with that id, voter or learner; empty when it is neither. */
   public Optional<Member> member(String id) {
     return members().stream().filter(m -> m.id().equals(id)).findFirst();
   }

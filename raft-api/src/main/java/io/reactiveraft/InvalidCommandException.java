@@ -11,10 +11,12 @@ package io.reactiveraft;
 public final class InvalidCommandException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
 
+  /** A command refused before it was proposed, for the reason in {@code message}. */
   public InvalidCommandException(String message) {
     super(message);
   }
 
+  /** The same, caused by {@code cause} (the codec's failure, say). */
   public InvalidCommandException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -7,6 +7,7 @@ package io.reactiveraft;
 public final class LeadershipLostException extends OutcomeUnknownException {
   private static final long serialVersionUID = 1L;
 
+  /** Node {@code nodeId} lost leadership before its entry {@code index} was known committed. */
   public LeadershipLostException(String nodeId, long index, long term) {
     super(
         "node "

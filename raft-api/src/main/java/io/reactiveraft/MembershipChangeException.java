@@ -36,11 +36,13 @@ public final class MembershipChangeException extends RaftException {
 
   private final Reason reason;
 
+  /** A change refused or failed for {@code reason}, explained by {@code message}. */
   public MembershipChangeException(Reason reason, String message) {
     super(message);
     this.reason = reason;
   }
 
+  /** Why the change was refused or failed; every reason means it did not take effect. */
   public Reason reason() {
     return reason;
   }

@@ -7,10 +7,12 @@ package io.reactiveraft;
 public class OutcomeUnknownException extends RaftException {
   private static final long serialVersionUID = 1L;
 
+  /** A command whose outcome is unknown, for the reason in {@code message}. */
   public OutcomeUnknownException(String message) {
     super(message);
   }
 
+  /** The same, caused by {@code cause}. */
   public OutcomeUnknownException(String message, Throwable cause) {
     super(message, cause);
   }

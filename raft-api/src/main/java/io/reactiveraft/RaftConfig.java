@@ -106,10 +106,12 @@ public final class RaftConfig<C, R> {
     forwardToLeader = b.forwardToLeader;
   }
 
+  /** The value set by {@link Builder#leaseReads}, or its default. */
   public boolean leaseReads() {
     return leaseReads;
   }
 
+  /** The value set by {@link Builder#clockDriftBound}, or its default. */
   public double clockDriftBound() {
     return clockDriftBound;
   }
@@ -156,10 +158,12 @@ public final class RaftConfig<C, R> {
     return new Builder<>();
   }
 
+  /** The value set by {@link Builder#members}. */
   public List<Member> members() {
     return members;
   }
 
+  /** The value set by {@link Builder#self}. */
   public String selfId() {
     return selfId;
   }
@@ -174,10 +178,12 @@ public final class RaftConfig<C, R> {
     return members.stream().filter(m -> m.id().equals(id)).findFirst();
   }
 
+  /** The value set by {@link Builder#transport}. */
   public Transport transport() {
     return transport;
   }
 
+  /** The value set by {@link Builder#logStore}. */
   public LogStore logStore() {
     return logStore;
   }
@@ -187,34 +193,42 @@ public final class RaftConfig<C, R> {
     return Optional.ofNullable(snapshotStore);
   }
 
+  /** The value set by {@link Builder#snapshotThresholdBytes}, or its default. */
   public long snapshotThresholdBytes() {
     return snapshotThresholdBytes;
   }
 
+  /** The value set by {@link Builder#snapshotChunkBytes}, or its default. */
   public int snapshotChunkBytes() {
     return snapshotChunkBytes;
   }
 
+  /** The value set by {@link Builder#stateMachine}. */
   public StateMachine<C, R> stateMachine() {
     return stateMachine;
   }
 
+  /** The value set by {@link Builder#codec}. */
   public Codec<C> codec() {
     return codec;
   }
 
+  /** The value set by {@link Builder#leaderChangeListener}, or its default. */
   public Optional<Consumer<LeaderChange>> leaderChangeListener() {
     return Optional.ofNullable(leaderChangeListener);
   }
 
+  /** The value set by {@link Builder#tickInterval}, or its default. */
   public Duration tickInterval() {
     return tickInterval;
   }
 
+  /** The value set by {@link Builder#heartbeatInterval}, or its default. */
   public Duration heartbeatInterval() {
     return heartbeatInterval;
   }
 
+  /** The value set by {@link Builder#electionTimeout}, or its default. */
   public Duration electionTimeout() {
     return electionTimeout;
   }
@@ -229,50 +243,62 @@ public final class RaftConfig<C, R> {
     return (int) Math.max(2, electionTimeout.toNanos() / tickInterval.toNanos());
   }
 
+  /** The value set by {@link Builder#preVote}, or its default. */
   public boolean preVote() {
     return preVote;
   }
 
+  /** The value set by {@link Builder#checkQuorum}, or its default. */
   public boolean checkQuorum() {
     return checkQuorum;
   }
 
+  /** The value set by {@link Builder#maxEntriesPerAppend}, or its default. */
   public int maxEntriesPerAppend() {
     return maxEntriesPerAppend;
   }
 
+  /** The value set by {@link Builder#maxAppendBytes}, or its default. */
   public int maxAppendBytes() {
     return maxAppendBytes;
   }
 
+  /** The value set by {@link Builder#maxInflightAppends}, or its default. */
   public int maxInflightAppends() {
     return maxInflightAppends;
   }
 
+  /** The value set by {@link Builder#defaultCommandTimeout}, or its default. */
   public Duration defaultCommandTimeout() {
     return defaultCommandTimeout;
   }
 
+  /** The value set by {@link Builder#maxPendingCommands}, or its default. */
   public int maxPendingCommands() {
     return maxPendingCommands;
   }
 
+  /** The value set by {@link Builder#logEntriesInMemory}, or its default. */
   public int logEntriesInMemory() {
     return logEntriesInMemory;
   }
 
+  /** The value set by {@link Builder#maxPendingBytes}, or its default. */
   public long maxPendingBytes() {
     return maxPendingBytes;
   }
 
+  /** The value set by {@link Builder#snapshotThreshold}, or its default. */
   public int snapshotThreshold() {
     return snapshotThreshold;
   }
 
+  /** The value set by {@link Builder#logHistory}, or its default. */
   public int logHistory() {
     return logHistory;
   }
 
+  /** The value set by {@link Builder#catchUpRounds}, or its default. */
   public int catchUpRounds() {
     return catchUpRounds;
   }
@@ -282,6 +308,7 @@ public final class RaftConfig<C, R> {
     return logEntriesInMemory;
   }
 
+  /** The value set by {@link Builder#closeHook}, or its default. */
   public Optional<Runnable> closeHook() {
     return Optional.ofNullable(closeHook);
   }

@@ -9,6 +9,7 @@ package io.reactiveraft;
 public final class SessionExpiredException extends RaftException {
   private static final long serialVersionUID = 1L;
 
+  /** Command {@code sequence} of session {@code clientId} found no live session to apply in. */
   public SessionExpiredException(String clientId, long sequence) {
     super(
         "session "
