@@ -75,6 +75,13 @@ final class NodeCommand implements Callable<Integer> {
               + " same (default 500).")
   int electionTimeoutMs = 500;
 
+  @Option(
+      names = "--lease-reads",
+      description =
+          "Answer reads on the leader from its lease, without a round of heartbeats (safe while"
+              + " clocks drift less than the configured bound).")
+  boolean leaseReads;
+
   @Override
   public Integer call() {
     KvServer.Settings settings = settings();
@@ -106,6 +113,8 @@ final class NodeCommand implements Callable<Integer> {
             + dataDir
             + " fsync="
             + fsync
+            + " reads="
+            + (leaseReads ? "lease" : "readindex")
             + " members="
             + members);
     Disposable leaders = server.node().leaderChanges().subscribe(this::printLeader);
@@ -168,7 +177,8 @@ final class NodeCommand implements Callable<Integer> {
         durable,
         bootstrap,
         segmentMib << 20,
-        Duration.ofMillis(electionTimeoutMs));
+        Duration.ofMillis(electionTimeoutMs),
+        leaseReads);
   }
 
   private List<Member> parseMembers(String text) {

@@ -53,7 +53,8 @@ class KvCliTest {
                   true,
                   true,
                   1 << 20,
-                  Duration.ofSeconds(1)))); // a loaded machine's pauses move no leadership
+                  Duration.ofSeconds(1), // a loaded machine's pauses move no leadership
+                  false)));
     }
     cluster = members.stream().map(Member::address).collect(Collectors.joining(","));
   }

@@ -59,6 +59,13 @@ final class NodeProcesses implements AutoCloseable {
     return processes.get(id);
   }
 
+  /** Options every node started from now on gets, beside the usual ones. */
+  private List<String> nodeOptions = List.of();
+
+  void nodeOptions(List<String> options) {
+    nodeOptions = List.copyOf(options);
+  }
+
   /** Starts {@code m}'s node; a restart is not a bootstrap (it recovers from its directory). */
   void start(Member m, boolean bootstrap) throws IOException {
     List<String> command = new ArrayList<>(launcher.apply(m));
@@ -82,6 +89,7 @@ final class NodeProcesses implements AutoCloseable {
     if (bootstrap) {
       command.add("--bootstrap");
     }
+    command.addAll(nodeOptions);
     processes.put(
         m.id(),
         new ProcessBuilder(command)

@@ -60,6 +60,9 @@ public final class KvServer implements AutoCloseable {
    * @param fsync whether the log is forced before an entry counts (off: acknowledged once written)
    * @param bootstrap whether an empty node may vote and campaign (first start of a new cluster)
    * @param segmentBytes the size of a log segment file
+   * @param electionTimeout the base election timeout; heartbeats go every fifth of it
+   * @param leaseReads whether the leader answers reads from its lease ({@code
+   *     RaftConfig.Builder#leaseReads}) rather than with a round of heartbeats
    */
   public record Settings(
       String id,
@@ -69,7 +72,8 @@ public final class KvServer implements AutoCloseable {
       boolean fsync,
       boolean bootstrap,
       int segmentBytes,
-      Duration electionTimeout) {
+      Duration electionTimeout,
+      boolean leaseReads) {
 
     /** The election timeout of a node started without one. */
     public static final Duration DEFAULT_ELECTION_TIMEOUT = Duration.ofMillis(500);
@@ -189,6 +193,7 @@ public final class KvServer implements AutoCloseable {
               .bootstrap(settings.bootstrap())
               .electionTimeout(settings.electionTimeout())
               .heartbeatInterval(settings.electionTimeout().dividedBy(5))
+              .leaseReads(settings.leaseReads())
               .closeHook(stopped::tryEmitEmpty)
               .build();
       node = ReactiveRaft.start(config);

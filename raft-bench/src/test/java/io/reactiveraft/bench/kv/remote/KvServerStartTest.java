@@ -44,7 +44,8 @@ class KvServerStartTest {
             true,
             false,
             1 << 20,
-            KvServer.Settings.DEFAULT_ELECTION_TIMEOUT);
+            KvServer.Settings.DEFAULT_ELECTION_TIMEOUT,
+            false);
     assertThatThrownBy(() -> KvServer.start(settings).close())
         .isInstanceOf(KvServer.StartException.class)
         .hasMessageContaining(data.toString());
