@@ -87,6 +87,15 @@ final class LeadershipTransfer {
     return underWay != null && !timeoutSent;
   }
 
+  /**
+   * Leader: whether {@code peer} was told to campaign for a transfer still under way. The leader
+   * sends it nothing more meanwhile: an AppendEntries of this term would turn its pre-vote back
+   * into following, and the transfer would fail for it.
+   */
+  boolean handedOverTo(String peer) {
+    return underWay != null && timeoutSent && underWay.target.equals(peer);
+  }
+
   /** Leader: the target holds the whole log and is being told to campaign now. */
   void handedOver() {
     timeoutSent = true;

@@ -119,6 +119,10 @@ public final class RaftCore {
   private long randomizedElectionTimeout;
 
   private VoteTally tally;
+
+  /** Pre-candidate: whether the leader asked for this campaign (TimeoutNow). */
+  private boolean campaignForTransfer;
+
   private final Map<String, Progress> progress = new LinkedHashMap<>();
 
   /** Leader: membership changes in flight. */
@@ -400,21 +404,27 @@ public final class RaftCore {
 
   private void campaign() {
     if (config.preVote()) {
-      becomePreCandidate();
+      becomePreCandidate(false);
     } else {
       becomeCandidate();
     }
   }
 
-  private void becomePreCandidate() {
+  /**
+   * Probes with the term it would campaign in, without moving to it (thesis 9.6). {@code
+   * forTransfer}: asked by the leader (TimeoutNow), so voters set aside its lease; probed all the
+   * same, so that a target cut off just after it was asked does not raise its term, which on its
+   * return would end the term of the leader it failed to replace.
+   */
+  private void becomePreCandidate(boolean forTransfer) {
     role = Role.PRE_CANDIDATE;
-    setLeader(null, "election timeout");
+    campaignForTransfer = forTransfer;
+    setLeader(null, forTransfer ? "asked to campaign" : "election timeout");
     resetElectionTimer();
     tally = newTally();
-    // Probe with the term we would campaign in, without moving to it (thesis 9.6).
-    requestVotes(term + 1, true);
+    requestVotes(term + 1, true, forTransfer);
     if (tally.record(self, true) == VoteTally.Result.WON) {
-      becomeCandidate();
+      becomeCandidate(forTransfer);
     }
   }
 
@@ -431,9 +441,7 @@ public final class RaftCore {
     setLeader(null, "election timeout");
     resetElectionTimer();
     tally = newTally();
-    for (String peer : membership.otherVoters(self)) {
-      send(new VoteRequest(self, peer, term, log.lastIndex(), log.lastTerm(), false, forTransfer));
-    }
+    requestVotes(term, false, forTransfer);
     if (tally.record(self, true) == VoteTally.Result.WON) {
       becomeLeader();
     }
@@ -443,9 +451,11 @@ public final class RaftCore {
     return new VoteTally(membership.current());
   }
 
-  private void requestVotes(long electionTerm, boolean preVote) {
+  private void requestVotes(long electionTerm, boolean preVote, boolean forTransfer) {
     for (String peer : membership.otherVoters(self)) {
-      send(new VoteRequest(self, peer, electionTerm, log.lastIndex(), log.lastTerm(), preVote));
+      send(
+          new VoteRequest(
+              self, peer, electionTerm, log.lastIndex(), log.lastTerm(), preVote, forTransfer));
     }
   }
 
@@ -651,7 +661,7 @@ public final class RaftCore {
     switch (tally.record(m.from(), m.granted())) {
       case WON -> {
         if (role == Role.PRE_CANDIDATE) {
-          becomeCandidate();
+          becomeCandidate(campaignForTransfer);
         } else {
           becomeLeader();
         }
@@ -881,6 +891,9 @@ public final class RaftCore {
   }
 
   private void replicate(String peer, Progress pr) {
+    if (transfer.handedOverTo(peer)) {
+      return; // see LeadershipTransfer#handedOverTo
+    }
     if (pr.state == Progress.State.SNAPSHOT) {
       return; // chunks go one at a time, paced by the follower's answers
     }
@@ -957,6 +970,9 @@ public final class RaftCore {
    * check and is never held back by the window.
    */
   private void sendHeartbeat(String peer, Progress pr) {
+    if (transfer.handedOverTo(peer)) {
+      return;
+    }
     long prev = Math.max(pr.matchIndex, log.firstIndex() - 1); // below it, terms are compacted
     long sequence = ++requestSequence;
     send(
@@ -1271,7 +1287,11 @@ public final class RaftCore {
         && membership.current().isVoter(self)
         && !awaitingLog
         && !lostEntriesMissing()) {
-      becomeCandidate(true);
+      if (config.preVote()) {
+        becomePreCandidate(true);
+      } else {
+        becomeCandidate(true);
+      }
     }
   }
 

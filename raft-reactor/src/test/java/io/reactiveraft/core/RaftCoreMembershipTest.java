@@ -229,6 +229,55 @@ class RaftCoreMembershipTest {
     assertThat(net.core("c").role()).isEqualTo(Role.LEADER);
   }
 
+  /**
+   * A target cut off just as it is told to campaign probes first (pre-vote, with the transfer's
+   * leave to set the lease aside), so its term stays; on its return it deposes no one. Campaigning
+   * at once would raise its term, and its first answer to the leader would end the leader's term.
+   */
+  @Test
+  void aTargetCutOffAsItIsToldToCampaignRaisesNoTermAndDeposesNoOneOnItsReturn() {
+    CoreNetwork net = new CoreNetwork("a", "b", "c");
+    net.elect("a");
+    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
+    net.deliverAll();
+    long term = net.core("a").term();
+    net.handle(
+        "a",
+        new RaftEvent.ChangeRequested(
+            1, new io.reactiveraft.MembershipChange.TransferLeadership("c")));
+
+    // TimeoutNow reaches c, and nothing c sends in answer arrives anywhere.
+    boolean[] told = {false};
+    for (int i = 0; i < 2 * CoreNetwork.HEARTBEAT_TICKS && !told[0]; i++) {
+      net.tick("a", 1);
+      net.deliverWhile(
+          m -> {
+            told[0] |= m instanceof TimeoutNow;
+            return !m.from().equals("c");
+          });
+    }
+    assertThat(told[0]).as("a told c to campaign").isTrue();
+    net.isolate("c");
+    for (int i = 0; i < 3 * CoreNetwork.ELECTION_TICKS; i++) {
+      for (String id : List.of("a", "b", "c")) {
+        net.tick(id, 1);
+      }
+      net.deliverAll();
+    }
+    assertThat(net.core("c").term()).as("the cut-off target's term").isEqualTo(term);
+
+    net.rejoin("c");
+    for (int i = 0; i < 3 * CoreNetwork.HEARTBEAT_TICKS; i++) {
+      for (String id : List.of("a", "b", "c")) {
+        net.tick(id, 1);
+      }
+      net.deliverAll();
+    }
+    assertThat(net.core("a").role()).isEqualTo(Role.LEADER);
+    assertThat(net.core("a").term()).as("the leader's term").isEqualTo(term);
+    assertThat(net.core("c").leaderId()).isEqualTo("a");
+  }
+
   /** Thesis 3.10: the log holds still while the transfer's target catches up. */
   @Test
   void aChangeRequestedDuringALeadershipTransferIsRefused() {
