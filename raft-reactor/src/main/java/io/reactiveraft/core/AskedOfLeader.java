@@ -16,8 +16,13 @@ import java.util.function.Supplier;
  */
 final class AskedOfLeader {
 
+  private final Outbox outbox;
   private final Set<Long> commands = new HashSet<>();
   private final Set<Long> reads = new HashSet<>();
+
+  AskedOfLeader(Outbox outbox) {
+    this.outbox = outbox;
+  }
 
   void commandForwarded(long requestId) {
     commands.add(requestId);
@@ -43,9 +48,7 @@ final class AskedOfLeader {
    * commit yet, so its outcome is unknown (an exception from {@code unanswered} for each).
    */
   void termEnded(
-      Outbox outbox,
-      Supplier<NotLeaderException> noLeader,
-      Supplier<OutcomeUnknownException> unanswered) {
+      Supplier<NotLeaderException> noLeader, Supplier<OutcomeUnknownException> unanswered) {
     if (reads.isEmpty() && commands.isEmpty()) {
       return;
     }

@@ -68,12 +68,13 @@ final class LeadershipTransfer {
     } else if (!targetIsVoter) {
       outbox.report(
           new Action.ChangeFailed(
-              requestId, refuse(Reason.NOT_A_MEMBER, target + " is not a voter")));
+              requestId,
+              new MembershipChangeException(Reason.NOT_A_MEMBER, target + " is not a voter")));
     } else if (underWay != null) {
       outbox.report(
           new Action.ChangeFailed(
               requestId,
-              refuse(
+              new MembershipChangeException(
                   Reason.TRANSFER_IN_PROGRESS,
                   "a transfer to " + underWay.target + " is under way")));
     } else {
@@ -122,7 +123,8 @@ final class LeadershipTransfer {
             ? new Action.ChangeCompleted(t.requestId)
             : new Action.ChangeFailed(
                 t.requestId,
-                refuse(Reason.TRANSFER_TIMED_OUT, leader + " won the election, not " + t.target)));
+                new MembershipChangeException(
+                    Reason.TRANSFER_TIMED_OUT, leader + " won the election, not " + t.target)));
   }
 
   /** Per tick: a transfer past its deadline fails, whether or not its leader still leads. */
@@ -134,13 +136,9 @@ final class LeadershipTransfer {
       outbox.report(
           new Action.ChangeFailed(
               t.requestId,
-              refuse(
+              new MembershipChangeException(
                   Reason.TRANSFER_TIMED_OUT,
                   "transfer to " + t.target + " did not complete in an election timeout")));
     }
-  }
-
-  static MembershipChangeException refuse(Reason reason, String message) {
-    return new MembershipChangeException(reason, message);
   }
 }

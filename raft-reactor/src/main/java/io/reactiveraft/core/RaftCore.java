@@ -6,6 +6,7 @@ import io.reactiveraft.LeaderChange;
 import io.reactiveraft.LeadershipLostException;
 import io.reactiveraft.Member;
 import io.reactiveraft.MembershipChange;
+import io.reactiveraft.MembershipChangeException;
 import io.reactiveraft.MembershipChangeException.Reason;
 import io.reactiveraft.NotLeaderException;
 import io.reactiveraft.OutcomeUnknownException;
@@ -129,7 +130,7 @@ public final class RaftCore {
   private final MembershipChanges changes;
 
   /** Follower: commands forwarded to the leader and reads asked of it, waiting for answers. */
-  private final AskedOfLeader askedOfLeader = new AskedOfLeader();
+  private final AskedOfLeader askedOfLeader;
 
   /** Leader: where this term's forwarded commands went, for copies the transport delivers. */
   private final ForwardedHere forwardedHere = new ForwardedHere();
@@ -226,6 +227,7 @@ public final class RaftCore {
     this.changes =
         new MembershipChanges(new ChangingLeader(), config.electionTicks(), config.catchUpRounds());
     this.transfer = new LeadershipTransfer(outbox);
+    this.askedOfLeader = new AskedOfLeader(outbox);
     this.snapshotSender = new SnapshotSender(config, outbox);
     resetElectionTimer();
   }
@@ -403,10 +405,15 @@ public final class RaftCore {
   // ---------------------------------------------------------------- elections
 
   private void campaign() {
+    campaign(false);
+  }
+
+  /** {@code forTransfer}: asked by the leader (TimeoutNow), so voters set aside its lease. */
+  private void campaign(boolean forTransfer) {
     if (config.preVote()) {
-      becomePreCandidate(false);
+      becomePreCandidate(forTransfer);
     } else {
-      becomeCandidate();
+      becomeCandidate(forTransfer);
     }
   }
 
@@ -426,10 +433,6 @@ public final class RaftCore {
     if (tally.record(self, true) == VoteTally.Result.WON) {
       becomeCandidate(forTransfer);
     }
-  }
-
-  private void becomeCandidate() {
-    becomeCandidate(false);
   }
 
   /** {@code forTransfer}: asked by the leader (TimeoutNow), so voters set aside its lease. */
@@ -503,7 +506,7 @@ public final class RaftCore {
 
   private void setTerm(long newTerm) {
     askedOfLeader.termEnded(
-        outbox, () -> new NotLeaderException(self, null, null), this::forwardUnanswered);
+        () -> new NotLeaderException(self, null, null), this::forwardUnanswered);
     term = newTerm;
     votedFor = null;
     hardStateDirty = true;
@@ -829,7 +832,7 @@ public final class RaftCore {
       outbox.report(
           new Action.ProposalRejected(
               requestId,
-              LeadershipTransfer.refuse(
+              new MembershipChangeException(
                   Reason.TRANSFER_IN_PROGRESS, "leadership is moving to " + transfer.target())));
       return;
     }
@@ -1287,11 +1290,7 @@ public final class RaftCore {
         && membership.current().isVoter(self)
         && !awaitingLog
         && !lostEntriesMissing()) {
-      if (config.preVote()) {
-        becomePreCandidate(true);
-      } else {
-        becomeCandidate(true);
-      }
+      campaign(true);
     }
   }
 

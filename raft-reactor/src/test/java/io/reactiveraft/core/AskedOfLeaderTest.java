@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class AskedOfLeaderTest {
 
   private final Outbox outbox = new Outbox();
-  private final AskedOfLeader asked = new AskedOfLeader();
+  private final AskedOfLeader asked = new AskedOfLeader(outbox);
 
   @Test
   void anAnsweredRequestWaitsNoMore() {
@@ -32,7 +32,6 @@ class AskedOfLeaderTest {
     asked.commandForwarded(3);
 
     asked.termEnded(
-        outbox,
         () -> new NotLeaderException("n2", null, null),
         () -> new OutcomeUnknownException("term ended"));
 
@@ -48,7 +47,7 @@ class AskedOfLeaderTest {
               assertThat(r.requestId()).isEqualTo(3);
               assertThat(r.error()).isInstanceOf(OutcomeUnknownException.class);
             });
-    asked.termEnded(outbox, () -> null, () -> null);
+    asked.termEnded(() -> null, () -> null);
     assertThat(outbox.drain(null, false, 1, null)).isEmpty();
   }
 }

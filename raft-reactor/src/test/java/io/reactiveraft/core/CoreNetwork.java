@@ -225,6 +225,14 @@ final class CoreNetwork {
     return data;
   }
 
+  /** Asks leader {@code leader} to hand its leadership to {@code target} (request {@code id}). */
+  void requestTransfer(String leader, long id, String target) {
+    handle(
+        leader,
+        new RaftEvent.ChangeRequested(
+            id, new io.reactiveraft.MembershipChange.TransferLeadership(target)));
+  }
+
   /** Ticks a node until it is leader, delivering messages as they come. */
   void elect(String id) {
     for (int i = 0; i < 10 * ELECTION_TICKS && core(id).role() != Role.LEADER; i++) {

@@ -2,7 +2,6 @@ package io.reactiveraft.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.reactiveraft.MembershipChange;
 import io.reactiveraft.RaftEvent;
 import io.reactiveraft.Role;
 import io.reactiveraft.core.InjectedDefects.Defect;
@@ -168,8 +167,7 @@ class RaftCoreLeaseTest {
     net.isolate(target); // falls behind, so the transfer must wait for it
     net.propose(old, "w1");
     clocks.tick();
-    net.handle(
-        old, new RaftEvent.ChangeRequested(99, new MembershipChange.TransferLeadership(target)));
+    net.requestTransfer(old, 99, target);
     for (int i = 0; i < CoreNetwork.ELECTION_TICKS / 2; i++) {
       clocks.tick(); // heartbeats answered by the third node: the lease is renewed
     }

@@ -2,7 +2,6 @@ package io.reactiveraft.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.reactiveraft.MembershipChange;
 import io.reactiveraft.RaftEvent;
 import io.reactiveraft.Role;
 import io.reactiveraft.message.TimeoutNow;
@@ -103,7 +102,7 @@ class RaftCoreLostEntriesTest {
     cut(net, "b", last, last + 100);
 
     // a hands over to c: an election in a later term, which b sits out.
-    net.handle("a", new RaftEvent.ChangeRequested(9, new MembershipChange.TransferLeadership("c")));
+    net.requestTransfer("a", 9, "c");
     for (int i = 0;
         i < 5 * CoreNetwork.ELECTION_TICKS && net.core("c").role() != Role.LEADER;
         i++) {

@@ -204,10 +204,7 @@ class RaftCoreMembershipTest {
       net.propose("a", "w" + i);
     }
     net.deliverAll();
-    net.handle(
-        "a",
-        new RaftEvent.ChangeRequested(
-            1, new io.reactiveraft.MembershipChange.TransferLeadership("c")));
+    net.requestTransfer("a", 1, "c");
     net.deliverAll();
     assertThat(net.sent(TimeoutNow.class)).as("c lacks five entries").isEmpty();
 
@@ -241,10 +238,7 @@ class RaftCoreMembershipTest {
     net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
     net.deliverAll();
     long term = net.core("a").term();
-    net.handle(
-        "a",
-        new RaftEvent.ChangeRequested(
-            1, new io.reactiveraft.MembershipChange.TransferLeadership("c")));
+    net.requestTransfer("a", 1, "c");
 
     // TimeoutNow reaches c, and nothing c sends in answer arrives anywhere.
     boolean[] told = {false};
@@ -288,10 +282,7 @@ class RaftCoreMembershipTest {
     net.isolate("b"); // falls behind, so the transfer waits for it
     net.propose("a", "w1");
     net.deliverAll();
-    net.handle(
-        "a",
-        new RaftEvent.ChangeRequested(
-            1, new io.reactiveraft.MembershipChange.TransferLeadership("b")));
+    net.requestTransfer("a", 1, "b");
     long lastIndex = net.core("a").log().lastIndex();
 
     net.handle(

@@ -3,7 +3,6 @@ package io.reactiveraft.core;
 import static io.reactiveraft.core.RaftCoreElectionTest.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.reactiveraft.MembershipChange;
 import io.reactiveraft.RaftEvent;
 import io.reactiveraft.Role;
 import io.reactiveraft.message.AppendEntriesRequest;
@@ -209,7 +208,7 @@ class RaftCoreReplicationTest {
     net.deliverAll();
     // c is cut off, so a transfer to it cannot finish; the leader refuses proposals meanwhile.
     net.isolate("c");
-    net.handle("a", new RaftEvent.ChangeRequested(7, new MembershipChange.TransferLeadership("c")));
+    net.requestTransfer("a", 7, "c");
     long before = net.core("a").log().lastIndex();
     net.propose("b", "refused");
     RaftMessage forwarded = forwardedInFlight(net);

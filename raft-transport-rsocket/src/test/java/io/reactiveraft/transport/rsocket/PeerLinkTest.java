@@ -383,6 +383,21 @@ class PeerLinkTest {
     assertThat(dials).as("redialled only after the backoff").hasValue(2);
   }
 
+  /** A connection that does nothing but record, in {@code closed}, that it was closed. */
+  private static RSocket closedInto(AtomicBoolean closed) {
+    return new RSocket() {
+      @Override
+      public void dispose() {
+        closed.set(true);
+      }
+
+      @Override
+      public boolean isDisposed() {
+        return closed.get();
+      }
+    };
+  }
+
   @Test
   void aConnectionArrivingAsItsAttemptTimesOutIsClosed() {
     VirtualTimeScheduler timer = VirtualTimeScheduler.create();
@@ -401,18 +416,7 @@ class PeerLinkTest {
     timer.advanceTimeBy(Duration.ofSeconds(2));
     assertThat(failure.get()).isInstanceOf(TimeoutException.class);
     AtomicBoolean closed = new AtomicBoolean();
-    RSocket late =
-        new RSocket() {
-          @Override
-          public void dispose() {
-            closed.set(true);
-          }
-
-          @Override
-          public boolean isDisposed() {
-            return closed.get();
-          }
-        };
+    RSocket late = closedInto(closed);
     connecting.subscriber.onNext(late);
 
     assertThat(closed).as("the late connection was closed").isTrue();
@@ -425,18 +429,7 @@ class PeerLinkTest {
     // the connection over: the timeout must not cancel an attempt that has already succeeded.
     VirtualTimeScheduler timer = VirtualTimeScheduler.create();
     AtomicBoolean closed = new AtomicBoolean();
-    RSocket socket =
-        new RSocket() {
-          @Override
-          public void dispose() {
-            closed.set(true);
-          }
-
-          @Override
-          public boolean isDisposed() {
-            return closed.get();
-          }
-        };
+    RSocket socket = closedInto(closed);
     AtomicReference<CoreSubscriber<? super RSocket>> dialled = new AtomicReference<>();
     Mono<RSocket> connector =
         new Mono<>() {
