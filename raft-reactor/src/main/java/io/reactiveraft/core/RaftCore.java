@@ -1,7 +1,6 @@
 package io.reactiveraft.core;
 
 import io.reactiveraft.ClusterConfiguration;
-import io.reactiveraft.FollowerProgress;
 import io.reactiveraft.LeaderChange;
 import io.reactiveraft.LeadershipLostException;
 import io.reactiveraft.Member;
@@ -31,9 +30,7 @@ import io.reactiveraft.message.VoteResponse;
 import io.reactiveraft.spi.HardState;
 import io.reactiveraft.spi.LostEntries;
 import io.reactiveraft.spi.SnapshotMeta;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.ToLongFunction;
 import java.util.random.RandomGenerator;
@@ -124,7 +121,8 @@ public final class RaftCore {
   /** Pre-candidate: whether the leader asked for this campaign (TimeoutNow). */
   private boolean campaignForTransfer;
 
-  private final Map<String, Progress> progress = new LinkedHashMap<>();
+  /** Leader: each follower's progress, and the requests that bring it the log. */
+  private final Replication replication;
 
   /** Leader: membership changes in flight. */
   private final MembershipChanges changes;
@@ -137,9 +135,6 @@ public final class RaftCore {
 
   /** Leader: reads in progress. */
   private final ReadIndex reads = new ReadIndex();
-
-  /** Leader: the sequence number of the last AppendEntries sent (echoed in answers). */
-  private long requestSequence;
 
   /** Leader: a leadership transfer; proposals are refused while one is under way. */
   private final LeadershipTransfer transfer;
@@ -229,6 +224,8 @@ public final class RaftCore {
     this.transfer = new LeadershipTransfer(outbox);
     this.askedOfLeader = new AskedOfLeader(outbox);
     this.snapshotSender = new SnapshotSender(config, outbox);
+    this.replication =
+        new Replication(config, log, outbox, transfer, snapshotSender, new ReplicatingLeader());
     resetElectionTimer();
   }
 
@@ -292,7 +289,7 @@ public final class RaftCore {
     }
     if (role == Role.LEADER) {
       superviseReads();
-      replicateToAll();
+      replication.toAll();
     }
     HardState hardState = null;
     if (hardStateDirty && !InjectedDefects.on(Defect.FORGET_TERM_AND_VOTE)) {
@@ -368,9 +365,9 @@ public final class RaftCore {
     heartbeatElapsed++;
     if (heartbeatElapsed >= config.heartbeatTicks()) {
       heartbeatElapsed = 0;
-      heartbeatAll();
+      replication.heartbeatAll();
     } else {
-      announceCommit();
+      replication.announceCommit();
     }
     if (config.checkQuorum() && !quorumHeardWithin(config.electionTicks())) {
       becomeFollower(term, null, "lost contact with a majority (check-quorum)");
@@ -392,14 +389,7 @@ public final class RaftCore {
    * replicated to.
    */
   private long reachedByMajority(long selfValue, ToLongFunction<Progress> value, long absent) {
-    return Quorum.reached(
-        membership.current(),
-        self,
-        selfValue,
-        id -> {
-          Progress pr = progress.get(id);
-          return pr == null ? absent : value.applyAsLong(pr);
-        });
+    return replication.reachedByMajority(membership.current(), selfValue, value, absent);
   }
 
   // ---------------------------------------------------------------- elections
@@ -469,19 +459,12 @@ public final class RaftCore {
     tally = null;
     heartbeatElapsed = 0;
     electionElapsed = 0;
-    progress.clear();
-    membership.otherMembers(self).forEach(this::track);
+    replication.clear();
+    membership.otherMembers(self).forEach(replication::track);
     setLeader(self, "won election in term " + term);
     // A leader commits entries of earlier terms only through one of its own (paper 5.4.2), so
     // it appends a no-op at once rather than waiting for a client (thesis 6.4).
     appendLocal(LogEntry.noop(log.lastIndex() + 1, term));
-  }
-
-  private Progress track(String peer) {
-    Progress pr = new Progress(log.lastIndex() + 1, config.maxInflightAppends());
-    pr.lastHeardAt = now;
-    progress.put(peer, pr);
-    return pr;
   }
 
   private void becomeFollower(long newTerm, String leader, String cause) {
@@ -499,7 +482,7 @@ public final class RaftCore {
     }
     role = Role.FOLLOWER;
     tally = null;
-    progress.clear();
+    replication.clear();
     resetElectionTimer();
     setLeader(leader, cause);
   }
@@ -776,44 +759,9 @@ public final class RaftCore {
   }
 
   private void onAppendEntriesResponse(AppendEntriesResponse m) {
-    Progress pr = progress.get(m.from());
-    if (role != Role.LEADER || pr == null) {
-      return;
+    if (role == Role.LEADER && replication.onAnswer(m)) {
+      tryAdvanceCommitIndex();
     }
-    pr.lastHeardAt = now;
-    if (m.sequence() <= requestSequence) {
-      pr.answered(m.sequence()); // a higher one cannot answer a request of this leader's
-    }
-    if (pr.state == Progress.State.SNAPSHOT) {
-      return; // a heartbeat's answer: it confirms leadership, but the snapshot comes first
-    }
-    if (m.success()) {
-      if (pr.acknowledge(m.matchIndex(), requestSequence)) {
-        tryAdvanceCommitIndex();
-      }
-      return;
-    }
-    if (m.conflictTerm() == 0
-        && m.sequence() > 0
-        && pr.lostDataSince(m.sequence(), m.conflictIndex())) {
-      return; // newer than its acknowledgements, yet shorter: it lost its log; start over
-    }
-    // The request that failed checked at m.matchIndex(); answers to older requests are stale.
-    boolean stale =
-        pr.state == Progress.State.PROBE
-            ? m.matchIndex() != pr.nextIndex - 1
-            : m.matchIndex() <= pr.matchIndex;
-    if (stale) {
-      return;
-    }
-    long next = m.conflictIndex();
-    if (m.conflictTerm() > 0) {
-      long ours = log.lastIndexOfTerm(m.conflictTerm(), m.matchIndex());
-      if (ours > 0) {
-        next = ours + 1;
-      }
-    }
-    pr.probeFrom(Math.max(1, Math.min(next, log.lastIndex() + 1)));
   }
 
   // ---------------------------------------------------------------- log and commit
@@ -885,114 +833,6 @@ public final class RaftCore {
     }
   }
 
-  // ---------------------------------------------------------------- replication
-
-  private void replicateToAll() {
-    for (Map.Entry<String, Progress> e : progress.entrySet()) {
-      replicate(e.getKey(), e.getValue());
-    }
-  }
-
-  private void replicate(String peer, Progress pr) {
-    if (transfer.handedOverTo(peer)) {
-      return; // see LeadershipTransfer#handedOverTo
-    }
-    if (pr.state == Progress.State.SNAPSHOT) {
-      return; // chunks go one at a time, paced by the follower's answers
-    }
-    if (pr.nextIndex < log.firstIndex()) {
-      startSnapshot(peer, pr); // the entries it needs are compacted
-      return;
-    }
-    boolean sent = false;
-    if (pr.state == Progress.State.PROBE) {
-      if (!pr.probeSent) {
-        sendAppend(peer, pr);
-        sent = true;
-      }
-    } else {
-      while (!pr.windowFull() && pr.nextIndex <= log.lastIndex()) {
-        sendAppend(peer, pr);
-        sent = true;
-      }
-    }
-    if (!sent
-        && pr.state == Progress.State.REPLICATE
-        && pr.commitSent < Math.min(adoptableCommit(pr), pr.commitWanted)) {
-      sendHeartbeat(peer, pr); // the follower's caller waits on this commit
-    }
-  }
-
-  private void sendAppend(String peer, Progress pr) {
-    long prev = pr.nextIndex - 1;
-    List<LogEntry> batch =
-        log.slice(pr.nextIndex, config.maxEntriesPerAppend(), config.maxAppendBytes());
-    long sequence = ++requestSequence;
-    send(
-        new AppendEntriesRequest(
-            self, peer, term, prev, log.term(prev), batch, commitIndex, sequence));
-    pr.recordSend(sequence, clockNanos);
-    pr.commitSent = Math.min(commitIndex, prev + batch.size());
-    pr.sent(prev + batch.size(), now);
-  }
-
-  private void heartbeatAll() {
-    long stallDeadline = now - 2L * config.heartbeatTicks();
-    for (Map.Entry<String, Progress> e : progress.entrySet()) {
-      Progress pr = e.getValue();
-      if (pr.state == Progress.State.SNAPSHOT && pr.snapshotSentAt < stallDeadline) {
-        snapshotSender.resend(e.getKey(), pr, snapshot, term, now);
-      } else if (pr.stalledSince(stallDeadline)) {
-        // The window is stuck on a lost request or answer; re-probe from what is known.
-        pr.probeFrom(pr.matchIndex + 1);
-      } else if (pr.state == Progress.State.PROBE) {
-        pr.probeSent = false; // the probe or its answer may be lost: allow another
-      }
-      sendHeartbeat(e.getKey(), pr);
-    }
-  }
-
-  /**
-   * Tells idle followers the commit index, at most a tick after it moved. A commit is not announced
-   * the moment it happens: under load the next AppendEntries carries it anyway, and at one request
-   * in flight an announcement per commit doubled the messages, which on a small machine cost a
-   * quarter of each request's latency. A follower whose own caller waits on a commit is told at
-   * once ({@link Progress#commitWanted}).
-   */
-  private void announceCommit() {
-    for (Map.Entry<String, Progress> e : progress.entrySet()) {
-      Progress pr = e.getValue();
-      if (pr.state == Progress.State.REPLICATE && pr.commitSent < adoptableCommit(pr)) {
-        sendHeartbeat(e.getKey(), pr);
-      }
-    }
-  }
-
-  /**
-   * A heartbeat checks at the follower's known match index, so it always passes the consistency
-   * check and is never held back by the window.
-   */
-  private void sendHeartbeat(String peer, Progress pr) {
-    if (transfer.handedOverTo(peer)) {
-      return;
-    }
-    long prev = Math.max(pr.matchIndex, log.firstIndex() - 1); // below it, terms are compacted
-    long sequence = ++requestSequence;
-    send(
-        new AppendEntriesRequest(
-            self, peer, term, prev, log.term(prev), List.of(), commitIndex, sequence));
-    pr.recordSend(sequence, clockNanos);
-    pr.commitSent = Math.min(commitIndex, prev);
-  }
-
-  /**
-   * The commit index a follower can take from this leader now: no further than what it is known to
-   * hold, since it commits only entries known to match (paper Figure 2).
-   */
-  private long adoptableCommit(Progress pr) {
-    return Math.min(commitIndex, pr.matchIndex);
-  }
-
   private void send(RaftMessage m) {
     outbox.send(m);
   }
@@ -1030,23 +870,10 @@ public final class RaftCore {
     }
   }
 
-  /** Leader: {@code peer} needs entries the log no longer holds, so it gets the snapshot. */
-  private void startSnapshot(String peer, Progress pr) {
-    if (snapshot == null) {
-      throw new IllegalStateException("the log starts at " + log.firstIndex() + " without one");
-    }
-    snapshotSender.start(peer, pr, snapshot, term, now);
-  }
-
   private void onInstallSnapshotResponse(InstallSnapshotResponse m) {
-    Progress pr = progress.get(m.from());
-    if (role != Role.LEADER || pr == null) {
-      return;
-    }
-    pr.lastHeardAt = now;
-    if (snapshotSender.onAnswer(m, pr, term, now)) {
+    if (role == Role.LEADER && replication.onSnapshotAnswer(m)) {
       tryAdvanceCommitIndex();
-      replicate(m.from(), pr);
+      replication.resume(m.from());
     }
   }
 
@@ -1149,6 +976,34 @@ public final class RaftCore {
     }
   }
 
+  /** What {@link Replication} sees of this node while it leads. */
+  private final class ReplicatingLeader implements Replication.Leader {
+    @Override
+    public long term() {
+      return term;
+    }
+
+    @Override
+    public long commitIndex() {
+      return commitIndex;
+    }
+
+    @Override
+    public long now() {
+      return now;
+    }
+
+    @Override
+    public long clockNanos() {
+      return clockNanos;
+    }
+
+    @Override
+    public SnapshotMeta snapshot() {
+      return snapshot;
+    }
+  }
+
   /** What {@link MembershipChanges} sees of this node while it leads. */
   private final class ChangingLeader implements MembershipChanges.Leader {
     @Override
@@ -1189,13 +1044,13 @@ public final class RaftCore {
 
     @Override
     public long matchIndex(String member) {
-      Progress pr = progress.get(member);
+      Progress pr = replication.of(member);
       return pr == null ? -1 : pr.matchIndex;
     }
 
     @Override
     public long snapshotOffset(String member) {
-      Progress pr = progress.get(member);
+      Progress pr = replication.of(member);
       return pr == null || pr.state != Progress.State.SNAPSHOT ? -1 : pr.snapshotOffset;
     }
 
@@ -1246,12 +1101,7 @@ public final class RaftCore {
   private void configurationChanged() {
     ClusterConfiguration c = membership.current();
     if (role == Role.LEADER) {
-      for (String id : membership.otherMembers(self)) {
-        if (!progress.containsKey(id)) {
-          track(id);
-        }
-      }
-      progress.keySet().removeIf(id -> !c.contains(id));
+      replication.follow(c, membership.otherMembers(self));
     }
     outbox.report(new Action.ConfigurationChanged(c));
   }
@@ -1277,7 +1127,7 @@ public final class RaftCore {
     if (!transfer.awaitsHandOver()) {
       return;
     }
-    Progress pr = progress.get(transfer.target());
+    Progress pr = replication.of(transfer.target());
     if (pr != null && pr.matchIndex == log.lastIndex()) {
       transfer.handedOver();
       send(new TimeoutNow(self, transfer.target(), term));
@@ -1332,7 +1182,7 @@ public final class RaftCore {
       send(new ForwardedCommandResponse(self, m.from(), term, m.requestId(), 0, 0, false));
       return;
     }
-    wantsCommit(m.from(), index);
+    replication.wantsCommit(m.from(), index);
     send(new ForwardedCommandResponse(self, m.from(), term, m.requestId(), index, term, true));
   }
 
@@ -1382,15 +1232,7 @@ public final class RaftCore {
       outbox.report(new Action.ReadReady(read.requestId(), readIndex));
     } else {
       send(new ReadIndexResponse(self, read.requester(), term, read.requestId(), readIndex, true));
-      wantsCommit(read.requester(), readIndex);
-    }
-  }
-
-  /** The follower answers its caller once it learns {@code index} is committed: tell it at once. */
-  private void wantsCommit(String follower, long index) {
-    Progress pr = progress.get(follower);
-    if (pr != null) {
-      pr.commitWanted = Math.max(pr.commitWanted, index);
+      replication.wantsCommit(read.requester(), readIndex);
     }
   }
 
@@ -1434,8 +1276,9 @@ public final class RaftCore {
     if (reads.isEmpty()) {
       return;
     }
-    if (reads.startRound(log.term(commitIndex) == term, commitIndex, requestSequence + 1)) {
-      progress.forEach(this::sendHeartbeat);
+    if (reads.startRound(
+        log.term(commitIndex) == term, commitIndex, replication.lastSequence() + 1)) {
+      replication.confirmLeadership();
     }
     if (reads.inRound()) {
       // The highest request sequence a majority has answered: a read waiting on a round at or
@@ -1470,17 +1313,11 @@ public final class RaftCore {
 
   /** Inflight AppendEntries to {@code peer}; 0 when not leader. */
   public int inflightAppends(String peer) {
-    Progress pr = progress.get(peer);
-    return pr == null ? 0 : pr.inflightCount();
+    return replication.inflightAppends(peer);
   }
 
   /** A status view; the caller supplies what the core does not track. */
   public RaftStatus status(long lastApplied, List<Long> snapshotIndexes) {
-    Map<String, FollowerProgress> followers = new LinkedHashMap<>();
-    progress.forEach(
-        (id, pr) ->
-            followers.put(
-                id, new FollowerProgress(pr.nextIndex, pr.matchIndex, pr.inflightCount())));
     return new RaftStatus(
         self,
         role,
@@ -1494,7 +1331,7 @@ public final class RaftCore {
         log.lastTerm(),
         membership.current().voters(),
         membership.current().learners(),
-        followers,
+        replication.status(),
         snapshotIndexes,
         lostEntriesMissing() ? lost.index() : 0);
   }
