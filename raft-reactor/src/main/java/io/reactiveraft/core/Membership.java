@@ -85,9 +85,4 @@ final class Membership {
   List<String> otherVoters(String self) {
     return current.voters().stream().map(m -> m.id()).filter(id -> !id.equals(self)).toList();
   }
-
-  /** Ids of every other member, voters and learners. */
-  List<String> otherMembers(String self) {
-    return current.members().stream().map(m -> m.id()).filter(id -> !id.equals(self)).toList();
-  }
 }

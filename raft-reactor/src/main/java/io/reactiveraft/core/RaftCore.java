@@ -68,9 +68,6 @@ public final class RaftCore {
   /** Follower: the snapshot a leader is sending, chunk by chunk. */
   private final SnapshotReceiver receiver = new SnapshotReceiver();
 
-  /** Leader: snapshots being sent to followers the log no longer serves. */
-  private final SnapshotSender snapshotSender;
-
   /** Highest index handed to the state machine. */
   private long appliedUpTo;
 
@@ -223,9 +220,14 @@ public final class RaftCore {
         new MembershipChanges(new ChangingLeader(), config.electionTicks(), config.catchUpRounds());
     this.transfer = new LeadershipTransfer(outbox);
     this.askedOfLeader = new AskedOfLeader(outbox);
-    this.snapshotSender = new SnapshotSender(config, outbox);
     this.replication =
-        new Replication(config, log, outbox, transfer, snapshotSender, new ReplicatingLeader());
+        new Replication(
+            config,
+            log,
+            outbox,
+            transfer,
+            new SnapshotSender(config, outbox),
+            new ReplicatingLeader());
     resetElectionTimer();
   }
 
@@ -289,7 +291,7 @@ public final class RaftCore {
     }
     if (role == Role.LEADER) {
       superviseReads();
-      replication.toAll();
+      replication.replicateToAll();
     }
     HardState hardState = null;
     if (hardStateDirty && !InjectedDefects.on(Defect.FORGET_TERM_AND_VOTE)) {
@@ -460,7 +462,7 @@ public final class RaftCore {
     heartbeatElapsed = 0;
     electionElapsed = 0;
     replication.clear();
-    membership.otherMembers(self).forEach(replication::track);
+    replication.trackMembersOf(membership.current());
     setLeader(self, "won election in term " + term);
     // A leader commits entries of earlier terms only through one of its own (paper 5.4.2), so
     // it appends a no-op at once rather than waiting for a client (thesis 6.4).
@@ -1044,13 +1046,13 @@ public final class RaftCore {
 
     @Override
     public long matchIndex(String member) {
-      Progress pr = replication.of(member);
+      Progress pr = replication.progressOf(member);
       return pr == null ? -1 : pr.matchIndex;
     }
 
     @Override
     public long snapshotOffset(String member) {
-      Progress pr = replication.of(member);
+      Progress pr = replication.progressOf(member);
       return pr == null || pr.state != Progress.State.SNAPSHOT ? -1 : pr.snapshotOffset;
     }
 
@@ -1101,7 +1103,7 @@ public final class RaftCore {
   private void configurationChanged() {
     ClusterConfiguration c = membership.current();
     if (role == Role.LEADER) {
-      replication.follow(c, membership.otherMembers(self));
+      replication.trackMembersOf(c);
     }
     outbox.report(new Action.ConfigurationChanged(c));
   }
@@ -1127,7 +1129,7 @@ public final class RaftCore {
     if (!transfer.awaitsHandOver()) {
       return;
     }
-    Progress pr = replication.of(transfer.target());
+    Progress pr = replication.progressOf(transfer.target());
     if (pr != null && pr.matchIndex == log.lastIndex()) {
       transfer.handedOver();
       send(new TimeoutNow(self, transfer.target(), term));

@@ -2,6 +2,7 @@ package io.reactiveraft.core;
 
 import io.reactiveraft.ClusterConfiguration;
 import io.reactiveraft.FollowerProgress;
+import io.reactiveraft.Member;
 import io.reactiveraft.message.AppendEntriesRequest;
 import io.reactiveraft.message.AppendEntriesResponse;
 import io.reactiveraft.message.InstallSnapshotResponse;
@@ -75,24 +76,27 @@ final class Replication {
   }
 
   /** Starts replicating to {@code peer}, optimistically from the end of the log. */
-  void track(String peer) {
+  private void track(String peer) {
     Progress pr = new Progress(log.lastIndex() + 1, config.maxInflightAppends());
     pr.lastHeardAt = leader.now();
     progress.put(peer, pr);
   }
 
-  /** Tracks the members of {@code configuration} not yet tracked, and only those. */
-  void follow(ClusterConfiguration configuration, List<String> others) {
-    for (String id : others) {
-      if (!progress.containsKey(id)) {
-        track(id);
+  /**
+   * Replicates to the other members of {@code configuration}, voters and learners: starts tracking
+   * those not tracked yet, in the configuration's order, and forgets those it no longer holds.
+   */
+  void trackMembersOf(ClusterConfiguration configuration) {
+    for (Member m : configuration.members()) {
+      if (!m.id().equals(self) && !progress.containsKey(m.id())) {
+        track(m.id());
       }
     }
     progress.keySet().removeIf(id -> !configuration.contains(id));
   }
 
   /** The progress of {@code peer}, or null when it is not replicated to. */
-  Progress of(String peer) {
+  Progress progressOf(String peer) {
     return progress.get(peer);
   }
 
@@ -132,13 +136,13 @@ final class Replication {
   // ---------------------------------------------------------------- sending
 
   /** Once per batch: sends each follower what its window allows. */
-  void toAll() {
+  void replicateToAll() {
     for (Map.Entry<String, Progress> e : progress.entrySet()) {
-      to(e.getKey(), e.getValue());
+      replicate(e.getKey(), e.getValue());
     }
   }
 
-  private void to(String peer, Progress pr) {
+  private void replicate(String peer, Progress pr) {
     if (transfer.handedOverTo(peer)) {
       return; // see LeadershipTransfer#handedOverTo
     }
@@ -314,9 +318,15 @@ final class Replication {
     return snapshotSender.onAnswer(m, pr, leader.term(), leader.now());
   }
 
-  /** Sends {@code peer} what its window allows now, rather than at the end of the batch. */
+  /**
+   * Sends {@code peer} what its window allows now, rather than at the end of the batch; nothing
+   * when it is not replicated to.
+   */
   void resume(String peer) {
-    to(peer, progress.get(peer));
+    Progress pr = progress.get(peer);
+    if (pr != null) {
+      replicate(peer, pr);
+    }
   }
 
   // ---------------------------------------------------------------- queries

@@ -58,8 +58,6 @@ import org.slf4j.LoggerFactory;
  *  40+n+len    int   CRC32C of everything before it (bytes [0, 40+n+len))
  * </pre>
  *
- * </pre>
- *
  * <p>The data length is known only at commit, so it is in the trailer: the file is written front to
  * back in one pass, and the CRC32C accumulates as the data streams through. The header has a CRC of
  * its own so {@link #list()} can trust a snapshot's index, term and configuration after reading a

@@ -23,16 +23,16 @@ class ReplicationTest {
       new CoreConfig(
           "n1",
           CoreConfig.votersNamed(List.of("n1", "n2", "n3")),
-          10,
-          2,
-          true,
-          true,
-          2,
-          1 << 20,
-          2,
-          3,
-          0,
-          true);
+          10, // election ticks
+          2, // heartbeat ticks
+          true, // pre-vote
+          true, // check-quorum
+          2, // entries per AppendEntries
+          1 << 20, // bytes per AppendEntries
+          2, // AppendEntries in flight per follower
+          3, // catch-up rounds
+          0, // no leases
+          true); // bootstrapped
 
   /** The leader's state as replication reads it; tests move it. */
   private static final class FakeLeader implements Replication.Leader {
@@ -78,6 +78,13 @@ class ReplicationTest {
         CONFIG, log, outbox, transfer, new SnapshotSender(CONFIG, outbox), leader);
   }
 
+  /** The leader replicates to {@code peers}, in a configuration of them and itself. */
+  private static void follow(Replication replication, String... peers) {
+    List<String> ids = new ArrayList<>(List.of("n1"));
+    ids.addAll(List.of(peers));
+    replication.trackMembersOf(CoreConfig.votersNamed(ids));
+  }
+
   private static RaftLog tenEntries() {
     RaftLog log = new RaftLog();
     for (long i = 1; i <= 10; i++) {
@@ -114,38 +121,38 @@ class ReplicationTest {
   @Test
   void aFollowerIsProbedOnceUntilItAnswersThenSentTheRestWithinItsWindow() {
     Replication replication = replicationOf(tenEntries());
-    replication.track("n2");
+    follow(replication, "n2");
 
-    replication.toAll();
-    replication.toAll();
+    replication.replicateToAll();
+    replication.replicateToAll();
     assertThat(sent()).containsExactly(new Sent("n2", 10, List.of(), 0));
 
     assertThat(replication.onAnswer(rejected(10, 0, 3, 1))).isFalse(); // its log ends at 2
-    replication.toAll();
+    replication.replicateToAll();
     assertThat(sent()).containsExactly(new Sent("n2", 2, List.of(3L, 4L), 0));
 
     assertThat(replication.onAnswer(accepted("n2", 4, 2))).isTrue();
-    replication.toAll();
+    replication.replicateToAll();
     assertThat(sent())
         .containsExactly(
             new Sent("n2", 4, List.of(5L, 6L), 0), new Sent("n2", 6, List.of(7L, 8L), 0));
     assertThat(replication.inflightAppends("n2")).isEqualTo(2);
 
     replication.onAnswer(accepted("n2", 6, 3));
-    replication.toAll();
+    replication.replicateToAll();
     assertThat(sent()).containsExactly(new Sent("n2", 8, List.of(9L, 10L), 0));
   }
 
   @Test
   void aRejectionNamingATermSkipsToTheLeadersLastEntryOfThatTerm() {
     Replication replication = replicationOf(tenEntries());
-    replication.track("n2");
-    replication.toAll();
+    follow(replication, "n2");
+    replication.replicateToAll();
     sent();
 
     // The follower holds term 1 at index 10, from index 3 on: the leader's term 1 ends at 4.
     replication.onAnswer(rejected(10, 1, 3, 1));
-    replication.toAll();
+    replication.replicateToAll();
 
     assertThat(sent()).containsExactly(new Sent("n2", 4, List.of(5L, 6L), 0));
   }
@@ -158,12 +165,12 @@ class ReplicationTest {
     }
     Replication replication = replicationOf(new RaftLog(5, 1, after));
     leader.snapshot = new SnapshotMeta(5, 1, CONFIG.initialConfiguration(), 100);
-    replication.track("n2");
-    replication.toAll();
+    follow(replication, "n2");
+    replication.replicateToAll();
     sent();
 
     replication.onAnswer(rejected(10, 0, 1, 1)); // an empty follower
-    replication.toAll();
+    replication.replicateToAll();
 
     List<Action> out = outbox.drain(null, true, 2, null);
     assertThat(out).hasSize(1);
@@ -174,13 +181,12 @@ class ReplicationTest {
   @Test
   void idleFollowersHearTheCommitIndexUpToWhatTheyHoldAndOnlyOnce() {
     Replication replication = replicationOf(tenEntries());
-    replication.track("n2");
-    replication.track("n3");
-    replication.toAll();
+    follow(replication, "n2", "n3");
+    replication.replicateToAll();
     sent();
     replication.onAnswer(accepted("n2", 10, 1));
     replication.onAnswer(accepted("n3", 4, 2));
-    replication.toAll();
+    replication.replicateToAll();
     sent(); // n3's window takes the rest, unanswered
 
     leader.commitIndex = 8;
@@ -195,17 +201,17 @@ class ReplicationTest {
   @Test
   void aStalledWindowIsProbedAgainFromWhatTheFollowerHolds() {
     Replication replication = replicationOf(tenEntries());
-    replication.track("n2");
-    replication.toAll();
+    follow(replication, "n2");
+    replication.replicateToAll();
     replication.onAnswer(rejected(10, 0, 3, 1));
-    replication.toAll();
+    replication.replicateToAll();
     replication.onAnswer(accepted("n2", 4, 2));
-    replication.toAll();
+    replication.replicateToAll();
     assertThat(sent()).hasSize(4); // two probes, then a full window: 5..6 and 7..8
 
     leader.now = 2L * CONFIG.heartbeatTicks() + 1; // no answer since
     replication.heartbeatAll();
-    replication.toAll();
+    replication.replicateToAll();
 
     assertThat(sent())
         .containsExactly(new Sent("n2", 4, List.of(), 0), new Sent("n2", 4, List.of(5L, 6L), 0));
@@ -214,13 +220,13 @@ class ReplicationTest {
   @Test
   void requestSequencesKeepCountingAcrossLeaderships() {
     Replication replication = replicationOf(tenEntries());
-    replication.track("n2");
-    replication.toAll();
+    follow(replication, "n2");
+    replication.replicateToAll();
     replication.clear();
-    replication.track("n2");
-    replication.toAll();
+    follow(replication, "n2");
+    replication.replicateToAll();
 
     assertThat(replication.lastSequence()).isEqualTo(2);
-    assertThat(replication.of("n2").nextIndex).isEqualTo(11);
+    assertThat(replication.progressOf("n2").nextIndex).isEqualTo(11);
   }
 }

@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.NonReadableChannelException;
+import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.WritableByteChannel;
@@ -61,8 +64,10 @@ import java.util.TreeMap;
  *       one, reads included, fail with an {@link IOException}.
  * </ul>
  *
- * <p>Only absolute paths under "/" and what the store uses are supported; the rest throws {@link
- * UnsupportedOperationException}. Thread-safe (one lock).
+ * <p>Only what the store uses is supported; the rest throws {@link UnsupportedOperationException}.
+ * A move between two directories is two changes, one in each, which a crash may split; the store
+ * renames within its directory only. Thread-safe (one lock), except that a channel's position
+ * belongs to the thread using the channel.
  */
 final class PowerLossFileSystem extends FileSystem {
 
@@ -90,7 +95,10 @@ final class PowerLossFileSystem extends FileSystem {
     }
   }
 
-  /** A directory change not yet synced: {@code node} appears under {@code to} (null: none). */
+  /**
+   * A directory change not yet synced: the name {@code from} goes (null: none) and {@code node}
+   * appears under {@code to} (null: none). A creation, a rename or a deletion.
+   */
   private record Change(String from, String to, Node node) {
     void applyTo(TreeMap<String, Node> names) {
       if (from != null) {
@@ -175,6 +183,7 @@ final class PowerLossFileSystem extends FileSystem {
           }
         }
       }
+      Arrays.fill(bytes, length, bytes.length, (byte) 0); // past the end reads back as zeros
       copy.cache = bytes.clone();
       copy.durable = bytes;
       copy.length = length;
@@ -508,6 +517,9 @@ final class PowerLossFileSystem extends FileSystem {
     }
 
     private void checkFile() throws IOException {
+      if (!isOpen()) {
+        throw new ClosedChannelException();
+      }
       if (node.directory) {
         throw new IOException(path + " is a directory");
       }
@@ -541,7 +553,7 @@ final class PowerLossFileSystem extends FileSystem {
         running();
         checkFile();
         if (!readable) {
-          throw new java.nio.channels.NonReadableChannelException();
+          throw new NonReadableChannelException();
         }
         if (at >= node.length) {
           return -1;
@@ -576,7 +588,7 @@ final class PowerLossFileSystem extends FileSystem {
       synchronized (PowerLossFileSystem.this) {
         checkFile();
         if (!writable) {
-          throw new java.nio.channels.NonWritableChannelException();
+          throw new NonWritableChannelException();
         }
         mutating("write " + path);
         int n = src.remaining();
@@ -617,6 +629,12 @@ final class PowerLossFileSystem extends FileSystem {
     public FileChannel truncate(long size) throws IOException {
       synchronized (PowerLossFileSystem.this) {
         checkFile();
+        if (!writable) {
+          throw new NonWritableChannelException();
+        }
+        if (size < 0) {
+          throw new IllegalArgumentException("negative size " + size);
+        }
         if (size < node.length) {
           mutating("truncate " + path);
           Arrays.fill(node.cache, (int) size, node.length, (byte) 0);
@@ -631,6 +649,9 @@ final class PowerLossFileSystem extends FileSystem {
     @Override
     public void force(boolean metaData) throws IOException {
       synchronized (PowerLossFileSystem.this) {
+        if (!isOpen()) {
+          throw new ClosedChannelException();
+        }
         mutating((node.directory ? "sync " : "force ") + path);
         if (node.directory) {
           node.synced.clear();
