@@ -172,6 +172,23 @@ class LinearizabilityCheckerTest {
   }
 
   @Test
+  void readsWithAnUnknownOutcomeConstrainNothingAndCostTheSearchNothing() {
+    // A history whose every operation overlaps 60 reads that never answered: left in, each one is
+    // a place the search tries, and their subsets exceed its budget.
+    for (int i = 0; i < 60; i++) {
+      op(Kind.READ, null, null, 0, Long.MAX_VALUE, Outcome.INFO, false);
+    }
+    for (int i = 0; i < 40; i++) {
+      write("v" + i, 10 * i + 1, 10 * i + 5);
+      read("v" + i, 10 * i + 6, 10 * i + 9);
+    }
+    assertThat(linearizable()).isTrue();
+
+    read("v3", 1_000, 1_001); // stale: the unknown reads must not hide it
+    assertThat(linearizable()).isFalse();
+  }
+
+  @Test
   void largeConcurrentHistoryIsCheckedQuickly() {
     // 5 clients, overlapping writes of unique values and reads of the latest completed one.
     SplittableRandom random = new SplittableRandom(3);
