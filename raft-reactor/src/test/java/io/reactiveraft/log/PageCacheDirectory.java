@@ -20,7 +20,8 @@ import java.util.TreeMap;
  * (the kernel writes pages back whenever and in whatever order it likes, so a later page may be on
  * disk while an earlier one is not). Directory changes (create, rename, delete) are durable after
  * {@link #syncDirectory}; a crash keeps a prefix of the unsynced ones, in order, as a journaling
- * file system would.
+ * file system would, or, in half of the random images, any subset of them, a stricter model under
+ * which the store must be safe too.
  *
  * <p>Faults: {@link #crashAfter} makes the n-th mutating call (and every later one) fail as if the
  * machine had stopped there; {@link #failForces} fails forces; {@link #capacity} makes allocation
@@ -113,10 +114,18 @@ final class PageCacheDirectory implements StorageDirectory {
 
   /**
    * What a reboot finds: durable images, plus a random subset of the dirty pages, and a random
-   * prefix of the unsynced directory changes.
+   * prefix of the unsynced directory changes, or (half of the time) a random subset of them.
    */
   synchronized PageCacheDirectory crashImage(SplittableRandom random) {
-    return crashImage(random.nextInt(unsynced.size() + 1), (file, page) -> random.nextBoolean());
+    BitSet kept = new BitSet();
+    if (random.nextBoolean()) {
+      kept.set(0, random.nextInt(unsynced.size() + 1));
+    } else {
+      for (int i = 0; i < unsynced.size(); i++) {
+        kept.set(i, random.nextBoolean());
+      }
+    }
+    return crashImage(kept, (file, page) -> random.nextBoolean());
   }
 
   /** Decides which dirty pages a crash keeps. */
@@ -130,9 +139,15 @@ final class PageCacheDirectory implements StorageDirectory {
    * dirty pages {@code picker} chooses made it to disk.
    */
   synchronized PageCacheDirectory crashImage(int directoryChanges, PagePicker picker) {
+    BitSet kept = new BitSet();
+    kept.set(0, Math.min(directoryChanges, unsynced.size()));
+    return crashImage(kept, picker);
+  }
+
+  /** What a reboot finds when the unsynced directory changes {@code kept} names made it. */
+  private PageCacheDirectory crashImage(BitSet kept, PagePicker picker) {
     TreeMap<String, SimFile> names = new TreeMap<>(synced);
-    int keep = Math.min(directoryChanges, unsynced.size());
-    for (int i = 0; i < keep; i++) {
+    for (int i = kept.nextSetBit(0); i >= 0 && i < unsynced.size(); i = kept.nextSetBit(i + 1)) {
       unsynced.get(i).applyTo(names);
     }
     TreeMap<String, SimFile> files = new TreeMap<>();

@@ -59,7 +59,8 @@ import java.util.TreeMap;
  *       the directory is forced, as {@code fsync} of a directory does on Linux.
  *   <li>{@link #crashImage} builds what a reboot finds: every file's durable image plus ANY subset
  *       of its dirty pages, its length the old or the new one, and a prefix of each directory's
- *       unsynced changes, in order, as a journaling file system keeps them.
+ *       unsynced changes, in order, as a journaling file system keeps them, or, for half of the
+ *       directories, any subset of them, a stricter model the store must survive too.
  *   <li>{@link #crashAfter} stops the machine at the n-th mutating call: that call and every later
  *       one, reads included, fail with an {@link IOException}.
  * </ul>
@@ -147,7 +148,8 @@ final class PowerLossFileSystem extends FileSystem {
 
   /**
    * What a reboot finds: the durable images plus a random subset of the dirty pages and a random
-   * length (old or new) per file, and a random prefix of each directory's unsynced changes.
+   * length (old or new) per file, and a random prefix (or subset) of each directory's unsynced
+   * changes.
    */
   synchronized PowerLossFileSystem crashImage(SplittableRandom random) {
     return new PowerLossFileSystem(survivor(root, random, new IdentityHashMap<>()));
@@ -162,9 +164,12 @@ final class PowerLossFileSystem extends FileSystem {
     copies.put(node, copy);
     if (node.directory) {
       TreeMap<String, Node> names = new TreeMap<>(node.synced);
-      int kept = random.nextInt(node.unsynced.size() + 1);
-      for (Change change : node.unsynced.subList(0, kept)) {
-        change.applyTo(names);
+      boolean inOrder = random.nextBoolean();
+      int prefix = random.nextInt(node.unsynced.size() + 1);
+      for (int i = 0; i < node.unsynced.size(); i++) {
+        if (inOrder ? i < prefix : random.nextBoolean()) {
+          node.unsynced.get(i).applyTo(names);
+        }
       }
       for (Map.Entry<String, Node> e : names.entrySet()) {
         Node child = survivor(e.getValue(), random, copies);
