@@ -18,7 +18,8 @@ import java.util.Set;
  * never happened and are dropped. Operations whose outcome is unknown (info) may take effect at any
  * point after their invocation, or never; reads among them are dropped too, since a read changes
  * nothing and an unknown one constrains nothing, and each one left in would only multiply the
- * places the search tries.
+ * places the search tries; so are the writes among them whose value nothing could have seen (see
+ * {@link #withoutUnseenUnknownWrites}).
  */
 public final class LinearizabilityChecker {
 
@@ -56,6 +57,7 @@ public final class LinearizabilityChecker {
       }
     }
     SearchTooLargeException unchecked = null;
+    byKey.replaceAll((key, ops) -> withoutUnseenUnknownWrites(ops));
     for (Map.Entry<String, List<Operation>> e : byKey.entrySet()) {
       boolean ok;
       try {
@@ -82,6 +84,46 @@ public final class LinearizabilityChecker {
 
   private static boolean isUnknownRead(Operation op) {
     return op.kind() == Operation.Kind.READ && op.outcome() == Operation.Outcome.INFO;
+  }
+
+  /**
+   * One key's operations without the writes and compare-and-sets of unknown outcome whose value
+   * nothing could have seen: no read returned it, no compare-and-set expected it, and no
+   * compare-and-set whose compare failed ended after the operation began. Such an operation changes
+   * the verdict in neither direction. If it took effect in some linearization, the register held
+   * its value until the next write: a read there would have returned the value and a
+   * compare-and-set there would have expected it or failed its compare, and there are none of
+   * those; the next change is a write, since a compare-and-set would have expected the value. So
+   * the same order without it (and without any other unknown operation that would now take effect
+   * in its place, which may also never happen) is a linearization too. Left in, each one is a
+   * branch of the search.
+   */
+  private static List<Operation> withoutUnseenUnknownWrites(List<Operation> ops) {
+    Set<String> seen = new HashSet<>();
+    long lastFailedCompareEnds = Long.MIN_VALUE;
+    for (Operation op : ops) {
+      if (op.kind() == Operation.Kind.READ && op.outcome() == Operation.Outcome.OK) {
+        seen.add(op.value());
+      } else if (op.kind() == Operation.Kind.CAS) {
+        seen.add(op.expected());
+        if (op.outcome() == Operation.Outcome.OK && !op.casSucceeded()) {
+          lastFailedCompareEnds = Math.max(lastFailedCompareEnds, op.completedAt());
+        }
+      }
+    }
+    List<Operation> kept = new ArrayList<>(ops.size());
+    for (Operation op : ops) {
+      boolean unseen =
+          op.outcome() == Operation.Outcome.INFO
+              && op.kind() != Operation.Kind.READ
+              && !op.value().equals(ABSENT)
+              && !seen.contains(op.value())
+              && lastFailedCompareEnds < op.invokedAt();
+      if (!unseen) {
+        kept.add(op);
+      }
+    }
+    return kept;
   }
 
   /** Operations shown before the one that cannot be placed, for context. */

@@ -66,7 +66,10 @@ class LinearizabilityCheckerTest {
   void aKeyTooLargeToCheckHidesNoViolationElsewhere() {
     List<Operation> ops = new ArrayList<>();
     // Key "a": many writes of unknown outcome, then a read of a value nobody wrote. Every subset
-    // of the writes must be tried before the read is found impossible: far past the budget.
+    // of the writes must be tried before the read is found impossible: far past the budget. (A
+    // compare-and-set that failed its compare at the end keeps the writes in the search: any of
+    // them could explain it.)
+    ops.add(new Operation(ops.size(), 98, "a", Kind.CAS, "y", "x", 200, 201, Outcome.OK, false));
     for (int i = 0; i < 24; i++) {
       ops.add(
           new Operation(
@@ -186,6 +189,31 @@ class LinearizabilityCheckerTest {
 
     read("v3", 1_000, 1_001); // stale: the unknown reads must not hide it
     assertThat(linearizable()).isFalse();
+  }
+
+  @Test
+  void writesOfUnknownOutcomeThatNothingSawCostTheSearchNothing() {
+    // 60 writes that never answered and whose values no one read, overlapping everything.
+    for (int i = 0; i < 60; i++) {
+      op(Kind.WRITE, "unseen" + i, null, 0, Long.MAX_VALUE, Outcome.INFO, false);
+    }
+    for (int i = 0; i < 40; i++) {
+      write("v" + i, 10 * i + 1, 10 * i + 5);
+      read("v" + i, 10 * i + 6, 10 * i + 9);
+    }
+    assertThat(linearizable()).isTrue();
+
+    read("v3", 1_000, 1_001); // stale: leaving the unseen writes out must not hide it
+    assertThat(linearizable()).isFalse();
+  }
+
+  @Test
+  void aWriteOfUnknownOutcomeThatExplainsAFailedCompareIsKept() {
+    write("1", 0, 1);
+    op(Kind.WRITE, "2", null, 2, Long.MAX_VALUE, Outcome.INFO, false); // no one reads "2"
+    // The compare failed, so something other than "1" was there: only the unknown write.
+    op(Kind.CAS, "3", "1", 5, 6, Outcome.OK, false);
+    assertThat(linearizable()).isTrue();
   }
 
   @Test
