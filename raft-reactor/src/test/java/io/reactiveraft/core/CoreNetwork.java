@@ -244,6 +244,16 @@ final class CoreNetwork {
     }
   }
 
+  /**
+   * Elects {@code id}, then lets one heartbeat round tell every follower that its no-op committed,
+   * so that the cluster is quiet and in agreement before a scenario begins.
+   */
+  void electAndSettle(String id) {
+    elect(id);
+    tick(id, HEARTBEAT_TICKS);
+    deliverAll();
+  }
+
   /** Delivers queued messages (and the ones they cause) until none are left. */
   void deliverAll() {
     deliverWhile(m -> true);

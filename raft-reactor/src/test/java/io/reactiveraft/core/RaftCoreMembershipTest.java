@@ -92,9 +92,7 @@ class RaftCoreMembershipTest {
   @Test
   void aRemovedServerWithAWholeLogAndNoPreVoteCannotDisruptTheCluster() {
     CoreNetwork net = new CoreNetwork(CoreNetwork::noPreVoteConfig, "a", "b", "c");
-    net.elect("a");
-    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
-    net.deliverAll();
+    net.electAndSettle("a");
     net.handle(
         "a",
         new RaftEvent.ChangeRequested(1, new io.reactiveraft.MembershipChange.RemoveServer("c")));
@@ -196,9 +194,7 @@ class RaftCoreMembershipTest {
   @Test
   void aTransferSendsTimeoutNowOnlyOnceTheTargetHoldsTheWholeLog() {
     CoreNetwork net = new CoreNetwork("a", "b", "c");
-    net.elect("a");
-    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
-    net.deliverAll();
+    net.electAndSettle("a");
     net.isolate("c");
     for (int i = 0; i < 5; i++) {
       net.propose("a", "w" + i);
@@ -234,9 +230,7 @@ class RaftCoreMembershipTest {
   @Test
   void aTargetCutOffAsItIsToldToCampaignRaisesNoTermAndDeposesNoOneOnItsReturn() {
     CoreNetwork net = new CoreNetwork("a", "b", "c");
-    net.elect("a");
-    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
-    net.deliverAll();
+    net.electAndSettle("a");
     long term = net.core("a").term();
     net.requestTransfer("a", 1, "c");
 
@@ -276,9 +270,7 @@ class RaftCoreMembershipTest {
   @Test
   void aChangeRequestedDuringALeadershipTransferIsRefused() {
     CoreNetwork net = new CoreNetwork("a", "b", "c");
-    net.elect("a");
-    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
-    net.deliverAll();
+    net.electAndSettle("a");
     net.isolate("b"); // falls behind, so the transfer waits for it
     net.propose("a", "w1");
     net.deliverAll();
@@ -353,9 +345,7 @@ class RaftCoreMembershipTest {
     net.handle("c", msg(new VoteRequest("a", "c", 1, 0, 0, false)));
     assertThat(net.sent(VoteResponse.class)).singleElement().matches(r -> !r.granted());
 
-    net.elect("a");
-    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
-    net.deliverAll();
+    net.electAndSettle("a");
     assertThat(net.node("c").stored).isNotEmpty();
     long term = net.core("c").term();
     net.handle("c", msg(new VoteRequest("b", "c", term + 1, 100, term, false)));

@@ -498,9 +498,7 @@ class RaftCoreReplicationTest {
     for (String id : List.of("a", "b", "c")) {
       net.restart(id);
     }
-    net.elect("a");
-    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
-    net.deliverAll();
+    net.electAndSettle("a");
 
     List<LogEntry> leaderLog = net.node("a").stored;
     assertThat(leaderLog).hasSize(5);
@@ -520,9 +518,7 @@ class RaftCoreReplicationTest {
   void proposalsOfOneBatchLeaveAsFewAppendEntriesWithinTheWindow() {
     int window = 4;
     CoreNetwork net = new CoreNetwork("a", "b", "c");
-    net.elect("a");
-    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
-    net.deliverAll();
+    net.electAndSettle("a");
     int before = net.sent.size();
     RaftCore a = net.core("a");
     for (int i = 0; i < 1000; i++) {
@@ -562,9 +558,7 @@ class RaftCoreReplicationTest {
   @Test
   void aRejectionOvertakenByTheAcknowledgementOfAnEarlierRequestIsNoLostLog() {
     CoreNetwork net = new CoreNetwork("a", "b", "c");
-    net.elect("a");
-    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
-    net.deliverAll();
+    net.electAndSettle("a");
     RaftCore a = net.core("a");
     net.propose("a", "first");
     net.propose("a", "second");
@@ -623,9 +617,7 @@ class RaftCoreReplicationTest {
   @Test
   void lostAppendInTheWindowIsResentAfterAHeartbeat() {
     CoreNetwork net = new CoreNetwork("a", "b", "c");
-    net.elect("a");
-    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
-    net.deliverAll();
+    net.electAndSettle("a");
     net.propose("a", "lost");
     net.dropAll(); // the append to both followers is lost
     long index = net.core("a").log().lastIndex();
@@ -656,9 +648,7 @@ class RaftCoreReplicationTest {
   @Test
   void leaderStepsDownOnAHigherTermAndItsUncommittedEntryIsReplaced() {
     CoreNetwork net = new CoreNetwork("a", "b", "c");
-    net.elect("a");
-    net.tick("a", CoreNetwork.HEARTBEAT_TICKS);
-    net.deliverAll();
+    net.electAndSettle("a");
     net.isolate("a");
     net.propose("a", "doomed");
     long doomed = net.core("a").log().lastIndex();

@@ -46,6 +46,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.IntPredicate;
 
 /**
  * A file system in memory that models what a power loss keeps, for code written against {@code
@@ -93,6 +94,19 @@ final class PowerLossFileSystem extends FileSystem {
 
     Node(boolean directory) {
       this.directory = directory;
+    }
+
+    /** Copies the dirty pages {@code keep} picks from the page cache into {@code image}. */
+    void copyDirtyPages(byte[] image, IntPredicate keep) {
+      for (int page = dirty.nextSetBit(0); page >= 0; page = dirty.nextSetBit(page + 1)) {
+        if (keep.test(page)) {
+          int from = page * PAGE;
+          int to = Math.min(from + PAGE, Math.min(cache.length, image.length));
+          if (to > from) {
+            System.arraycopy(cache, from, image, from, to - from);
+          }
+        }
+      }
     }
   }
 
@@ -179,15 +193,7 @@ final class PowerLossFileSystem extends FileSystem {
     } else {
       int length = random.nextBoolean() ? node.length : node.durableLength;
       byte[] bytes = Arrays.copyOf(node.durable, Math.max(length, node.durable.length));
-      for (int page = node.dirty.nextSetBit(0); page >= 0; page = node.dirty.nextSetBit(page + 1)) {
-        if (random.nextBoolean()) {
-          int from = page * PAGE;
-          int to = Math.min(from + PAGE, Math.min(node.cache.length, bytes.length));
-          if (to > from) {
-            System.arraycopy(node.cache, from, bytes, from, to - from);
-          }
-        }
-      }
+      node.copyDirtyPages(bytes, page -> random.nextBoolean());
       Arrays.fill(bytes, length, bytes.length, (byte) 0); // past the end reads back as zeros
       copy.cache = bytes.clone();
       copy.durable = bytes;
@@ -665,15 +671,7 @@ final class PowerLossFileSystem extends FileSystem {
           return;
         }
         node.durable = Arrays.copyOf(node.durable, Math.max(node.durable.length, node.length));
-        for (int page = node.dirty.nextSetBit(0);
-            page >= 0;
-            page = node.dirty.nextSetBit(page + 1)) {
-          int from = page * PAGE;
-          int to = Math.min(from + PAGE, Math.min(node.cache.length, node.durable.length));
-          if (to > from) {
-            System.arraycopy(node.cache, from, node.durable, from, to - from);
-          }
-        }
+        node.copyDirtyPages(node.durable, page -> true);
         node.dirty.clear();
         node.durableLength = node.length;
       }
