@@ -35,6 +35,28 @@ public interface LogStore {
     return LostEntries.NONE;
   }
 
+  /**
+   * The highest index this store recorded as committed ({@link #saveCommitIndex}), 0 when none. A
+   * node starts by applying its entries up to here, before it hears from any leader, so every entry
+   * the store holds at or below it must be the one that was committed there: a store that records
+   * the index lazily must never record it above what it has made durable, and a store whose
+   * truncations may be undone by a crash must not record it above an entry such a crash could bring
+   * back. Never above {@link #lastIndex()}. 0 by default: the node then learns it from the leader.
+   */
+  default long commitIndex() {
+    return 0;
+  }
+
+  /**
+   * Notes that every entry up to {@code commitIndex} is committed, so that {@link #commitIndex()}
+   * may return it after a restart. Called from the event loop after the batch's appends and
+   * truncations, with a value that never decreases while the store is open. Must not block on IO
+   * and need not be durable on return: a store may record it with its next durable write, capped at
+   * what that write covers, or not at all (the default); what it recorded last is what {@link
+   * #commitIndex()} returns after a crash.
+   */
+  default void saveCommitIndex(long commitIndex) {}
+
   /** The index of the first entry held, or lastIndex() + 1 when the log is empty. */
   long firstIndex();
 

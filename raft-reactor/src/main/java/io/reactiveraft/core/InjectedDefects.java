@@ -61,7 +61,17 @@ public final class InjectedDefects {
      * A follower commits up to the leader's commit index within its whole log, not only within the
      * entries the request showed to match the leader's (paper Figure 2, AppendEntries rule 5).
      */
-    COMMIT_PAST_MATCHED_ENTRIES
+    COMMIT_PAST_MATCHED_ENTRIES,
+    /**
+     * A node records its whole log as committed in its store, so that after a restart it applies
+     * entries no majority may hold.
+     */
+    SAVE_UNCOMMITTED_AS_COMMITTED,
+    /**
+     * A restarted node ignores the commit index its store recorded and starts from its snapshot, so
+     * its commit index goes back across the restart (invariant 6).
+     */
+    FORGET_COMMIT_INDEX
   }
 
   private static volatile boolean any;

@@ -167,7 +167,7 @@ public final class RaftCore {
       SnapshotMeta snapshot,
       RaftLog log,
       RandomGenerator random) {
-    this(config, hardState, snapshot, log, LostEntries.NONE, random);
+    this(config, hardState, snapshot, log, LostEntries.NONE, 0, random);
   }
 
   /**
@@ -179,6 +179,9 @@ public final class RaftCore {
    * @param lost what the store lost of what it once acknowledged ({@link
    *     io.reactiveraft.spi.LogStore#lostEntries}): until it holds those entries again, this node
    *     neither votes nor campaigns
+   * @param knownCommitted an index the store recorded as committed ({@link
+   *     io.reactiveraft.spi.LogStore#commitIndex}), 0 for none: the entries up to it (as far as the
+   *     log reaches) are committed from the start, and the first batches hand them to the applier
    * @param random the source of election timeout jitter
    */
   public RaftCore(
@@ -187,6 +190,7 @@ public final class RaftCore {
       SnapshotMeta snapshot,
       RaftLog log,
       LostEntries lost,
+      long knownCommitted,
       RandomGenerator random) {
     this.lost = Objects.requireNonNull(lost, "lost");
     this.config = Objects.requireNonNull(config, "config");
@@ -205,9 +209,9 @@ public final class RaftCore {
     this.term = hardState.currentTerm();
     this.votedFor = hardState.votedFor();
     this.durableIndex = log.lastIndex();
-    this.commitIndex = log.firstIndex() - 1;
-    this.appliedUpTo = commitIndex;
-    this.appliedSeen = commitIndex;
+    this.appliedUpTo = log.firstIndex() - 1;
+    this.appliedSeen = appliedUpTo;
+    this.commitIndex = Math.max(appliedUpTo, Math.min(knownCommitted, log.lastIndex()));
     // With leases, a leader counts on voters not electing anyone else for an election timeout
     // after they last heard it. A node that restarts has forgotten when that was, so it stays
     // quiet for one election timeout, as if it had just heard a leader.

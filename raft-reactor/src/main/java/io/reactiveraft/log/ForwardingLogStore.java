@@ -44,6 +44,16 @@ public abstract class ForwardingLogStore implements LogStore {
   }
 
   @Override
+  public long commitIndex() {
+    return delegate.commitIndex();
+  }
+
+  @Override
+  public void saveCommitIndex(long commitIndex) {
+    delegate.saveCommitIndex(commitIndex);
+  }
+
+  @Override
   public long firstIndex() {
     return delegate.firstIndex();
   }

@@ -19,6 +19,7 @@ public final class InMemoryLogStore implements LogStore {
   private final List<LogEntry> entries = new ArrayList<>();
 
   private long start = 1;
+  private long commitIndex;
   private HardState hardState = HardState.INITIAL;
   private boolean closed;
 
@@ -31,6 +32,18 @@ public final class InMemoryLogStore implements LogStore {
   public void saveHardState(HardState state) {
     ensureOpen();
     hardState = Objects.requireNonNull(state, "state");
+  }
+
+  /** The last index saved, lowered by a truncation below it; survives a node's restart on it. */
+  @Override
+  public long commitIndex() {
+    return commitIndex;
+  }
+
+  @Override
+  public void saveCommitIndex(long index) {
+    ensureOpen();
+    commitIndex = Math.max(commitIndex, Math.min(index, lastIndex()));
   }
 
   @Override
@@ -80,6 +93,7 @@ public final class InMemoryLogStore implements LogStore {
     ensureOpen();
     if (fromIndex <= lastIndex()) {
       entries.subList((int) Math.max(0, fromIndex - start), entries.size()).clear();
+      commitIndex = Math.min(commitIndex, lastIndex());
     }
   }
 

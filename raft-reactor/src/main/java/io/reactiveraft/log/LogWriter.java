@@ -28,10 +28,11 @@ import reactor.core.publisher.Sinks;
  * <p>Order of a flush: force the dirty ranges of the segments, then record a new log start if a
  * prefix was discarded (with the watermark, forced), then complete the flushes, then raise the
  * watermark in the metadata file (forced; while the writer stays busy, at most every {@value
- * #WATERMARK_INTERVAL_NANOS} ns), then delete the segments wholly below the recorded start and sync
- * the directory. So everything at or below the watermark was durable before the watermark said so,
- * and no segment goes before the start that makes it unnecessary is durable (a crash in between
- * would otherwise leave a gap between the recorded start and the first segment left).
+ * #WATERMARK_INTERVAL_NANOS} ns), with the commit index as far as the watermark covers it, then
+ * delete the segments wholly below the recorded start and sync the directory. So everything at or
+ * below the watermark was durable before the watermark said so, and no segment goes before the
+ * start that makes it unnecessary is durable (a crash in between would otherwise leave a gap
+ * between the recorded start and the first segment left).
  *
  * <p>Failure: the first exception fails the store ({@link FailureLatch}): that turn's flushes and
  * every later one fail with it, nothing is retried. Flushes and barriers complete on this thread;
@@ -60,6 +61,12 @@ final class LogWriter implements Runnable {
    * costs its submitters no system call (an unpark per append was a tenth of the append path).
    */
   private volatile boolean parked;
+
+  /**
+   * Set by the IO thread just before it parks with no watermark to record: only then does a commit
+   * index need to wake it ({@link #submitLazily}).
+   */
+  private volatile boolean parkedIndefinitely;
 
   /** The last operation performed successfully; readers trust the mapping up to it. */
   private volatile long completedSequence;
@@ -90,6 +97,12 @@ final class LogWriter implements Runnable {
   /** The last index a completed force covers; the watermark trails it by at most a short while. */
   private long forcedIndex;
 
+  /** The newest commit index the store was told of. */
+  private long commitIndex;
+
+  /** The commit index as recorded in the metadata file; at most {@link #durableIndex}. */
+  private long recordedCommitIndex;
+
   private long watermarkSavedAt;
   private long startIndex;
   private long durableStartIndex;
@@ -118,6 +131,8 @@ final class LogWriter implements Runnable {
     this.writtenIndex = lastIndex;
     this.durableIndex = metadata.current().durableIndex();
     this.forcedIndex = durableIndex;
+    this.recordedCommitIndex = metadata.current().commitIndex();
+    this.commitIndex = recordedCommitIndex;
     this.watermarkSavedAt = System.nanoTime() - WATERMARK_INTERVAL_NANOS;
     this.startIndex = metadata.current().logStartIndex();
     this.durableStartIndex = startIndex;
@@ -135,6 +150,19 @@ final class LogWriter implements Runnable {
     // Offer, then read the flag; the writer sets the flag, then re-checks the queue: with both
     // volatile, one of the two sides always sees the other, so no wake-up is lost.
     if (parked) {
+      LockSupport.unpark(thread);
+    }
+  }
+
+  /**
+   * Queues {@code op} but wakes the thread only if it parked with nothing to record: one that is
+   * busy, or waits to record a watermark, takes it within {@link #WATERMARK_IDLE_NANOS}. A commit
+   * index follows every request at one in flight, and waking the writer for each would put a
+   * context switch beside every reply.
+   */
+  void submitLazily(WriteOp op) {
+    queue.offer(op);
+    if (parkedIndefinitely) {
       LockSupport.unpark(thread);
     }
   }
@@ -174,7 +202,7 @@ final class LogWriter implements Runnable {
       if (batch.isEmpty()) {
         parked = true;
         if (queue.isEmpty()) {
-          if (forcedIndex != durableIndex && failure.failure() == null) {
+          if (watermarkBehind() && failure.failure() == null) {
             // The next commit, if it comes soon, records the watermark as it goes; only a writer
             // left idle records it on its own.
             LockSupport.parkNanos(this, WATERMARK_IDLE_NANOS);
@@ -182,7 +210,11 @@ final class LogWriter implements Runnable {
               recordWatermark(true);
             }
           } else {
-            LockSupport.park(this); // returns on unpark, interrupt or spuriously: all just loop
+            parkedIndefinitely = true;
+            if (queue.isEmpty()) {
+              LockSupport.park(this); // returns on unpark, interrupt or spuriously: all just loop
+            }
+            parkedIndefinitely = false;
           }
           Thread.interrupted(); // closing goes through the queue; an interrupt must not spin us
         }
@@ -214,6 +246,11 @@ final class LogWriter implements Runnable {
   }
 
   private void perform(WriteOp op) {
+    if (op instanceof WriteOp.Commit commit) {
+      // Acts on nothing written, so it leaves consecutive appends to be written together.
+      commitIndex = Math.max(commitIndex, commit.index());
+      return;
+    }
     if (!(op instanceof WriteOp.Append)) {
       writeUnwritten(); // everything else acts on, or answers for, what was appended before it
     }
@@ -349,6 +386,7 @@ final class LogWriter implements Runnable {
     if (durableIndex > newLast) {
       metadata.saveDurableIndex(newLast);
       durableIndex = newLast;
+      recordedCommitIndex = metadata.current().commitIndex();
     }
     forcedIndex = Math.min(forcedIndex, newLast);
     Segment keep = op.keep();
@@ -405,9 +443,10 @@ final class LogWriter implements Runnable {
         forcedIndex = writtenIndex;
         if (startIndex != durableStartIndex) {
           doing = "saving the log start " + startIndex + " and the durable index " + writtenIndex;
-          metadata.saveLogStart(startIndex, writtenIndex);
+          metadata.saveLogStart(startIndex, writtenIndex, Math.min(commitIndex, writtenIndex));
           durableStartIndex = startIndex;
           durableIndex = writtenIndex;
+          recordedCommitIndex = metadata.current().commitIndex();
           watermarkSavedAt = System.nanoTime();
         }
       } catch (RuntimeException | Error e) {
@@ -437,7 +476,7 @@ final class LogWriter implements Runnable {
    * torn tail.
    */
   private void recordWatermark(boolean idle) {
-    if (forcedIndex == durableIndex || failure.failure() != null) {
+    if (!watermarkBehind() || failure.failure() != null) {
       return;
     }
     long now = System.nanoTime();
@@ -445,12 +484,34 @@ final class LogWriter implements Runnable {
       return;
     }
     try {
-      metadata.saveDurableIndex(forcedIndex);
+      metadata.saveWatermark(forcedIndex, recordableCommitIndex());
       durableIndex = forcedIndex;
+      recordedCommitIndex = metadata.current().commitIndex();
       watermarkSavedAt = now;
     } catch (RuntimeException | Error e) {
       fail("saving the durable index " + forcedIndex, e);
     }
+  }
+
+  /**
+   * Whether the metadata file lags: entries forced past the watermark, or a commit index it could
+   * record higher. The commit index is capped at what is forced: a restarted node applies its log
+   * up to the recorded one, so it must never name an entry a crash could take back.
+   */
+  private boolean watermarkBehind() {
+    return forcedIndex != durableIndex || recordableCommitIndex() > recordedCommitIndex;
+  }
+
+  /**
+   * The commit index the metadata file may hold now: what is forced of it, and nothing new while a
+   * new log start waits for a flush. Until then a crash finds the entries the start discards, and
+   * when a snapshot emptied the log past its end, those may be entries of another term that were
+   * never committed (the snapshot replaced them, and a restart could fall back to an older one).
+   */
+  private long recordableCommitIndex() {
+    return startIndex != durableStartIndex
+        ? recordedCommitIndex
+        : Math.min(commitIndex, forcedIndex);
   }
 
   /**

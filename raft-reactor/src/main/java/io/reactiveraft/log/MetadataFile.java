@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  *   0  int   CRC32C of bytes 4 .. 8 + body length
  *   4  int   body length
  *   8  int   magic "RRMD"
- *  12  int   format version (1, 2 or 3)
+ *  12  int   format version (1, 2, 3 or 4)
  *  16  long  sequence
  *  24  long  term
  *  32  long  durable index (watermark)
@@ -35,18 +35,25 @@ import org.slf4j.LoggerFactory;
  *  56  long  lost term: the term when it was cut
  *  64  int   vote length in bytes, -1 for no vote
  *  68  ...   vote, UTF-8
+ *  version 4, once a commit index is recorded:
+ *  48  long  commit index, at most the watermark
+ *  56  long  lost index, 0 when nothing was lost
+ *  64  long  lost term
+ *  72  int   vote length in bytes, -1 for no vote
+ *  76  ...   vote, UTF-8
  * </pre>
  *
- * <p>A slot is written in version 1 while nothing was lost, so a directory stays readable by builds
- * that know only version 1 unless it was ever cut at damage; such a build then refuses it. Version
- * 2, written by a few development builds, had the lost index at 48 and no lost term (the vote
- * length at 56): it is read with the slot's own term as the lost term, never lower than the term of
- * the cut.
+ * <p>A slot is written in version 1 while nothing was lost and no commit index recorded, so a new
+ * directory stays readable by builds that know only version 1; once it holds either, in version 4,
+ * which older builds refuse with a message naming the version. Version 3 (lost entries, no commit
+ * index) is read, no longer written. Version 2, written by a few development builds, had the lost
+ * index at 48 and no lost term (the vote length at 56): it is read with the slot's own term as the
+ * lost term, never lower than the term of the cut.
  *
- * <p>A watermark update writes the older slot only (one force), and so does a new log start, which
- * always travels with the watermark. A term or vote change writes both slots, one after the other,
- * each forced: afterwards both hold it, so losing either slot to a bit flip can never bring back an
- * older term or vote, which could let the node vote twice in a term.
+ * <p>A watermark update writes the older slot only (one force), and so do the commit index and a
+ * new log start, which always travel with the watermark. A term or vote change writes both slots,
+ * one after the other, each forced: afterwards both hold it, so losing either slot to a bit flip
+ * can never bring back an older term or vote, which could let the node vote twice in a term.
  *
  * <p>Threading: every method is synchronized (the event loop saves term and vote, the IO thread the
  * watermark). Durability: each save returns once forced. A failed write poisons the file: every
@@ -63,9 +70,10 @@ final class MetadataFile {
   private static final int VERSION_1_FIXED_BODY = 44;
   private static final int VERSION_2_FIXED_BODY = 52;
   private static final int VERSION_3_FIXED_BODY = 60;
+  private static final int VERSION_4_FIXED_BODY = 68;
 
   /** The same limit in every version, so that a save never fails for the version it picks. */
-  private static final int MAX_VOTE_BYTES = SLOT_SIZE - 8 - VERSION_3_FIXED_BODY;
+  private static final int MAX_VOTE_BYTES = SLOT_SIZE - 8 - VERSION_4_FIXED_BODY;
 
   private final StorageFile file;
   private final String location;
@@ -195,9 +203,20 @@ final class MetadataFile {
     writeSlot(next);
   }
 
-  /** Saves the durable watermark into the older slot; durable on return. */
+  /**
+   * Saves the durable watermark into the older slot, keeping the commit index recorded as far as
+   * the watermark allows; durable on return.
+   */
   synchronized void saveDurableIndex(long durableIndex) {
     writeSlot(current.withDurableIndex(durableIndex));
+  }
+
+  /**
+   * Saves the durable watermark and a commit index, capped at it, into the older slot; durable on
+   * return.
+   */
+  synchronized void saveWatermark(long durableIndex, long commitIndex) {
+    writeSlot(current.withWatermark(durableIndex, commitIndex));
   }
 
   /**
@@ -218,8 +237,8 @@ final class MetadataFile {
    * that no crash can leave the start of one state next to the watermark of another; durable on
    * return. Only the IO thread moves the start, after it has forced what the watermark covers.
    */
-  synchronized void saveLogStart(long logStartIndex, long durableIndex) {
-    writeSlot(current.withLogStartIndex(logStartIndex).withDurableIndex(durableIndex));
+  synchronized void saveLogStart(long logStartIndex, long durableIndex, long commitIndex) {
+    writeSlot(current.withLogStartIndex(logStartIndex).withWatermark(durableIndex, commitIndex));
   }
 
   private void writeSlot(LogMetadata next) {
@@ -264,14 +283,14 @@ final class MetadataFile {
    */
   private static ByteBuffer encode(LogMetadata m, CRC32C crc, ByteBuffer b) {
     byte[] vote = m.votedFor() == null ? null : m.votedFor().getBytes(StandardCharsets.UTF_8);
-    boolean lost = m.lost().index() > 0;
+    boolean version4 = m.lost().index() > 0 || m.commitIndex() > 0;
     int body =
-        (lost ? VERSION_3_FIXED_BODY : VERSION_1_FIXED_BODY) + (vote == null ? 0 : vote.length);
+        (version4 ? VERSION_4_FIXED_BODY : VERSION_1_FIXED_BODY) + (vote == null ? 0 : vote.length);
     b.clear().order(ByteOrder.LITTLE_ENDIAN);
-    b.putInt(0).putInt(body).putInt(MAGIC).putInt(lost ? 3 : 1);
+    b.putInt(0).putInt(body).putInt(MAGIC).putInt(version4 ? 4 : 1);
     b.putLong(m.sequence()).putLong(m.term()).putLong(m.durableIndex()).putLong(m.logStartIndex());
-    if (lost) {
-      b.putLong(m.lost().index()).putLong(m.lost().term());
+    if (version4) {
+      b.putLong(m.commitIndex()).putLong(m.lost().index()).putLong(m.lost().term());
     }
     b.putInt(vote == null ? -1 : vote.length);
     if (vote != null) {
@@ -303,18 +322,24 @@ final class MetadataFile {
     if (b.getInt(8) != MAGIC) {
       throw new IllegalArgumentException("unknown format");
     }
-    if (version < 1 || version > 3) {
+    if (version < 1 || version > 4) {
       throw new IllegalArgumentException("format " + version + ", written by a newer build");
     }
     int fixed =
-        version == 1
-            ? VERSION_1_FIXED_BODY
-            : version == 2 ? VERSION_2_FIXED_BODY : VERSION_3_FIXED_BODY;
+        switch (version) {
+          case 1 -> VERSION_1_FIXED_BODY;
+          case 2 -> VERSION_2_FIXED_BODY;
+          case 3 -> VERSION_3_FIXED_BODY;
+          default -> VERSION_4_FIXED_BODY;
+        };
     LostEntries lost = LostEntries.NONE;
+    long commitIndex = 0;
     if (version > 1 && body >= fixed) {
-      long index = b.getLong(48);
-      long term = version == 2 ? b.getLong(24) : b.getLong(56);
+      int at = version == 4 ? 56 : 48;
+      long index = b.getLong(at);
+      long term = version == 2 ? b.getLong(24) : b.getLong(at + 8);
       lost = index == 0 ? LostEntries.NONE : new LostEntries(index, term);
+      commitIndex = version == 4 ? b.getLong(48) : 0;
     }
     int voteLength = b.getInt(8 + fixed - 4);
     boolean consistent =
@@ -324,6 +349,8 @@ final class MetadataFile {
     }
     String vote =
         voteLength < 0 ? null : new String(bytes, 8 + fixed, voteLength, StandardCharsets.UTF_8);
-    return new LogMetadata(b.getLong(16), b.getLong(24), vote, b.getLong(32), b.getLong(40), lost);
+    // A commit index above the watermark is refused by LogMetadata, as a slot no build writes.
+    return new LogMetadata(
+        b.getLong(16), b.getLong(24), vote, b.getLong(32), b.getLong(40), commitIndex, lost);
   }
 }

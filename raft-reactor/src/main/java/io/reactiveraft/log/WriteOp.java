@@ -30,6 +30,13 @@ sealed interface WriteOp {
    */
   record DiscardPrefix(long sequence, long startIndex, List<Segment> obsolete) implements WriteOp {}
 
+  /**
+   * Entries up to {@code index} are committed: record it with the next watermark, as far as that
+   * watermark covers. Submitted after the appends and truncations of the batch that committed them,
+   * so no truncation it could be mistaken for comes after it.
+   */
+  record Commit(long sequence, long index) implements WriteOp {}
+
   /** Complete {@code done} once everything submitted before is durable. */
   record Flush(long sequence, Sinks.Empty<Void> done) implements WriteOp {}
 

@@ -4,6 +4,7 @@ import io.reactiveraft.ClusterConfiguration;
 import io.reactiveraft.RaftConfig;
 import io.reactiveraft.RaftNode;
 import io.reactiveraft.core.CoreConfig;
+import io.reactiveraft.core.InjectedDefects;
 import io.reactiveraft.core.RaftCore;
 import io.reactiveraft.spi.LostEntries;
 import java.util.List;
@@ -21,7 +22,9 @@ public final class ReactiveRaft {
   /**
    * Starts a node: restores the state machine from the newest valid snapshot, reads its term, vote
    * and the log after the snapshot (blocking, on the caller's thread), then starts its timers and
-   * transport. The node campaigns only after an election timeout without hearing from a leader.
+   * transport, and applies the entries its log store recorded as committed ({@link
+   * io.reactiveraft.spi.LogStore#commitIndex}) without waiting for a leader. The node campaigns
+   * only after an election timeout without hearing from a leader.
    *
    * @throws IllegalStateException when the stored state cannot be read
    */
@@ -54,6 +57,9 @@ public final class ReactiveRaft {
             recovered.snapshot(),
             recovered.log(),
             lost,
+            InjectedDefects.on(InjectedDefects.Defect.FORGET_COMMIT_INDEX)
+                ? 0
+                : config.logStore().commitIndex(),
             random);
     if (core.lostEntriesMissing()) {
       log.warn(

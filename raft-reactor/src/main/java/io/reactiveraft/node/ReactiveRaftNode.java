@@ -81,6 +81,9 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   /** Loop only: why the node stopped; null for an orderly close. */
   private Throwable stopCause;
 
+  /** Loop only: the last commit index handed to the log store. */
+  private long commitSaved;
+
   /** The configuration in force; event loop only. */
   private ClusterConfiguration configuration;
 
@@ -159,7 +162,9 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
             pending,
             sessions,
             snapshotter,
-            core.commitIndex(),
+            // The snapshot restored: the log's entries after it apply from here, those a
+            // recorded commit index covers in the first batches.
+            base == null ? 0 : base.index(),
             base == null ? 0 : base.term(),
             // What is in force at the applied index: not the log's latest configuration, which
             // may lie beyond it, uncommitted.
@@ -445,6 +450,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     if (!stopped) {
       try {
         perform(core.flush());
+        saveCommitIndex();
       } catch (RuntimeException | Error e) {
         stopAfter(e);
       }
@@ -554,6 +560,21 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       } else if (action instanceof Action.ChangeFailed failed) {
         callers.changeFailed(failed.requestId(), failed.error());
       }
+    }
+  }
+
+  /**
+   * Tells the store how far the log is committed, after the batch's appends and truncations (the
+   * store's contract), so that a restart can apply that far before it hears from a leader.
+   */
+  private void saveCommitIndex() {
+    long commit =
+        InjectedDefects.on(InjectedDefects.Defect.SAVE_UNCOMMITTED_AS_COMMITTED)
+            ? core.log().lastIndex()
+            : core.commitIndex();
+    if (commit > commitSaved) {
+      commitSaved = commit;
+      store.saveCommitIndex(commit);
     }
   }
 

@@ -155,6 +155,7 @@ final class CoreNetwork {
                     n.snapshot.term(),
                     n.stored.stream().filter(e -> e.index() > n.snapshot.index()).toList()),
             n.lost,
+            0, // the commit index is learned again, as from a store that records none
             new SplittableRandom(seed++));
   }
 

@@ -70,10 +70,44 @@ class RaftCoreApplyTest {
   }
 
   /**
-   * A single voter restarted with 100 stored entries of term 1 and a window of 8 in memory; {@code
-   * onStoreRead} runs each time the log reads entries back from the store.
+   * A node whose store recorded a commit index applies its log up to there as soon as it starts,
+   * before any leader (here there can be none: its two peers are silent), one window per batch, and
+   * not one entry further.
    */
+  @Test
+  void aRestartedNodeAppliesUpToTheCommitIndexItsStoreRecorded() {
+    RaftCore core = restartedWith100Entries(List.of("n1", "n2", "n3"), 60, () -> {});
+    assertThat(core.commitIndex()).isEqualTo(60);
+
+    List<Long> applied = new ArrayList<>();
+    for (int batch = 0; batch < 20; batch++) {
+      core.observeApplied(applied.size());
+      handOut(core, applied);
+    }
+    assertThat(core.role()).isEqualTo(Role.FOLLOWER);
+    assertThat(applied).hasSize(60).doesNotHaveDuplicates().isSorted().last().isEqualTo(60L);
+    assertThat(core.applyHeldBack()).isFalse();
+  }
+
+  /** A recorded commit index beyond the log (a store that lost its tail) counts up to its end. */
+  @Test
+  void aRecordedCommitIndexBeyondTheLogIsCappedAtItsEnd() {
+    RaftCore core = restartedWith100Entries(List.of("n1", "n2", "n3"), 150, () -> {});
+
+    assertThat(core.commitIndex()).isEqualTo(100);
+  }
+
   private static RaftCore restartedWith100Entries(Runnable onStoreRead) {
+    return restartedWith100Entries(List.of("n1"), 0, onStoreRead);
+  }
+
+  /**
+   * Node n1 of {@code members} restarted with 100 stored entries of term 1, a window of 8 in memory
+   * and the commit index its store recorded; {@code onStoreRead} runs each time the log reads
+   * entries back from the store.
+   */
+  private static RaftCore restartedWith100Entries(
+      List<String> members, long recordedCommit, Runnable onStoreRead) {
     List<LogEntry> stored = new ArrayList<>();
     for (long i = 1; i <= 100; i++) {
       stored.add(new LogEntry(i, 1, EntryType.COMMAND, new byte[] {(byte) i}));
@@ -90,9 +124,12 @@ class RaftCoreApplyTest {
     stored.forEach(log::append);
     log.stored(100);
     return new RaftCore(
-        CoreNetwork.defaultConfig("n1", List.of("n1")),
+        CoreNetwork.defaultConfig("n1", members),
         new HardState(1, "n1"),
+        null,
         log,
+        io.reactiveraft.spi.LostEntries.NONE,
+        recordedCommit,
         new SplittableRandom(1));
   }
 

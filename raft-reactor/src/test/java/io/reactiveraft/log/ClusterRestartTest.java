@@ -50,20 +50,24 @@ class ClusterRestartTest {
 
   private void startAll(LocalNetwork network, boolean bootstrap) {
     for (Member m : members) {
-      RecordingStateMachine sm = new RecordingStateMachine();
-      RaftConfig<String, String> config =
-          RealTimeNodes.loadTolerant(RaftConfig.<String, String>builder())
-              .members(members)
-              .self(m.id())
-              .transport(network.transport(m.id()))
-              .logStore(RealTimeNodes.mappedLog(dir.resolve(m.id())))
-              .stateMachine(sm)
-              .codec(new StringCodec())
-              .bootstrap(bootstrap)
-              .build();
-      nodes.put(m.id(), ReactiveRaft.start(config));
-      machines.put(m.id(), sm);
+      start(m, network, bootstrap);
     }
+  }
+
+  private void start(Member m, LocalNetwork network, boolean bootstrap) {
+    RecordingStateMachine sm = new RecordingStateMachine();
+    RaftConfig<String, String> config =
+        RealTimeNodes.loadTolerant(RaftConfig.<String, String>builder())
+            .members(members)
+            .self(m.id())
+            .transport(network.transport(m.id()))
+            .logStore(RealTimeNodes.mappedLog(dir.resolve(m.id())))
+            .stateMachine(sm)
+            .codec(new StringCodec())
+            .bootstrap(bootstrap)
+            .build();
+    nodes.put(m.id(), ReactiveRaft.start(config));
+    machines.put(m.id(), sm);
   }
 
   /**
@@ -107,6 +111,48 @@ class ClusterRestartTest {
         .filter(c -> c.kind() == LeaderChange.Kind.BECAME_LEADER)
         .map(LeaderChange::leader)
         .blockFirst(WAIT);
+  }
+
+  /**
+   * The commit index each node's log recorded lets a node restarted on its own, with no leader to
+   * tell it anything, apply every write it knew committed before it stopped.
+   */
+  @Test
+  void aNodeRestartedAloneAppliesWhatItKnewCommitted() {
+    startAll(new LocalNetwork(networkScheduler, 1), true);
+    String leader = awaitLeader();
+    List<String> acknowledged =
+        Flux.range(0, 100)
+            .flatMap(i -> nodes.get(leader).submit("w" + i).map(r -> "w" + i), 16)
+            .collectList()
+            .block(WAIT);
+    // Every node has applied them all, so each knows them committed.
+    awaitApplied(machines.values(), acknowledged);
+    Flux.fromIterable(nodes.values()).flatMap(RaftNode::close).blockLast(WAIT);
+    nodes.clear();
+    machines.clear();
+
+    start(members.get(0), new LocalNetwork(networkScheduler, 2), false);
+
+    awaitApplied(machines.values(), acknowledged);
+    RaftNode<String, String> alone = nodes.get(members.get(0).id());
+    assertThat(alone.status().block(WAIT).role()).isNotEqualTo(Role.LEADER);
+    assertThat(alone.status().block(WAIT).commitIndex()).isGreaterThan(acknowledged.size());
+  }
+
+  /** Polls until every machine has applied {@code commands} and nothing else. */
+  private static void awaitApplied(
+      java.util.Collection<RecordingStateMachine> machines, List<String> commands) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    for (RecordingStateMachine machine : machines) {
+      while (machine.applied().size() < commands.size()) {
+        assertThat(System.nanoTime())
+            .as("%d commands applied within %s", commands.size(), WAIT)
+            .isLessThan(deadline);
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+      }
+      assertThat(machine.applied()).containsExactlyInAnyOrderElementsOf(commands);
+    }
   }
 
   @Test

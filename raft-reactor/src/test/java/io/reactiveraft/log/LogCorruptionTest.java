@@ -496,7 +496,8 @@ class LogCorruptionTest {
     } finally {
       store.close();
     }
-    // Both slots stay in format 1, which builds from before format 2 can still read.
+    // Both slots stay in format 1, which builds from before format 2 can still read, while no
+    // commit index is recorded either.
     byte[] meta = Files.readAllBytes(dir.resolve(MetadataFile.NAME));
     java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(meta).order(java.nio.ByteOrder.LITTLE_ENDIAN);
     assertThat(b.getInt(12)).isEqualTo(1);
@@ -513,7 +514,7 @@ class LogCorruptionTest {
     LogMetadata read =
         decodeSlot(2, b -> b.putLong(7).putLong(4).putLong(250).putLong(1).putLong(400).putInt(-1));
 
-    assertThat(read).isEqualTo(new LogMetadata(7, 4, null, 250, 1, new LostEntries(400, 4)));
+    assertThat(read).isEqualTo(new LogMetadata(7, 4, null, 250, 1, 0, new LostEntries(400, 4)));
   }
 
   /** A metadata slot of format 1, from before the lost durable index was kept, still reads. */
@@ -525,7 +526,62 @@ class LogCorruptionTest {
         decodeSlot(
             1, b -> b.putLong(7).putLong(3).putLong(90).putLong(11).putInt(vote.length).put(vote));
 
-    assertThat(read).isEqualTo(new LogMetadata(7, 3, "n2", 90, 11, LostEntries.NONE));
+    assertThat(read).isEqualTo(new LogMetadata(7, 3, "n2", 90, 11, 0, LostEntries.NONE));
+  }
+
+  /** A slot of format 3 (lost entries, no commit index), written by earlier builds, still reads. */
+  @Test
+  void aVersionThreeMetadataSlotReadsWithNoCommitIndex() {
+    byte[] vote = "n1".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    // sequence, term, watermark, log start, lost index, lost term, vote
+    LogMetadata read =
+        decodeSlot(
+            3,
+            b ->
+                b.putLong(9)
+                    .putLong(6)
+                    .putLong(120)
+                    .putLong(1)
+                    .putLong(130)
+                    .putLong(5)
+                    .putInt(vote.length)
+                    .put(vote));
+
+    assertThat(read).isEqualTo(new LogMetadata(9, 6, "n1", 120, 1, 0, new LostEntries(130, 5)));
+  }
+
+  /** Format 4 keeps the commit index and the lost entries, and reads back what it wrote. */
+  @Test
+  void aVersionFourMetadataSlotRoundTrips() {
+    LogMetadata written = new LogMetadata(12, 8, "n3", 500, 41, 480, new LostEntries(510, 7));
+    java.nio.ByteBuffer slot = MetadataFile.encode(written, new java.util.zip.CRC32C());
+    byte[] bytes = new byte[MetadataFile.SLOT_SIZE];
+    slot.get(bytes);
+
+    assertThat(java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(12))
+        .isEqualTo(4);
+    assertThat(MetadataFile.decode(bytes, new java.util.zip.CRC32C())).isEqualTo(written);
+  }
+
+  /** A slot whose commit index lies above its watermark is no slot any build writes. */
+  @Test
+  void aMetadataSlotWithTheCommitIndexAboveTheWatermarkIsInvalid() {
+    // sequence, term, watermark, log start, commit index, lost index, lost term, no vote
+    assertThatThrownBy(
+            () ->
+                decodeSlot(
+                    4,
+                    b ->
+                        b.putLong(3)
+                            .putLong(2)
+                            .putLong(40)
+                            .putLong(1)
+                            .putLong(41)
+                            .putLong(0)
+                            .putLong(0)
+                            .putInt(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("commit index 41 above the durable index 40");
   }
 
   /** Decodes a checksummed slot of {@code version} whose body after the version is {@code body}. */

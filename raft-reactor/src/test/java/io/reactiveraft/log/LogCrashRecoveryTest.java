@@ -16,11 +16,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Crashes at every persistence point, at page level. A store runs random appends, truncations,
- * discarded prefixes, flushes and term/vote saves on a {@link PageCacheDirectory}; the machine
- * stops at a random mutating call (half the time just after an acknowledgement); a reboot keeps the
- * durable pages plus a random subset of the dirty ones (holes included) and a random prefix of the
- * unsynced directory changes; sometimes the recovery itself is cut short by a second crash. The
- * reopened store must hold:
+ * discarded prefixes, flushes, commit indexes and term/vote saves on a {@link PageCacheDirectory}
+ * (as Raft would: no truncation at or below the commit index); the machine stops at a random
+ * mutating call (half the time just after an acknowledgement); a reboot keeps the durable pages
+ * plus a random subset of the dirty ones (holes included) and a random prefix of the unsynced
+ * directory changes; sometimes the recovery itself is cut short by a second crash. The reopened
+ * store must hold:
  *
  * <ul>
  *   <li>every entry acknowledged by a completed flush, unless a later truncation removed it or a
@@ -28,7 +29,10 @@ import org.junit.jupiter.api.Test;
  *   <li>the log start recorded by that flush or a later one;
  *   <li>a log that is a prefix of some state the log had since that flush: no half-applied
  *       truncation, no old-term record reappearing past a truncation, no invented record;
- *   <li>the last saved term and vote (or the one being saved at the crash).
+ *   <li>the last saved term and vote (or the one being saved at the crash);
+ *   <li>a commit index within the recovered log, every entry up to it the one that was committed
+ *       there (none of the entries a snapshot's discarded prefix replaced while the log was emptied
+ *       past its end, which a crash may bring back).
  * </ul>
  *
  * Each seed lives three lives: what one recovery returns must itself survive the next crash, which
@@ -163,10 +167,14 @@ class LogCrashRecoveryTest {
         List<LogEntry> recovered = store.entries(first, store.lastIndex());
         if (expected != null) {
           expected.check(first, recovered);
+          expected.checkCommitIndex(store.commitIndex(), store.lastIndex(), first, recovered);
           assertThat(store.hardState()).isIn((Object[]) expectedHardStates);
         }
         // Opening makes what it recovered durable: from here on it counts as acknowledged.
         history = new History(first, recovered);
+        if (expected != null) {
+          history.keepCommitted(expected, first, recovered);
+        }
         savedHardState = store.hardState();
         savingHardState = savedHardState;
         term = recovered.isEmpty() ? 1 : recovered.get(recovered.size() - 1).term();
@@ -211,7 +219,13 @@ class LogCrashRecoveryTest {
         if (store.lastIndex() < store.firstIndex()) {
           return;
         }
-        long from = Math.max(store.firstIndex(), store.lastIndex() - random.nextInt(7));
+        long from =
+            Math.max(
+                Math.max(store.firstIndex(), history.committed + 1),
+                store.lastIndex() - random.nextInt(7));
+        if (from > store.lastIndex()) {
+          return; // Raft never truncates what it committed
+        }
         // Next appends mostly reuse the sizes of what goes, so new records land exactly where
         // old ones began: the case where a leftover old record would line up and read back.
         truncatedSizes.clear();
@@ -231,9 +245,25 @@ class LogCrashRecoveryTest {
         // log then continues past it), sometimes below its start (nothing happens).
         long first = store.firstIndex();
         long upTo = first - 2 + random.nextInt((int) (store.lastIndex() - first) + 5);
+        long lastBefore = store.lastIndex();
         store.discardPrefix(upTo);
         history.discarded(upTo);
         store.written().block(WAIT);
+        if (upTo > history.committed) {
+          // A snapshot commits what it covers (a follower installing one learns its commit index).
+          // Where it empties the log past its end, what the log held was another history: not
+          // committed (Raft discards a log that does not hold the snapshot's last entry).
+          history.committed(upTo, upTo < lastBefore ? upTo : history.committed);
+          store.saveCommitIndex(upTo);
+        }
+      } else if (dice < 70) {
+        // A commit index, possibly past what is forced: a leader commits on its followers' copies.
+        if (store.lastIndex() > history.committed) {
+          long commit =
+              history.committed + 1 + random.nextInt((int) (store.lastIndex() - history.committed));
+          history.committed(commit, store.lastIndex());
+          store.saveCommitIndex(commit);
+        }
       } else if (dice < 88) {
         int state = history.current();
         store.flush().block(WAIT);
@@ -272,6 +302,15 @@ class LogCrashRecoveryTest {
 
     private final List<State> states = new ArrayList<>();
     private int acknowledged;
+
+    /** The highest index committed so far, as saved to the store. */
+    long committed;
+
+    /**
+     * The entry committed at each index up to {@link #committed}; absent where a snapshot covered
+     * the index while the log did not reach it (what the log held there was never committed).
+     */
+    private final Map<Long, LogEntry> committedEntries = new HashMap<>();
 
     /** A history starting from a durable log that starts at {@code start}. */
     History(long start, List<LogEntry> durable) {
@@ -313,6 +352,60 @@ class LogCrashRecoveryTest {
       List<LogEntry> next = new ArrayList<>(last.entries());
       pad(next, upToIndex);
       states.add(new State(upToIndex + 1, next));
+    }
+
+    /**
+     * Entries up to {@code index} are committed; those the log holds up to {@code heldUpTo} are the
+     * ones committed there.
+     */
+    void committed(long index, long heldUpTo) {
+      List<LogEntry> entries = last();
+      for (long i = committed + 1; i <= Math.min(index, heldUpTo); i++) {
+        LogEntry e = i <= entries.size() ? entries.get((int) i - 1) : null;
+        if (e != null) {
+          committedEntries.put(i, e);
+        }
+      }
+      committed = index;
+    }
+
+    /**
+     * Carries the committed entries of the life before over, as far as the recovered log holds
+     * them. Committed entries lost from an unforced tail come back from the leader in Raft, but
+     * here the next life writes new ones in their place; and where a crash undid a snapshot's
+     * discarded prefix, the log holds again what the snapshot replaced, which Raft would discard at
+     * the start (the snapshot does not continue it) and this test treats as never committed.
+     */
+    void keepCommitted(History before, long recoveredStart, List<LogEntry> recovered) {
+      long held = recoveredStart - 1;
+      while (held < before.committed
+          && held - recoveredStart + 1 < recovered.size()
+          && recovered
+              .get((int) (held - recoveredStart + 1))
+              .equals(before.committedEntries.get(held + 1))) {
+        held++;
+      }
+      committed = Math.max(held, Math.min(before.committed, recoveredStart - 1));
+      before.committedEntries.forEach(
+          (index, entry) -> {
+            if (index <= committed) {
+              committedEntries.put(index, entry);
+            }
+          });
+    }
+
+    /** The recovered commit index names only committed entries, all of them held. */
+    void checkCommitIndex(
+        long commitIndex, long lastIndex, long recoveredStart, List<LogEntry> recovered) {
+      assertThat(commitIndex)
+          .as("recovered commit index within the recovered log")
+          .isLessThanOrEqualTo(lastIndex)
+          .isLessThanOrEqualTo(committed);
+      for (long i = recoveredStart; i <= commitIndex; i++) {
+        assertThat(recovered.get((int) (i - recoveredStart)))
+            .as("entry %d under the recovered commit index %d", i, commitIndex)
+            .isEqualTo(committedEntries.get(i));
+      }
     }
 
     void acknowledged(int state) {

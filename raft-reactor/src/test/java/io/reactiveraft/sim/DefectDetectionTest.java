@@ -38,7 +38,9 @@ class DefectDetectionTest {
           Map.entry(Defect.RETRY_FAILED_FLUSH, "before it was durable"),
           Map.entry(Defect.GRANT_VOTE_TWICE, "two leaders in term"),
           Map.entry(Defect.SKIP_UP_TO_DATE_CHECK, "lacks committed entry"),
-          Map.entry(Defect.COMMIT_PAST_MATCHED_ENTRIES, " where "));
+          Map.entry(Defect.COMMIT_PAST_MATCHED_ENTRIES, " where "),
+          Map.entry(Defect.SAVE_UNCOMMITTED_AS_COMMITTED, " where "),
+          Map.entry(Defect.FORGET_COMMIT_INDEX, "commit index went back"));
 
   @AfterEach
   void switchOff() {

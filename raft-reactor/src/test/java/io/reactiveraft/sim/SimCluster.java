@@ -162,7 +162,8 @@ final class SimCluster implements AutoCloseable {
     SimNode n = nodes.get(id);
     n.incarnation++;
     n.machine = new RegisterMachine();
-    n.lastCommit = 0;
+    // Invariant 6: a restarted node starts from the commit index its disk recorded, not below.
+    n.lastCommit = n.disk.recordedCommitIndex();
     RaftConfig<String, String> config =
         RaftConfig.<String, String>builder()
             .members(members)

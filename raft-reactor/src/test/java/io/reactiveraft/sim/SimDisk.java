@@ -17,7 +17,9 @@ import reactor.core.scheduler.Scheduler;
  * whatever pages reached the disk). Term and vote are durable when stored.
  *
  * <p>A flush completes after a random fsync delay on the simulation's clock, and makes durable what
- * was written before it was asked for.
+ * was written before it was asked for. It also records the commit index the node saved, as far as
+ * the forced log holds the entries it covers (a truncation not yet forced, or a new start not yet
+ * forced, holds it back), which is what a crash keeps.
  *
  * <p>Logs are lists from index 1. An entry discarded because a snapshot covers it is a null: the
  * invariant checks treat it as committed and durable (the snapshot that covers it is).
@@ -45,6 +47,13 @@ final class SimDisk {
   private final java.util.Map<Long, LogEntry> compacted = new java.util.HashMap<>();
 
   private HardState hardState = HardState.INITIAL;
+
+  /** The commit index the running incarnation saved last. */
+  private long commitSaved;
+
+  /** The commit index recorded with forced writes; survives a crash. */
+  private long commitRecorded;
+
   private long nextSeq;
   private long epoch;
 
@@ -100,6 +109,8 @@ final class SimDisk {
     hardState = HardState.INITIAL;
     lost = LostEntries.NONE;
     beforeCut = List.of();
+    commitSaved = 0;
+    commitRecorded = 0;
   }
 
   /**
@@ -129,6 +140,7 @@ final class SimDisk {
     lost = new LostEntries(Math.max(lost.index(), durable.size()), hardState.currentTerm());
     int cut = durable.size() - (int) fromIndex + 1;
     durable.subList((int) fromIndex - 1, durable.size()).clear();
+    commitRecorded = Math.min(commitRecorded, fromIndex - 1);
     return cut;
   }
 
@@ -170,7 +182,16 @@ final class SimDisk {
     }
     int lost = unforced.size() - kept;
     unforced.clear();
+    commitSaved = commitRecorded;
     return lost;
+  }
+
+  /**
+   * The commit index the node's store reports at its next start: what was recorded with forced
+   * writes, within the log the disk holds.
+   */
+  long recordedCommitIndex() {
+    return Math.min(commitRecorded, currentLog().size());
   }
 
   HardState hardState() {
@@ -255,6 +276,26 @@ final class SimDisk {
     while (!unforced.isEmpty() && unforced.get(0).seq < seq) {
       applyTo(durable, unforced.remove(0));
     }
+    recordCommit();
+  }
+
+  /**
+   * Records the saved commit index as far as the durable log holds what it covers: not past a
+   * truncation still unforced (the durable log holds the entries it removes), and not at all while
+   * a discarded prefix is unforced (the log emptied past its end may hold uncommitted entries of
+   * another term, which a crash would bring back).
+   */
+  private void recordCommit() {
+    long agreed = durable.size();
+    for (Write w : unforced) {
+      if (w.discardUpTo > 0) {
+        return;
+      }
+      if (w.append == null) {
+        agreed = Math.min(agreed, w.truncateFrom - 1);
+      }
+    }
+    commitRecorded = Math.max(commitRecorded, Math.min(commitSaved, agreed));
   }
 
   private final class Store implements LogStore {
@@ -286,6 +327,21 @@ final class SimDisk {
     @Override
     public LostEntries lostEntries() {
       return lost;
+    }
+
+    @Override
+    public long commitIndex() {
+      return recordedCommitIndex();
+    }
+
+    @Override
+    public void saveCommitIndex(long commitIndex) {
+      if (closed || storeEpoch != epoch) {
+        // The nemesis may crash a node from a callback inside its own batch, which then ends
+        // with this call: a dead process records nothing.
+        return;
+      }
+      commitSaved = Math.max(commitSaved, commitIndex);
     }
 
     @Override
