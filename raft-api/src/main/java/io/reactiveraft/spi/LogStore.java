@@ -52,8 +52,8 @@ public interface LogStore {
    * may return it after a restart. Called from the event loop after the batch's appends and
    * truncations, with a value that never decreases while the store is open. Must not block on IO
    * and need not be durable on return: a store may record it with its next durable write, capped at
-   * what that write covers, or not at all (the default); what it recorded last is what {@link
-   * #commitIndex()} returns after a crash.
+   * what that write covers, or not at all (the default). After a crash, {@link #commitIndex()}
+   * returns what the store had recorded by then, lower where the crash cut its log.
    */
   default void saveCommitIndex(long commitIndex) {}
 

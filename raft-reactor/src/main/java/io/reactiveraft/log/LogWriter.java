@@ -107,6 +107,12 @@ final class LogWriter implements Runnable {
   private long startIndex;
   private long durableStartIndex;
 
+  /**
+   * Whether the start waiting for a flush leaves the log empty: a snapshot replaced the whole log,
+   * whose entries a crash before that flush would bring back.
+   */
+  private boolean startPastEnd;
+
   /** Segments wholly below {@link #startIndex}, deleted once it is durable; in order. */
   private final List<Segment> obsolete = new ArrayList<>();
 
@@ -156,9 +162,9 @@ final class LogWriter implements Runnable {
 
   /**
    * Queues {@code op} but wakes the thread only if it parked with nothing to record: one that is
-   * busy, or waits to record a watermark, takes it within {@link #WATERMARK_IDLE_NANOS}. A commit
-   * index follows every request at one in flight, and waking the writer for each would put a
-   * context switch beside every reply.
+   * busy takes it with its next turn, one waiting to record a watermark within {@link
+   * #WATERMARK_IDLE_NANOS}. A commit index follows every request at one in flight, and waking the
+   * writer for each would put a context switch beside every reply.
    */
   void submitLazily(WriteOp op) {
     queue.offer(op);
@@ -389,6 +395,9 @@ final class LogWriter implements Runnable {
       recordedCommitIndex = metadata.current().commitIndex();
     }
     forcedIndex = Math.min(forcedIndex, newLast);
+    // Raft never truncates what it committed; should a caller do so, the entries written in place
+    // of the removed ones are not committed.
+    commitIndex = Math.min(commitIndex, newLast);
     Segment keep = op.keep();
     if (keep != null && keep.writePosition() > op.keepEnd()) {
       keep.zero(op.keepEnd(), keep.writePosition());
@@ -417,6 +426,9 @@ final class LogWriter implements Runnable {
    */
   private void discardPrefix(WriteOp.DiscardPrefix op) {
     startIndex = op.startIndex();
+    // Up to the last entry counts: the log is then empty, and whether its last entry matched the
+    // snapshot's is not known here.
+    startPastEnd |= startIndex - 1 >= writtenIndex;
     writtenIndex = Math.max(writtenIndex, startIndex - 1);
     obsolete.addAll(op.obsolete());
   }
@@ -445,6 +457,7 @@ final class LogWriter implements Runnable {
           doing = "saving the log start " + startIndex + " and the durable index " + writtenIndex;
           metadata.saveLogStart(startIndex, writtenIndex, Math.min(commitIndex, writtenIndex));
           durableStartIndex = startIndex;
+          startPastEnd = false;
           durableIndex = writtenIndex;
           recordedCommitIndex = metadata.current().commitIndex();
           watermarkSavedAt = System.nanoTime();
@@ -504,14 +517,13 @@ final class LogWriter implements Runnable {
 
   /**
    * The commit index the metadata file may hold now: what is forced of it, and nothing new while a
-   * new log start waits for a flush. Until then a crash finds the entries the start discards, and
-   * when a snapshot emptied the log past its end, those may be entries of another term that were
-   * never committed (the snapshot replaced them, and a restart could fall back to an older one).
+   * start that empties the log waits for a flush. Until then a crash finds the log that start
+   * discarded, whose entries past the old commit index may be of another term and never committed
+   * (the snapshot replaced them, and a restart could fall back to an older snapshot). A start
+   * inside the log discards only committed entries of the same log, and holds nothing back.
    */
   private long recordableCommitIndex() {
-    return startIndex != durableStartIndex
-        ? recordedCommitIndex
-        : Math.min(commitIndex, forcedIndex);
+    return startPastEnd ? recordedCommitIndex : Math.min(commitIndex, forcedIndex);
   }
 
   /**

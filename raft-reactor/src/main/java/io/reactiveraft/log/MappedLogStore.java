@@ -224,7 +224,8 @@ public final class MappedLogStore implements LogStore {
 
   /**
    * Queues the commit index for the IO thread, which records it with the next watermark (within
-   * about 10 ms under load, a millisecond after it goes idle), capped at what it has forced.
+   * about 10 ms under load, a millisecond after it goes idle), capped at what it has forced; after
+   * a {@link #discardPrefix} that empties the log, only with the flush that records the new start.
    * Returns without IO, and without waking an IO thread that is busy or about to record anyway.
    *
    * @throws IllegalStateException when the store is closed or failed
@@ -419,6 +420,7 @@ public final class MappedLogStore implements LogStore {
     long newTerm = from > layout.firstIndex() ? termAt(from - 1) : 0;
     LogLayout.Cut cut = layout.truncate(from);
     cache.truncateFrom(from);
+    commitSubmitted = Math.min(commitSubmitted, from - 1);
     writer.submit(new WriteOp.Truncate(++sequence, from, cut.keep(), cut.keepEnd(), cut.dropped()));
     lastTerm = newTerm;
   }

@@ -45,10 +45,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A slot is written in version 1 while nothing was lost and no commit index recorded, so a new
  * directory stays readable by builds that know only version 1; once it holds either, in version 4,
- * which older builds refuse with a message naming the version. Version 3 (lost entries, no commit
- * index) is read, no longer written. Version 2, written by a few development builds, had the lost
- * index at 48 and no lost term (the vote length at 56): it is read with the slot's own term as the
- * lost term, never lower than the term of the cut.
+ * which older builds refuse with a message naming the version. The first slot written in version 4
+ * is written twice, into both slots, so that an older build never takes the other slot, in an older
+ * version, for the newest one left. Version 3 (lost entries, no commit index) is read, no longer
+ * written. Version 2, written by a few development builds, had the lost index at 48 and no lost
+ * term (the vote length at 56): it is read with the slot's own term as the lost term, never lower
+ * than the term of the cut.
  *
  * <p>A watermark update writes the older slot only (one force), and so do the commit index and a
  * new log start, which always travel with the watermark. A term or vote change writes both slots,
@@ -87,12 +89,21 @@ final class MetadataFile {
   private int currentSlot;
   private boolean closed;
 
+  /** Whether a slot may hold a version before 4 (or nothing valid). */
+  private boolean olderVersionLeft;
+
   private MetadataFile(
-      StorageFile file, String location, LogMetadata current, int slot, FailureLatch failure) {
+      StorageFile file,
+      String location,
+      LogMetadata current,
+      int slot,
+      boolean olderVersionLeft,
+      FailureLatch failure) {
     this.file = file;
     this.location = location;
     this.current = current;
     this.currentSlot = slot;
+    this.olderVersionLeft = olderVersionLeft;
     this.failure = failure;
   }
 
@@ -106,7 +117,7 @@ final class MetadataFile {
     ByteBuffer slots = ByteBuffer.allocate(FILE_SIZE);
     slots.put(encode(first, new CRC32C())).put(encode(second, new CRC32C())).flip();
     StorageFile file = dir.createDurably(NAME, FILE_SIZE, slots);
-    return new MetadataFile(file, dir.describe(NAME), second, 1, failure);
+    return new MetadataFile(file, dir.describe(NAME), second, 1, true, failure);
   }
 
   /**
@@ -128,13 +139,16 @@ final class MetadataFile {
       CRC32C crc = new CRC32C();
       LogMetadata[] slots = new LogMetadata[2];
       String[] problems = new String[2];
+      boolean olderVersionLeft = false;
       for (int slot = 0; slot < 2; slot++) {
         byte[] bytes = new byte[SLOT_SIZE];
         file.read(slot * SLOT_SIZE, bytes, 0, SLOT_SIZE);
         try {
           slots[slot] = decode(bytes, crc);
+          olderVersionLeft |= ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getInt(12) < 4;
         } catch (IllegalArgumentException e) {
           problems[slot] = e.getMessage();
+          olderVersionLeft = true;
         }
       }
       int best;
@@ -161,7 +175,7 @@ final class MetadataFile {
       } else {
         best = slots[0].sequence() > slots[1].sequence() ? 0 : 1;
       }
-      return new MetadataFile(file, location, slots[best], best, failure);
+      return new MetadataFile(file, location, slots[best], best, olderVersionLeft, failure);
     } catch (RuntimeException e) {
       file.close();
       throw e;
@@ -264,6 +278,15 @@ final class MetadataFile {
     }
     current = sequenced;
     currentSlot = slot;
+    if (version(sequenced) == 4 && olderVersionLeft) {
+      olderVersionLeft = false;
+      writeSlot(next);
+    }
+  }
+
+  /** The version a slot holding {@code m} is written in. */
+  private static int version(LogMetadata m) {
+    return m.lost().index() > 0 || m.commitIndex() > 0 ? 4 : 1;
   }
 
   synchronized void close() {
@@ -283,7 +306,7 @@ final class MetadataFile {
    */
   private static ByteBuffer encode(LogMetadata m, CRC32C crc, ByteBuffer b) {
     byte[] vote = m.votedFor() == null ? null : m.votedFor().getBytes(StandardCharsets.UTF_8);
-    boolean version4 = m.lost().index() > 0 || m.commitIndex() > 0;
+    boolean version4 = version(m) == 4;
     int body =
         (version4 ? VERSION_4_FIXED_BODY : VERSION_1_FIXED_BODY) + (vote == null ? 0 : vote.length);
     b.clear().order(ByteOrder.LITTLE_ENDIAN);

@@ -27,14 +27,15 @@
  * ({@code fdatasync}), then completes; the durable watermark in the metadata file follows at most
  * every 10 ms while flushes keep coming and 1 ms after the writer goes idle, not with a second
  * {@code fdatasync} per flush (see {@code LogWriter#groupCommit} for why that is safe), and carries
- * the commit index the node last saved, capped at the watermark. A new log start is the exception:
- * it is recorded before the flush completes. Creating, renaming and deleting a file syncs the
- * directory. A truncation lowers the watermark, zeros the discarded records and forces the zeros,
- * and deletes later segments, before anything queued after it is written. A discarded prefix moves
- * the log start: the next flush records it in the metadata file in the same write as the watermark,
- * and only then deletes the segments wholly below it and syncs the directory, so no crash can leave
- * a gap between the recorded start and the first segment. A log may therefore begin in the middle
- * of a segment, or in a segment named far beyond the last one when everything was discarded.
+ * the commit index the node last saved, capped at the watermark (and held back while a start that
+ * empties the log waits for a flush). A new log start is the exception: it is recorded before the
+ * flush completes. Creating, renaming and deleting a file syncs the directory. A truncation lowers
+ * the watermark, zeros the discarded records and forces the zeros, and deletes later segments,
+ * before anything queued after it is written. A discarded prefix moves the log start: the next
+ * flush records it in the metadata file in the same write as the watermark, and only then deletes
+ * the segments wholly below it and syncs the directory, so no crash can leave a gap between the
+ * recorded start and the first segment. A log may therefore begin in the middle of a segment, or in
+ * a segment named far beyond the last one when everything was discarded.
  *
  * <h2>Recovery</h2>
  *

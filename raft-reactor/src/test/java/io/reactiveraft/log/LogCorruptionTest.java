@@ -505,6 +505,27 @@ class LogCorruptionTest {
   }
 
   /**
+   * The first commit index recorded puts both slots in format 4 at once: with one slot left in an
+   * older format, a build that does not know format 4 would take that one for the newest.
+   */
+  @Test
+  void theFirstRecordedCommitIndexPutsBothSlotsInFormatFour() throws IOException {
+    Path dir = root.resolve("format-4");
+    MappedLogStore store = MappedLogStore.open(dir, OPTIONS);
+    try {
+      store.append(entries(1, 1, 1, 10, 1));
+      store.flush().block(Duration.ofSeconds(10));
+      store.saveCommitIndex(1);
+    } finally {
+      store.close(); // records the commit index, if the writer has not yet
+    }
+    byte[] meta = Files.readAllBytes(dir.resolve(MetadataFile.NAME));
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(meta).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    assertThat(b.getInt(12)).isEqualTo(4);
+    assertThat(b.getInt(MetadataFile.SLOT_SIZE + 12)).isEqualTo(4);
+  }
+
+  /**
    * A slot of format 2, written by development builds (the lost index but no lost term), reads with
    * the slot's own term as the lost term.
    */

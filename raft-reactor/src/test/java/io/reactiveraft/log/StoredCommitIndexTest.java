@@ -98,7 +98,10 @@ class StoredCommitIndexTest {
     }
   }
 
-  /** The store's promise holds even against a caller that truncates committed entries. */
+  /**
+   * The store's promise holds even against a caller that truncates committed entries: the index
+   * falls with the log, and the entries written in their place are not committed by it.
+   */
   @Test
   void aTruncationBelowTheCommitIndexLowersIt() {
     try (var store = new Closing(MappedLogStore.open(dir, SMALL))) {
@@ -111,6 +114,11 @@ class StoredCommitIndexTest {
       store.get().written().block(WAIT);
 
       assertThat(store.get().commitIndex()).isEqualTo(5);
+      // What takes the removed entries' place is not committed by the index saved before.
+      store.get().append(entries(6, 10, 2, 100, 9));
+      store.get().flush().block(WAIT);
+      store.get().saveCommitIndex(7);
+      awaitCommitIndex(store.get(), 7);
     }
     InMemoryLogStore memory = new InMemoryLogStore();
     memory.append(entries(1, 10, 1, 10, 6));
