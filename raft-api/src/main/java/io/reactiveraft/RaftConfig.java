@@ -471,7 +471,10 @@ public final class RaftConfig<C, R> {
       return this;
     }
 
-    /** Where this node keeps its log, term and vote. Required; one instance per node. */
+    /**
+     * Where this node keeps its log, term and vote, and the commit index it applies up to when it
+     * restarts. Required; one instance per node.
+     */
     public Builder<C, R> logStore(LogStore logStore) {
       this.logStore = logStore;
       return this;
