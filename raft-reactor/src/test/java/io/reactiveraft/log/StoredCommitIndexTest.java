@@ -7,8 +7,6 @@ import io.reactiveraft.log.MappedLogStoreTest.Closing;
 import io.reactiveraft.spi.LogStore;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,25 +51,11 @@ class StoredCommitIndexTest {
    * commit index and records it within about a millisecond of going idle again.
    */
   @Test
-  void anIdleStoreRecordsTheCommitIndexWithoutAnotherCall() throws InterruptedException {
-    Semaphore metadataForced = new Semaphore(0);
-    MappedLogOptions options =
-        MappedLogOptions.builder()
-            .segmentSize(64 * 1024)
-            .forceHook(
-                name -> {
-                  if (name.equals(MetadataFile.NAME)) {
-                    metadataForced.release();
-                  }
-                })
-            .build();
-    try (var store = new Closing(MappedLogStore.open(dir, options))) {
-      metadataForced.drainPermits(); // the new store's own metadata
+  void anIdleStoreRecordsTheCommitIndexWithoutAnotherCall() {
+    try (var store = new Closing(MappedLogStore.open(dir.resolve("idle"), SMALL))) {
       store.get().append(entries(1, 10, 1, 100, 2));
       store.get().flush().block(WAIT);
-      // The watermark recorded, after the flush or once idle: then the writer parks with nothing
-      // left to record.
-      assertThat(metadataForced.tryAcquire(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+      awaitParkedWithNothingToRecord("raft-log-idle");
       store.get().saveCommitIndex(7);
 
       awaitCommitIndex(store.get(), 7);
@@ -129,11 +113,13 @@ class StoredCommitIndexTest {
 
   /**
    * A follower installs a snapshot past the end of its log: the commit index jumps with the new
-   * start, and both are recorded by the flush that makes the start durable, in one metadata write.
+   * start, and is recorded only with it, by the flush that makes the start durable, in one metadata
+   * write. Before that flush a crash would find the old log, whose entries past index 3 the
+   * snapshot replaced and nothing committed.
    */
   @Test
   void aSnapshotPastTheEndOfTheLogRecordsItsIndexWithTheNewStart() {
-    try (var store = new Closing(MappedLogStore.open(dir, SMALL))) {
+    try (var store = new Closing(MappedLogStore.open(dir.resolve("installed"), SMALL))) {
       store.get().append(entries(1, 8, 1, 100, 7));
       store.get().flush().block(WAIT);
       store.get().saveCommitIndex(3);
@@ -141,11 +127,14 @@ class StoredCommitIndexTest {
 
       store.get().discardPrefix(20);
       store.get().saveCommitIndex(20);
-      store.get().flush().block(WAIT);
+      store.get().written().block(WAIT);
+      awaitParkedWithNothingToRecord("raft-log-installed");
+      assertThat(store.get().commitIndex()).as("held back until the start is durable").isEqualTo(3);
 
+      store.get().flush().block(WAIT);
       assertThat(store.get().commitIndex()).isEqualTo(20);
     }
-    try (var store = new Closing(MappedLogStore.open(dir, SMALL))) {
+    try (var store = new Closing(MappedLogStore.open(dir.resolve("installed"), SMALL))) {
       assertThat(store.get().firstIndex()).isEqualTo(21);
       assertThat(store.get().commitIndex()).isEqualTo(20);
     }
@@ -159,6 +148,26 @@ class StoredCommitIndexTest {
     assertThat(store.commitIndex()).isEqualTo(4);
     store.saveCommitIndex(2); // lower than recorded: ignored
     assertThat(store.commitIndex()).isEqualTo(4);
+  }
+
+  /**
+   * Polls until the store's IO thread parks with no deadline: it parks for a millisecond while it
+   * has a watermark or commit index to record, and records it when that runs out, so from then on
+   * the metadata file holds everything the thread meant to record.
+   */
+  private static void awaitParkedWithNothingToRecord(String threadName) {
+    Thread writer =
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.getName().equals(threadName))
+            .findFirst()
+            .orElseThrow();
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (writer.getState() != Thread.State.WAITING) {
+      assertThat(System.nanoTime())
+          .as("%s parked within %s", threadName, WAIT)
+          .isLessThan(deadline);
+      LockSupport.parkNanos(100_000);
+    }
   }
 
   /** Polls until the recorded commit index reaches {@code expected}; fails past it or on time. */
