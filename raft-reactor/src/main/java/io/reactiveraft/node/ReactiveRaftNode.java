@@ -14,10 +14,8 @@ import io.reactiveraft.RaftNode;
 import io.reactiveraft.RaftStatus;
 import io.reactiveraft.Role;
 import io.reactiveraft.core.Action;
-import io.reactiveraft.core.InjectedDefects;
 import io.reactiveraft.core.RaftCore;
 import io.reactiveraft.message.EntryType;
-import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.spi.LogStore;
 import io.reactiveraft.spi.SnapshotMeta;
@@ -56,6 +54,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   private final String id;
   private final RaftCore core;
   private final LogStore store;
+  private final LogPersistence persistence;
 
   /** The largest payload {@code submit} accepts: the smaller of the two limits below. */
   private final int maxPayloadBytes;
@@ -80,9 +79,6 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
 
   /** Loop only: why the node stopped; null for an orderly close. */
   private Throwable stopCause;
-
-  /** Loop only: the last commit index handed to the log store. */
-  private long commitSaved;
 
   /** The configuration in force; event loop only. */
   private ClusterConfiguration configuration;
@@ -135,6 +131,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
         new PendingRequests<>(
             id, config.maxPendingCommands(), config.maxPendingBytes(), firstRequestId);
     this.loop = new EventLoop(schedulers.loopWorker(), this::runBatch);
+    this.persistence = new LogPersistence(store, loop::offer, this::stopFromAnyThread);
     this.callers =
         new WaitingCallers<>(
             id,
@@ -450,7 +447,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     if (!stopped) {
       try {
         perform(core.flush());
-        saveCommitIndex();
+        persistence.saveCommitIndex(core.commitIndex(), core.log().lastIndex());
       } catch (RuntimeException | Error e) {
         stopAfter(e);
       }
@@ -511,11 +508,11 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       if (action instanceof Action.Send send) {
         sendQuietly(send);
       } else if (action instanceof Action.PersistHardState persist) {
-        store.saveHardState(persist.state());
+        persistence.saveHardState(persist.state());
       } else if (action instanceof Action.TruncateLog truncate) {
-        store.truncateSuffix(truncate.fromIndex());
+        persistence.truncateSuffix(truncate.fromIndex());
       } else if (action instanceof Action.CompactLog compact) {
-        store.discardPrefix(compact.upToIndex());
+        persistence.discardPrefix(compact.upToIndex());
       } else if (action instanceof Action.SendSnapshotChunk chunk) {
         // Read on the IO worker, sent from the loop: the transport is called from the loop only,
         // and a chunk of a term this node has left by then is not sent.
@@ -536,7 +533,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       } else if (action instanceof Action.RestoreSnapshot restore) {
         applier.restore(restore.snapshot());
       } else if (action instanceof Action.AppendLog append) {
-        appendAndFlush(append);
+        persistence.appendAndFlush(append);
       } else if (action instanceof Action.ApplyEntries apply) {
         applier.apply(apply.entries(), pending.handOver());
       } else if (action instanceof Action.ProposalAccepted accepted) {
@@ -563,21 +560,6 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     }
   }
 
-  /**
-   * Tells the store how far the log is committed, after the batch's appends and truncations (the
-   * store's contract), so that a restart can apply that far before it hears from a leader.
-   */
-  private void saveCommitIndex() {
-    long commit =
-        InjectedDefects.on(InjectedDefects.Defect.SAVE_UNCOMMITTED_AS_COMMITTED)
-            ? core.log().lastIndex()
-            : core.commitIndex();
-    if (commit > commitSaved) {
-      commitSaved = commit;
-      store.saveCommitIndex(commit);
-    }
-  }
-
   private void sendQuietly(Action.Send send) {
     try {
       transport.send(send.message());
@@ -585,29 +567,6 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
       // Raft survives lost messages; a transport that refuses one must not stop the node.
       log.debug("node {} could not send {}: {}", id, send.message().getClass().getSimpleName(), e);
     }
-  }
-
-  private void appendAndFlush(Action.AppendLog append) {
-    List<LogEntry> entries = append.entries();
-    store.append(entries);
-    LogEntry last = entries.get(entries.size() - 1);
-    RaftEvent durable = new RaftEvent.LogDurable(last.index(), last.term(), append.epoch());
-    store.flush().subscribe(null, e -> flushFailed(e, durable), () -> loop.offer(durable));
-  }
-
-  /**
-   * A failed flush stops the node. It is not retried: after a failed fsync, what it covered may
-   * never reach the disk (Linux drops the dirty state of pages whose writeback failed), and a later
-   * flush that reports success proves nothing about them.
-   */
-  private void flushFailed(Throwable e, RaftEvent durable) {
-    if (InjectedDefects.on(InjectedDefects.Defect.RETRY_FAILED_FLUSH)) {
-      store
-          .flush()
-          .subscribe(null, again -> flushFailed(again, durable), () -> loop.offer(durable));
-      return;
-    }
-    loop.offer((Runnable) () -> stop(e));
   }
 
   private void onLeaderChanged(Action.LeaderChanged changed) {
