@@ -28,11 +28,11 @@ import reactor.core.publisher.Sinks;
  * <p>Order of a flush: force the dirty ranges of the segments, then record a new log start if a
  * prefix was discarded (with the watermark, forced), then complete the flushes, then raise the
  * watermark in the metadata file (forced; while the writer stays busy, at most every {@value
- * #WATERMARK_INTERVAL_NANOS} ns), with the commit index as far as the watermark covers it, then
- * delete the segments wholly below the recorded start and sync the directory. So everything at or
- * below the watermark was durable before the watermark said so, and no segment goes before the
- * start that makes it unnecessary is durable (a crash in between would otherwise leave a gap
- * between the recorded start and the first segment left).
+ * Watermark#INTERVAL_NANOS} ns; see {@link Watermark}), with the commit index as far as the
+ * watermark covers it, then delete the segments wholly below the recorded start and sync the
+ * directory. So everything at or below the watermark was durable before the watermark said so, and
+ * no segment goes before the start that makes it unnecessary is durable (a crash in between would
+ * otherwise leave a gap between the recorded start and the first segment left).
  *
  * <p>Failure: the first exception fails the store ({@link FailureLatch}): that turn's flushes and
  * every later one fail with it, nothing is retried. Flushes and barriers complete on this thread;
@@ -42,12 +42,6 @@ final class LogWriter implements Runnable {
 
   private static final Logger log = LoggerFactory.getLogger(LogWriter.class);
   private static final int SCRATCH_SIZE = 256 << 10;
-
-  /** How long the recorded watermark may trail what is forced while the writer stays busy. */
-  static final long WATERMARK_INTERVAL_NANOS = 10_000_000;
-
-  /** How long the writer must have had nothing to do before it records the watermark alone. */
-  static final long WATERMARK_IDLE_NANOS = 1_000_000;
 
   private final StorageDirectory dir;
   private final MetadataFile metadata;
@@ -90,30 +84,9 @@ final class LogWriter implements Runnable {
   private long unwrittenSequence;
 
   private long writtenIndex;
+  private final Watermark watermark;
 
-  /** The watermark as recorded in the metadata file. */
-  private long durableIndex;
-
-  /** The last index a completed force covers; the watermark trails it by at most a short while. */
-  private long forcedIndex;
-
-  /** The newest commit index the store was told of. */
-  private long commitIndex;
-
-  /** The commit index as recorded in the metadata file; at most {@link #durableIndex}. */
-  private long recordedCommitIndex;
-
-  private long watermarkSavedAt;
-  private long startIndex;
-  private long durableStartIndex;
-
-  /**
-   * Whether the start waiting for a flush leaves the log empty: a snapshot replaced the whole log,
-   * whose entries a crash before that flush would bring back.
-   */
-  private boolean startPastEnd;
-
-  /** Segments wholly below {@link #startIndex}, deleted once it is durable; in order. */
+  /** Segments wholly below a new log start, deleted once it is durable; in order. */
   private final List<Segment> obsolete = new ArrayList<>();
 
   /**
@@ -135,13 +108,7 @@ final class LogWriter implements Runnable {
     this.failure = failure;
     this.live.addAll(segments);
     this.writtenIndex = lastIndex;
-    this.durableIndex = metadata.current().durableIndex();
-    this.forcedIndex = durableIndex;
-    this.recordedCommitIndex = metadata.current().commitIndex();
-    this.commitIndex = recordedCommitIndex;
-    this.watermarkSavedAt = System.nanoTime() - WATERMARK_INTERVAL_NANOS;
-    this.startIndex = metadata.current().logStartIndex();
-    this.durableStartIndex = startIndex;
+    this.watermark = new Watermark(metadata);
     this.thread = new Thread(this, threadName);
     thread.setDaemon(true);
   }
@@ -163,7 +130,7 @@ final class LogWriter implements Runnable {
   /**
    * Queues {@code op} but wakes the thread only if it parked with nothing to record: one that is
    * busy takes it with its next turn, one waiting to record a watermark within {@link
-   * #WATERMARK_IDLE_NANOS}. A commit index follows every request at one in flight, and waking the
+   * Watermark#IDLE_NANOS}. A commit index follows every request at one in flight, and waking the
    * writer for each would put a context switch beside every reply.
    */
   void submitLazily(WriteOp op) {
@@ -208,10 +175,10 @@ final class LogWriter implements Runnable {
       if (batch.isEmpty()) {
         parked = true;
         if (queue.isEmpty()) {
-          if (watermarkBehind() && failure.failure() == null) {
+          if (watermark.behind() && failure.failure() == null) {
             // The next commit, if it comes soon, records the watermark as it goes; only a writer
             // left idle records it on its own.
-            LockSupport.parkNanos(this, WATERMARK_IDLE_NANOS);
+            LockSupport.parkNanos(this, Watermark.IDLE_NANOS);
             if (queue.isEmpty()) {
               recordWatermark(true);
             }
@@ -254,7 +221,7 @@ final class LogWriter implements Runnable {
   private void perform(WriteOp op) {
     if (op instanceof WriteOp.Commit commit) {
       // Acts on nothing written, so it leaves consecutive appends to be written together.
-      commitIndex = Math.max(commitIndex, commit.index());
+      watermark.committed(commit.index());
       return;
     }
     if (!(op instanceof WriteOp.Append)) {
@@ -381,23 +348,15 @@ final class LogWriter implements Runnable {
   }
 
   /**
-   * Truncation in the order that keeps every crash safe: lower the watermark (so the records about
-   * to go are no longer "known durable" and their loss cannot look like corruption), zero the
+   * Truncation in the order that keeps every crash safe: lower the watermark ({@link
+   * Watermark#truncated}: the records about to go are no longer "known durable"), zero the
    * discarded records and force the zeros (so no old-term record can be read back after a crash,
    * even where a later record of the same size is rewritten in its place and not yet forced), then
    * delete later segments and sync the directory.
    */
   private void truncate(WriteOp.Truncate op) throws IOException {
     long newLast = op.fromIndex() - 1;
-    if (durableIndex > newLast) {
-      metadata.saveDurableIndex(newLast);
-      durableIndex = newLast;
-      recordedCommitIndex = metadata.current().commitIndex();
-    }
-    forcedIndex = Math.min(forcedIndex, newLast);
-    // Raft never truncates what it committed; should a caller do so, the entries written in place
-    // of the removed ones are not committed.
-    commitIndex = Math.min(commitIndex, newLast);
+    watermark.truncated(newLast);
     Segment keep = op.keep();
     if (keep != null && keep.writePosition() > op.keepEnd()) {
       keep.zero(op.keepEnd(), keep.writePosition());
@@ -425,11 +384,8 @@ final class LogWriter implements Runnable {
    * the watermark may move up to the entry before it.
    */
   private void discardPrefix(WriteOp.DiscardPrefix op) {
-    startIndex = op.startIndex();
-    // Up to the last entry counts: the log is then empty, and whether its last entry matched the
-    // snapshot's is not known here.
-    startPastEnd |= startIndex - 1 >= writtenIndex;
-    writtenIndex = Math.max(writtenIndex, startIndex - 1);
+    watermark.startMoved(op.startIndex(), writtenIndex);
+    writtenIndex = Math.max(writtenIndex, op.startIndex() - 1);
     obsolete.addAll(op.obsolete());
   }
 
@@ -452,16 +408,8 @@ final class LogWriter implements Runnable {
         }
         dirty.clear();
         lastDirty = null;
-        forcedIndex = writtenIndex;
-        if (startIndex != durableStartIndex) {
-          doing = "saving the log start " + startIndex + " and the durable index " + writtenIndex;
-          metadata.saveLogStart(startIndex, writtenIndex, Math.min(commitIndex, writtenIndex));
-          durableStartIndex = startIndex;
-          startPastEnd = false;
-          durableIndex = writtenIndex;
-          recordedCommitIndex = metadata.current().commitIndex();
-          watermarkSavedAt = System.nanoTime();
-        }
+        doing = "saving the log start and the durable index " + writtenIndex;
+        watermark.forced(writtenIndex);
       } catch (RuntimeException | Error e) {
         fail(doing, e); // a failed force surfaces as an UncheckedIOException
       }
@@ -475,63 +423,21 @@ final class LogWriter implements Runnable {
       try {
         deleteObsolete();
       } catch (IOException | RuntimeException | Error e) {
-        fail("deleting segments below the log start " + durableStartIndex, e);
+        fail("deleting segments below the log start " + watermark.durableStartIndex(), e);
       }
     }
   }
 
-  /**
-   * Records the watermark up to what is forced: once the writer has had nothing to do for {@link
-   * #WATERMARK_IDLE_NANOS}, and otherwise at most every {@link #WATERMARK_INTERVAL_NANOS}.
-   * Recording it after every group commit cost a second fsync per commit, which under load held up
-   * the next commit, and at one request in flight competed with the next request's force. The
-   * entries it trails by were forced, so only a failing disk could make recovery take them for a
-   * torn tail.
-   */
+  /** Records the watermark if it lags and is due ({@link Watermark#recordIfDue}). */
   private void recordWatermark(boolean idle) {
-    if (!watermarkBehind() || failure.failure() != null) {
-      return;
-    }
-    long now = System.nanoTime();
-    if (!watermarkDue(idle, now - watermarkSavedAt)) {
+    if (failure.failure() != null) {
       return;
     }
     try {
-      metadata.saveWatermark(forcedIndex, recordableCommitIndex());
-      durableIndex = forcedIndex;
-      recordedCommitIndex = metadata.current().commitIndex();
-      watermarkSavedAt = now;
+      watermark.recordIfDue(idle);
     } catch (RuntimeException | Error e) {
-      fail("saving the durable index " + forcedIndex, e);
+      fail("saving the durable index " + watermark.forcedIndex(), e);
     }
-  }
-
-  /**
-   * Whether the metadata file lags: entries forced past the watermark, or a commit index it could
-   * record higher. The commit index is capped at what is forced: a restarted node applies its log
-   * up to the recorded one, so it must never name an entry a crash could take back.
-   */
-  private boolean watermarkBehind() {
-    return forcedIndex != durableIndex || recordableCommitIndex() > recordedCommitIndex;
-  }
-
-  /**
-   * The commit index the metadata file may hold now: what is forced of it, and nothing new while a
-   * start that empties the log waits for a flush. Until then a crash finds the log that start
-   * discarded, whose entries past the old commit index may be of another term and never committed
-   * (the snapshot replaced them, and a restart could fall back to an older snapshot). A start
-   * inside the log discards only committed entries of the same log, and holds nothing back.
-   */
-  private long recordableCommitIndex() {
-    return startPastEnd ? recordedCommitIndex : Math.min(commitIndex, forcedIndex);
-  }
-
-  /**
-   * Whether to record the watermark now: always when the writer is idle (or closing), otherwise
-   * once {@link #WATERMARK_INTERVAL_NANOS} passed since it was last recorded.
-   */
-  static boolean watermarkDue(boolean idle, long sinceLastRecordedNanos) {
-    return idle || sinceLastRecordedNanos >= WATERMARK_INTERVAL_NANOS;
   }
 
   /**
@@ -547,7 +453,7 @@ final class LogWriter implements Runnable {
       live.remove(s);
       s.retire();
       dir.delete(s.fileName());
-      log.debug("deleted log segment {}: below the log start {}", s, durableStartIndex);
+      log.debug("deleted log segment {}: below the log start {}", s, watermark.durableStartIndex());
     }
     obsolete.clear();
     dir.syncDirectory();

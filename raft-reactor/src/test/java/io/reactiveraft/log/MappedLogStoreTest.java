@@ -77,10 +77,10 @@ class MappedLogStoreTest {
 
   @Test
   void aBusyWriterRecordsTheWatermarkAtMostEveryInterval() {
-    long interval = LogWriter.WATERMARK_INTERVAL_NANOS;
-    assertThat(LogWriter.watermarkDue(true, 0)).as("idle").isTrue();
-    assertThat(LogWriter.watermarkDue(false, interval - 1)).as("busy, recorded just now").isFalse();
-    assertThat(LogWriter.watermarkDue(false, interval)).as("busy, interval passed").isTrue();
+    long interval = Watermark.INTERVAL_NANOS;
+    assertThat(Watermark.due(true, 0)).as("idle").isTrue();
+    assertThat(Watermark.due(false, interval - 1)).as("busy, recorded just now").isFalse();
+    assertThat(Watermark.due(false, interval)).as("busy, interval passed").isTrue();
   }
 
   @Test
