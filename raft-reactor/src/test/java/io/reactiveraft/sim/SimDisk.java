@@ -28,9 +28,11 @@ final class SimDisk {
 
   /**
    * A write since the last durable point: an append of one entry, a truncation from {@code
-   * truncateFrom}, or (with {@code discardUpTo} > 0) a discarded prefix.
+   * truncateFrom}, or (with {@code discardUpTo} > 0) a discarded prefix, which {@code emptiesLog}
+   * when it reaches the log's last entry.
    */
-  private record Write(long seq, LogEntry append, long truncateFrom, long discardUpTo) {}
+  private record Write(
+      long seq, LogEntry append, long truncateFrom, long discardUpTo, boolean emptiesLog) {}
 
   private final String nodeId;
   private final Scheduler scheduler;
@@ -280,15 +282,15 @@ final class SimDisk {
   }
 
   /**
-   * Records the saved commit index as far as the durable log holds what it covers: not past a
-   * truncation still unforced (the durable log holds the entries it removes), and not at all while
-   * a discarded prefix is unforced (the log emptied past its end may hold uncommitted entries of
-   * another term, which a crash would bring back).
+   * Records the saved commit index as far as the durable log holds what it covers, as the mapped
+   * log does: not past a truncation still unforced (the durable log holds the entries it removes),
+   * and not at all while a discarded prefix that empties the log is unforced (a snapshot replaced
+   * that log, whose uncommitted entries of another term a crash would bring back).
    */
   private void recordCommit() {
     long agreed = durable.size();
     for (Write w : unforced) {
-      if (w.discardUpTo > 0) {
+      if (w.emptiesLog) {
         return;
       }
       if (w.append == null) {
@@ -371,7 +373,7 @@ final class SimDisk {
     public void append(List<LogEntry> entries) {
       check();
       for (LogEntry e : entries) {
-        unforced.add(new Write(nextSeq++, e, 0, 0));
+        unforced.add(new Write(nextSeq++, e, 0, 0, false));
       }
     }
 
@@ -385,7 +387,7 @@ final class SimDisk {
         }
       }
       if (upToIndex >= firstIndex()) {
-        unforced.add(new Write(nextSeq++, null, 0, upToIndex));
+        unforced.add(new Write(nextSeq++, null, 0, upToIndex, upToIndex >= view.size()));
       }
     }
 
@@ -395,7 +397,7 @@ final class SimDisk {
       if (fromIndex <= lastIndex()) {
         onTruncation.run();
       }
-      unforced.add(new Write(nextSeq++, null, fromIndex, 0));
+      unforced.add(new Write(nextSeq++, null, fromIndex, 0, false));
     }
 
     @Override
