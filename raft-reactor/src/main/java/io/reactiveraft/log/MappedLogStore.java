@@ -55,7 +55,6 @@ public final class MappedLogStore implements LogStore {
   private final CRC32C crc = new CRC32C();
   private long lastTerm;
   private long sequence;
-  private long commitSubmitted;
   private boolean closed;
 
   private MappedLogStore(
@@ -233,10 +232,7 @@ public final class MappedLogStore implements LogStore {
   @Override
   public synchronized void saveCommitIndex(long index) {
     ensureWritable();
-    if (index > commitSubmitted) {
-      commitSubmitted = index;
-      writer.submitLazily(new WriteOp.Commit(++sequence, index));
-    }
+    writer.submitLazily(new WriteOp.Commit(++sequence, index));
   }
 
   @Override
@@ -420,7 +416,6 @@ public final class MappedLogStore implements LogStore {
     long newTerm = from > layout.firstIndex() ? termAt(from - 1) : 0;
     LogLayout.Cut cut = layout.truncate(from);
     cache.truncateFrom(from);
-    commitSubmitted = Math.min(commitSubmitted, from - 1);
     writer.submit(new WriteOp.Truncate(++sequence, from, cut.keep(), cut.keepEnd(), cut.dropped()));
     lastTerm = newTerm;
   }

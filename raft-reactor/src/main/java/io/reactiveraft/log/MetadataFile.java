@@ -247,9 +247,10 @@ final class MetadataFile {
   }
 
   /**
-   * Saves a new log start together with the durable watermark, in one slot write (one force), so
-   * that no crash can leave the start of one state next to the watermark of another; durable on
-   * return. Only the IO thread moves the start, after it has forced what the watermark covers.
+   * Saves a new log start together with the durable watermark and a commit index, capped at it, in
+   * one slot write (one force), so that no crash can leave the start of one state next to the
+   * watermark of another; durable on return. Only the IO thread moves the start, after it has
+   * forced what the watermark covers.
    */
   synchronized void saveLogStart(long logStartIndex, long durableIndex, long commitIndex) {
     writeSlot(current.withLogStartIndex(logStartIndex).withWatermark(durableIndex, commitIndex));

@@ -92,7 +92,7 @@ final class Watermark {
   void forced(long writtenIndex) {
     forcedIndex = writtenIndex;
     if (startIndex != durableStartIndex) {
-      metadata.saveLogStart(startIndex, writtenIndex, Math.min(commitIndex, writtenIndex));
+      metadata.saveLogStart(startIndex, writtenIndex, commitIndex); // capped at the watermark
       durableStartIndex = startIndex;
       startPastEnd = false;
       durableIndex = writtenIndex;

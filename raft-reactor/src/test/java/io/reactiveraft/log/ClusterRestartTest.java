@@ -120,17 +120,10 @@ class ClusterRestartTest {
   @Test
   void aNodeRestartedAloneAppliesWhatItKnewCommitted() {
     startAll(new LocalNetwork(networkScheduler, 1), true);
-    String leader = awaitLeader();
-    List<String> acknowledged =
-        Flux.range(0, 100)
-            .flatMap(i -> nodes.get(leader).submit("w" + i).map(r -> "w" + i), 16)
-            .collectList()
-            .block(WAIT);
+    List<String> acknowledged = writeOnTheLeader(awaitLeader(), 100);
     // Every node has applied them all, so each knows them committed.
     awaitApplied(machines.values(), acknowledged);
-    Flux.fromIterable(nodes.values()).flatMap(RaftNode::close).blockLast(WAIT);
-    nodes.clear();
-    machines.clear();
+    closeAll();
 
     start(members.get(0), new LocalNetwork(networkScheduler, 2), false);
 
@@ -138,6 +131,20 @@ class ClusterRestartTest {
     RaftNode<String, String> alone = nodes.get(members.get(0).id());
     assertThat(alone.status().block(WAIT).role()).isNotEqualTo(Role.LEADER);
     assertThat(alone.status().block(WAIT).commitIndex()).isGreaterThan(acknowledged.size());
+  }
+
+  /** Writes {@code count} commands on {@code leader}, 16 at a time; returns those acknowledged. */
+  private List<String> writeOnTheLeader(String leader, int count) {
+    return Flux.range(0, count)
+        .flatMap(i -> nodes.get(leader).submit("w" + i).map(r -> "w" + i), 16)
+        .collectList()
+        .block(WAIT);
+  }
+
+  private void closeAll() {
+    Flux.fromIterable(nodes.values()).flatMap(RaftNode::close).blockLast(WAIT);
+    nodes.clear();
+    machines.clear();
   }
 
   /** Polls until every machine has applied {@code commands} and nothing else. */
@@ -158,18 +165,11 @@ class ClusterRestartTest {
   @Test
   void everyAcknowledgedWriteSurvivesARestartOfEveryNode() {
     startAll(new LocalNetwork(networkScheduler, 1), true);
-    String leader = awaitLeader();
-    List<String> acknowledged =
-        Flux.range(0, 200)
-            .flatMap(i -> nodes.get(leader).submit("w" + i).map(r -> "w" + i), 16)
-            .collectList()
-            .block(WAIT);
+    List<String> acknowledged = writeOnTheLeader(awaitLeader(), 200);
     assertThat(acknowledged).hasSize(200);
     long[] terms = nodes.values().stream().mapToLong(n -> n.status().block(WAIT).term()).toArray();
 
-    Flux.fromIterable(nodes.values()).flatMap(RaftNode::close).blockLast(WAIT);
-    nodes.clear();
-    machines.clear();
+    closeAll();
 
     // Not bootstrapped: the data on disk is what lets them vote again.
     startAll(new LocalNetwork(networkScheduler, 2), false);
