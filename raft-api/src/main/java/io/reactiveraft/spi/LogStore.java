@@ -7,10 +7,13 @@ import reactor.core.publisher.Mono;
 /**
  * Persistence of one node's log and {@link HardState}.
  *
- * <p>Threading: the node calls every method from its event loop, in order; {@link #append} and
- * {@link #truncateSuffix} must not block on IO (they may hand the work to an IO thread), while
- * {@link #saveHardState} returns only once the state is durable, because Raft forbids sending a
- * message that carries a term or vote before it is stored (paper section 5.1, thesis 3.8).
+ * <p>Threading: the node makes one call at a time, in order: while it starts, on the thread that
+ * starts it (reading the log back, and cutting what a snapshot or the recovery replaces), then from
+ * its event loop, and {@code close} last, once the node has stopped, from another thread. {@link
+ * #append} and {@link #truncateSuffix} must not block on IO (they may hand the work to an IO
+ * thread), while {@link #saveHardState} returns only once the state is durable, because Raft
+ * forbids sending a message that carries a term or vote before it is stored (paper section 5.1,
+ * thesis 3.8).
  *
  * <p>Durability: {@link #flush} completes once every earlier append and truncation is durable. A
  * store may serve many appends with one flush (group commit). A store that fails to make data

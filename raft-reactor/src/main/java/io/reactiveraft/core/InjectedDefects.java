@@ -71,7 +71,17 @@ public final class InjectedDefects {
      * A restarted node ignores the commit index its store recorded and starts from its snapshot, so
      * its commit index goes back across the restart (invariant 6).
      */
-    FORGET_COMMIT_INDEX
+    FORGET_COMMIT_INDEX,
+    /**
+     * A leader never re-probes a follower whose window of requests went unanswered: once the
+     * requests in its window, or their answers, are lost, that follower gets no more entries.
+     */
+    NO_REPROBE_OF_A_STALLED_WINDOW,
+    /**
+     * A follower installs a snapshot from the leader without checking that what arrived has the
+     * checksum the leader read, so a chunk damaged on its way becomes the follower's state.
+     */
+    ACCEPT_DAMAGED_SNAPSHOT
   }
 
   private static volatile boolean any;

@@ -206,7 +206,8 @@ final class Replication {
       Progress pr = e.getValue();
       if (pr.state == Progress.State.SNAPSHOT && pr.snapshotSentAt < stallDeadline) {
         snapshotSender.resend(e.getKey(), pr, leader.snapshot(), leader.term(), now);
-      } else if (pr.stalledSince(stallDeadline)) {
+      } else if (pr.stalledSince(stallDeadline)
+          && !InjectedDefects.on(InjectedDefects.Defect.NO_REPROBE_OF_A_STALLED_WINDOW)) {
         // The window is stuck on a lost request or answer; re-probe from what is known.
         pr.probeFrom(pr.matchIndex + 1);
       } else if (pr.state == Progress.State.PROBE) {

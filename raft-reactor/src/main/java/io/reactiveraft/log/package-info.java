@@ -39,8 +39,8 @@
  *
  * <h2>Recovery</h2>
  *
- * See {@link io.reactiveraft.log.LogRecovery}: damage at or above the watermark is a torn tail and
- * is truncated; damage below it is corruption and the store refuses to open, naming the file and
+ * See {@link io.reactiveraft.log.LogRecovery}: damage above the watermark is a torn tail and is
+ * truncated; damage at or below it is corruption and the store refuses to open, naming the file and
  * offset ({@link io.reactiveraft.log.LogCorruptedException}). Recovery begins at the recorded log
  * start: segments wholly below it are deleted unread, and records below it in the segment that
  * holds it are not part of the log.

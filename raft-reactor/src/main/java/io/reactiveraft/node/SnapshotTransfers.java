@@ -1,6 +1,7 @@
 package io.reactiveraft.node;
 
 import io.reactiveraft.RaftEvent;
+import io.reactiveraft.core.InjectedDefects;
 import io.reactiveraft.message.InstallSnapshotRequest;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.spi.SnapshotMeta;
@@ -135,7 +136,8 @@ final class SnapshotTransfers {
   private boolean commitIncoming(InstallSnapshotRequest last) throws IOException {
     SnapshotMeta meta = last.snapshot();
     int received = (int) incomingChecksum.getValue();
-    if (received != last.checksum()) {
+    if (received != last.checksum()
+        && !InjectedDefects.on(InjectedDefects.Defect.ACCEPT_DAMAGED_SNAPSHOT)) {
       abandonIncoming();
       log.error(
           "node {}: snapshot {} from {} arrived damaged (CRC32C {} where the leader read {}); it"

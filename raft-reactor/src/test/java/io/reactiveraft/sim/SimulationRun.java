@@ -57,11 +57,7 @@ final class SimulationRun {
       for (long i = 0; i < steps && cluster.violations.isEmpty(); i++) {
         nemesis.step();
         cluster.clock.advanceTimeBy(STEP);
-        if (i % 10 == 0) {
-          invariants.checkFull();
-        } else {
-          invariants.checkStep();
-        }
+        invariants.check();
       }
       nemesis.healAll();
       checkLiveness(cluster, invariants);
@@ -69,7 +65,7 @@ final class SimulationRun {
       long drainSteps = DRAIN.toMillis() / STEP.toMillis();
       for (long i = 0; i < drainSteps && !workload.idle(); i++) {
         cluster.clock.advanceTimeBy(STEP);
-        invariants.checkStep();
+        invariants.check();
       }
       if (workload.idle()) {
         workload.readEveryKey();
@@ -77,10 +73,10 @@ final class SimulationRun {
         long finalReadSteps = FINAL_READS.toMillis() / STEP.toMillis();
         for (long i = 0; i < finalReadSteps && !workload.idle(); i++) {
           cluster.clock.advanceTimeBy(STEP);
-          invariants.checkStep();
+          invariants.check();
         }
       }
-      invariants.checkFull();
+      invariants.check();
       if (!workload.unreadKeys().isEmpty()) {
         cluster.violations.add(
             "final reads got no value, so a lost write there would not show: "
@@ -151,12 +147,12 @@ final class SimulationRun {
           cluster.clock.advanceTimeBy(STEP);
           // Every step: the checks learn committed entries from the logs, which compaction
           // soon takes away.
-          invariants.checkStep();
+          invariants.check();
         }
       } else {
         cluster.clock.advanceTimeBy(STEP);
       }
-      invariants.checkStep();
+      invariants.check();
     }
     if (done.isEmpty()) {
       cluster.violations.add(

@@ -234,7 +234,7 @@ class SnapshotNodeTest {
   }
 
   @Test
-  void aCrashBetweenTheSnapshotAndTheCompactionRestartsFromTheSnapshot() {
+  void aRestartBetweenTheSnapshotAndTheCompactionRestartsFromTheSnapshot() {
     startCluster(1, true);
     String leader = awaitLeader();
     List<String> written = write(leader, "w", 10);
