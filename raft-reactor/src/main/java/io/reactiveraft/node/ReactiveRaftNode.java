@@ -16,6 +16,7 @@ import io.reactiveraft.Role;
 import io.reactiveraft.core.Action;
 import io.reactiveraft.core.RaftCore;
 import io.reactiveraft.message.EntryType;
+import io.reactiveraft.message.ForwardedCommand;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.spi.LogStore;
 import io.reactiveraft.spi.SnapshotMeta;
@@ -187,9 +188,25 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
         transport
             .start(config.self(), peers)
             .subscribe(
-                m -> loop.offer(new RaftEvent.MessageReceived(m)),
+                m -> loop.offer(new RaftEvent.MessageReceived(withOurClock(m))),
                 e -> loop.offer((Runnable) () -> stop(e))));
     scheduleTick();
+  }
+
+  /**
+   * A session command a follower forwards carries the follower's clock, and the one that reaches
+   * the log must carry the leader's (log time is the leaders' clocks, thesis 6.3): otherwise one
+   * follower whose clock runs ahead would expire every client's session early. A node that does not
+   * lead appends nothing forwarded to it, so every forwarded session command is stamped.
+   */
+  private RaftMessage withOurClock(RaftMessage m) {
+    if (m instanceof ForwardedCommand f && f.type() == EntryType.SESSION_COMMAND) {
+      byte[] stamped =
+          SessionCommand.withClock(
+              f.payload(), schedulers.timerScheduler().now(TimeUnit.MILLISECONDS));
+      return new ForwardedCommand(f.from(), f.to(), f.term(), f.requestId(), f.type(), stamped);
+    }
+    return m;
   }
 
   /**

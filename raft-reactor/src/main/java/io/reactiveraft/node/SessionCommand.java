@@ -10,7 +10,9 @@ import java.util.Arrays;
  *
  * @param clientId the session
  * @param sequence the command's number in the session, from 1
- * @param leaderMillis the proposing node's clock, from which log time is derived
+ * @param leaderMillis the clock of the leader that appended it (a follower's own, when it forwards
+ *     the command, until the leader stamps its clock there: {@link #withClock}), from which log
+ *     time is derived
  * @param command the encoded command
  */
 public record SessionCommand(String clientId, long sequence, long leaderMillis, byte[] command) {
@@ -24,6 +26,20 @@ public record SessionCommand(String clientId, long sequence, long leaderMillis, 
         .putLong(leaderMillis)
         .put(command)
         .array();
+  }
+
+  /**
+   * A copy of {@code payload} that carries {@code millis} as the leader's clock; {@code payload}
+   * itself when it is not a session command (applying it refuses it either way).
+   */
+  public static byte[] withClock(byte[] payload, long millis) {
+    SessionCommand c;
+    try {
+      c = decode(payload);
+    } catch (IllegalArgumentException notASessionCommand) {
+      return payload;
+    }
+    return new SessionCommand(c.clientId(), c.sequence(), millis, c.command()).encode();
   }
 
   /**

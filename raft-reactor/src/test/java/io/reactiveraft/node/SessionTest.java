@@ -6,6 +6,7 @@ import io.reactiveraft.ClientSession;
 import io.reactiveraft.OutcomeUnknownException;
 import io.reactiveraft.SessionExpiredException;
 import io.reactiveraft.message.AppendEntriesResponse;
+import io.reactiveraft.testing.ClockAheadScheduler;
 import io.reactiveraft.testing.VirtualCluster;
 import io.reactiveraft.transport.local.LinkRule;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import reactor.core.scheduler.Scheduler;
 
 /** Client sessions on whole nodes: resent commands apply once. */
 class SessionTest {
@@ -124,6 +126,52 @@ class SessionTest {
       cluster.advanceUntil(() -> out.size() == 3, Duration.ofSeconds(2), "expired");
       assertThat(out.get(2)).isInstanceOf(SessionExpiredException.class);
       assertThat(cluster.stateMachine(leader).applied()).doesNotContain("y");
+    }
+  }
+
+  /**
+   * Log time is the leaders' clocks: a session command a follower forwards carries the leader's
+   * clock into the log, not the follower's. With the follower's an hour ahead in the log, every
+   * session idle for more than the timeout would expire at once.
+   */
+  @Test
+  void aFollowerWhoseClockRunsAheadDoesNotExpireSessionsThroughWhatItForwards() {
+    Duration sessionTimeout = Duration.ofSeconds(10);
+    try (VirtualCluster cluster =
+        new VirtualCluster(
+            3,
+            35,
+            (id, b) -> {
+              b.sessionTimeout(sessionTimeout).forwardToLeader(true);
+              if (!id.equals("n3")) {
+                return b;
+              }
+              Scheduler virtualTime = b.build().scheduler().orElseThrow(); // the cluster's
+              return b.scheduler(new ClockAheadScheduler(virtualTime, Duration.ofHours(1)));
+            })) {
+      String leader = cluster.awaitLeader();
+      if (leader.equals("n3")) {
+        cluster.node(leader).transferLeadership("n1").subscribe();
+        leader = cluster.awaitLeader(List.of("n1", "n2"), Duration.ofSeconds(5));
+      }
+      List<Object> out = new ArrayList<>();
+      cluster.node(leader).submit("a1", "alice", 1).subscribe(out::add, out::add);
+      cluster.advanceUntil(() -> out.size() == 1, Duration.ofSeconds(2), "alice's first");
+      cluster.node("n3").submit("b1", "bob", 1).subscribe(out::add, out::add);
+      cluster.advanceUntil(() -> out.size() == 2, Duration.ofSeconds(2), "bob's, forwarded");
+      cluster.advance(Duration.ofSeconds(1));
+      cluster.node(leader).submit("a2", "alice", 2).subscribe(out::add, out::add);
+      cluster.advanceUntil(() -> out.size() == 3, Duration.ofSeconds(2), "alice's second");
+
+      assertThat(out).noneMatch(Throwable.class::isInstance);
+      cluster.advanceUntil(
+          () ->
+              cluster.ids().stream().allMatch(id -> cluster.stateMachine(id).applied().size() == 3),
+          Duration.ofSeconds(2),
+          "every node applies the three");
+      for (String id : cluster.ids()) {
+        assertThat(cluster.stateMachine(id).applied()).as(id).containsSubsequence("a1", "b1", "a2");
+      }
     }
   }
 }

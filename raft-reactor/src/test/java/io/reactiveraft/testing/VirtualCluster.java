@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
@@ -40,7 +41,9 @@ public final class VirtualCluster implements AutoCloseable {
   private final Map<String, RecordingStateMachine> stateMachines = new LinkedHashMap<>();
   private final List<LeaderChange> leaderChanges = Collections.synchronizedList(new ArrayList<>());
   private final long seed;
-  private final UnaryOperator<RaftConfig.Builder<String, String>> customizer;
+  private final BiFunction<
+          String, RaftConfig.Builder<String, String>, RaftConfig.Builder<String, String>>
+      customizer;
 
   public VirtualCluster(int size, long seed) {
     this(size, seed, UnaryOperator.identity());
@@ -48,6 +51,15 @@ public final class VirtualCluster implements AutoCloseable {
 
   public VirtualCluster(
       int size, long seed, UnaryOperator<RaftConfig.Builder<String, String>> customizer) {
+    this(size, seed, (id, builder) -> customizer.apply(builder));
+  }
+
+  /** With {@code customizer} told the id of the node whose configuration it changes. */
+  public VirtualCluster(
+      int size,
+      long seed,
+      BiFunction<String, RaftConfig.Builder<String, String>, RaftConfig.Builder<String, String>>
+          customizer) {
     this.seed = seed;
     this.customizer = customizer;
     this.network = new LocalNetwork(scheduler, seed);
@@ -86,7 +98,7 @@ public final class VirtualCluster implements AutoCloseable {
             .randomSeed(seed * 31 + id.hashCode())
             .bootstrap(bootstrap)
             .monotonicClock(() -> scheduler.now(java.util.concurrent.TimeUnit.NANOSECONDS));
-    RaftNode<String, String> node = ReactiveRaft.start(customizer.apply(builder).build());
+    RaftNode<String, String> node = ReactiveRaft.start(customizer.apply(id, builder).build());
     node.leaderChanges().subscribe(leaderChanges::add);
     nodes.put(id, node);
     stateMachines.put(id, sm);
