@@ -78,8 +78,13 @@ public final class RSocketTransport implements Transport {
 
   private static final Logger log = LoggerFactory.getLogger(RSocketTransport.class);
 
-  /** The largest frame RSocket's TCP framing can express: a 24-bit length. */
-  static final int TCP_FRAME_LIMIT = (1 << 24) - 1;
+  /**
+   * The largest payload a server that carries Raft should put together from fragments ({@code
+   * RSocketServer.maxInboundPayloadSize}): the largest frame RSocket's TCP framing can express, a
+   * 24-bit length, which holds any message of this transport. RSocket's own default sets no limit,
+   * so a connection past its handshake could make the server buffer any amount.
+   */
+  public static final int MAX_INBOUND_PAYLOAD_SIZE = (1 << 24) - 1;
 
   private final TransportSettings settings;
   private final TransportCounters counters = new TransportCounters();
@@ -457,7 +462,7 @@ public final class RSocketTransport implements Transport {
         // RSocket itself admits anything a TCP frame can hold (16 MiB), so that a frame over our
         // own, smaller limit reaches the dispatcher and gets an RSocket error back rather than a
         // closed connection.
-        .maxInboundPayloadSize(TCP_FRAME_LIMIT)
+        .maxInboundPayloadSize(MAX_INBOUND_PAYLOAD_SIZE)
         .maxTimeToFirstFrame(TransportSettings.SETUP_TIMEOUT)
         .bind(TcpServerTransport.create(guardFirstFrame(tcp)))
         .block(TransportSettings.LIFECYCLE_TIMEOUT);

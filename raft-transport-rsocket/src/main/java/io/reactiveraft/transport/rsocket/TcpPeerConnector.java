@@ -60,7 +60,7 @@ final class TcpPeerConnector implements Function<Member, Mono<RSocket>> {
               .keepAlive(settings.keepAliveInterval(), settings.keepAliveMaxLifetime())
               // Answers come back on this connection: without a cap, RSocket reassembles a
               // fragmented one of any size (its client default is unbounded).
-              .maxInboundPayloadSize(RSocketTransport.TCP_FRAME_LIMIT)
+              .maxInboundPayloadSize(RSocketTransport.MAX_INBOUND_PAYLOAD_SIZE)
               .payloadDecoder(PayloadDecoder.ZERO_COPY)
               .connect(TcpClientTransport.create(client));
         });

@@ -167,6 +167,7 @@ public final class KvServer implements AutoCloseable {
       server =
           RSocketServer.create(acceptor)
               .payloadDecoder(PayloadDecoder.ZERO_COPY)
+              .maxInboundPayloadSize(RSocketTransport.MAX_INBOUND_PAYLOAD_SIZE)
               .maxTimeToFirstFrame(Duration.ofSeconds(10))
               .bind(
                   TcpServerTransport.create(
