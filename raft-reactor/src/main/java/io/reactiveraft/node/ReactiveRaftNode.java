@@ -141,7 +141,10 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
             firstRequestId,
             config.maxPendingCommands());
     this.configuration = core.configuration();
-    this.lastKnownMembers.addAll(configuration.members());
+    // The members it was given, and those of the configuration its log holds, which may have
+    // gained members since it was first started with that list.
+    this.lastKnownMembers.addAll(config.members());
+    learnMembersOf(configuration);
     SnapshotMeta base = core.snapshot();
     this.snapshotter =
         new Snapshotter<>(
@@ -183,10 +186,9 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
                         .asFlux()
                         .publishOn(schedulers.applyScheduler())
                         .subscribe(change -> tell(l, change))));
-    List<Member> peers = config.members().stream().filter(m -> !m.id().equals(id)).toList();
     inbound.update(
         transport
-            .start(config.self(), peers)
+            .start(config.self(), lastKnownPeers())
             .subscribe(
                 m -> loop.offer(new RaftEvent.MessageReceived(withOurClock(m))),
                 e -> loop.offer((Runnable) () -> stop(e))));
@@ -623,11 +625,19 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
    * acknowledgements to commit its removal (thesis 4.2.2).
    */
   private void updatePeers() {
-    for (Member m : configuration.members()) {
+    learnMembersOf(configuration);
+    transport.updatePeers(lastKnownPeers());
+  }
+
+  private void learnMembersOf(ClusterConfiguration c) {
+    for (Member m : c.members()) {
       lastKnownMembers.removeIf(k -> k.id().equals(m.id())); // a member may move
       lastKnownMembers.add(m);
     }
-    transport.updatePeers(lastKnownMembers.stream().filter(m -> !m.id().equals(id)).toList());
+  }
+
+  private List<Member> lastKnownPeers() {
+    return lastKnownMembers.stream().filter(m -> !m.id().equals(id)).toList();
   }
 
   private void sendChunkRead(RaftMessage chunk) {

@@ -55,10 +55,14 @@ class ClusterRestartTest {
   }
 
   private void start(Member m, LocalNetwork network, boolean bootstrap) {
+    start(m, members, network, bootstrap);
+  }
+
+  private void start(Member m, List<Member> known, LocalNetwork network, boolean bootstrap) {
     RecordingStateMachine sm = new RecordingStateMachine();
     RaftConfig<String, String> config =
         RealTimeNodes.loadTolerant(RaftConfig.<String, String>builder())
-            .members(members)
+            .members(known)
             .self(m.id())
             .transport(network.transport(m.id()))
             .logStore(RealTimeNodes.mappedLog(dir.resolve(m.id())))
@@ -189,5 +193,39 @@ class ClusterRestartTest {
     for (RaftNode<String, String> n : nodes.values()) {
       assertThat(n.status().block(WAIT).term()).isGreaterThanOrEqualTo(terms[i++]);
     }
+  }
+
+  /**
+   * A node restarted with the members it was first started with still talks to a member added
+   * since: its transport learns the members of the configuration its log holds, not only those it
+   * was given.
+   */
+  @Test
+  void aMemberAddedSinceTheFirstStartIsStillAPeerAfterARestart() {
+    LocalNetwork network = new LocalNetwork(networkScheduler, 1);
+    startAll(network, true);
+    String leader = awaitLeader();
+    Member fourth = new Member("n4", "local:n4");
+    List<Member> withFourth =
+        java.util.stream.Stream.concat(members.stream(), java.util.stream.Stream.of(fourth))
+            .toList();
+    start(fourth, withFourth, network, false);
+    nodes.get(leader).addServer(fourth).block(WAIT);
+    List<String> before = writeOnTheLeader(leader, 10);
+    awaitApplied(List.of(machines.get("n4")), before);
+    closeAll();
+
+    LocalNetwork again = new LocalNetwork(networkScheduler, 2);
+    startAll(again, false); // with the three members they were first given
+    start(fourth, withFourth, again, false);
+    awaitLeader();
+    submitOnTheLeader("after-restart");
+
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!machines.get("n4").applied().contains("after-restart")) {
+      assertThat(System.nanoTime()).as("n4 applies the write within %s", WAIT).isLessThan(deadline);
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+    }
+    assertThat(nodes.get("n4").status().block(WAIT).members()).hasSize(4);
   }
 }
