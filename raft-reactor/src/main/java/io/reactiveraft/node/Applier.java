@@ -1,6 +1,7 @@
 package io.reactiveraft.node;
 
 import io.reactiveraft.ClusterConfiguration;
+import io.reactiveraft.InvalidCommandException;
 import io.reactiveraft.StateMachine;
 import io.reactiveraft.core.ConfigurationCodec;
 import io.reactiveraft.message.EntryType;
@@ -250,7 +251,20 @@ final class Applier<C, R> {
   }
 
   private void applySessionCommand(LogEntry entry) {
-    SessionCommand command = SessionCommand.decode(entry.payload());
+    SessionCommand command;
+    try {
+      command = SessionCommand.decode(entry.payload());
+    } catch (IllegalArgumentException e) {
+      // Only a faulty or foreign peer forwards such a payload, but once committed it is in every
+      // log: each node refuses it the same way and goes on, rather than stopping on it for ever.
+      log.warn("entry {} is no session command ({}); it is refused", entry.index(), e.getMessage());
+      pending.applyFailed(
+          entry.index(),
+          entry.term(),
+          new InvalidCommandException(
+              "entry " + entry.index() + " is no session command: " + e.getMessage(), e));
+      return;
+    }
     SessionTable.Outcome<R> outcome = sessions.admit(command);
     if (outcome instanceof SessionTable.Outcome.Duplicate<R> duplicate) {
       pending.applied(entry.index(), entry.term(), duplicate.result());

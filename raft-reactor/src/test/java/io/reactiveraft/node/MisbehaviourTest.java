@@ -3,12 +3,14 @@ package io.reactiveraft.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reactiveraft.ClusterConfiguration;
+import io.reactiveraft.InvalidCommandException;
 import io.reactiveraft.Member;
 import io.reactiveraft.NodeClosedException;
 import io.reactiveraft.RaftNode;
 import io.reactiveraft.StateMachine;
 import io.reactiveraft.message.AppendEntriesRequest;
 import io.reactiveraft.message.EntryType;
+import io.reactiveraft.message.ForwardedCommand;
 import io.reactiveraft.message.LogEntry;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.snapshot.InMemorySnapshotStore;
@@ -21,6 +23,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -286,6 +289,67 @@ class MisbehaviourTest {
           sink.close();
         }
       };
+    }
+  }
+
+  /**
+   * A session command that cannot be decoded, as a faulty or foreign peer might forward, is
+   * committed like any entry: every node refuses it where it applies, and goes on.
+   */
+  @Test
+  void aSessionCommandThatCannotBeDecodedIsRefusedAndTheNodesGoOn() {
+    try (VirtualCluster cluster =
+        new VirtualCluster(
+            3,
+            43,
+            (id, b) ->
+                b.forwardToLeader(true)
+                    .transport(new GarblingForwardedSessionCommands(b.build().transport())))) {
+      String leader = cluster.awaitLeader();
+      String follower = cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().get();
+      List<Object> out = Collections.synchronizedList(new ArrayList<>());
+      cluster.node(follower).submit("garbled", "client-1", 1).subscribe(out::add, out::add);
+      cluster.advanceUntil(() -> out.size() == 1, LONG, "the forwarded command's outcome");
+      assertThat(out.get(0)).isInstanceOf(InvalidCommandException.class);
+
+      cluster.node(leader).submit("after").subscribe(out::add, out::add);
+      cluster.advanceUntil(
+          () ->
+              cluster.ids().stream()
+                  .allMatch(id -> cluster.stateMachine(id).applied().contains("after")),
+          LONG,
+          "every node applies the next command");
+      for (String id : cluster.ids()) {
+        assertThat(cluster.stateMachine(id).applied()).as(id).containsExactly("after");
+      }
+    }
+  }
+
+  /** A transport that cuts every session command it forwards to its first three bytes. */
+  private record GarblingForwardedSessionCommands(Transport delegate) implements Transport {
+    @Override
+    public Flux<RaftMessage> start(Member self, Iterable<Member> peers) {
+      return delegate.start(self, peers);
+    }
+
+    @Override
+    public void updatePeers(Iterable<Member> peers) {
+      delegate.updatePeers(peers);
+    }
+
+    @Override
+    public void send(RaftMessage m) {
+      if (m instanceof ForwardedCommand f && f.type() == EntryType.SESSION_COMMAND) {
+        m =
+            new ForwardedCommand(
+                f.from(), f.to(), f.term(), f.requestId(), f.type(), Arrays.copyOf(f.payload(), 3));
+      }
+      delegate.send(m);
+    }
+
+    @Override
+    public Mono<Void> close() {
+      return delegate.close();
     }
   }
 }
