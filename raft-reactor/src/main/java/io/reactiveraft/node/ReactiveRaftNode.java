@@ -546,7 +546,7 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
                 chunk.recheck(),
                 message -> loop.offer((Runnable) () -> sendChunkRead(message)));
       } else if (action instanceof Action.StoreSnapshotChunk chunk) {
-        snapshotter.transfers().storeChunk(chunk.chunk());
+        snapshotter.storeChunk(chunk.chunk());
       } else if (action instanceof Action.DiscardSnapshotChunks) {
         snapshotter.discardIncoming();
       } else if (action instanceof Action.RestoreSnapshot restore) {

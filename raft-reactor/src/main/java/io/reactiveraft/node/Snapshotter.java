@@ -4,6 +4,7 @@ import io.reactiveraft.ClusterConfiguration;
 import io.reactiveraft.RaftConfig;
 import io.reactiveraft.RaftEvent;
 import io.reactiveraft.StateMachine;
+import io.reactiveraft.message.InstallSnapshotRequest;
 import io.reactiveraft.spi.Codec;
 import io.reactiveraft.spi.SnapshotMeta;
 import io.reactiveraft.spi.SnapshotSink;
@@ -277,11 +278,32 @@ final class Snapshotter<C, R> {
   // ---------------------------------------------------------------- transfers (IO worker)
 
   /**
-   * Chunks to and from other nodes; there are none without a snapshot store, and the core asks for
-   * none then.
+   * Chunks to other nodes; there are none without a snapshot store, and the core sends none then
+   * (its log holds every entry).
    */
   SnapshotTransfers transfers() {
     return transfers;
+  }
+
+  /**
+   * Follower: stores a chunk of the leader's snapshot.
+   *
+   * @throws IllegalStateException when this node has no snapshot store: a leader that compacted its
+   *     log can bring it up to date no other way, so it stops, saying what to change
+   */
+  void storeChunk(InstallSnapshotRequest chunk) {
+    if (transfers == null) {
+      throw new IllegalStateException(
+          "node "
+              + self
+              + " has no snapshot store, and leader "
+              + chunk.from()
+              + " sent it snapshot "
+              + chunk.snapshot().index()
+              + ": its log no longer holds the entries this node lacks. Give every node of the"
+              + " cluster a snapshot store (RaftConfig.snapshotStore).");
+    }
+    transfers.storeChunk(chunk);
   }
 
   /** Follower: deletes the snapshot being received, after the chunks queued before. */

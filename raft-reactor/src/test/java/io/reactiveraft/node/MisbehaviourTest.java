@@ -325,6 +325,48 @@ class MisbehaviourTest {
     }
   }
 
+  /**
+   * A follower without a snapshot store that a leader can bring up to date only with a snapshot
+   * stops with an error that says what to change, rather than failing on a missing store.
+   */
+  @Test
+  void aFollowerWithoutASnapshotStoreSentASnapshotStopsSayingWhy() {
+    try (VirtualCluster cluster =
+        new VirtualCluster(
+            3,
+            45,
+            (id, b) ->
+                id.equals("n3")
+                    ? b
+                    : b.snapshotStore(new InMemorySnapshotStore()).snapshotThreshold(10))) {
+      String leader = cluster.awaitLeader();
+      if (leader.equals("n3")) {
+        cluster.node(leader).transferLeadership("n1").subscribe();
+        leader = cluster.awaitLeader(List.of("n1", "n2"), LONG);
+      }
+      List<Throwable> stopped = Collections.synchronizedList(new ArrayList<>());
+      cluster.node("n3").events().subscribe(e -> {}, stopped::add);
+      cluster.network().isolate("n3");
+      RaftNode<String, String> node = cluster.node(leader);
+      List<String> results = Collections.synchronizedList(new ArrayList<>());
+      Flux.range(0, 40).concatMap(i -> node.submit("w" + i)).subscribe(results::add);
+      String leaderId = leader;
+      cluster.advanceUntil(
+          () -> results.size() == 40 && cluster.status(leaderId).firstLogIndex() > 1,
+          LONG,
+          "the leader compacts its log");
+      cluster.network().rejoin("n3");
+
+      cluster.advanceUntil(() -> !stopped.isEmpty(), LONG, "n3 stops");
+      assertThat(stopped.get(0))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("has no snapshot store")
+          .hasMessageContaining("RaftConfig.snapshotStore");
+      node.submit("after").subscribe(results::add);
+      cluster.advanceUntil(() -> results.size() == 41, LONG, "the others go on");
+    }
+  }
+
   /** A transport that cuts every session command it forwards to its first three bytes. */
   private record GarblingForwardedSessionCommands(Transport delegate) implements Transport {
     @Override
