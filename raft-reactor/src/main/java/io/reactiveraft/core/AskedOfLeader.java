@@ -43,6 +43,20 @@ final class AskedOfLeader {
   }
 
   /**
+   * The caller of the forwarded command {@code requestId} stopped waiting (its deadline passed): it
+   * is forgotten, and an answer that comes later is ignored. Without this, a request or an answer
+   * the network lost would be remembered until the term ends, which may be days.
+   */
+  void commandAbandoned(long requestId) {
+    commands.remove(requestId);
+  }
+
+  /** As {@link #commandAbandoned}, for a read index asked of the leader. */
+  void readAbandoned(long requestId) {
+    reads.remove(requestId);
+  }
+
+  /**
    * The term ended without the answers. A read did nothing and may be asked again, so it fails with
    * one exception from {@code noLeader}; a forwarded command may be in the old leader's log and
    * commit yet, so its outcome is unknown (an exception from {@code unanswered} for each).

@@ -262,6 +262,19 @@ public final class RaftCore {
     return commitIndex > appliedUpTo;
   }
 
+  /**
+   * The caller of the command {@code requestId} stopped waiting (its deadline passed): a follower
+   * that forwarded it to the leader forgets it, and ignores an answer that comes later.
+   */
+  public void commandAbandoned(long requestId) {
+    askedOfLeader.commandAbandoned(requestId);
+  }
+
+  /** As {@link #commandAbandoned}, for a read whose index this node asked of the leader. */
+  public void readAbandoned(long requestId) {
+    askedOfLeader.readAbandoned(requestId);
+  }
+
   /** Feeds one event of the current batch. */
   public void handle(RaftEvent event) {
     if (event instanceof RaftEvent.Tick) {

@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
 
@@ -273,13 +274,17 @@ final class PendingRequests<R> {
    * Event loop, once per tick: fails the accepted requests whose deadline has passed with {@link
    * CommandTimeoutException}. One scan of what is pending replaces a timer per command, which would
    * cost a scheduled task on every submit.
+   *
+   * @param abandoned told the id of each request that timed out before it was accepted (a command
+   *     forwarded to a leader that never answered), which the core may still be waiting on
    */
-  void expire(long nowNanos) {
+  void expire(long nowNanos, LongConsumer abandoned) {
     // A command forwarded to a leader that never answered is still only proposed here.
     proposed.removeIf(
         r -> {
           if (r.deadlineNanos <= nowNanos) {
             fail(r, new CommandTimeoutException(nodeId, r.timeout));
+            abandoned.accept(r.id());
             return true;
           }
           return false;

@@ -496,8 +496,8 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     } else if (input instanceof RaftEvent event && !stopped) {
       handle(event);
       if (event instanceof RaftEvent.Tick) {
-        pending.expire(nowNanos());
-        callers.expireReads(nowNanos());
+        pending.expire(nowNanos(), core::commandAbandoned);
+        callers.expireReads(nowNanos(), core::readAbandoned);
       }
     }
   }

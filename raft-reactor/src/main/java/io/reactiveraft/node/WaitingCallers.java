@@ -134,8 +134,11 @@ final class WaitingCallers<C, R> {
     }
   }
 
-  /** Times out the reads whose deadline has passed. */
-  void expireReads(long nowNanos) {
+  /**
+   * Times out the reads whose deadline has passed, telling {@code abandoned} each one's id (the
+   * core may still wait on the leader's read index for it).
+   */
+  void expireReads(long nowNanos, LongConsumer abandoned) {
     if (reads.isEmpty()) {
       return;
     }
@@ -143,6 +146,7 @@ final class WaitingCallers<C, R> {
         (requestId, read) -> {
           if (read.deadlineNanos() <= nowNanos && reads.remove(requestId, read)) {
             CallerSignals.error(read.sink(), new CommandTimeoutException(nodeId, read.timeout()));
+            abandoned.accept(requestId);
           }
         });
   }

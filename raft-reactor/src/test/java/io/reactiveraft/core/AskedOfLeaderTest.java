@@ -50,4 +50,23 @@ class AskedOfLeaderTest {
     asked.termEnded(() -> null, () -> null);
     assertThat(outbox.drain(null, false, 1, null)).isEmpty();
   }
+
+  @Test
+  void anAbandonedRequestIsForgottenAndItsLateAnswerIgnored() {
+    asked.commandForwarded(1);
+    asked.readAsked(1);
+    asked.commandForwarded(2);
+    asked.commandAbandoned(1);
+    asked.readAbandoned(1);
+
+    assertThat(asked.commandAnswered(1)).as("a late answer").isFalse();
+    assertThat(asked.readAnswered(1)).isFalse();
+    asked.termEnded(
+        () -> new NotLeaderException("n2", null, null),
+        () -> new OutcomeUnknownException("term ended"));
+    assertThat(outbox.drain(null, false, 1, null))
+        .singleElement()
+        .isInstanceOfSatisfying(
+            Action.ProposalRejected.class, r -> assertThat(r.requestId()).isEqualTo(2));
+  }
 }

@@ -8,11 +8,15 @@ import io.reactiveraft.LeadershipLostException;
 import io.reactiveraft.OutcomeUnknownException;
 import io.reactiveraft.OverloadedException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PendingRequestsTest {
 
   private static final Duration T = Duration.ofSeconds(1);
+
+  private final List<Long> abandoned = new ArrayList<>();
 
   /** A one-byte command proposed and accepted at (index, term), as the event loop does it. */
   private static CommandRequest<String> accept(
@@ -27,12 +31,27 @@ class PendingRequestsTest {
   void acceptedRequestPastItsDeadlineTimesOutWithUnknownOutcome() {
     PendingRequests<String> pending = new PendingRequests<>("n1", 10, 1 << 20, 0);
     CommandRequest<String> r = accept(pending, 5, 1);
-    pending.expire(T.toNanos() - 1);
+    pending.expire(T.toNanos() - 1, abandoned::add);
     assertThat(pending.size()).isEqualTo(1);
-    pending.expire(T.toNanos());
+    pending.expire(T.toNanos(), abandoned::add);
     assertThatThrownBy(() -> r.block(Duration.ZERO))
         .isInstanceOf(io.reactiveraft.CommandTimeoutException.class);
     assertThat(pending.size()).isZero();
+    assertThat(abandoned).as("accepted: the core waits on nothing for it").isEmpty();
+  }
+
+  @Test
+  void aProposedRequestPastItsDeadlineIsReportedAbandoned() {
+    // A command forwarded to a leader whose answer never came: the core still waits on it.
+    PendingRequests<String> pending = new PendingRequests<>("n1", 10, 1 << 20, 0);
+    CommandRequest<String> r = pending.reserve(1, 0, T);
+    pending.proposed(r);
+    pending.expire(T.toNanos() - 1, abandoned::add);
+    assertThat(abandoned).isEmpty();
+    pending.expire(T.toNanos(), abandoned::add);
+    assertThatThrownBy(() -> r.block(Duration.ZERO))
+        .isInstanceOf(io.reactiveraft.CommandTimeoutException.class);
+    assertThat(abandoned).containsExactly(r.id());
   }
 
   @Test

@@ -16,6 +16,7 @@ import reactor.core.publisher.Sinks;
 class WaitingCallersTest {
 
   private final AtomicBoolean closing = new AtomicBoolean();
+  private final List<Long> abandoned = new ArrayList<>();
   private final WaitingCallers<String, String> callers =
       new WaitingCallers<>("n1", closing::get, query -> "value of " + query, 1, 3);
 
@@ -44,10 +45,12 @@ class WaitingCallersTest {
     List<Long> sent = new ArrayList<>();
     List<Object> seen = outcome(callers.read("k", Duration.ofMillis(5), 1_000, sent::add));
     Runnable answer = callers.readReady(sent.get(0));
-    callers.expireReads(999);
+    callers.expireReads(999, abandoned::add);
     assertThat(seen).isEmpty();
-    callers.expireReads(1_000);
+    assertThat(abandoned).isEmpty();
+    callers.expireReads(1_000, abandoned::add);
     assertThat(seen).singleElement().isInstanceOf(CommandTimeoutException.class);
+    assertThat(abandoned).as("the core is told to forget it").containsExactly(sent.get(0));
     answer.run(); // the apply came too late: the caller was answered already
     assertThat(seen).hasSize(1);
   }
