@@ -190,19 +190,43 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
         transport
             .start(config.self(), lastKnownPeers())
             .subscribe(
-                m -> loop.offer(new RaftEvent.MessageReceived(withOurClock(m))),
+                m -> {
+                  RaftMessage admitted = admitted(m);
+                  if (admitted != null) {
+                    loop.offer(new RaftEvent.MessageReceived(admitted));
+                  }
+                },
                 e -> loop.offer((Runnable) () -> stop(e))));
     scheduleTick();
   }
 
   /**
-   * A session command a follower forwards carries the follower's clock, and the one that reaches
-   * the log must carry the leader's (log time is the leaders' clocks, thesis 6.3): otherwise one
-   * follower whose clock runs ahead would expire every client's session early. A node that does not
-   * lead appends nothing forwarded to it, so every forwarded session command is stamped.
+   * A command a follower forwards, as this node takes it into its log, or null to drop it.
+   *
+   * <p>One above this node's own limit is dropped (its caller times out): only a follower
+   * configured with a larger {@code maxCommandBytes} or log segments sends one, and this node's
+   * store would refuse it, which stops a node.
+   *
+   * <p>A session command carries the follower's clock, and the one that reaches the log must carry
+   * the leader's (log time is the leaders' clocks, thesis 6.3): otherwise one follower whose clock
+   * runs ahead would expire every client's session early. A node that does not lead appends nothing
+   * forwarded to it, so every forwarded session command is stamped.
    */
-  private RaftMessage withOurClock(RaftMessage m) {
-    if (m instanceof ForwardedCommand f && f.type() == EntryType.SESSION_COMMAND) {
+  private RaftMessage admitted(RaftMessage m) {
+    if (!(m instanceof ForwardedCommand f)) {
+      return m;
+    }
+    if (f.payload().length > maxPayloadBytes) {
+      log.warn(
+          "node {}: dropped a command of {} bytes forwarded by {}: it exceeds {} here; configure"
+              + " every node alike",
+          id,
+          f.payload().length,
+          f.from(),
+          payloadLimit);
+      return null;
+    }
+    if (f.type() == EntryType.SESSION_COMMAND) {
       byte[] stamped =
           SessionCommand.withClock(
               f.payload(), schedulers.timerScheduler().now(TimeUnit.MILLISECONDS));

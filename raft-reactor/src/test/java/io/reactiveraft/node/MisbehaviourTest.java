@@ -3,6 +3,7 @@ package io.reactiveraft.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reactiveraft.ClusterConfiguration;
+import io.reactiveraft.CommandTimeoutException;
 import io.reactiveraft.InvalidCommandException;
 import io.reactiveraft.Member;
 import io.reactiveraft.NodeClosedException;
@@ -364,6 +365,44 @@ class MisbehaviourTest {
           .hasMessageContaining("RaftConfig.snapshotStore");
       node.submit("after").subscribe(results::add);
       cluster.advanceUntil(() -> results.size() == 41, LONG, "the others go on");
+    }
+  }
+
+  /**
+   * A follower configured to take larger commands than the leader forwards one: the leader keeps
+   * its own limit (its store could refuse the entry, which stops a node) and drops it; the caller
+   * times out, and the leader goes on.
+   */
+  @Test
+  void aForwardedCommandAboveTheLeadersLimitIsDroppedNotAppended() {
+    try (VirtualCluster cluster =
+        new VirtualCluster(
+            3,
+            46,
+            (id, b) -> b.forwardToLeader(true).maxCommandBytes(id.equals("n3") ? 4096 : 100))) {
+      String leader = cluster.awaitLeader();
+      if (leader.equals("n3")) {
+        cluster.node(leader).transferLeadership("n1").subscribe();
+        leader = cluster.awaitLeader(List.of("n1", "n2"), LONG);
+      }
+      List<Object> out = Collections.synchronizedList(new ArrayList<>());
+      cluster
+          .node("n3")
+          .submit("x".repeat(1000), Duration.ofSeconds(1))
+          .subscribe(out::add, out::add);
+      cluster.advanceUntil(() -> out.size() == 1, LONG, "the forwarded command's outcome");
+      assertThat(out.get(0)).isInstanceOf(CommandTimeoutException.class);
+
+      cluster.node(leader).submit("after").subscribe(out::add, out::add);
+      cluster.advanceUntil(
+          () ->
+              cluster.ids().stream()
+                  .allMatch(id -> cluster.stateMachine(id).applied().contains("after")),
+          LONG,
+          "every node applies the next command");
+      for (String id : cluster.ids()) {
+        assertThat(cluster.stateMachine(id).applied()).as(id).containsExactly("after");
+      }
     }
   }
 
