@@ -16,7 +16,6 @@ import io.reactiveraft.Role;
 import io.reactiveraft.core.Action;
 import io.reactiveraft.core.RaftCore;
 import io.reactiveraft.message.EntryType;
-import io.reactiveraft.message.ForwardedCommand;
 import io.reactiveraft.message.RaftMessage;
 import io.reactiveraft.spi.LogStore;
 import io.reactiveraft.spi.SnapshotMeta;
@@ -57,11 +56,10 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
   private final LogStore store;
   private final LogPersistence persistence;
 
-  /** The largest payload {@code submit} accepts: the smaller of the two limits below. */
-  private final int maxPayloadBytes;
+  /** The largest payload {@code submit} accepts. */
+  private final PayloadLimit payloadLimit;
 
-  /** Which limit that is, for the refusal's message. */
-  private final String payloadLimit;
+  private final ForwardedCommandIntake forwarded;
 
   private final Transport transport;
   private final NodeSchedulers schedulers;
@@ -115,19 +113,13 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
     this.id = config.selfId();
     this.core = core;
     this.store = config.logStore();
-    if (store.maxPayloadBytes() < config.maxCommandBytes()) {
-      this.maxPayloadBytes = store.maxPayloadBytes();
-      this.payloadLimit =
-          "the log store's entry limit of "
-              + maxPayloadBytes
-              + " bytes (for the mapped log: its segmentSize less headers)";
-    } else {
-      this.maxPayloadBytes = config.maxCommandBytes();
-      this.payloadLimit = "maxCommandBytes " + maxPayloadBytes;
-    }
+    this.payloadLimit = PayloadLimit.of(store, config.maxCommandBytes());
     this.transport = config.transport();
     this.tickNanos = config.tickInterval().toNanos();
     this.schedulers = schedulers;
+    this.forwarded =
+        new ForwardedCommandIntake(
+            id, payloadLimit, () -> schedulers.timerScheduler().now(TimeUnit.MILLISECONDS));
     this.pending =
         new PendingRequests<>(
             id, config.maxPendingCommands(), config.maxPendingBytes(), firstRequestId);
@@ -191,48 +183,13 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
             .start(config.self(), lastKnownPeers())
             .subscribe(
                 m -> {
-                  RaftMessage admitted = admitted(m);
+                  RaftMessage admitted = forwarded.admit(m);
                   if (admitted != null) {
                     loop.offer(new RaftEvent.MessageReceived(admitted));
                   }
                 },
                 e -> loop.offer((Runnable) () -> stop(e))));
     scheduleTick();
-  }
-
-  /**
-   * A command a follower forwards, as this node takes it into its log, or null to drop it.
-   *
-   * <p>One above this node's own limit is dropped (its caller times out): only a follower
-   * configured with a larger {@code maxCommandBytes} or log segments sends one, and this node's
-   * store would refuse it, which stops a node.
-   *
-   * <p>A session command carries the follower's clock, and the one that reaches the log must carry
-   * the leader's (log time is the leaders' clocks, thesis 6.3): otherwise one follower whose clock
-   * runs ahead would expire every client's session early. A node that does not lead appends nothing
-   * forwarded to it, so every forwarded session command is stamped.
-   */
-  private RaftMessage admitted(RaftMessage m) {
-    if (!(m instanceof ForwardedCommand f)) {
-      return m;
-    }
-    if (f.payload().length > maxPayloadBytes) {
-      log.warn(
-          "node {}: dropped a command of {} bytes forwarded by {}: it exceeds {} here; configure"
-              + " every node alike",
-          id,
-          f.payload().length,
-          f.from(),
-          payloadLimit);
-      return null;
-    }
-    if (f.type() == EntryType.SESSION_COMMAND) {
-      byte[] stamped =
-          SessionCommand.withClock(
-              f.payload(), schedulers.timerScheduler().now(TimeUnit.MILLISECONDS));
-      return new ForwardedCommand(f.from(), f.to(), f.term(), f.requestId(), f.type(), stamped);
-    }
-    return m;
   }
 
   /**
@@ -341,10 +298,13 @@ final class ReactiveRaftNode<C, R> implements RaftNode<C, R> {
                 new InvalidCommandException("the codec refused the command: " + e.getMessage(), e));
           }
           byte[] payload = wrap.apply(encoded);
-          if (payload.length > maxPayloadBytes) {
+          if (payloadLimit.exceededBy(payload.length)) {
             return Mono.error(
                 new InvalidCommandException(
-                    "command of " + payload.length + " bytes exceeds " + payloadLimit));
+                    "command of "
+                        + payload.length
+                        + " bytes exceeds "
+                        + payloadLimit.description()));
           }
           CommandRequest<R> request = pending.reserve(payload.length, nowNanos(), timeout);
           loop.offer(new Proposal<>(request, type, payload));
