@@ -110,6 +110,15 @@ public final class RaftCore {
   private long now;
 
   private long electionElapsed;
+
+  /**
+   * When this node last heard a leader (AppendEntries or a snapshot chunk), in ticks. Kept apart
+   * from {@link #leaderId}, which a message of a later term clears: the promise a voter's
+   * acknowledgement made to the leader's lease (no vote for anyone else for an election timeout)
+   * outlives that.
+   */
+  private long leaderHeardAt = Long.MIN_VALUE / 2;
+
   private long heartbeatElapsed;
   private long randomizedElectionTimeout;
 
@@ -566,7 +575,7 @@ public final class RaftCore {
       return; // only the votes of our configuration's voters count
     }
     if (m.term() > term) {
-      if (m instanceof VoteRequest vr && !vr.transfer() && (inLease() || now < quietUntil)) {
+      if (m instanceof VoteRequest vr && !vr.transfer() && ignoresCandidates()) {
         // A node that hears a leader ignores candidates and pre-candidates: a partitioned or
         // removed server cannot depose a healthy leader (thesis 4.2.3).
         return;
@@ -612,8 +621,15 @@ public final class RaftCore {
 
   private boolean inLease() {
     return config.checkQuorum()
-        && leaderId != null
-        && (role == Role.LEADER || electionElapsed < config.electionTicks());
+        && (role == Role.LEADER || now - leaderHeardAt < config.electionTicks());
+  }
+
+  /**
+   * Whether candidates, but a transfer's target, get no vote: while this node leads or heard a
+   * leader within an election timeout (check-quorum), and for one after a restart with leases on.
+   */
+  private boolean ignoresCandidates() {
+    return inLease() || now < quietUntil;
   }
 
   private void answerStale(RaftMessage m) {
@@ -633,7 +649,9 @@ public final class RaftCore {
     // term; a pre-vote for a later term binds nothing, so only the log check applies.
     boolean free =
         m.from().equals(votedFor)
-            || (votedFor == null && leaderId == null)
+            // A term this node was moved to by a message that named no leader (a refused
+            // pre-vote, say) is no licence to vote while it still heeds the one it heard.
+            || (votedFor == null && leaderId == null && (m.transfer() || !ignoresCandidates()))
             || (m.preVote() && m.term() > term)
             || (InjectedDefects.on(Defect.GRANT_VOTE_TWICE) && leaderId == null);
     boolean grant =
@@ -681,6 +699,7 @@ public final class RaftCore {
       becomeFollower(term, m.from(), "leader " + m.from() + " of term " + term + " found");
     }
     electionElapsed = 0;
+    leaderHeardAt = now;
     setLeader(m.from(), "heard from leader of term " + term);
     long prev = m.prevLogIndex();
     if (prev > log.lastIndex()) {
@@ -901,6 +920,7 @@ public final class RaftCore {
       becomeFollower(term, m.from(), "leader " + m.from() + " of term " + term + " found");
     }
     electionElapsed = 0;
+    leaderHeardAt = now;
     setLeader(m.from(), "heard from leader of term " + term);
     SnapshotMeta meta = m.snapshot();
     if (meta.index() <= commitIndex) {

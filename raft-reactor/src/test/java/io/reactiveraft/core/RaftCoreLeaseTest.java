@@ -6,6 +6,8 @@ import io.reactiveraft.RaftEvent;
 import io.reactiveraft.Role;
 import io.reactiveraft.core.InjectedDefects.Defect;
 import io.reactiveraft.message.TimeoutNow;
+import io.reactiveraft.message.VoteRequest;
+import io.reactiveraft.message.VoteResponse;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -304,5 +306,46 @@ class RaftCoreLeaseTest {
     assertThat(next).as("c was elected in the end").isEqualTo(c);
     assertThat(servedWhileCutOff[0]).as("the cut-off leader served reads from its lease").isTrue();
     return staleReads;
+  }
+
+  /**
+   * A voter that heard the leader within an election timeout votes for no one but a transfer's
+   * target, also once a message of a later term has made it forget who leads: a pre-vote refusal of
+   * that term (from a voter of a candidate) moves it there with no leader, and the candidate's
+   * request of that same term must still be refused, or the leader's lease, which counts on this
+   * voter's silence, would outlive its term.
+   */
+  @Test
+  void aVoterThatHeardTheLeaderRefusesACandidateOfTheTermItWasMovedTo() {
+    CoreNetwork net = network();
+    Clocks clocks = new Clocks(net);
+    String leader = clocks.tickUntilLeader(null, 100 * CoreNetwork.ELECTION_TICKS);
+    List<String> others = net.nodes.keySet().stream().filter(id -> !id.equals(leader)).toList();
+    String voter = others.get(0);
+    String candidate = others.get(1);
+    for (int i = 0; i < CoreNetwork.HEARTBEAT_TICKS; i++) {
+      clocks.tick(); // the voter hears the leader's heartbeat
+    }
+    long term = net.core(leader).term();
+    assertThat(net.core(voter).leaderId()).isEqualTo(leader);
+    net.handle(
+        voter,
+        new RaftEvent.MessageReceived(new VoteResponse(candidate, voter, term + 1, false, true)));
+    assertThat(net.core(voter).term()).isEqualTo(term + 1);
+    assertThat(net.core(voter).leaderId()).isNull();
+
+    VoteRequest request = new VoteRequest(candidate, voter, term + 1, 1_000, term, false, false);
+    int before = net.sent.size();
+    net.handle(voter, new RaftEvent.MessageReceived(request));
+    assertThat(net.sent.subList(before, net.sent.size()))
+        .noneMatch(m -> m instanceof VoteResponse r && r.granted());
+
+    // An election timeout after it last heard a leader, it votes again.
+    net.isolate(voter);
+    net.tick(voter, CoreNetwork.ELECTION_TICKS);
+    int later = net.sent.size();
+    net.handle(voter, new RaftEvent.MessageReceived(request));
+    assertThat(net.sent.subList(later, net.sent.size()))
+        .anyMatch(m -> m instanceof VoteResponse r && r.granted());
   }
 }
