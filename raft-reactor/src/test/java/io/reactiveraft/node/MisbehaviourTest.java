@@ -313,16 +313,7 @@ class MisbehaviourTest {
       cluster.advanceUntil(() -> out.size() == 1, LONG, "the forwarded command's outcome");
       assertThat(out.get(0)).isInstanceOf(InvalidCommandException.class);
 
-      cluster.node(leader).submit("after").subscribe(out::add, out::add);
-      cluster.advanceUntil(
-          () ->
-              cluster.ids().stream()
-                  .allMatch(id -> cluster.stateMachine(id).applied().contains("after")),
-          LONG,
-          "every node applies the next command");
-      for (String id : cluster.ids()) {
-        assertThat(cluster.stateMachine(id).applied()).as(id).containsExactly("after");
-      }
+      assertEveryNodeAppliesOnlyTheNextCommand(cluster, leader);
     }
   }
 
@@ -340,11 +331,7 @@ class MisbehaviourTest {
                 id.equals("n3")
                     ? b
                     : b.snapshotStore(new InMemorySnapshotStore()).snapshotThreshold(10))) {
-      String leader = cluster.awaitLeader();
-      if (leader.equals("n3")) {
-        cluster.node(leader).transferLeadership("n1").subscribe();
-        leader = cluster.awaitLeader(List.of("n1", "n2"), LONG);
-      }
+      String leader = cluster.awaitLeaderOtherThan("n3");
       List<Throwable> stopped = Collections.synchronizedList(new ArrayList<>());
       cluster.node("n3").events().subscribe(e -> {}, stopped::add);
       cluster.network().isolate("n3");
@@ -380,11 +367,7 @@ class MisbehaviourTest {
             3,
             46,
             (id, b) -> b.forwardToLeader(true).maxCommandBytes(id.equals("n3") ? 4096 : 100))) {
-      String leader = cluster.awaitLeader();
-      if (leader.equals("n3")) {
-        cluster.node(leader).transferLeadership("n1").subscribe();
-        leader = cluster.awaitLeader(List.of("n1", "n2"), LONG);
-      }
+      String leader = cluster.awaitLeaderOtherThan("n3");
       List<Object> out = Collections.synchronizedList(new ArrayList<>());
       cluster
           .node("n3")
@@ -393,16 +376,22 @@ class MisbehaviourTest {
       cluster.advanceUntil(() -> out.size() == 1, LONG, "the forwarded command's outcome");
       assertThat(out.get(0)).isInstanceOf(CommandTimeoutException.class);
 
-      cluster.node(leader).submit("after").subscribe(out::add, out::add);
-      cluster.advanceUntil(
-          () ->
-              cluster.ids().stream()
-                  .allMatch(id -> cluster.stateMachine(id).applied().contains("after")),
-          LONG,
-          "every node applies the next command");
-      for (String id : cluster.ids()) {
-        assertThat(cluster.stateMachine(id).applied()).as(id).containsExactly("after");
-      }
+      assertEveryNodeAppliesOnlyTheNextCommand(cluster, leader);
+    }
+  }
+
+  /** The nodes go on: a command submitted on the leader is the only one every node applies. */
+  private static void assertEveryNodeAppliesOnlyTheNextCommand(
+      VirtualCluster cluster, String leader) {
+    cluster.node(leader).submit("after").subscribe();
+    cluster.advanceUntil(
+        () ->
+            cluster.ids().stream()
+                .allMatch(id -> cluster.stateMachine(id).applied().contains("after")),
+        LONG,
+        "every node applies the next command");
+    for (String id : cluster.ids()) {
+      assertThat(cluster.stateMachine(id).applied()).as(id).containsExactly("after");
     }
   }
 

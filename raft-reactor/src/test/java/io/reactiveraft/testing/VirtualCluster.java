@@ -176,6 +176,18 @@ public final class VirtualCluster implements AutoCloseable {
     return found[0];
   }
 
+  /** Awaits a leader other than {@code id}, moving leadership away from it if it leads. */
+  public String awaitLeaderOtherThan(String id) {
+    String leader = awaitLeader();
+    if (!leader.equals(id)) {
+      return leader;
+    }
+    String target = ids().stream().filter(other -> !other.equals(id)).findFirst().orElseThrow();
+    node(leader).transferLeadership(target).subscribe();
+    return awaitLeader(
+        ids().stream().filter(other -> !other.equals(id)).toList(), Duration.ofSeconds(5));
+  }
+
   public String awaitLeader() {
     return awaitLeader(ids(), Duration.ofSeconds(10));
   }
